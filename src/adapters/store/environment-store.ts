@@ -1,0 +1,201 @@
+import type pg from 'pg';
+import { DataalmError } from '../../domain/errors/dataalm-error.js';
+import type {
+  DatabaseInfo,
+  DatabaseRole,
+  Environment,
+  EnvironmentState,
+  EnvironmentType,
+  HistoryEntry,
+  NewEnvironment,
+} from '../../domain/environment.js';
+import { parseConnectionUrl } from '../postgres/connection-url.js';
+import type { SecretBox } from '../secrets/secret-box.js';
+
+interface EnvironmentRow {
+  id: string;
+  name: string;
+  type: EnvironmentType;
+  tenant: string;
+  administrator: string;
+  application_release: string;
+  platform_update: number;
+  financial_reporting_version: string;
+  retail: boolean;
+  profile: string;
+  document_storage: string | null;
+  sync_command: string | null;
+  state: EnvironmentState;
+  created_at: Date;
+  updated_at: Date;
+  databases: DatabaseInfo[] | null;
+}
+
+const SELECT_ENVIRONMENTS = `
+  select e.*,
+         (select json_agg(json_build_object('role', d.role, 'host', d.host, 'port', d.port,
+                                            'database', d.database, 'user', d.username)
+                          order by d.role)
+            from dataalm.environment_databases d where d.environment_id = e.id) as databases
+    from dataalm.environments e`;
+
+/** Registry of environments in the control database; secrets go in and out sealed. */
+export class EnvironmentStore {
+  readonly #pool: pg.Pool;
+  readonly #secrets: SecretBox;
+
+  constructor(pool: pg.Pool, secrets: SecretBox) {
+    this.#pool = pool;
+    this.#secrets = secrets;
+  }
+
+  async list(): Promise<Environment[]> {
+    const result = await this.#pool.query<EnvironmentRow>(`${SELECT_ENVIRONMENTS} order by e.name`);
+    return result.rows.map(toEnvironment);
+  }
+
+  async find(name: string): Promise<Environment | undefined> {
+    const result = await this.#pool.query<EnvironmentRow>(`${SELECT_ENVIRONMENTS} where e.name = $1`, [name]);
+    const row = result.rows[0];
+    return row ? toEnvironment(row) : undefined;
+  }
+
+  async get(name: string): Promise<Environment> {
+    const found = await this.find(name);
+    if (!found) {
+      throw new DataalmError('NOT_FOUND', `environment "${name}" does not exist`, {
+        field: 'name',
+        remedy: 'dataalm env list shows the environments',
+      });
+    }
+    return found;
+  }
+
+  async add(input: NewEnvironment, actor: string): Promise<Environment> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('begin');
+      const inserted = await client.query<{ id: string }>(
+        `insert into dataalm.environments (name, type, tenant, administrator, application_release, platform_update,
+                                           financial_reporting_version, retail, profile, document_storage, sync_command)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         on conflict (name) do nothing
+         returning id`,
+        [
+          input.name,
+          input.type,
+          input.tenant,
+          input.administrator,
+          input.applicationRelease,
+          input.platformUpdate,
+          input.financialReportingVersion,
+          input.retail,
+          input.profile,
+          input.documentStorage,
+          input.syncCommand,
+        ],
+      );
+      const id = inserted.rows[0]?.id;
+      if (id === undefined) {
+        throw new DataalmError('ALREADY_EXISTS', `name: environment "${input.name}" already exists`, { field: 'name' });
+      }
+      for (const [role, url] of Object.entries(input.databaseUrls) as [DatabaseRole, string | undefined][]) {
+        if (url === undefined) continue;
+        const target = parseConnectionUrl(url, role);
+        await client.query(
+          `insert into dataalm.environment_databases (environment_id, role, host, port, database, username, secret)
+           values ($1, $2, $3, $4, $5, $6, $7)`,
+          [id, role, target.host, target.port, target.database, target.user, this.#secrets.seal(url, secretContext(input.name, role))],
+        );
+      }
+      await client.query(
+        `insert into dataalm.environment_history (environment_id, event, details) values ($1, 'registered', $2)`,
+        [id, { type: input.type, actor }],
+      );
+      await client.query(
+        `insert into dataalm.audit_log (actor, action, target, details) values ($1, 'environment.add', $2, $3)`,
+        [actor, input.name, { type: input.type }],
+      );
+      await client.query('commit');
+    } catch (error) {
+      await client.query('rollback').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+    return this.get(input.name);
+  }
+
+  async remove(name: string, actor: string): Promise<void> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('begin');
+      const deleted = await client.query('delete from dataalm.environments where name = $1', [name]);
+      if (deleted.rowCount === 0) {
+        throw new DataalmError('NOT_FOUND', `environment "${name}" does not exist`, { field: 'name' });
+      }
+      await client.query(
+        `insert into dataalm.audit_log (actor, action, target) values ($1, 'environment.remove', $2)`,
+        [actor, name],
+      );
+      await client.query('commit');
+    } catch (error) {
+      await client.query('rollback').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Connection URLs with passwords. Callers decide who may see them (see app/). */
+  async connectionUrls(name: string): Promise<Partial<Record<DatabaseRole, string>>> {
+    const result = await this.#pool.query<{ role: DatabaseRole; secret: Buffer }>(
+      `select d.role, d.secret from dataalm.environment_databases d
+         join dataalm.environments e on e.id = d.environment_id where e.name = $1`,
+      [name],
+    );
+    return Object.fromEntries(result.rows.map((r) => [r.role, this.#secrets.open(r.secret, secretContext(name, r.role))]));
+  }
+
+  async history(name: string): Promise<HistoryEntry[]> {
+    const result = await this.#pool.query<{ at: Date; event: string; details: Record<string, unknown> }>(
+      `select h.at, h.event, h.details from dataalm.environment_history h
+         join dataalm.environments e on e.id = h.environment_id where e.name = $1 order by h.at, h.id`,
+      [name],
+    );
+    return result.rows.map((r) => ({ at: r.at.toISOString(), event: r.event, details: r.details }));
+  }
+
+  async audit(actor: string, action: string, target: string, details: Record<string, unknown> = {}): Promise<void> {
+    await this.#pool.query('insert into dataalm.audit_log (actor, action, target, details) values ($1, $2, $3, $4)', [
+      actor,
+      action,
+      target,
+      details,
+    ]);
+  }
+}
+
+function secretContext(name: string, role: DatabaseRole): string {
+  return `environment:${name}:${role}`;
+}
+
+function toEnvironment(row: EnvironmentRow): Environment {
+  return {
+    name: row.name,
+    type: row.type,
+    tenant: row.tenant,
+    administrator: row.administrator,
+    applicationRelease: row.application_release,
+    platformUpdate: row.platform_update,
+    financialReportingVersion: row.financial_reporting_version,
+    retail: row.retail,
+    profile: row.profile,
+    documentStorage: row.document_storage,
+    syncCommand: row.sync_command,
+    state: row.state,
+    databases: row.databases ?? [],
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}

@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import type { Environment } from '../domain/environment.js';
+import { withCredentials, withDatabase } from '../adapters/postgres/connection-url.js';
+import { addEnvironment } from './environment-service.js';
+import type { Runtime } from './runtime.js';
+import { type SampleProgress, loadSampleIntoEnvironment } from './sample-data.js';
+
+/**
+ * The demo project of DESIGN §6: a production environment, a sandbox that can be refreshed
+ * from it, one on an older release and one in another tenant (both refused, with reasons).
+ */
+interface DemoEnvironment {
+  readonly name: string;
+  readonly type: 'production' | 'sandbox';
+  readonly tenant: string;
+  readonly applicationRelease: string;
+  readonly platformUpdate: number;
+  readonly financialReportingVersion: string;
+  readonly syncCommand: string | null;
+}
+
+export const DEMO_ENVIRONMENTS: readonly DemoEnvironment[] = [
+  { name: 'contoso-prod', type: 'production', tenant: 'contoso.com', applicationRelease: '10.0.38', platformUpdate: 62, financialReportingVersion: '10.0.38.3', syncCommand: null },
+  { name: 'contoso-uat', type: 'sandbox', tenant: 'contoso.com', applicationRelease: '10.0.38', platformUpdate: 62, financialReportingVersion: '10.0.38.3', syncCommand: 'dataalm sample customise --customisation uat-notes' },
+  { name: 'contoso-test', type: 'sandbox', tenant: 'contoso.com', applicationRelease: '10.0.37', platformUpdate: 61, financialReportingVersion: '10.0.37.2', syncCommand: null },
+  { name: 'fabrikam-uat', type: 'sandbox', tenant: 'fabrikam.com', applicationRelease: '10.0.38', platformUpdate: 62, financialReportingVersion: '10.0.38.3', syncCommand: null },
+];
+
+export interface DemoOptions {
+  readonly scale: number;
+  /** Drop the demo environments' databases and registrations and create them anew. */
+  readonly reset: boolean;
+  readonly onProgress?: (event: SampleProgress) => void;
+  readonly onStep?: (message: string) => void;
+}
+
+export interface DemoResult {
+  readonly created: boolean;
+  readonly scale: number;
+  readonly environments: Environment[];
+}
+
+const DEMO_SETTING = 'demo';
+
+export async function createDemo(runtime: Runtime, options: DemoOptions): Promise<DemoResult> {
+  const existing = await runtime.settings.get<{ scale: number }>(DEMO_SETTING);
+  if (existing && !options.reset) {
+    const environments = (await runtime.environments.list()).filter((e) => DEMO_ENVIRONMENTS.some((d) => d.name === e.name));
+    return { created: false, scale: existing.scale, environments };
+  }
+  const admin = new pg.Client({ connectionString: runtime.serverUrl });
+  await admin.connect();
+  const environments: Environment[] = [];
+  try {
+    for (const spec of DEMO_ENVIRONMENTS) {
+      options.onStep?.(`${spec.name}: creating databases`);
+      if (await runtime.environments.find(spec.name)) await runtime.environments.remove(spec.name, 'demo');
+      const urls = await provisionDatabases(admin, runtime.serverUrl, spec.name);
+      const storage = createDocumentStorage(runtime.config.home, spec.name);
+      environments.push(
+        await addEnvironment(
+          runtime,
+          {
+            name: spec.name,
+            type: spec.type,
+            tenant: spec.tenant,
+            administrator: `admin@${spec.tenant}`,
+            applicationRelease: spec.applicationRelease,
+            platformUpdate: spec.platformUpdate,
+            financialReportingVersion: spec.financialReportingVersion,
+            retail: false,
+            profile: 'finance-operations',
+            documentStorage: storage,
+            syncCommand: spec.syncCommand,
+            databaseUrls: urls,
+          },
+          'demo',
+        ),
+      );
+      options.onStep?.(`${spec.name}: loading sample data (scale ${options.scale})`);
+      await loadSampleIntoEnvironment(runtime, spec.name, {
+        scale: options.scale,
+        replace: true,
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      });
+    }
+  } finally {
+    await admin.end();
+  }
+  await runtime.settings.set(DEMO_SETTING, { scale: options.scale, createdAt: new Date().toISOString() });
+  return { created: true, scale: options.scale, environments };
+}
+
+/**
+ * Each environment gets its own login role with a generated password and owns its two
+ * databases, so credentials differ per environment. Servers where dataalm may not create
+ * roles (DATAALM_DATABASE_URL with a non-superuser) use dataalm's own login instead.
+ */
+async function provisionDatabases(
+  admin: pg.Client,
+  serverUrl: string,
+  name: string,
+): Promise<{ application: string; financialReporting: string }> {
+  const base = name.replace(/-/g, '_');
+  const databases = { application: `${base}_app`, financialReporting: `${base}_reporting` };
+  for (const database of Object.values(databases)) {
+    await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = $1`, [database]);
+    await admin.query(`drop database if exists ${pg.escapeIdentifier(database)}`);
+  }
+  const role = `${base}_owner`;
+  const password = randomBytes(18).toString('base64url');
+  let owner: string | undefined;
+  try {
+    const exists = await admin.query('select 1 from pg_roles where rolname = $1', [role]);
+    const verb = exists.rowCount === 0 ? 'create' : 'alter';
+    await admin.query(`${verb} role ${pg.escapeIdentifier(role)} login password ${pg.escapeLiteral(password)}`);
+    owner = role;
+  } catch (error) {
+    if ((error as { code?: string }).code !== '42501') throw error;
+  }
+  for (const database of Object.values(databases)) {
+    const ownerClause = owner ? ` owner ${pg.escapeIdentifier(owner)}` : '';
+    await admin.query(`create database ${pg.escapeIdentifier(database)}${ownerClause}`);
+  }
+  const url = (database: string) => (owner ? withCredentials(serverUrl, owner, password, database) : withDatabase(serverUrl, database));
+  return { application: url(databases.application), financialReporting: url(databases.financialReporting) };
+}
+
+/** A document-storage folder with a few attachment files that belong to this environment. */
+function createDocumentStorage(home: string, name: string): string {
+  const folder = path.join(home, 'storage', name);
+  fs.rmSync(folder, { recursive: true, force: true });
+  fs.mkdirSync(path.join(folder, 'documents'), { recursive: true });
+  for (const [file, text] of [
+    ['invoice-template.txt', `Invoice template of ${name}\n`],
+    ['purchase-order-template.txt', `Purchase order template of ${name}\n`],
+    ['logo.txt', `Company logo placeholder for ${name}\n`],
+  ] as const) {
+    fs.writeFileSync(path.join(folder, 'documents', file), text);
+  }
+  return folder;
+}

@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DataalmError } from '../domain/errors/dataalm-error.js';
+import type { DatabaseRole, Environment } from '../domain/environment.js';
+import { BUILT_IN_PROFILES, parseNewEnvironment } from '../domain/environment-input.js';
+import { probeDatabase } from '../adapters/postgres/database-probe.js';
+import type { Runtime } from './runtime.js';
+
+/** Raw input for a new environment: URLs as typed, versions as strings or numbers. */
+export type EnvironmentRequest = Record<string, unknown> & { databaseUrls: Record<string, unknown> };
+
+/**
+ * Registers an environment after checking every field and that its databases answer.
+ * Nothing is written unless all checks pass.
+ */
+export async function addEnvironment(runtime: Runtime, request: EnvironmentRequest, actor: string): Promise<Environment> {
+  const input = parseNewEnvironment(request);
+  const profile = resolveProfile(input.profile);
+  const documentStorage = input.documentStorage === null ? null : path.resolve(input.documentStorage);
+  if (documentStorage !== null && !fs.statSync(documentStorage, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new DataalmError('INVALID_INPUT', `documentStorage (--storage): ${documentStorage} is not a folder`, {
+      field: 'documentStorage',
+    });
+  }
+  if (await runtime.environments.find(input.name)) {
+    throw new DataalmError('ALREADY_EXISTS', `name: environment "${input.name}" already exists`, { field: 'name' });
+  }
+  await probeDatabase(input.databaseUrls.application!, 'databaseUrls.application (--app-db)');
+  if (input.databaseUrls.financialReporting !== undefined) {
+    await probeDatabase(input.databaseUrls.financialReporting, 'databaseUrls.financialReporting (--reporting-db)');
+  }
+  return runtime.environments.add({ ...input, profile, documentStorage }, actor);
+}
+
+function resolveProfile(profile: string): string {
+  if ((BUILT_IN_PROFILES as readonly string[]).includes(profile)) return profile;
+  const file = path.resolve(profile);
+  if (!fs.existsSync(file)) {
+    throw new DataalmError(
+      'INVALID_INPUT',
+      `profile (--profile): "${profile}" is neither a built-in profile (${BUILT_IN_PROFILES.join(', ')}) nor a file`,
+      { field: 'profile' },
+    );
+  }
+  return file;
+}
+
+/**
+ * Connection URLs of a non-production environment. Production credentials are never
+ * handed out (the seed: only sandbox credentials are shown). Every request is audited.
+ */
+export async function environmentCredentials(
+  runtime: Runtime,
+  name: string,
+  actor: string,
+): Promise<Partial<Record<DatabaseRole, string>>> {
+  const environment = await runtime.environments.get(name);
+  if (environment.type === 'production') {
+    await runtime.environments.audit(actor, 'environment.credentials.refused', name);
+    throw new DataalmError('FORBIDDEN', `credentials of production environment "${name}" are never shown`, {
+      field: 'name',
+    });
+  }
+  await runtime.environments.audit(actor, 'environment.credentials', name);
+  return runtime.environments.connectionUrls(name);
+}

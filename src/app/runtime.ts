@@ -1,0 +1,105 @@
+import pg from 'pg';
+import type { Config } from '../config/config.js';
+import { DataalmError } from '../domain/errors/dataalm-error.js';
+import { type EmbeddedServer, openEmbeddedServer } from '../adapters/embedded/embedded-server.js';
+import { withDatabase } from '../adapters/postgres/connection-url.js';
+import { unreachable } from '../adapters/postgres/database-probe.js';
+import { parseConnectionUrl } from '../adapters/postgres/connection-url.js';
+import { SecretBox } from '../adapters/secrets/secret-box.js';
+import { EnvironmentStore } from '../adapters/store/environment-store.js';
+import { migrate } from '../adapters/store/migrate.js';
+import { Settings } from '../adapters/store/settings.js';
+
+/** Name of the control database on the embedded server. */
+export const CONTROL_DATABASE = 'dataalm';
+
+/** Everything a command or the service needs, opened once and closed once. */
+export interface Runtime {
+  readonly config: Config;
+  readonly pool: pg.Pool;
+  readonly environments: EnvironmentStore;
+  readonly settings: Settings;
+  /** A URL with the right to create databases and roles (the embedded superuser, or the control URL). */
+  readonly serverUrl: string;
+  /** The embedded server, when dataalm runs on its embedded default. */
+  readonly embedded: EmbeddedServer | undefined;
+  close(): Promise<void>;
+}
+
+export async function openRuntime(config: Config, onServerLog?: (line: string) => void): Promise<Runtime> {
+  let embedded: EmbeddedServer | undefined;
+  let controlUrl: string;
+  let serverUrl: string;
+  if (config.databaseUrl !== undefined) {
+    controlUrl = config.databaseUrl;
+    serverUrl = config.databaseUrl;
+  } else {
+    embedded = await openEmbeddedServer({
+      home: config.home,
+      port: config.embeddedPort,
+      osUser: config.embeddedUser,
+      ...(onServerLog ? { onLog: onServerLog } : {}),
+    });
+    serverUrl = embedded.adminUrl;
+    controlUrl = withDatabase(embedded.adminUrl, CONTROL_DATABASE);
+  }
+  try {
+    if (embedded) await ensureDatabase(embedded.adminUrl, CONTROL_DATABASE);
+    const pool = new pg.Pool({ connectionString: controlUrl, max: 4, connectionTimeoutMillis: 10_000 });
+    pool.on('error', () => {}); // an idle client's error must not crash the service; the next query reports it
+    try {
+      await migrate(pool);
+    } catch (cause) {
+      await pool.end();
+      if ((cause as { code?: string }).code === undefined) throw cause;
+      throw unreachable(parseConnectionUrl(controlUrl, 'DATAALM_DATABASE_URL'), 'DATAALM_DATABASE_URL', cause);
+    }
+    const settings = new Settings(pool);
+    const secrets = SecretBox.load(config.secretKey, config.home);
+    await checkSecretKey(settings, secrets);
+    return {
+      config,
+      pool,
+      settings,
+      environments: new EnvironmentStore(pool, secrets),
+      serverUrl,
+      embedded,
+      async close() {
+        await pool.end();
+        await embedded?.stop();
+      },
+    };
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+}
+
+async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (exists.rowCount === 0) {
+      await client.query(`create database ${pg.escapeIdentifier(database)}`).catch((error: { code?: string }) => {
+        if (error.code !== '42P04') throw error; // created meanwhile by another process
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Secrets sealed with one key cannot be opened with another. Remember which key the
+ * project uses and refuse a different one at once, instead of failing later per secret.
+ */
+async function checkSecretKey(settings: Settings, secrets: SecretBox): Promise<void> {
+  const fingerprint = secrets.fingerprint();
+  const stored = await settings.setIfAbsent('secretKeyFingerprint', fingerprint);
+  if (stored !== fingerprint) {
+    throw new DataalmError('SECRET_KEY_MISMATCH', 'the secret key differs from the one this project was created with', {
+      remedy: 'set DATAALM_SECRET_KEY (or $DATAALM_HOME/secret.key) to the key the project was created with',
+    });
+  }
+}

@@ -1,0 +1,84 @@
+import pg from 'pg';
+import { DataalmError } from '../domain/errors/dataalm-error.js';
+import type { DatabaseRole } from '../domain/environment.js';
+import { parseConnectionUrl } from '../adapters/postgres/connection-url.js';
+import { unreachable } from '../adapters/postgres/database-probe.js';
+import { loadSampleApplication, loadSampleReporting, type SampleSummary } from '../sample/generate-sample.js';
+import type { Runtime } from './runtime.js';
+
+export interface SampleProgress {
+  readonly environment: string;
+  readonly role: DatabaseRole;
+  readonly table: string;
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface SampleLoadOptions {
+  readonly scale: number;
+  /** Drop what the database holds first; without it a non-empty database is refused. */
+  readonly replace: boolean;
+  readonly onProgress?: (event: SampleProgress) => void;
+}
+
+export type SampleLoadResult = Partial<Record<DatabaseRole, SampleSummary>>;
+
+/**
+ * Fills an environment's databases with the sample application. The content depends only
+ * on the scale and the environment's name, so two environments differ in their
+ * environment-specific rows and a reload gives the same data.
+ */
+export async function loadSampleIntoEnvironment(
+  runtime: Runtime,
+  name: string,
+  options: SampleLoadOptions,
+): Promise<SampleLoadResult> {
+  if (!(options.scale > 0 && options.scale <= 100)) {
+    throw new DataalmError('INVALID_INPUT', 'scale (--scale): must be a number above 0 and at most 100', { field: 'scale' });
+  }
+  await runtime.environments.get(name);
+  const urls = await runtime.environments.connectionUrls(name);
+  const result: SampleLoadResult = {};
+  for (const role of ['application', 'financialReporting'] as const) {
+    const url = urls[role];
+    if (url === undefined) continue;
+    result[role] = await loadInto(url, role, name, options);
+  }
+  await runtime.environments.audit('cli', 'sample.load', name, { scale: options.scale });
+  return result;
+}
+
+async function loadInto(url: string, role: DatabaseRole, environment: string, options: SampleLoadOptions): Promise<SampleSummary> {
+  const pool = new pg.Pool({ connectionString: url, max: 3 });
+  pool.on('error', () => {});
+  try {
+    let tables: number;
+    try {
+      tables = Number((await pool.query(`select count(*) as n from pg_tables where schemaname = 'public'`)).rows[0].n);
+    } catch (cause) {
+      throw unreachable(parseConnectionUrl(url, role), role, cause);
+    }
+    if (tables > 0) {
+      if (!options.replace) {
+        throw new DataalmError(
+          'ALREADY_EXISTS',
+          `the ${role} database of "${environment}" already holds ${tables} tables; nothing was changed`,
+          { field: 'replace', remedy: 'add --replace to drop its contents and load the sample instead' },
+        );
+      }
+      await pool.query('drop schema public cascade');
+      await pool.query('create schema public');
+    }
+    const sampleOptions = {
+      scale: options.scale,
+      variant: environment,
+      onProgress: (e: { table: string; done: number; total: number }) =>
+        options.onProgress?.({ environment, role, ...e }),
+    };
+    return role === 'application'
+      ? await loadSampleApplication(pool, sampleOptions)
+      : await loadSampleReporting(pool, sampleOptions);
+  } finally {
+    await pool.end();
+  }
+}

@@ -1,0 +1,85 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { DataalmError } from '../domain/errors/dataalm-error.js';
+
+/**
+ * One schema for every setting; each comes from one environment variable. Read once at
+ * startup, validated, frozen. Unknown `DATAALM_*` variables are refused so a typo is not
+ * silently ignored (variables starting with `DATAALM_TEST_` belong to the test suite).
+ */
+const portSchema = z.coerce.number().int().min(1).max(65535);
+
+const configSchema = z
+  .object({
+    /** Folder for the embedded server, key file and document storage. (Default: `./.dataalm`) */
+    DATAALM_HOME: z.string().min(1).default('.dataalm'),
+    /** Control database on an existing server instead of the embedded one. (Default: unset) */
+    DATAALM_DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    /** HTTP port of `dataalm start`. (Default: 4280) */
+    DATAALM_PORT: portSchema.default(4280),
+    /** HTTP listen address. (Default: `127.0.0.1`, loopback only) */
+    DATAALM_HOST: z.string().min(1).default('127.0.0.1'),
+    /** Port of the embedded PostgreSQL server. (Default: a free port chosen at first start, then kept) */
+    DATAALM_PG_PORT: portSchema.optional(),
+    /** OS user that runs the embedded server when dataalm runs as root. (Default: `postgres`) */
+    DATAALM_PG_USER: z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'must be a system user name').optional(),
+    /** Key that encrypts connection secrets at rest. (Default: generated into `$DATAALM_HOME/secret.key`) */
+    DATAALM_SECRET_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** Scale of the demo project's sample data; 1 is about 1 GB per environment. (Default: 0.01) */
+    DATAALM_DEMO_SCALE: z.coerce.number().positive().max(100).default(0.01),
+    /** Create the demo project on the first start of the embedded default. (Default: true) */
+    DATAALM_DEMO: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+    /** Log level of the service. (Default: `info`) */
+    DATAALM_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+
+export type RawConfig = z.infer<typeof configSchema>;
+
+export interface Config {
+  readonly home: string;
+  readonly databaseUrl: string | undefined;
+  readonly httpPort: number;
+  readonly httpHost: string;
+  readonly embeddedPort: number | undefined;
+  readonly embeddedUser: string | undefined;
+  readonly secretKey: string | undefined;
+  readonly demoScale: number;
+  readonly demo: boolean;
+  readonly logLevel: RawConfig['DATAALM_LOG_LEVEL'];
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const relevant = Object.fromEntries(
+    Object.entries(env).filter(
+      ([key, value]) => key.startsWith('DATAALM_') && !key.startsWith('DATAALM_TEST_') && value !== '',
+    ),
+  );
+  const parsed = configSchema.safeParse(relevant);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.join('.');
+    const message =
+      issue.code === 'unrecognized_keys' ? `unknown setting ${key}` : `setting ${key}: ${issue.message}`;
+    throw new DataalmError('CONFIGURATION', message, {
+      field: key,
+      remedy: 'see the configuration table in README.md',
+    });
+  }
+  const raw = parsed.data;
+  return Object.freeze({
+    home: path.resolve(cwd, raw.DATAALM_HOME),
+    databaseUrl: raw.DATAALM_DATABASE_URL,
+    httpPort: raw.DATAALM_PORT,
+    httpHost: raw.DATAALM_HOST,
+    embeddedPort: raw.DATAALM_PG_PORT,
+    embeddedUser: raw.DATAALM_PG_USER,
+    secretKey: raw.DATAALM_SECRET_KEY,
+    demoScale: raw.DATAALM_DEMO_SCALE,
+    demo: raw.DATAALM_DEMO,
+    logLevel: raw.DATAALM_LOG_LEVEL,
+  });
+}

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { DataalmError } from './errors/dataalm-error.js';
+import { ENVIRONMENT_TYPES, type NewEnvironment } from './environment.js';
+
+/** Built-in refresh profiles; a profile may also be a file path (checked when used). */
+export const BUILT_IN_PROFILES = ['finance-operations', 'plain'] as const;
+export const DEFAULT_PROFILE = 'finance-operations';
+
+const domain = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/**
+ * The rules for a new environment, field by field. Each message is written to be shown
+ * after the field's name, so the person knows which input to fix.
+ */
+const newEnvironmentSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 lower-case letters, digits or "-", starting with a letter or digit'),
+    type: z.enum(ENVIRONMENT_TYPES, { message: 'must be "production" or "sandbox"' }),
+    tenant: z.string().toLowerCase().regex(domain, 'must be a domain name such as contoso.com'),
+    administrator: z.string().toLowerCase().email('must be an e-mail address such as admin@contoso.com'),
+    applicationRelease: z.string().regex(/^\d+\.\d+\.\d+$/, 'must look like X.Y.Z, e.g. 10.0.38'),
+    platformUpdate: z.coerce.number({ message: 'must be a whole number, e.g. 62' }).int('must be a whole number, e.g. 62').min(0, 'must be 0 or more'),
+    financialReportingVersion: z.string().regex(/^\d+\.\d+\.\d+\.\d+$/, 'must look like X.Y.Z.W, e.g. 10.0.38.3'),
+    retail: z.boolean(),
+    profile: z.string().min(1, 'must name a profile or a file'),
+    documentStorage: z.string().min(1).nullable(),
+    syncCommand: z.string().min(1).nullable(),
+    databaseUrls: z.object({ application: z.string(), financialReporting: z.string().optional() }),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    // The seed: "the tenant of the environment will be that of the Environment
+    // Administrator", so the administrator must belong to the tenant's domain.
+    const adminDomain = value.administrator.split('@')[1] ?? '';
+    if (adminDomain !== value.tenant && !adminDomain.endsWith(`.${value.tenant}`)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['administrator'],
+        message: `must belong to the tenant ${value.tenant} (got ${adminDomain})`,
+      });
+    }
+  });
+
+/** Input field → CLI flag, so CLI errors name what the person typed. */
+export const FIELD_FLAGS: Record<string, string> = {
+  name: 'NAME',
+  type: '--type',
+  tenant: '--tenant',
+  administrator: '--admin',
+  applicationRelease: '--release',
+  platformUpdate: '--platform-update',
+  financialReportingVersion: '--reporting-version',
+  profile: '--profile',
+  documentStorage: '--storage',
+  syncCommand: '--sync-command',
+  'databaseUrls.application': '--app-db',
+  'databaseUrls.financialReporting': '--reporting-db',
+};
+
+export function parseNewEnvironment(input: unknown): NewEnvironment {
+  const parsed = newEnvironmentSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.join('.');
+  const flag = FIELD_FLAGS[field];
+  const label = flag && flag !== 'NAME' ? `${field} (${flag})` : field || 'input';
+  throw new DataalmError('INVALID_INPUT', `${label}: ${issue.message}`, { field });
+}

@@ -1,0 +1,65 @@
+/**
+ * Terminology
+ * - Environment: one deployment of the application, with its own databases and document
+ *   storage. A production environment is never the target of a refresh.
+ * - Database role: `application` (the transactional database) or `financialReporting`.
+ * - Administrator: the account that becomes the application's `Admin` user after a refresh;
+ *   it belongs to the environment's tenant.
+ */
+export const ENVIRONMENT_TYPES = ['production', 'sandbox'] as const;
+export type EnvironmentType = (typeof ENVIRONMENT_TYPES)[number];
+
+export const ENVIRONMENT_STATES = ['deployed', 'servicing', 'offline', 'failed'] as const;
+export type EnvironmentState = (typeof ENVIRONMENT_STATES)[number];
+
+export const DATABASE_ROLES = ['application', 'financialReporting'] as const;
+export type DatabaseRole = (typeof DATABASE_ROLES)[number];
+
+/** What anyone may see of a database: no password. */
+export interface DatabaseInfo {
+  readonly role: DatabaseRole;
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+}
+
+export interface Environment {
+  readonly name: string;
+  readonly type: EnvironmentType;
+  readonly tenant: string;
+  readonly administrator: string;
+  readonly applicationRelease: string;
+  readonly platformUpdate: number;
+  readonly financialReportingVersion: string;
+  readonly retail: boolean;
+  readonly profile: string;
+  readonly documentStorage: string | null;
+  readonly syncCommand: string | null;
+  readonly state: EnvironmentState;
+  readonly databases: readonly DatabaseInfo[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** A new environment as given by a person; URLs carry the secrets. */
+export interface NewEnvironment {
+  readonly name: string;
+  readonly type: EnvironmentType;
+  readonly tenant: string;
+  readonly administrator: string;
+  readonly applicationRelease: string;
+  readonly platformUpdate: number;
+  readonly financialReportingVersion: string;
+  readonly retail: boolean;
+  readonly profile: string;
+  readonly documentStorage: string | null;
+  readonly syncCommand: string | null;
+  readonly databaseUrls: Readonly<Partial<Record<DatabaseRole, string>>>;
+}
+
+export interface HistoryEntry {
+  readonly at: string;
+  readonly event: string;
+  readonly details: Record<string, unknown>;
+}

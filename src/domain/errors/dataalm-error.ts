@@ -1,0 +1,43 @@
+/**
+ * The one error type dataalm raises on purpose. `code` is stable (scripts and the HTTP API
+ * match on it, and docs/errors.md lists every code); `message` is one line for a person and
+ * never contains a secret; `field` names the input that was wrong, when there is one.
+ */
+export class DataalmError extends Error {
+  readonly code: ErrorCode;
+  readonly field: string | undefined;
+  readonly remedy: string | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { field?: string; remedy?: string; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'DataalmError';
+    this.code = code;
+    this.field = options.field;
+    this.remedy = options.remedy;
+  }
+}
+
+/** Every code, with the HTTP status an API answer carries and the CLI exit code. */
+export const ERROR_CODES = {
+  INVALID_INPUT: { status: 400, exit: 2 },
+  NOT_FOUND: { status: 404, exit: 3 },
+  ALREADY_EXISTS: { status: 409, exit: 4 },
+  FORBIDDEN: { status: 403, exit: 5 },
+  UNREACHABLE_DATABASE: { status: 502, exit: 6 },
+  EMBEDDED_SERVER_FAILED: { status: 500, exit: 7 },
+  CONFIGURATION: { status: 500, exit: 8 },
+  SECRET_KEY_MISMATCH: { status: 500, exit: 8 },
+  INTERNAL: { status: 500, exit: 1 },
+} as const satisfies Record<string, { status: number; exit: number }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Normalises anything thrown into an Error, keeping the original as `cause`. */
+export function coerceError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  return new Error(typeof thrown === 'string' ? thrown : JSON.stringify(thrown), { cause: thrown });
+}

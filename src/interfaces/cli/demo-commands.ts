@@ -1,0 +1,73 @@
+import type { Command } from 'commander';
+import { DataalmError } from '../../domain/errors/dataalm-error.js';
+import { createDemo } from '../../app/demo-project.js';
+import { loadSampleIntoEnvironment } from '../../app/sample-data.js';
+import { printJson, withRuntime } from './command-context.js';
+import { environmentJson } from './environment-view.js';
+import { ProgressReporter } from './progress-reporter.js';
+
+function parseScale(value: string): number {
+  const scale = Number(value);
+  if (!Number.isFinite(scale) || scale <= 0 || scale > 100) {
+    throw new DataalmError('INVALID_INPUT', `scale (--scale): "${value}" must be a number above 0 and at most 100`, { field: 'scale' });
+  }
+  return scale;
+}
+
+export function registerDemoCommands(program: Command): void {
+  program
+    .command('demo')
+    .description('create the demo project: contoso-prod, contoso-uat, contoso-test, fabrikam-uat with sample data')
+    .option('--scale <S>', 'sample data scale; 1 is about 1 GB per environment (default: DATAALM_DEMO_SCALE or 0.01)')
+    .option('--reset', 'drop the demo environments and create them anew', false)
+    .option('--json', 'print the result as JSON')
+    .action(async (o: { scale?: string; reset: boolean; json?: boolean }) =>
+      withRuntime(o, async (runtime) => {
+        const scale = o.scale === undefined ? runtime.config.demoScale : parseScale(o.scale);
+        const progress = new ProgressReporter({ enabled: !o.json });
+        const result = await createDemo(runtime, {
+          scale,
+          reset: o.reset,
+          onStep: (message) => progress.step(message),
+          onProgress: (e) => progress.update(`${e.environment} ${e.role}`, e.done, e.total, e.table),
+        });
+        progress.finish();
+        if (o.json) {
+          printJson({ created: result.created, scale: result.scale, environments: result.environments.map((e) => environmentJson(e)) });
+        } else if (result.created) {
+          process.stdout.write(`Demo project created at scale ${result.scale}: ${result.environments.map((e) => e.name).join(', ')}.\n`);
+        } else {
+          process.stdout.write(`The demo project already exists (scale ${result.scale}); use --reset to create it anew.\n`);
+        }
+      }),
+    );
+
+  const sample = program.command('sample').description('the sample ERP application used by the demo, tests and benchmarks');
+  sample
+    .command('load')
+    .description("fill an environment's databases with deterministic sample data")
+    .requiredOption('--env <name>', 'environment whose databases are filled')
+    .option('--scale <S>', 'scale; 1 is about 1 GB in the application database', '0.01')
+    .option('--replace', 'drop what the databases hold first (otherwise a non-empty database is refused)', false)
+    .option('--json', 'print the result as JSON')
+    .action(async (o: { env: string; scale: string; replace: boolean; json?: boolean }) =>
+      withRuntime(o, async (runtime) => {
+        const scale = parseScale(o.scale);
+        const progress = new ProgressReporter({ enabled: !o.json });
+        const result = await loadSampleIntoEnvironment(runtime, o.env, {
+          scale,
+          replace: o.replace,
+          onProgress: (e) => progress.update(`${e.environment} ${e.role}`, e.done, e.total, e.table),
+        });
+        progress.finish();
+        if (o.json) printJson({ environment: o.env, scale, databases: result });
+        else {
+          for (const [role, s] of Object.entries(result)) {
+            process.stdout.write(
+              `${role}: ${s.tables} tables, ${s.rows} rows, ${(s.bytes / 1024 / 1024).toFixed(1)} MiB in ${s.seconds.toFixed(1)} s\n`,
+            );
+          }
+        }
+      }),
+    );
+}

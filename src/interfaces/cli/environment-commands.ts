@@ -1,0 +1,105 @@
+import type { Command } from 'commander';
+import { DEFAULT_PROFILE } from '../../domain/environment-input.js';
+import { addEnvironment, environmentCredentials } from '../../app/environment-service.js';
+import { printJson, withRuntime } from './command-context.js';
+import { environmentDetails, environmentJson, environmentTable } from './environment-view.js';
+
+const ACTOR = 'cli';
+
+export function registerEnvironmentCommands(program: Command): void {
+  const env = program.command('env').description('register and inspect environments');
+
+  env
+    .command('list')
+    .description('list the environments of the project')
+    .option('--json', 'print a JSON array')
+    .action(async (options: { json?: boolean }) =>
+      withRuntime(options, async (runtime) => {
+        const environments = await runtime.environments.list();
+        if (options.json) printJson(environments.map((e) => environmentJson(e)));
+        else process.stdout.write(environmentTable(environments));
+      }),
+    );
+
+  env
+    .command('show')
+    .description('show one environment: versions, administrator, databases (no passwords), history')
+    .argument('<name>', 'environment name')
+    .option('--json', 'print a JSON object')
+    .action(async (name: string, options: { json?: boolean }) =>
+      withRuntime(options, async (runtime) => {
+        const environment = await runtime.environments.get(name);
+        const history = await runtime.environments.history(name);
+        if (options.json) printJson(environmentJson(environment, history));
+        else process.stdout.write(environmentDetails(environment, history));
+      }),
+    );
+
+  env
+    .command('add')
+    .description('register an environment; its databases must be reachable')
+    .argument('<name>', 'environment name: lower-case letters, digits and "-"')
+    .requiredOption('--type <type>', 'production or sandbox')
+    .requiredOption('--tenant <domain>', 'identity tenant domain, e.g. contoso.com')
+    .requiredOption('--admin <email>', 'account that becomes the Admin user after a refresh')
+    .requiredOption('--app-db <url>', 'application database: postgresql://user:password@host:port/db')
+    .option('--reporting-db <url>', 'financial reporting database URL')
+    .requiredOption('--release <X.Y.Z>', 'application release, e.g. 10.0.38')
+    .requiredOption('--platform-update <N>', 'platform update number, e.g. 62')
+    .requiredOption('--reporting-version <X.Y.Z.W>', 'financial reporting version, e.g. 10.0.38.3')
+    .option('--retail', 'the environment uses retail (reprovisioning runs after a refresh)', false)
+    .option('--profile <name|file>', 'refresh profile', DEFAULT_PROFILE)
+    .option('--storage <dir>', 'document storage folder (never copied by a refresh)')
+    .option('--sync-command <cmd>', 'database synchronization command run on a refreshed copy')
+    .option('--json', 'print the new environment as JSON')
+    .action(async (name: string, o: Record<string, string | boolean | undefined>) =>
+      withRuntime(o, async (runtime) => {
+        const environment = await addEnvironment(
+          runtime,
+          {
+            name,
+            type: o.type,
+            tenant: o.tenant,
+            administrator: o.admin,
+            applicationRelease: o.release,
+            platformUpdate: o.platformUpdate,
+            financialReportingVersion: o.reportingVersion,
+            retail: o.retail === true,
+            profile: o.profile,
+            documentStorage: o.storage ?? null,
+            syncCommand: o.syncCommand ?? null,
+            databaseUrls: { application: o.appDb, ...(o.reportingDb === undefined ? {} : { financialReporting: o.reportingDb }) },
+          },
+          ACTOR,
+        );
+        if (o.json) printJson(environmentJson(environment));
+        else process.stdout.write(`Environment ${environment.name} (${environment.type}) registered.\n`);
+      }),
+    );
+
+  env
+    .command('remove')
+    .description("forget an environment; its databases and files are left as they are")
+    .argument('<name>', 'environment name')
+    .option('--json', 'print a JSON object')
+    .action(async (name: string, options: { json?: boolean }) =>
+      withRuntime(options, async (runtime) => {
+        await runtime.environments.remove(name, ACTOR);
+        if (options.json) printJson({ removed: name });
+        else process.stdout.write(`Environment ${name} removed from the registry; its databases were not touched.\n`);
+      }),
+    );
+
+  env
+    .command('credentials')
+    .description('connection URLs of a non-production environment (production ones are never shown)')
+    .argument('<name>', 'environment name')
+    .option('--json', 'print a JSON object')
+    .action(async (name: string, options: { json?: boolean }) =>
+      withRuntime(options, async (runtime) => {
+        const urls = await environmentCredentials(runtime, name, ACTOR);
+        if (options.json) printJson({ name, databases: urls });
+        else for (const [role, url] of Object.entries(urls)) process.stdout.write(`${role}: ${url}\n`);
+      }),
+    );
+}

@@ -1,0 +1,42 @@
+import type { Environment, HistoryEntry } from '../../domain/environment.js';
+
+/** The JSON shape of an environment for scripts and the HTTP API: never a secret. */
+export function environmentJson(environment: Environment, history?: HistoryEntry[]): Record<string, unknown> {
+  return history === undefined ? { ...environment } : { ...environment, history };
+}
+
+export function environmentTable(environments: readonly Environment[]): string {
+  const header = ['NAME', 'TYPE', 'TENANT', 'RELEASE', 'PLATFORM', 'REPORTING', 'STATE'];
+  const rows = environments.map((e) => [
+    e.name,
+    e.type,
+    e.tenant,
+    e.applicationRelease,
+    String(e.platformUpdate),
+    e.financialReportingVersion,
+    e.state,
+  ]);
+  if (rows.length === 0) return 'No environments. Add one with `dataalm env add`, or create the demo with `dataalm demo`.\n';
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+export function environmentDetails(e: Environment, history: readonly HistoryEntry[]): string {
+  const lines = [
+    `${e.name} (${e.type}, ${e.state})`,
+    `  tenant                       ${e.tenant}`,
+    `  administrator                ${e.administrator}`,
+    `  application release          ${e.applicationRelease}`,
+    `  platform update              ${e.platformUpdate}`,
+    `  financial reporting version  ${e.financialReportingVersion}`,
+    `  retail                       ${e.retail ? 'yes' : 'no'}`,
+    `  refresh profile              ${e.profile}`,
+    `  document storage             ${e.documentStorage ?? '-'}`,
+    `  synchronize command          ${e.syncCommand ?? '-'}`,
+    '  databases',
+    ...e.databases.map((d) => `    ${d.role.padEnd(20)} ${d.database} on ${d.host}:${d.port} as ${d.user}`),
+    '  history',
+    ...history.map((h) => `    ${h.at}  ${h.event}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,39 @@
+import fs from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { registerDemoCommands } from './demo-commands.js';
+import { registerEnvironmentCommands } from './environment-commands.js';
+import { registerStartCommand } from './start-command.js';
+import { reportError } from './command-context.js';
+
+/** Exit status for a command line that could not be understood (wrong flag, missing value). */
+const USAGE_EXIT = 2;
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('dataalm')
+    .description('Refresh sandbox PostgreSQL environments from production: consistent, sanitised, with rollback.')
+    .version(packageVersion())
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerStartCommand(program);
+  registerEnvironmentCommands(program);
+  registerDemoCommands(program);
+  for (const command of program.commands) {
+    command.exitOverride();
+    for (const sub of command.commands) sub.exitOverride();
+  }
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // help and --version also arrive here, with exit code 0
+      process.exitCode = error.exitCode === 0 ? 0 : USAGE_EXIT;
+      return;
+    }
+    reportError(error, { json: argv.includes('--json') });
+  }
+}
+
+function packageVersion(): string {
+  const manifest = new URL('../../../package.json', import.meta.url);
+  return (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string }).version;
+}
