@@ -188,6 +188,7 @@ export const APPLICATION_TABLES: readonly TableDdl[] = [
   generaljournalentry bigint NOT NULL,
   mainaccount bigint NOT NULL,
   accountingdate date NOT NULL,
+  ledgerdimension bigint NOT NULL,
   ledgerdimensiondisplayvalue text NOT NULL,
   postingtype integer NOT NULL,
   transactioncurrencycode text NOT NULL,
@@ -200,7 +201,7 @@ export const APPLICATION_TABLES: readonly TableDdl[] = [
   createddatetime timestamptz NOT NULL`, [
     'CREATE INDEX generaljournalaccountentry_generaljournalentry_idx ON generaljournalaccountentry (generaljournalentry)',
     'CREATE INDEX generaljournalaccountentry_mainaccount_date_idx ON generaljournalaccountentry (mainaccount, accountingdate)',
-    'CREATE INDEX generaljournalaccountentry_postingtype_idx ON generaljournalaccountentry (postingtype)',
+    'CREATE INDEX generaljournalaccountentry_ledgerdimension_idx ON generaljournalaccountentry (ledgerdimensiondisplayvalue)',
   ]),
   table('custtable', `
   accountnum text NOT NULL,
@@ -287,6 +288,7 @@ export const APPLICATION_TABLES: readonly TableDdl[] = [
   dimensions jsonb NOT NULL,
   createddatetime timestamptz NOT NULL`, [
     'CREATE INDEX salesline_salestable_idx ON salesline (salestable)',
+    'CREATE UNIQUE INDEX salesline_salesid_linenum_idx ON salesline (salesid, linenum)',
     'CREATE INDEX salesline_inventtable_idx ON salesline (inventtable)',
   ]),
 ];

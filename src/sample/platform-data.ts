@@ -4,7 +4,7 @@
 // environments' rows can always be told apart after a refresh.
 
 import { RECID_BASE, lit, parentRecid, recid } from './sql-random.js';
-import { insertSelect, series, SERVERS, type LoadContext, type TableLoad } from './sample-rows.js';
+import { insertSelect, series, SERVERS, tableLoad, type LoadContext, type TableLoad } from './sample-rows.js';
 
 const FIRST = ['Anna', 'Ben', 'Carla', 'David', 'Elena', 'Farid', 'Grace', 'Hiro', 'Ines', 'Jonas', 'Kira', 'Liam', 'Mona', 'Nils', 'Olga', 'Pablo', 'Rosa', 'Sven', 'Tara', 'Umar', 'Vera', 'Wen', 'Yara', 'Zoe'];
 const LAST = ['Adams', 'Berg', 'Chen', 'Diaz', 'Eriksen', 'Fischer', 'Garcia', 'Hansen', 'Ito', 'Jensen', 'Kowalski', 'Lopez', 'Meyer', 'Novak', 'Okafor', 'Petrov', 'Rossi', 'Schmidt', 'Tanaka', 'Weber'];
@@ -16,7 +16,7 @@ const SERVICE_ACCOUNTS = ['RetailServiceAcc', 'FRServiceUser', 'DIXFServiceUser'
 const FIRST_ORDINARY_USER = 2 + SERVICE_ACCOUNTS.length;
 
 /** Id of a pseudo-random ordinary user. */
-function ordinaryUser(c: LoadContext, salt: number): string {
+export function ordinaryUser(c: LoadContext, salt: number): string {
   return `'u' || lpad((${FIRST_ORDINARY_USER} + ${c.random.int(salt, c.rows.userinfo - FIRST_ORDINARY_USER + 1)})::text, 6, '0')`;
 }
 
@@ -36,16 +36,15 @@ const YEAR = 365 * 86_400;
 export function platformLoads(c: LoadContext): TableLoad[] {
   const r = c.random;
   const rows = c.rows;
-  const small = (table: TableLoad['table'], insert: TableLoad['insert']): TableLoad => ({ table, chunkRows: 100_000, insert });
   return [
-    small('partitions', (from, to) => insertSelect('partitions', {
+    tableLoad('partitions', (from, to) => insertSelect('partitions', {
       recid: recid('g'),
       partitionkey: `CASE WHEN g = 1 THEN 'initial' ELSE 'ps' || g END`,
       name: `CASE WHEN g = 1 THEN 'Initial partition' ELSE 'Partition ' || g || ' of ' || ${c.variant} END`,
       recversion: `1 + ${r.int(1, 1_000_000)}`,
     }, series(from, to))),
 
-    small('userinfo', (from, to) => insertSelect('userinfo', {
+    tableLoad('userinfo', (from, to) => insertSelect('userinfo', {
       recid: recid('g'),
       id: `CASE WHEN g = 1 THEN 'Admin' WHEN g < ${FIRST_ORDINARY_USER} THEN (ARRAY[${SERVICE_ACCOUNTS.map(lit).join(',')}])[g - 1]
                 ELSE 'u' || lpad(g::text, 6, '0') END`,
@@ -63,7 +62,7 @@ export function platformLoads(c: LoadContext): TableLoad[] {
       createddatetime: r.timestamp(6, TS, YEAR),
     }, series(from, to, { first: r.pick(1, FIRST), last: r.pick(2, LAST) }))),
 
-    small('batchjob', (from, to) => insertSelect('batchjob', {
+    tableLoad('batchjob', (from, to) => insertSelect('batchjob', {
       recid: recid('g'),
       caption: `${r.pick(1, BATCH_CAPTIONS)} || ' #' || g`,
       // The first six jobs cover every status; the rest are mostly waiting or finished.
@@ -75,7 +74,7 @@ export function platformLoads(c: LoadContext): TableLoad[] {
       createdby: ordinaryUser(c, 7),
     }, series(from, to))),
 
-    small('batchjobhistory', (from, to) => insertSelect('batchjobhistory', {
+    tableLoad('batchjobhistory', (from, to) => insertSelect('batchjobhistory', {
       recid: recid('g'),
       batchjobid: parentRecid(r, 11, rows.batchjob),
       caption: `${r.pick(1, BATCH_CAPTIONS)} || ' run ' || g`,
@@ -86,12 +85,12 @@ export function platformLoads(c: LoadContext): TableLoad[] {
     }, series(from, to, { started: r.timestamp(5, TS, YEAR) }))),
 
     // A batch task's job is its job history's job: the same hash (salt 11) of the history row.
-    small('batchhistory', (from, to) => insertSelect('batchhistory', {
+    tableLoad('batchhistory', (from, to) => insertSelect('batchhistory', {
       recid: recid('g'),
       batchjobid: parentRecid(r, 11, rows.batchjob, 'h'),
       batchjobhistoryid: recid('h'),
       classnumber: `10000 + ${r.int(1, 5_000)}`,
-      caption: `${r.pick(2, ['Process', 'Post', 'Validate', 'Export', 'Import', 'Cleanup'])} task ' || g`,
+      caption: `${r.pick(2, ['Process', 'Post', 'Validate', 'Export', 'Import', 'Cleanup'])} || ' task ' || g`,
       status: `(ARRAY[4, 4, 4, 4, 3, 8])[1 + ${r.int(3, 6)}]`,
       serverid: serverId(c, `1 + ${r.int(4, SERVERS)}`),
       startdatetime: 'started',
@@ -99,7 +98,7 @@ export function platformLoads(c: LoadContext): TableLoad[] {
       info: `${r.pick(6, ['Completed.', 'Completed with warnings: 2 records skipped.', 'Error: deadlock detected, retrying.', 'Processed batch of records.', 'Infolog: number sequence exhausted for voucher series.'])} || ' Session ' || ${r.hex(7, 12)}`,
     }, series(from, to, { h: `1 + ${r.int(21, rows.batchjobhistory)}`, started: r.timestamp(8, TS, YEAR) }))),
 
-    small('batchconstrainthistory', (from, to) => insertSelect('batchconstrainthistory', {
+    tableLoad('batchconstrainthistory', (from, to) => insertSelect('batchconstrainthistory', {
       recid: recid('g'),
       batchjobid: parentRecid(r, 11, rows.batchjob, 'h'),
       batchjobhistoryid: recid('h'),
@@ -109,7 +108,7 @@ export function platformLoads(c: LoadContext): TableLoad[] {
     }, series(from, to, { h: `1 + ${r.int(21, rows.batchjobhistory)}` }))),
 
     // Half the addresses are e-mail (type 2), the rest phone (1), URL (3) and fax (5).
-    small('logisticselectronicaddress', (from, to) => insertSelect('logisticselectronicaddress', {
+    tableLoad('logisticselectronicaddress', (from, to) => insertSelect('logisticselectronicaddress', {
       recid: recid('g'),
       type: 'type',
       locator: `CASE type
@@ -121,7 +120,7 @@ export function platformLoads(c: LoadContext): TableLoad[] {
       location: `${RECID_BASE} + ${r.int(8, 1_000_000)}`,
     }, series(from, to, { type: '(ARRAY[2, 1, 2, 3, 2, 1, 2, 5, 2, 1])[1 + g % 10]' }))),
 
-    small('sysemailparameters', (from, to) => insertSelect('sysemailparameters', {
+    tableLoad('sysemailparameters', (from, to) => insertSelect('sysemailparameters', {
       recid: recid('g'),
       smtprelayservername: host(c, 'smtp'),
       smtpportnumber: '587',
@@ -130,12 +129,12 @@ export function platformLoads(c: LoadContext): TableLoad[] {
       maxemailattachmentsize: `10 + ${r.int(1, 20)}`,
     }, series(from, to))),
 
-    small('sysemailsmtppassword', (from, to) => insertSelect('sysemailsmtppassword', {
+    tableLoad('sysemailsmtppassword', (from, to) => insertSelect('sysemailsmtppassword', {
       recid: recid('g'),
       password: `encode(sha256(convert_to(${c.variant} || ':smtp:' || g, 'UTF8')), 'base64')`,
     }, series(from, to))),
 
-    small('printmgmtdocinstance', (from, to) => insertSelect('printmgmtdocinstance', {
+    tableLoad('printmgmtdocinstance', (from, to) => insertSelect('printmgmtdocinstance', {
       recid: recid('g'),
       name: `${r.pick(1, ['Sales order confirmation', 'Customer invoice', 'Packing slip', 'Purchase order', 'Free text invoice', 'Collection letter'])} || ' (' || ${c.variant} || ')'`,
       documenttype: r.int(2, 40),
@@ -144,7 +143,7 @@ export function platformLoads(c: LoadContext): TableLoad[] {
       company: r.pick(5, ['usmf', 'usmf', 'demf']),
     }, series(from, to))),
 
-    small('printmgmtsettings', (from, to) => insertSelect('printmgmtsettings', {
+    tableLoad('printmgmtsettings', (from, to) => insertSelect('printmgmtsettings', {
       recid: recid('g'),
       parentid: parentRecid(r, 1, rows.printmgmtdocinstance),
       description: `'Print setting ' || g`,
@@ -156,7 +155,7 @@ export function platformLoads(c: LoadContext): TableLoad[] {
       printer: `'\\\\' || ${host(c, 'print01')} || '\\' || ${r.pick(7, ['Finance-HP', 'Warehouse-Zebra', 'Sales-Canon', 'Reception-Brother'])}`,
     }))),
 
-    small('sysserverconfig', (from, to) => insertSelect('sysserverconfig', {
+    tableLoad('sysserverconfig', (from, to) => insertSelect('sysserverconfig', {
       recid: recid('g'),
       serverid: serverId(c, 'g'),
       enablebatch: `CASE WHEN g <= ${SERVERS / 2} THEN 1 ELSE 0 END`,
@@ -164,7 +163,7 @@ export function platformLoads(c: LoadContext): TableLoad[] {
       loadbalancegroup: `'LB-' || ${c.variant}`,
     }, series(from, to))),
 
-    small('sysserversessions', (from, to) => insertSelect('sysserversessions', {
+    tableLoad('sysserversessions', (from, to) => insertSelect('sysserversessions', {
       recid: recid('g'),
       serverid: serverId(c, `1 + (g - 1) % ${SERVERS}`),
       instancename: `upper(${c.variant}) || '-' || g`,
@@ -174,16 +173,17 @@ export function platformLoads(c: LoadContext): TableLoad[] {
       lastupdatedatetime: `login + ${r.int(3, 86_400)} * interval '1 second'`,
     }, series(from, to, { login: r.timestamp(4, TS, YEAR) }))),
 
-    small('syscorpnetprinters', (from, to) => insertSelect('syscorpnetprinters', {
+    tableLoad('syscorpnetprinters', (from, to) => insertSelect('syscorpnetprinters', {
       recid: recid('g'),
       name: 'printer',
       networkpath: `'\\\\' || ${host(c, 'print')} || '\\' || printer`,
-      driver: r.pick(2, ['HP Universal Printing PCL 6', 'Zebra ZDesigner', 'Canon Generic Plus', 'Brother Mono Universal']),
+      // Same salt and list length as the brand, so each printer gets its brand's driver.
+      driver: r.pick(1, ['HP Universal Printing PCL 6', 'Zebra ZDesigner', 'Canon Generic Plus', 'Brother Mono Universal']),
       location: r.pick(3, ['Floor 1', 'Floor 2', 'Warehouse', 'Reception', 'Finance']),
       active: `CASE WHEN ${r.int(4, 5)} = 0 THEN 0 ELSE 1 END`,
     }, series(from, to, { printer: `${r.pick(1, ['HP', 'Zebra', 'Canon', 'Brother'])} || '-' || g` }))),
 
-    small('sysclientsessions', (from, to) => insertSelect('sysclientsessions', {
+    tableLoad('sysclientsessions', (from, to) => insertSelect('sysclientsessions', {
       recid: recid('g'),
       sessionid: 'g',
       userid: ordinaryUser(c, 1),
@@ -193,7 +193,7 @@ export function platformLoads(c: LoadContext): TableLoad[] {
       logindatetime: r.timestamp(5, TS, YEAR),
     }, series(from, to))),
 
-    small('batchserverconfig', (from, to) => insertSelect('batchserverconfig', {
+    tableLoad('batchserverconfig', (from, to) => insertSelect('batchserverconfig', {
       recid: recid('g'),
       serverid: serverId(c, 'g'),
       maxbatchsessions: `8 + ${r.int(1, 8)}`,
@@ -201,15 +201,16 @@ export function platformLoads(c: LoadContext): TableLoad[] {
       endtime: '86399',
     }, series(from, to))),
 
-    small('batchservergroup', (from, to) => insertSelect('batchservergroup', {
+    tableLoad('batchservergroup', (from, to) => insertSelect('batchservergroup', {
       recid: recid('g'),
       groupid: `(ARRAY['', 'DIXF', 'MRP'])[1 + (g - 1) / ${SERVERS}]`,
       serverid: serverId(c, `1 + (g - 1) % ${SERVERS}`),
       description: `'Batch group on ' || ${c.variant}`,
     }, series(from, to))),
 
-    // The file bytes make the table ~10 kB per row of TOAST, like real attachments.
-    { table: 'docuvalue', chunkRows: 1_000, insert: (from, to) => insertSelect('docuvalue', {
+    // The file bytes make the table ~10 kB per row of TOAST, like real attachments; hence
+    // chunks of 1,000 rows (10 MB) rather than 100,000.
+    tableLoad('docuvalue', (from, to) => insertSelect('docuvalue', {
       recid: recid('g'),
       filename: `${r.pick(1, ['Invoice', 'Contract', 'Delivery note', 'Quotation', 'Receipt'])} || ' ' || g`,
       fileextension: 'ext',
@@ -219,9 +220,9 @@ export function platformLoads(c: LoadContext): TableLoad[] {
       filesize: '10240',
       file: r.bytes(4, 10_240),
       createddatetime: r.timestamp(5, TS, YEAR),
-    }, series(from, to, { ext: r.pick(6, ['pdf', 'pdf', 'docx', 'xlsx', 'png', 'jpg']) })) },
+    }, series(from, to, { ext: r.pick(6, ['pdf', 'pdf', 'docx', 'xlsx', 'png', 'jpg']) })), 1_000),
 
-    small('personnellintegrationconfiguration', (from, to) => insertSelect('personnellintegrationconfiguration', {
+    tableLoad('personnellintegrationconfiguration', (from, to) => insertSelect('personnellintegrationconfiguration', {
       recid: recid('g'),
       connectionstring: `'Server=tcp:' || ${host(c, 'hr')} || ',1433;Initial Catalog=hr;User ID=hrintegration;Password='
                          || substr(md5(${c.variant} || ':hr:' || g), 1, 20) || ';Encrypt=True'`,
@@ -231,19 +232,19 @@ export function platformLoads(c: LoadContext): TableLoad[] {
 
     // Only production-like variants have active recurring integrations (with unprocessed
     // messages), so the demo refresh prod → uat passes preflight with a warning.
-    small('dmfrecurringjob', (from, to) => insertSelect('dmfrecurringjob', {
+    tableLoad('dmfrecurringjob', (from, to) => insertSelect('dmfrecurringjob', {
       recid: recid('g'),
-      name: `(ARRAY['Customers', 'Vendors', 'Sales orders', 'Released products', 'General journal', 'Exchange rates'])[1 + (g - 1) % 6]
+      name: `(ARRAY['Customers', 'Vendors', 'Sales orders', 'Released products', 'General journal', 'Exchange rates'])[g]
              || ' ' || direction || ' (' || ${c.variant} || ')'`,
       direction: 'direction',
       enabled: c.production ? 'CASE WHEN g <= 4 THEN 1 ELSE 0 END' : '0',
       pendingmessages: c.production ? `CASE WHEN g <= 4 THEN 1 + ${r.int(1, 50)} ELSE 0 END` : '0',
-      entityname: r.pick(2, ['CustCustomerV3Entity', 'VendVendorV2Entity', 'SalesOrderHeaderV2Entity', 'EcoResReleasedProductV2Entity']),
+      entityname: `(ARRAY['CustCustomerV3Entity', 'VendVendorV2Entity', 'SalesOrderHeaderV2Entity', 'EcoResReleasedProductV2Entity', 'LedgerJournalEntity', 'ExchangeRateEntity'])[g]`,
       applicationid: `md5(${c.variant} || ':dmf:' || g)::uuid::text`,
       lastrundatetime: r.timestamp(3, TS, YEAR),
     }, series(from, to, { direction: `CASE WHEN g % 2 = 1 THEN 'import' ELSE 'export' END` }))),
 
-    small('retailchanneldatabase', (from, to) => insertSelect('retailchanneldatabase', {
+    tableLoad('retailchanneldatabase', (from, to) => insertSelect('retailchanneldatabase', {
       recid: recid('g'),
       name: `CASE WHEN g = 1 THEN 'Default' ELSE 'Store database ' || g END`,
       scaleunit: `CASE WHEN g = 1 THEN 'cloud-' ELSE 'csu-east-' END || ${c.variant}`,

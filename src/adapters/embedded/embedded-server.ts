@@ -231,9 +231,20 @@ async function stopServer(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/**
+ * The line of the server's output that says what went wrong: the first specific failure
+ * ("could not bind …: Address already in use") rather than the generic FATAL after it.
+ */
 function lastMeaningfulLine(text: string): string | undefined {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
-  return lines.filter((l) => /FATAL|ERROR|error|could not/i.test(l)).at(-1) ?? lines.at(-1);
+  const lines = text
+    .split('\n')
+    .map((l) => l.replace(/^\d{4}-\d\d-\d\d [\d:.]+ \w+ \[\d+\] /, '').trim())
+    .filter(Boolean);
+  return (
+    lines.find((l) => /could not|no such|permission denied|already in use/i.test(l)) ??
+    lines.find((l) => /FATAL|ERROR|PANIC/.test(l)) ??
+    lines.at(-1)
+  );
 }
 
 function delay(ms: number): Promise<void> {
