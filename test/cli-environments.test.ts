@@ -137,28 +137,29 @@ describe('dataalm env on DATAALM_DATABASE_URL', () => {
     assert.ok(!production.stdout.includes(PASSWORD) && !production.stderr.includes(PASSWORD));
   });
 
-  const badInputs: [string, string[], RegExp][] = [
-    ['invalid URL', addArgs('bad-url', { '--app-db': 'not a url' }), /--app-db.*not a valid URL/],
-    ['wrong URL scheme', addArgs('bad-scheme', { '--app-db': 'mysql://u:p@h/db' }), /--app-db.*postgresql:\/\//],
-    ['unknown type', addArgs('bad-type', { '--type': 'staging' }), /type \(--type\): must be "production" or "sandbox"/],
-    ['malformed release', addArgs('bad-release', { '--release': '10.0' }), /applicationRelease \(--release\): must look like X\.Y\.Z/],
-    ['malformed reporting version', addArgs('bad-rv', { '--reporting-version': '10.0.38' }), /--reporting-version.*X\.Y\.Z\.W/],
-    ['platform update not a number', addArgs('bad-pu', { '--platform-update': 'sixty' }), /platformUpdate \(--platform-update\)/],
-    ['admin outside the tenant', addArgs('bad-admin', { '--admin': 'admin@fabrikam.com' }), /administrator \(--admin\): must belong to the tenant contoso\.com/],
-    ['bad name', addArgs('Bad_Name'), /name: must be 1-63 lower-case/],
-    ['missing required flag', addArgs('no-tenant', { '--tenant': null }), /required option '--tenant <domain>' not specified/],
-    ['unknown flag', [...addArgs('unknown-flag'), '--colour', 'red'], /unknown option '--colour'/],
-    ['duplicate name', addArgs('uat-one'), /name: environment "uat-one" already exists/],
-    ['unreachable database', addArgs('unreachable', { '--app-db': 'postgresql://u:pw@127.0.0.1:1/db' }), /--app-db.*cannot connect.*127\.0\.0\.1:1.*connection refused/],
-    ['wrong password', addArgs('wrong-pw', { '--app-db': urlWithPassword(appDb.name).replace(PASSWORD, 'nope') }), /--app-db.*password authentication failed/],
-    ['missing database', addArgs('missing-db', { '--app-db': urlWithPassword('no_such_database_x') }), /--app-db.*database does not exist/],
-    ['unknown profile', addArgs('bad-profile', { '--profile': 'no-such-profile' }), /profile \(--profile\): "no-such-profile" is neither a built-in profile/],
-    ['storage not a folder', addArgs('bad-storage', { '--storage': '/nonexistent/folder' }), /documentStorage \(--storage\): .* is not a folder/],
+  // Built lazily: the databases exist only once `before` has run.
+  const badInputs: [string, () => string[], RegExp][] = [
+    ['invalid URL', () => addArgs('bad-url', { '--app-db': 'not a url' }), /--app-db.*not a valid URL/],
+    ['wrong URL scheme', () => addArgs('bad-scheme', { '--app-db': 'mysql://u:p@h/db' }), /--app-db.*postgresql:\/\//],
+    ['unknown type', () => addArgs('bad-type', { '--type': 'staging' }), /type \(--type\): must be "production" or "sandbox"/],
+    ['malformed release', () => addArgs('bad-release', { '--release': '10.0' }), /applicationRelease \(--release\): must look like X\.Y\.Z/],
+    ['malformed reporting version', () => addArgs('bad-rv', { '--reporting-version': '10.0.38' }), /--reporting-version.*X\.Y\.Z\.W/],
+    ['platform update not a number', () => addArgs('bad-pu', { '--platform-update': 'sixty' }), /platformUpdate \(--platform-update\)/],
+    ['admin outside the tenant', () => addArgs('bad-admin', { '--admin': 'admin@fabrikam.com' }), /administrator \(--admin\): must belong to the tenant contoso\.com/],
+    ['bad name', () => addArgs('Bad_Name'), /name: must be 1-63 lower-case/],
+    ['missing required flag', () => addArgs('no-tenant', { '--tenant': null }), /required option '--tenant <domain>' not specified/],
+    ['unknown flag', () => [...addArgs('unknown-flag'), '--colour', 'red'], /unknown option '--colour'/],
+    ['duplicate name', () => addArgs('uat-one'), /name: environment "uat-one" already exists/],
+    ['unreachable database', () => addArgs('unreachable', { '--app-db': 'postgresql://u:pw@127.0.0.1:1/db' }), /--app-db.*cannot connect.*127\.0\.0\.1:1.*connection refused/],
+    ['wrong password', () => addArgs('wrong-pw', { '--app-db': urlWithPassword(appDb.name).replace(PASSWORD, 'nope') }), /--app-db.*password authentication failed/],
+    ['missing database', () => addArgs('missing-db', { '--app-db': urlWithPassword('no_such_database_x') }), /--app-db.*database does not exist/],
+    ['unknown profile', () => addArgs('bad-profile', { '--profile': 'no-such-profile' }), /profile \(--profile\): "no-such-profile" is neither a built-in profile/],
+    ['storage not a folder', () => addArgs('bad-storage', { '--storage': '/nonexistent/folder' }), /documentStorage \(--storage\): .* is not a folder/],
   ];
   for (const [label, args, expected] of badInputs) {
     test(`bad input: ${label} → non-zero exit, one line naming the field, nothing written`, async () => {
       const before = await listNames();
-      const result = await runCli(args, env);
+      const result = await runCli(args(), env);
       assert.notEqual(result.code, 0);
       assert.match(result.stderr, expected);
       const errorLines = result.stderr.split('\n').filter((l) => /error/i.test(l));
