@@ -24,7 +24,7 @@ interface DemoEnvironment {
 
 export const DEMO_ENVIRONMENTS: readonly DemoEnvironment[] = [
   { name: 'contoso-prod', type: 'production', tenant: 'contoso.com', applicationRelease: '10.0.38', platformUpdate: 62, financialReportingVersion: '10.0.38.3', syncCommand: null },
-  { name: 'contoso-uat', type: 'sandbox', tenant: 'contoso.com', applicationRelease: '10.0.38', platformUpdate: 62, financialReportingVersion: '10.0.38.3', syncCommand: 'dataalm sample customise --customisation uat-notes' },
+  { name: 'contoso-uat', type: 'sandbox', tenant: 'contoso.com', applicationRelease: '10.0.38', platformUpdate: 62, financialReportingVersion: '10.0.38.3', syncCommand: 'dataalm sample customise uat-notes' },
   { name: 'contoso-test', type: 'sandbox', tenant: 'contoso.com', applicationRelease: '10.0.37', platformUpdate: 61, financialReportingVersion: '10.0.37.2', syncCommand: null },
   { name: 'fabrikam-uat', type: 'sandbox', tenant: 'fabrikam.com', applicationRelease: '10.0.38', platformUpdate: 62, financialReportingVersion: '10.0.38.3', syncCommand: null },
 ];

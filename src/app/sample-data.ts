@@ -4,6 +4,7 @@ import type { DatabaseRole } from '../domain/environment.js';
 import { parseConnectionUrl } from '../adapters/postgres/connection-url.js';
 import { unreachable } from '../adapters/postgres/database-probe.js';
 import { loadSampleApplication, loadSampleReporting, type SampleSummary } from '../sample/generate-sample.js';
+import { CUSTOMISATIONS } from '../sample/customisations.js';
 import type { Runtime } from './runtime.js';
 
 export interface SampleProgress {
@@ -80,5 +81,36 @@ async function loadInto(url: string, role: DatabaseRole, environment: string, op
       : await loadSampleReporting(pool, sampleOptions);
   } finally {
     await pool.end();
+  }
+}
+
+/** Applies one of the sample customisations to a database; returns the statement count. */
+export async function applyCustomisation(name: string, url: string | undefined): Promise<number> {
+  const customisation = CUSTOMISATIONS[name];
+  if (!customisation) {
+    throw new DataalmError('INVALID_INPUT', `name: unknown customisation "${name}" (known: ${Object.keys(CUSTOMISATIONS).join(', ')})`, {
+      field: 'name',
+    });
+  }
+  if (url === undefined) {
+    throw new DataalmError('INVALID_INPUT', 'database-url (--database-url): required when DATABASE_URL is not set', {
+      field: 'databaseUrl',
+    });
+  }
+  const target = parseConnectionUrl(url, 'database-url (--database-url)');
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (cause) {
+    throw unreachable(target, 'database-url (--database-url)', cause);
+  }
+  try {
+    await client.query('begin');
+    for (const statement of customisation.statements) await client.query(statement);
+    await client.query('commit');
+    return customisation.statements.length;
+  } finally {
+    await client.end();
   }
 }

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import { createDemo } from '../../app/demo-project.js';
-import { loadSampleIntoEnvironment } from '../../app/sample-data.js';
+import { applyCustomisation, loadSampleIntoEnvironment } from '../../app/sample-data.js';
+import { CUSTOMISATIONS } from '../../sample/customisations.js';
+import { configOrExit, reportError } from './command-context.js';
 import { printJson, withRuntime } from './command-context.js';
 import { environmentJson } from './environment-view.js';
 import { ProgressReporter } from './progress-reporter.js';
@@ -43,6 +45,7 @@ export function registerDemoCommands(program: Command): void {
     );
 
   const sample = program.command('sample').description('the sample ERP application used by the demo, tests and benchmarks');
+  registerCustomiseCommand(sample);
   sample
     .command('load')
     .description("fill an environment's databases with deterministic sample data")
@@ -70,4 +73,25 @@ export function registerDemoCommands(program: Command): void {
         }
       }),
     );
+}
+
+export function registerCustomiseCommand(sample: Command): void {
+  sample
+    .command('customise')
+    .description(
+      `apply a sample customisation to a database, as a synchronize command does (${Object.keys(CUSTOMISATIONS).join(', ')})`,
+    )
+    .argument('<name>', 'customisation name')
+    .option('--database-url <url>', 'application database to change (default: $DATABASE_URL)')
+    .option('--json', 'print the result as JSON')
+    .action(async (name: string, o: { databaseUrl?: string; json?: boolean }) => {
+      if (!configOrExit(o)) return;
+      try {
+        const applied = await applyCustomisation(name, o.databaseUrl ?? process.env.DATABASE_URL);
+        if (o.json) printJson({ customisation: name, statements: applied });
+        else process.stdout.write(`Customisation ${name} applied (${applied} statements).\n`);
+      } catch (error) {
+        reportError(error, o);
+      }
+    });
 }

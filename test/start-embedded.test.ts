@@ -1,0 +1,256 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { openEmbeddedServer } from '../src/adapters/embedded/embedded-server.ts';
+import { ENVIRONMENT_SPECIFIC_TABLES, tableChecksums } from '../src/sample/generate-sample.ts';
+import { BIN, ROOT, cliEnv, runCli } from './helpers/cli.ts';
+import { type TestDatabase, createTestDatabase } from './helpers/test-database.ts';
+
+// `dataalm start` on the embedded default, as a newcomer runs it: a fresh home, no
+// PostgreSQL of its own, the demo created on first start.
+let parent: string;
+let home: string;
+
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+interface Service {
+  readonly child: ChildProcess;
+  readonly port: number;
+  output(): string;
+  stop(): Promise<number | null>;
+}
+
+async function startService(env: NodeJS.ProcessEnv): Promise<Service> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [BIN, 'start'], { cwd: ROOT, env: { ...env, DATAALM_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`dataalm start exited early:\n${output}`);
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error(`no /healthz within 60 s:\n${output}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    child,
+    port,
+    output: () => output,
+    stop: async () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+function postmasterPid(): number | undefined {
+  try {
+    return Number(fs.readFileSync(path.join(home, 'pg', 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function adminUrl(database: string): string {
+  const url = new URL((JSON.parse(fs.readFileSync(path.join(home, 'embedded.json'), 'utf8')) as { adminUrl: string }).adminUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/** Keeps the embedded server up for checks that talk to the environments' databases directly. */
+async function withServer<T>(work: () => Promise<T>): Promise<T> {
+  const server = await openEmbeddedServer({ home });
+  try {
+    return await work();
+  } finally {
+    await server.stop();
+  }
+}
+
+async function checksums(database: string): Promise<Record<string, string>> {
+  const pool = new pg.Pool({ connectionString: adminUrl(database), max: 2 });
+  try {
+    return await tableChecksums(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+before(() => {
+  parent = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-start-'));
+  fs.chmodSync(parent, 0o755);
+  home = path.join(parent, 'home');
+});
+
+after(() => {
+  const pid = postmasterPid();
+  if (alive(pid)) process.kill(pid!, 'SIGINT');
+  fs.rmSync(parent, { recursive: true, force: true });
+});
+
+describe('dataalm start on the embedded default', () => {
+  const env = () => cliEnv({ DATAALM_HOME: home, DATAALM_DEMO_SCALE: '0.001' });
+  let firstCreatedAt: Record<string, string>;
+
+  test('first start: /healthz answers, the demo has four environments with their versions', async () => {
+    const service = await startService(env());
+    try {
+      const health = (await (await fetch(`http://127.0.0.1:${service.port}/healthz`)).json()) as Record<string, unknown>;
+      assert.deepEqual(health, { status: 'ok', controlDatabase: 'ok', embedded: true });
+      assert.match(service.output(), new RegExp(`dataalm is running at http://127\\.0\\.0\\.1:${service.port}/`));
+
+      // The CLI uses the running server while the service runs.
+      const list = await runCli(['env', 'list', '--json'], env());
+      assert.equal(list.code, 0, list.stderr);
+      const versions = (JSON.parse(list.stdout) as Record<string, unknown>[]).map((e) => [
+        e.name, e.type, e.tenant, e.applicationRelease, e.platformUpdate, e.financialReportingVersion,
+      ]);
+      assert.deepEqual(versions, [
+        ['contoso-prod', 'production', 'contoso.com', '10.0.38', 62, '10.0.38.3'],
+        ['contoso-test', 'sandbox', 'contoso.com', '10.0.37', 61, '10.0.37.2'],
+        ['contoso-uat', 'sandbox', 'contoso.com', '10.0.38', 62, '10.0.38.3'],
+        ['fabrikam-uat', 'sandbox', 'fabrikam.com', '10.0.38', 62, '10.0.38.3'],
+      ]);
+      firstCreatedAt = Object.fromEntries((JSON.parse(list.stdout) as { name: string; createdAt: string }[]).map((e) => [e.name, e.createdAt]));
+      assert.ok(alive(postmasterPid()), 'the service keeps its server running after the CLI command');
+
+      const api = (await (await fetch(`http://127.0.0.1:${service.port}/api/environments`)).json()) as { name: string; databases: unknown[] }[];
+      assert.deepEqual(api.map((e) => e.name), ['contoso-prod', 'contoso-test', 'contoso-uat', 'fabrikam-uat']);
+      assert.ok(api.every((e) => e.databases.length === 2));
+      const missing = await fetch(`http://127.0.0.1:${service.port}/api/environments/nope`);
+      assert.equal(missing.status, 404);
+      assert.equal(((await missing.json()) as { error: { code: string } }).error.code, 'NOT_FOUND');
+
+      for (const name of ['contoso-prod', 'contoso-uat']) {
+        const storage = path.join(home, 'storage', name, 'documents');
+        assert.ok(fs.readdirSync(storage).length >= 3, `${name} has a document storage with files`);
+      }
+    } finally {
+      assert.equal(await service.stop(), 0);
+    }
+    assert.equal(alive(postmasterPid()), false, 'SIGTERM stopped the embedded server');
+  });
+
+  test('contoso-prod and contoso-uat differ in every environment-specific table', async () => {
+    const [prod, uat] = await withServer(async () => [await checksums('contoso_prod_app'), await checksums('contoso_uat_app')]);
+    for (const table of ENVIRONMENT_SPECIFIC_TABLES) {
+      assert.ok(prod[table] && uat[table], `${table} present`);
+      assert.notEqual(prod[table], uat[table], `${table} should differ between prod and uat`);
+    }
+  });
+
+  test('restart keeps the environments and does not seed again', async () => {
+    const service = await startService(env());
+    try {
+      assert.doesNotMatch(service.output(), /creating the demo project/);
+      const list = await runCli(['env', 'list', '--json'], env());
+      const createdAt = Object.fromEntries((JSON.parse(list.stdout) as { name: string; createdAt: string }[]).map((e) => [e.name, e.createdAt]));
+      assert.deepEqual(createdAt, firstCreatedAt);
+    } finally {
+      await service.stop();
+    }
+  });
+
+  test('without the service, a command starts the server for itself and leaves nothing running', async () => {
+    assert.equal(alive(postmasterPid()), false);
+    const list = await runCli(['env', 'list', '--json'], env());
+    assert.equal(list.code, 0, list.stderr);
+    assert.equal((JSON.parse(list.stdout) as unknown[]).length, 4);
+    assert.equal(alive(postmasterPid()), false, 'postgres left running');
+  });
+
+  test('sample load refuses a non-empty database, --replace reloads the same content', () => withServer(async () => {
+    const before = await checksums('contoso_test_app');
+    const refused = await runCli(['sample', 'load', '--env', 'contoso-test', '--scale', '0.001'], env());
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /already holds \d+ tables; nothing was changed \(add --replace/);
+    const loaded = await runCli(['sample', 'load', '--env', 'contoso-test', '--scale', '0.001', '--replace', '--json'], env());
+    assert.equal(loaded.code, 0, loaded.stderr);
+    assert.ok((JSON.parse(loaded.stdout) as { databases: { application: { rows: number } } }).databases.application.rows > 0);
+    assert.deepEqual(await checksums('contoso_test_app'), before);
+    const badScale = await runCli(['sample', 'load', '--env', 'contoso-test', '--scale', 'big'], env());
+    assert.equal(badScale.code, 2);
+    assert.match(badScale.stderr, /scale \(--scale\): "big" must be a number/);
+  }));
+
+  test("contoso-uat's synchronize command applies its customisation", () => withServer(async () => {
+    const credentials = JSON.parse((await runCli(['env', 'credentials', 'contoso-uat', '--json'], env())).stdout) as {
+      databases: { application: string };
+    };
+    const command = JSON.parse((await runCli(['env', 'show', 'contoso-uat', '--json'], env())).stdout).syncCommand as string;
+    assert.equal(command, 'dataalm sample customise uat-notes');
+    const result = await runCli(command.split(' ').slice(1), { ...env(), DATABASE_URL: credentials.databases.application });
+    assert.equal(result.code, 0, result.stderr);
+    const client = new pg.Client({ connectionString: adminUrl('contoso_uat_app') });
+    await client.connect();
+    const column = await client.query("select 1 from information_schema.columns where table_name = 'custtable' and column_name = 'uatnote'");
+    await client.end();
+    assert.equal(column.rowCount, 1);
+  }));
+
+  test('no secret in the logs: server log and service output hold no environment password', async () => {
+    const secrets = [fs.readFileSync(path.join(home, 'pg-password'), 'utf8').trim()];
+    for (const name of ['contoso-uat', 'contoso-test', 'fabrikam-uat']) {
+      const urls = JSON.parse((await runCli(['env', 'credentials', name, '--json'], env())).stdout).databases as Record<string, string>;
+      for (const url of Object.values(urls)) secrets.push(decodeURIComponent(new URL(url).password));
+    }
+    const log = fs.readFileSync(path.join(home, 'postgresql.log'), 'utf8');
+    const service = await startService(env());
+    await service.stop();
+    for (const secret of secrets) {
+      assert.ok(secret.length > 8);
+      assert.ok(!log.includes(secret), 'password in postgresql.log');
+      assert.ok(!service.output().includes(secret), 'password in service output');
+    }
+  });
+});
+
+describe('dataalm start on DATAALM_DATABASE_URL', () => {
+  let control: TestDatabase;
+  let urlHome: string;
+  before(async () => {
+    control = await createTestDatabase('start_url');
+    urlHome = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-url-'));
+  });
+  after(async () => {
+    await control.drop();
+    fs.rmSync(urlHome, { recursive: true, force: true });
+  });
+
+  test('uses the existing server: no embedded server, no demo', async () => {
+    const service = await startService(cliEnv({ DATAALM_HOME: urlHome, DATAALM_DATABASE_URL: control.url }));
+    try {
+      const health = (await (await fetch(`http://127.0.0.1:${service.port}/healthz`)).json()) as Record<string, unknown>;
+      assert.deepEqual(health, { status: 'ok', controlDatabase: 'ok', embedded: false });
+      const api = (await (await fetch(`http://127.0.0.1:${service.port}/api/environments`)).json()) as unknown[];
+      assert.deepEqual(api, []);
+    } finally {
+      assert.equal(await service.stop(), 0);
+    }
+    assert.ok(!fs.existsSync(path.join(urlHome, 'pg')), 'no embedded cluster was created');
+  });
+});
