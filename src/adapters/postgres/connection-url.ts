@@ -32,17 +32,6 @@ export function parseConnectionUrl(url: string, field: string): ConnectionTarget
   };
 }
 
-/** The URL with its password replaced, for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '<invalid url>';
-  }
-}
-
 /** The same server and credentials, another database. */
 export function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
