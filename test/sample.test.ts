@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
+import { createPool } from '../src/adapters/postgres/create-pool.js';
 import { APPLICATION_TABLES } from '../src/sample/application-schema.js';
 import {
   ENVIRONMENT_SPECIFIC_TABLES,
@@ -36,7 +37,7 @@ describe('sample application', { skip }, () => {
     }
     const url = new URL(serverUrl!);
     url.pathname = `/${name}`;
-    const pool = new pg.Pool({ connectionString: url.toString(), max: 3 });
+    const pool = createPool(url.toString(), 3);
     pools.push(pool);
     return pool;
   }

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
+import { createPool } from '../src/adapters/postgres/create-pool.ts';
 import { openEmbeddedServer } from '../src/adapters/embedded/embedded-server.ts';
 import { ENVIRONMENT_SPECIFIC_TABLES, tableChecksums } from '../src/sample/generate-sample.ts';
 import { BIN, ROOT, cliEnv, runCli } from './helpers/cli.ts';
@@ -92,7 +93,7 @@ async function withServer<T>(work: () => Promise<T>): Promise<T> {
 }
 
 async function checksums(database: string): Promise<Record<string, string>> {
-  const pool = new pg.Pool({ connectionString: adminUrl(database), max: 2 });
+  const pool = createPool(adminUrl(database), 2);
   try {
     return await tableChecksums(pool);
   } finally {

@@ -52,6 +52,7 @@ export async function createDemo(runtime: Runtime, options: DemoOptions): Promis
     return { created: false, scale: existing.scale, environments };
   }
   const admin = new pg.Client({ connectionString: runtime.serverUrl });
+  admin.on('error', () => {}); // a failing query rejects; the event adds nothing
   await admin.connect();
   const environments: Environment[] = [];
   try {

@@ -3,6 +3,7 @@ import type { Config } from '../config/config.js';
 import { DataalmError } from '../domain/errors/dataalm-error.js';
 import { type EmbeddedServer, openEmbeddedServer } from '../adapters/embedded/embedded-server.js';
 import { withDatabase } from '../adapters/postgres/connection-url.js';
+import { createPool } from '../adapters/postgres/create-pool.js';
 import { unreachable } from '../adapters/postgres/database-probe.js';
 import { parseConnectionUrl } from '../adapters/postgres/connection-url.js';
 import { SecretBox } from '../adapters/secrets/secret-box.js';
@@ -45,8 +46,7 @@ export async function openRuntime(config: Config, onServerLog?: (line: string) =
   }
   try {
     if (embedded) await ensureDatabase(embedded.adminUrl, CONTROL_DATABASE);
-    const pool = new pg.Pool({ connectionString: controlUrl, max: 4, connectionTimeoutMillis: 10_000 });
-    pool.on('error', () => {}); // an idle client's error must not crash the service; the next query reports it
+    const pool = createPool(controlUrl, 4);
     try {
       await migrate(pool);
     } catch (cause) {
@@ -77,6 +77,7 @@ export async function openRuntime(config: Config, onServerLog?: (line: string) =
 
 async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
+  client.on('error', () => {});
   await client.connect();
   try {
     const exists = await client.query('select 1 from pg_database where datname = $1', [database]);

@@ -3,6 +3,7 @@ import { DataalmError } from '../domain/errors/dataalm-error.js';
 import type { DatabaseRole } from '../domain/environment.js';
 import { parseConnectionUrl } from '../adapters/postgres/connection-url.js';
 import { unreachable } from '../adapters/postgres/database-probe.js';
+import { createPool } from '../adapters/postgres/create-pool.js';
 import { loadSampleApplication, loadSampleReporting, type SampleSummary } from '../sample/generate-sample.js';
 import { CUSTOMISATIONS } from '../sample/customisations.js';
 import type { Runtime } from './runtime.js';
@@ -50,8 +51,7 @@ export async function loadSampleIntoEnvironment(
 }
 
 async function loadInto(url: string, role: DatabaseRole, environment: string, options: SampleLoadOptions): Promise<SampleSummary> {
-  const pool = new pg.Pool({ connectionString: url, max: 3 });
-  pool.on('error', () => {});
+  const pool = createPool(url, 3);
   try {
     let tables: number;
     try {
