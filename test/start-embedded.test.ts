@@ -213,6 +213,47 @@ describe('dataalm start on the embedded default', () => {
     assert.equal(column.rowCount, 1);
   }));
 
+  test('demo: kept without --reset; an interrupted --reset stops its server and is redone by the next demo', async () => {
+    const kept = await runCli(['demo', '--json'], env());
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.equal(JSON.parse(kept.stdout).created, false);
+
+    const child = spawn(process.execPath, [BIN, 'demo', '--reset', '--scale', '0.3'], { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const loading = new Promise<void>((resolve) =>
+      child.stderr!.on('data', (c: Buffer) => {
+        stderr += c.toString();
+        if (stderr.includes('loading sample data')) resolve();
+      }),
+    );
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await loading;
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGINT');
+    assert.equal(await exited, 130, stderr);
+    assert.equal(alive(postmasterPid()), false, 'interrupted command left its server running');
+
+    const redone = await runCli(['demo', '--json', '--scale', '0.001'], env());
+    assert.equal(redone.code, 0, redone.stderr);
+    const result = JSON.parse(redone.stdout) as { created: boolean; environments: { name: string }[] };
+    assert.equal(result.created, true);
+    assert.equal(result.environments.length, 4);
+  });
+
+  test('an HTTP port in use: one clear line, and the embedded server is stopped again', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const result = await runCli(['start'], { ...env(), DATAALM_PORT: String(port) });
+      assert.notEqual(result.code, 0);
+      assert.match(result.stderr, new RegExp(`HTTP port 127\\.0\\.0\\.1:${port} is already in use \\(.*DATAALM_PORT`));
+      assert.equal(alive(postmasterPid()), false);
+    } finally {
+      blocker.close();
+    }
+  });
+
   test('no secret in the logs: server log and service output hold no environment password', async () => {
     const secrets = [fs.readFileSync(path.join(home, 'pg-password'), 'utf8').trim()];
     for (const name of ['contoso-uat', 'contoso-test', 'fabrikam-uat']) {

@@ -51,6 +51,8 @@ export async function createDemo(runtime: Runtime, options: DemoOptions): Promis
     const environments = (await runtime.environments.list()).filter((e) => DEMO_ENVIRONMENTS.some((d) => d.name === e.name));
     return { created: false, scale: existing.scale, environments };
   }
+  // Marked done only at the end: an interrupted creation is redone by the next start or demo.
+  await runtime.settings.delete(DEMO_SETTING);
   const admin = new pg.Client({ connectionString: runtime.serverUrl });
   admin.on('error', () => {}); // a failing query rejects; the event adds nothing
   await admin.connect();

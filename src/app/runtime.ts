@@ -25,6 +25,12 @@ export interface Runtime {
   /** The embedded server, when dataalm runs on its embedded default. */
   readonly embedded: EmbeddedServer | undefined;
   close(): Promise<void>;
+  /**
+   * For an interrupted command: stops the embedded server first (a fast shutdown ends the
+   * running statements, which roll back), then releases the pool, so nothing waits on work
+   * that will never finish and no server is left behind.
+   */
+  abort(): Promise<void>;
 }
 
 export async function openRuntime(config: Config, onServerLog?: (line: string) => void): Promise<Runtime> {
@@ -67,6 +73,10 @@ export async function openRuntime(config: Config, onServerLog?: (line: string) =
       async close() {
         await pool.end();
         await embedded?.stop();
+      },
+      async abort() {
+        await embedded?.stop();
+        await Promise.race([pool.end(), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
       },
     };
   } catch (error) {

@@ -28,4 +28,8 @@ export class Settings {
     ]);
     return (await this.get<T>(key)) as T;
   }
+
+  async delete(key: string): Promise<void> {
+    await this.#pool.query('delete from dataalm.settings where key = $1', [key]);
+  }
 }

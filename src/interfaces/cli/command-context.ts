@@ -12,25 +12,34 @@ export interface OutputOptions {
  */
 export async function withRuntime<T>(output: OutputOptions, action: (runtime: Runtime) => Promise<T>): Promise<void> {
   let runtime: Runtime | undefined;
-  let stopping = false;
+  let signalled: NodeJS.Signals | undefined;
+  const exitAfterAbort = () => {
+    const status = signalled === 'SIGINT' ? 130 : 143;
+    void (runtime?.abort() ?? Promise.resolve()).finally(() => process.exit(status));
+  };
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
+    if (signalled) return;
+    signalled = signal;
     process.stderr.write(`\ndataalm: ${signal} received, stopping\n`);
-    void (runtime?.close() ?? Promise.resolve()).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    // While the runtime is still opening, it is aborted as soon as it is open (below).
+    if (runtime) exitAfterAbort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
     const config = loadConfig();
     runtime = await openRuntime(config);
+    if (signalled) return exitAfterAbort();
     await action(runtime);
   } catch (error) {
+    if (signalled) return exitAfterAbort();
     reportError(error, output);
   } finally {
-    if (!stopping) await runtime?.close().catch(() => {});
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    if (!signalled) {
+      await runtime?.close().catch(() => {});
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
   }
 }
 

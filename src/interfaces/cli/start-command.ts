@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../../config/config.js';
+import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import { createDemo } from '../../app/demo-project.js';
 import { type Runtime, openRuntime } from '../../app/runtime.js';
 import { buildHttpServer } from '../http/http-server.js';
@@ -11,48 +14,64 @@ export function registerStartCommand(program: Command): void {
     .description('run the dataalm service in the foreground (HTTP API; the embedded PostgreSQL unless DATAALM_DATABASE_URL is set)')
     .action(async () => {
       const config = configOrExit({});
-      if (!config) return;
-      let runtime: Runtime | undefined;
-      let closing: Promise<void> | undefined;
-      const shutdown = (signal: NodeJS.Signals) => {
-        closing ??= (async () => {
-          process.stderr.write(`dataalm: ${signal} received, shutting down\n`);
-          await app?.close().catch(() => {});
-          await runtime?.close().catch(() => {});
-          process.exit(0);
-        })();
-      };
-      process.on('SIGINT', shutdown);
-      process.on('SIGTERM', shutdown);
-      let app: ReturnType<typeof buildHttpServer> | undefined;
-      try {
-        runtime = await openRuntime(config);
-        if (runtime.embedded) {
-          process.stderr.write(`Embedded PostgreSQL on 127.0.0.1:${runtime.embedded.port} (admin URL in ${config.home}/embedded.json)\n`);
-          if (config.demo && (await runtime.settings.get('demo')) === undefined) {
-            const progress = new ProgressReporter({ enabled: true });
-            progress.step(`First start: creating the demo project (scale ${config.demoScale})`);
-            await createDemo(runtime, {
-              scale: config.demoScale,
-              reset: false,
-              onStep: (m) => progress.step(`  ${m}`),
-              onProgress: (e) => progress.update(`${e.environment} ${e.role}`, e.done, e.total, e.table),
-            });
-            progress.finish();
-          }
-        }
-        app = buildHttpServer(runtime);
-        await app.listen({ host: config.httpHost, port: config.httpPort });
-        process.stdout.write(`dataalm is running at http://${config.httpHost}:${config.httpPort}/ (Ctrl-C stops it)\n`);
-      } catch (error) {
-        const listenTaken = (error as { code?: string }).code === 'EADDRINUSE';
-        reportError(
-          listenTaken ? new Error(`port ${config.httpPort} is already in use (set DATAALM_PORT to another port)`) : error,
-          {},
-        );
-        await app?.close().catch(() => {});
-        await runtime?.close().catch(() => {});
-        process.exitCode ||= 1;
-      }
+      if (config) await runService(config);
     });
+}
+
+/** Runs until SIGINT/SIGTERM, then closes HTTP and the runtime (stopping an embedded server). */
+async function runService(config: Config): Promise<void> {
+  let runtime: Runtime | undefined;
+  let app: FastifyInstance | undefined;
+  let signalled: NodeJS.Signals | undefined;
+  const shutdown = async () => {
+    await app?.close().catch(() => {});
+    await runtime?.abort().catch(() => {});
+    process.exit(0);
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) return;
+    signalled = signal;
+    process.stderr.write(`dataalm: ${signal} received, shutting down\n`);
+    // While the runtime is still opening, shutdown happens as soon as it is open (below).
+    if (runtime) void shutdown();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    runtime = await openRuntime(config);
+    if (signalled) return shutdown();
+    if (runtime.embedded) {
+      process.stderr.write(`Embedded PostgreSQL on 127.0.0.1:${runtime.embedded.port} (admin URL in ${config.home}/embedded.json)\n`);
+      if (config.demo && (await runtime.settings.get('demo')) === undefined) await createDemoOnFirstStart(runtime, config);
+    }
+    app = buildHttpServer(runtime);
+    await app.listen({ host: config.httpHost, port: config.httpPort }).catch((cause: { code?: string }) => {
+      if (cause.code !== 'EADDRINUSE') throw cause;
+      throw new DataalmError('CONFIGURATION', `HTTP port ${config.httpHost}:${config.httpPort} is already in use`, {
+        field: 'DATAALM_PORT',
+        remedy: 'stop the other program or set DATAALM_PORT to a free port',
+        cause,
+      });
+    });
+    process.stdout.write(`dataalm is running at http://${config.httpHost}:${config.httpPort}/ (Ctrl-C stops it)\n`);
+  } catch (error) {
+    if (signalled) return shutdown();
+    reportError(error, {});
+    await app?.close().catch(() => {});
+    await runtime?.close().catch(() => {});
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function createDemoOnFirstStart(runtime: Runtime, config: Config): Promise<void> {
+  const progress = new ProgressReporter({ enabled: true });
+  progress.step(`First start: creating the demo project (scale ${config.demoScale})`);
+  await createDemo(runtime, {
+    scale: config.demoScale,
+    reset: false,
+    onStep: (m) => progress.step(`  ${m}`),
+    onProgress: (e) => progress.update(`${e.environment} ${e.role}`, e.done, e.total, e.table),
+  });
+  progress.finish();
 }
