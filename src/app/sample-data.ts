@@ -38,19 +38,25 @@ export async function loadSampleIntoEnvironment(
   if (!(options.scale > 0 && options.scale <= 100)) {
     throw new DataalmError('INVALID_INPUT', 'scale (--scale): must be a number above 0 and at most 100', { field: 'scale' });
   }
-  await runtime.environments.get(name);
+  const { tenant } = await runtime.environments.get(name);
   const urls = await runtime.environments.connectionUrls(name);
   const result: SampleLoadResult = {};
   for (const role of ['application', 'financialReporting'] as const) {
     const url = urls[role];
     if (url === undefined) continue;
-    result[role] = await loadInto(url, role, name, options);
+    result[role] = await loadInto(url, role, name, tenant, options);
   }
   await runtime.environments.audit('cli', 'sample.load', name, { scale: options.scale });
   return result;
 }
 
-async function loadInto(url: string, role: DatabaseRole, environment: string, options: SampleLoadOptions): Promise<SampleSummary> {
+async function loadInto(
+  url: string,
+  role: DatabaseRole,
+  environment: string,
+  tenant: string,
+  options: SampleLoadOptions,
+): Promise<SampleSummary> {
   const pool = createPool(url, 3);
   try {
     let tables: number;
@@ -73,6 +79,7 @@ async function loadInto(url: string, role: DatabaseRole, environment: string, op
     const sampleOptions = {
       scale: options.scale,
       variant: environment,
+      tenant,
       onProgress: (e: { table: string; done: number; total: number }) =>
         options.onProgress?.({ environment, role, ...e }),
     };

@@ -23,6 +23,8 @@ export interface SampleOptions {
   scale: number;
   /** Environment name (e.g. 'contoso-prod'); environment-specific rows depend on it. */
   variant: string;
+  /** Tenant domain of the users and the Admin account. (Default: the variant's first word + '.com') */
+  tenant?: string;
   onProgress?: (event: { table: string; done: number; total: number }) => void;
 }
 
@@ -63,21 +65,23 @@ function loadContext(options: SampleOptions): LoadContext {
     rows: rowCounts(options.scale),
     variant: lit(options.variant),
     // 'contoso-prod' and 'contoso-uat' share the tenant contoso.com, as DESIGN §6's demo does.
-    tenant: lit(`${options.variant.split(/[-_.]/)[0]!.toLowerCase()}.com`),
+    tenant: lit(options.tenant ?? `${options.variant.split(/[-_.]/)[0]!.toLowerCase()}.com`),
     production: /prod/i.test(options.variant),
   };
 }
 
 /** Runs every table's INSERT chunks, biggest tables first, reporting progress per chunk. */
 async function loadData(pool: SqlPool, loads: readonly TableLoad[], rows: RowCounts, options: SampleOptions): Promise<void> {
+  // Progress counts rows over all tables, so one bar covers the whole load.
+  const total = loads.reduce((sum, load) => sum + rows[load.table], 0);
+  let done = 0;
   const tasks = [...loads]
     .sort((a, b) => rows[b.table] - rows[a.table])
     .flatMap((load) => {
-      const total = rows[load.table];
-      let done = 0;
+      const tableRows = rows[load.table];
       const chunks: (() => Promise<void>)[] = [];
-      for (let from = 1; from <= total; from += load.chunkRows) {
-        const to = Math.min(total, from + load.chunkRows - 1);
+      for (let from = 1; from <= tableRows; from += load.chunkRows) {
+        const to = Math.min(tableRows, from + load.chunkRows - 1);
         chunks.push(async () => {
           await pool.query(load.insert(from, to));
           done += to - from + 1;
