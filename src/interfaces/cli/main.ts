@@ -13,7 +13,15 @@ export async function main(argv: string[]): Promise<void> {
     .description('Refresh sandbox PostgreSQL environments from production: consistent, sanitised, with rollback.')
     .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+With no configuration dataalm runs its own PostgreSQL under ./.dataalm; set
+DATAALM_DATABASE_URL to keep the control data on an existing server instead.
+Settings (DATAALM_HOME, DATAALM_PORT, DATAALM_SECRET_KEY, ...) are listed in README.md;
+exit codes in docs/errors.md. Run "dataalm <command> --help" for a command's options.`,
+    );
   registerStartCommand(program);
   registerEnvironmentCommands(program);
   registerDemoCommands(program);
