@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DataalmError } from '../domain/errors/dataalm-error.js';
 import type { DatabaseRole, Environment } from '../domain/environment.js';
-import { BUILT_IN_PROFILES, parseNewEnvironment } from '../domain/environment-input.js';
+import { parseNewEnvironment } from '../domain/environment-input.js';
+import { BUILT_IN_PROFILE_NAMES, loadProfile } from '../adapters/profile/profile-files.js';
 import { probeDatabase } from '../adapters/postgres/database-probe.js';
 import type { Runtime } from './runtime.js';
 
@@ -32,17 +33,10 @@ export async function addEnvironment(runtime: Runtime, request: EnvironmentReque
   return runtime.environments.add({ ...input, profile, documentStorage }, actor);
 }
 
+/** A built-in name stays a name; a file must hold a valid profile and is stored by absolute path. */
 function resolveProfile(profile: string): string {
-  if ((BUILT_IN_PROFILES as readonly string[]).includes(profile)) return profile;
-  const file = path.resolve(profile);
-  if (!fs.existsSync(file)) {
-    throw new DataalmError(
-      'INVALID_INPUT',
-      `profile (--profile): "${profile}" is neither a built-in profile (${BUILT_IN_PROFILES.join(', ')}) nor a file`,
-      { field: 'profile' },
-    );
-  }
-  return file;
+  loadProfile(profile);
+  return BUILT_IN_PROFILE_NAMES.includes(profile) ? profile : path.resolve(profile);
 }
 
 /**

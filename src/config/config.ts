@@ -32,6 +32,8 @@ const configSchema = z
     DATAALM_DEMO_SCALE: z.coerce.number().positive().max(100).default(0.01),
     /** Create the demo project on the first start of the embedded default. (Default: true) */
     DATAALM_DEMO: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+    /** Folder holding pg_dump and pg_restore. (Default: PATH, then /usr/lib/postgresql/<newest>/bin) */
+    DATAALM_PG_BIN: z.string().min(1).optional(),
     /** Log level of the service. (Default: `info`) */
     DATAALM_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -50,6 +52,7 @@ export interface Config {
   readonly demoScale: number;
   readonly demo: boolean;
   readonly logLevel: RawConfig['DATAALM_LOG_LEVEL'];
+  readonly pgBin: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
@@ -81,5 +84,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     demoScale: raw.DATAALM_DEMO_SCALE,
     demo: raw.DATAALM_DEMO,
     logLevel: raw.DATAALM_LOG_LEVEL,
+    pgBin: raw.DATAALM_PG_BIN,
   });
 }

@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { DataalmError } from './errors/dataalm-error.js';
 import { ENVIRONMENT_TYPES, type NewEnvironment } from './environment.js';
 
-/** Built-in refresh profiles; a profile may also be a file path (checked when used). */
-export const BUILT_IN_PROFILES = ['finance-operations', 'plain'] as const;
+/** The profile an environment gets unless another is named. */
 export const DEFAULT_PROFILE = 'finance-operations';
 
 const domain = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;

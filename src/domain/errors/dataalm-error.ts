@@ -31,6 +31,9 @@ export const ERROR_CODES = {
   EMBEDDED_SERVER_FAILED: { status: 500, exit: 7 },
   CONFIGURATION: { status: 500, exit: 8 },
   SECRET_KEY_MISMATCH: { status: 500, exit: 8 },
+  TOOLS_MISSING: { status: 500, exit: 9 },
+  COPY_FAILED: { status: 500, exit: 10 },
+  VERIFY_FAILED: { status: 500, exit: 11 },
   INTERNAL: { status: 500, exit: 1 },
 } as const satisfies Record<string, { status: number; exit: number }>;
 

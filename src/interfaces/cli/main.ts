@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerCopyCommands } from './copy-commands.js';
 import { registerDemoCommands } from './demo-commands.js';
 import { registerEnvironmentCommands } from './environment-commands.js';
 import { registerStartCommand } from './start-command.js';
@@ -25,6 +26,7 @@ exit codes in docs/errors.md. Run "dataalm <command> --help" for a command's opt
   registerStartCommand(program);
   registerEnvironmentCommands(program);
   registerDemoCommands(program);
+  registerCopyCommands(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

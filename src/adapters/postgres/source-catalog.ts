@@ -1,0 +1,111 @@
+import type pg from 'pg';
+
+/** What the copy needs to know of a database, read inside the source snapshot. */
+export interface CatalogColumn {
+  readonly name: string;
+  /** format_type(): the declared type, used to cast masked values back. */
+  readonly type: string;
+  readonly generated: boolean;
+  readonly notNull: boolean;
+  /** Built-in type: its binary COPY format carries no database-specific OIDs. */
+  readonly builtIn: boolean;
+}
+
+export interface CatalogTable {
+  readonly schema: string;
+  readonly name: string;
+  /** Size of the heap and TOAST (an estimate for progress and splitting). */
+  readonly bytes: number;
+  readonly pages: number;
+  readonly columns: readonly CatalogColumn[];
+  readonly primaryKey: readonly string[];
+}
+
+export interface CatalogSequence {
+  readonly schema: string;
+  readonly name: string;
+}
+
+export interface SourceCatalog {
+  readonly serverMajor: number;
+  readonly encoding: string;
+  readonly tables: readonly CatalogTable[];
+  readonly sequences: readonly CatalogSequence[];
+  /** Materialized views that hold data in the source, to be refreshed in the copy. */
+  readonly populatedMatviews: readonly CatalogSequence[];
+}
+
+/** Tables whose rows are dumped: ordinary and partition tables, not temporary, not an extension's. */
+const TABLES = `
+  select c.oid::int8 as oid, n.nspname as schema, c.relname as name,
+         pg_table_size(c.oid)::int8 as bytes,
+         (pg_relation_size(c.oid) / current_setting('block_size')::int)::int8 as pages
+    from pg_class c
+    join pg_namespace n on n.oid = c.relnamespace
+   where c.relkind = 'r' and c.relpersistence <> 't'
+     and n.nspname not in ('pg_catalog', 'information_schema')
+     and n.nspname !~ '^pg_(toast|temp)'
+     and not exists (select 1 from pg_depend d
+                      where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
+   order by n.nspname, c.relname`;
+
+const COLUMNS = `
+  select a.attrelid::int8 as oid, a.attname as name, format_type(a.atttypid, a.atttypmod) as type,
+         a.attgenerated <> '' as generated, a.attnotnull as not_null,
+         (a.atttypid < 16384 and coalesce(nullif(t.typelem, 0), a.atttypid) < 16384) as built_in
+    from pg_attribute a
+    join pg_type t on t.oid = a.atttypid
+   where a.attrelid = any($1::oid[]) and a.attnum > 0 and not a.attisdropped
+   order by a.attrelid, a.attnum`;
+
+const PRIMARY_KEYS = `
+  select i.indrelid::int8 as oid, array_agg(a.attname::text order by k.ord) as columns
+    from pg_index i
+   cross join lateral unnest(i.indkey) with ordinality k(attnum, ord)
+    join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
+   where i.indisprimary and i.indrelid = any($1::oid[])
+   group by i.indrelid`;
+
+const SEQUENCES = `
+  select n.nspname as schema, c.relname as name
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+   where c.relkind = 'S' and n.nspname not in ('pg_catalog', 'information_schema')
+     and not exists (select 1 from pg_depend d
+                      where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
+   order by 1, 2`;
+
+const MATVIEWS = `select schemaname as schema, matviewname as name from pg_matviews where ispopulated order by 1, 2`;
+
+export async function readSourceCatalog(client: pg.ClientBase): Promise<SourceCatalog> {
+  const version = await client.query<{ v: string; e: string }>(
+    `select current_setting('server_version_num') as v, pg_encoding_to_char(encoding) as e from pg_database where datname = current_database()`,
+  );
+  const tables = (await client.query<{ oid: string; schema: string; name: string; bytes: string; pages: string }>(TABLES)).rows;
+  const oids = tables.map((t) => t.oid);
+  const columns = await client.query<{ oid: string; name: string; type: string; generated: boolean; not_null: boolean; built_in: boolean }>(
+    COLUMNS,
+    [oids],
+  );
+  const keys = await client.query<{ oid: string; columns: string[] }>(PRIMARY_KEYS, [oids]);
+  const byOid = new Map<string, CatalogColumn[]>();
+  for (const c of columns.rows) {
+    const list = byOid.get(c.oid) ?? [];
+    list.push({ name: c.name, type: c.type, generated: c.generated, notNull: c.not_null, builtIn: c.built_in });
+    byOid.set(c.oid, list);
+  }
+  const pkByOid = new Map(keys.rows.map((k) => [k.oid, k.columns]));
+  return {
+    serverMajor: Math.floor(Number(version.rows[0]!.v) / 10000),
+    encoding: version.rows[0]!.e,
+    tables: tables.map((t) => ({
+      schema: t.schema,
+      name: t.name,
+      bytes: Number(t.bytes),
+      pages: Number(t.pages),
+      columns: byOid.get(t.oid) ?? [],
+      primaryKey: pkByOid.get(t.oid) ?? [],
+    })),
+    sequences: (await client.query<CatalogSequence>(SEQUENCES)).rows,
+    populatedMatviews: (await client.query<CatalogSequence>(MATVIEWS)).rows,
+  };
+}

@@ -1,0 +1,87 @@
+import type { ProfileInput } from './profile-schema.js';
+
+/** Copies everything as it is. */
+const plain: ProfileInput = {
+  name: 'plain',
+  version: 1,
+  description: 'Copy every table and column as it is.',
+  rules: [],
+};
+
+const keepRows = (table: string, reason: string) => ({ action: 'keep-target' as const, table, reason });
+
+/**
+ * The seed's list of data elements that a refresh does not copy, exactly; then its
+ * sanitisation: users disabled, batch jobs withheld, partitions reset, Admin reset.
+ */
+const financeOperations: ProfileInput = {
+  name: 'finance-operations',
+  version: 1,
+  description: 'Dynamics-style ERP: the data elements the seed lists as not copied, and its post-refresh lock-down.',
+  rules: [
+    {
+      action: 'mask',
+      table: 'logisticselectronicaddress',
+      reason: 'E-mail addresses in the LogisticsElectronicAddress table.',
+      columns: { locator: { transformer: 'email', when: { column: 'type', equals: 2 } } },
+    },
+    { action: 'clear', table: 'batchjobhistory', reason: 'Batch job history in the BatchJobHistory table.' },
+    { action: 'clear', table: 'batchhistory', reason: 'Batch job history in the BatchHistory table.' },
+    { action: 'clear', table: 'batchconstrainthistory', reason: 'Batch job history in the BatchConstraintHistory table.' },
+    keepRows('sysemailsmtppassword', 'SMTP password in the SysEmailSMTPPassword table.'),
+    {
+      action: 'keep-target',
+      table: 'sysemailparameters',
+      columns: ['smtprelayservername'],
+      otherwise: { transformer: 'constant', value: '' },
+      reason: 'SMTP Relay server in the SysEmailParameters table.',
+    },
+    keepRows('printmgmtsettings', 'Print Management settings in the PrintMgmtSettings table.'),
+    keepRows('printmgmtdocinstance', 'Print Management settings in the PrintMgmtDocInstance table.'),
+    keepRows('sysserverconfig', 'Environment-specific records in the SysServerConfig table.'),
+    keepRows('sysserversessions', 'Environment-specific records in the SysServerSessions table.'),
+    keepRows('syscorpnetprinters', 'Environment-specific records in the SysCorpNetPrinters table.'),
+    {
+      action: 'clear',
+      table: 'sysclientsessions',
+      reason: 'Environment-specific records in the SysClientSessions table (user sessions end with a refresh).',
+    },
+    keepRows('batchserverconfig', 'Environment-specific records in the BatchServerConfig table.'),
+    keepRows('batchservergroup', 'Environment-specific records in the BatchServerGroup table.'),
+    keepRows('docuvalue', "Document attachments in the DocuValue table (they match the target's document storage)."),
+    {
+      action: 'keep-target',
+      table: 'personnellintegrationconfiguration',
+      columns: ['connectionstring'],
+      otherwise: { transformer: 'constant', value: '' },
+      reason: 'Connection string in the PersonnellIntegrationConfiguration table.',
+    },
+  ],
+  sanitize: [
+    {
+      name: 'disable-users',
+      description: 'All users except Admin and service accounts are disabled.',
+      sql: "UPDATE userinfo SET enable = 0 WHERE id <> 'Admin' AND isserviceaccount = 0",
+    },
+    {
+      name: 'withhold-batch-jobs',
+      description: 'All batch jobs are set to Withhold.',
+      sql: 'UPDATE batchjob SET status = 0',
+    },
+    {
+      name: 'reset-partitions',
+      description: "Every user's partition is reset to the initial partition's record id.",
+      sql: "UPDATE userinfo SET partition = (SELECT recid FROM partitions WHERE partitionkey = 'initial')",
+    },
+    {
+      name: 'reset-admin',
+      description: "Admin is reset to the target's configured administrator.",
+      sql: "UPDATE userinfo SET networkalias = $1, networkdomain = split_part($1, '@', 2), enable = 1 WHERE id = 'Admin'",
+    },
+  ],
+};
+
+export const BUILT_IN_PROFILE_INPUTS: Readonly<Record<string, ProfileInput>> = {
+  plain,
+  'finance-operations': financeOperations,
+};

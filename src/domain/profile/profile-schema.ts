@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+/**
+ * Terminology
+ * - Refresh profile: declarative data that says what happens, per table or column, when a
+ *   database is copied into a sandbox.
+ * - clear: the table arrives empty (history, sessions).
+ * - keep-target: the target's own rows (or one column's values, matched by primary key)
+ *   are kept and the source's are not copied (environment configuration, secrets).
+ * - mask: values are replaced in flight by a named, deterministic transformer.
+ * - sanitize: statements run on the refreshed copy before it goes live.
+ */
+
+/** An SQL identifier as written in the catalog (it is always quoted when used). */
+const identifier = z.string().min(1, 'must not be empty').max(63, 'must be at most 63 characters');
+
+export const TRANSFORMERS = ['email', 'hash', 'null', 'constant'] as const;
+
+export const maskSchema = z
+  .object({
+    /** email → u<hash>@example.invalid; hash → hex digest; null; constant → `value`. */
+    transformer: z.enum(TRANSFORMERS),
+    value: z.string().optional(),
+    /** Mask only the rows where `column` equals `equals` (e.g. e-mail addresses have type 2). */
+    when: z.object({ column: identifier, equals: z.union([z.string(), z.number(), z.boolean()]) }).strict().optional(),
+  })
+  .strict()
+  .superRefine((mask, ctx) => {
+    if (mask.transformer === 'constant' && mask.value === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: 'the constant transformer needs a value' });
+    }
+    if (mask.transformer !== 'constant' && mask.value !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: `only the constant transformer takes a value` });
+    }
+  });
+
+const tableRef = {
+  table: identifier,
+  schema: identifier.default('public'),
+  /** Shown to the person who confirms a refresh, in the list of data not copied. */
+  reason: z.string().optional(),
+};
+
+const clearRule = z.object({ action: z.literal('clear'), ...tableRef }).strict();
+
+const keepTargetRule = z
+  .object({
+    action: z.literal('keep-target'),
+    ...tableRef,
+    /** Keep only these columns' values (matched by primary key); without it, whole rows. */
+    columns: z.array(identifier).min(1).optional(),
+    /** For rows the target does not have: what the kept columns get instead. (Default: null) */
+    otherwise: maskSchema.optional(),
+  })
+  .strict()
+  .superRefine((rule, ctx) => {
+    if (rule.otherwise !== undefined && rule.columns === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['otherwise'], message: 'otherwise applies only with columns' });
+    }
+  });
+
+const maskRule = z
+  .object({
+    action: z.literal('mask'),
+    ...tableRef,
+    columns: z.record(identifier, maskSchema).refine((c) => Object.keys(c).length > 0, 'must name at least one column'),
+  })
+  .strict();
+
+export const ruleSchema = z.discriminatedUnion('action', [clearRule, keepTargetRule, maskRule]);
+
+export const sanitizeSchema = z
+  .object({
+    name: z.string().min(1),
+    description: z.string().min(1),
+    /** Run on the refreshed copy; `$1` is the target's administrator account. */
+    sql: z.string().min(1),
+  })
+  .strict();
+
+export const profileSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and "-"'),
+    version: z.literal(1, { message: 'must be 1 (the only profile format so far)' }),
+    description: z.string().optional(),
+    /** Mixed into every hash so masked values cannot be looked up in a dictionary. (Default: "dataalm") */
+    salt: z.string().min(1).default('dataalm'),
+    rules: z.array(ruleSchema).default([]),
+    sanitize: z.array(sanitizeSchema).default([]),
+  })
+  .strict()
+  .superRefine((profile, ctx) => {
+    const seen = new Map<string, number>();
+    profile.rules.forEach((rule, index) => {
+      const key = `${rule.schema}.${rule.table}`;
+      const first = seen.get(key);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['rules', index, 'table'], message: `${key} already has a rule (rules[${first}])` });
+      }
+      seen.set(key, index);
+    });
+  });
+
+export type Mask = z.infer<typeof maskSchema>;
+export type Rule = z.infer<typeof ruleSchema>;
+export type Profile = z.infer<typeof profileSchema>;
+export type ProfileInput = z.input<typeof profileSchema>;

@@ -1,0 +1,246 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { DataalmError } from '../domain/errors/dataalm-error.js';
+import type { Profile } from '../domain/profile/profile-schema.js';
+import { type ConnectionTarget, parseConnectionUrl, withDatabase } from '../adapters/postgres/connection-url.js';
+import { unreachable } from '../adapters/postgres/database-probe.js';
+import { findPgTools } from '../adapters/postgres/pg-tools.js';
+import { type SourceCatalog, readSourceCatalog } from '../adapters/postgres/source-catalog.js';
+import { type CopyEvent, type CopyPhase, type CopyResult, COPY_PHASES } from './copy-events.js';
+import { type CopyPlan, planCopy } from './copy-plan.js';
+import { verifyCopy } from './copy-verify.js';
+import { copyTableData } from './copy-workers.js';
+import { applyKeptColumns } from './kept-columns.js';
+import { quoteIdent, quoteLiteral } from './mask-sql.js';
+import { ProgressMeter } from './progress-meter.js';
+import { copySequences, dumpSchema, refreshMatviews, restoreSection } from './schema-steps.js';
+
+export interface CopyOptions {
+  readonly sourceUrl: string;
+  /** A database that must not exist yet; it is created, and removed again if the copy fails. */
+  readonly targetUrl: string;
+  /** The target environment's current database: where keep-target rows and columns come from. */
+  readonly keepFromUrl: string | undefined;
+  readonly profile: Profile;
+  readonly jobs: number;
+  readonly verify: 'counts' | 'checksums';
+  /** Folder with pg_dump/pg_restore. (Default: PATH, then /usr/lib/postgresql/<major>/bin) */
+  readonly pgBin: string | undefined;
+  /** Tables larger than this are copied in parts by several workers. (Default: 128 MiB) */
+  readonly splitBytes?: number;
+  readonly onEvent?: (event: CopyEvent) => void;
+}
+
+const DEFAULT_SPLIT_BYTES = 128 * 1024 * 1024;
+
+/** A client inside an exported snapshot; the snapshot lives as long as this transaction. */
+interface SnapshotHolder {
+  readonly client: pg.Client;
+  readonly snapshot: string;
+}
+
+/**
+ * Copies a live database into a new one from one consistent snapshot: schema (pre-data),
+ * table data in parallel with the profile applied in flight, kept columns, indexes and
+ * constraints in parallel (post-data), sequences, materialized views, then verification.
+ * A failure removes the half-made database; the source is only ever read.
+ */
+export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
+  const emit = options.onEvent ?? (() => {});
+  const seconds: Record<string, number> = {};
+  const started = performance.now();
+  let phaseStart = started;
+  const phase = (name: CopyPhase) => {
+    emit({ type: 'phase', phase: name, status: 'started' });
+    phaseStart = performance.now();
+  };
+  const done = (name: CopyPhase) => {
+    seconds[name] = round((performance.now() - phaseStart) / 1000);
+    emit({ type: 'phase', phase: name, status: 'finished', seconds: seconds[name] });
+  };
+
+  phase('preflight');
+  const source = parseConnectionUrl(options.sourceUrl, 'from (--from)');
+  const target = parseConnectionUrl(options.targetUrl, 'to (--to)');
+  const keepTarget = options.keepFromUrl === undefined ? undefined : parseConnectionUrl(options.keepFromUrl, 'keep-from (--keep-from)');
+  if (sameDatabase(source, target) || (keepTarget && sameDatabase(keepTarget, target))) {
+    throw new DataalmError('INVALID_INPUT', 'to (--to): must name a new database, not the source or keep-from database', { field: 'to' });
+  }
+  if (!(Number.isInteger(options.jobs) && options.jobs >= 1 && options.jobs <= 64)) {
+    throw new DataalmError('INVALID_INPUT', 'jobs (--jobs): must be a whole number from 1 to 64', { field: 'jobs' });
+  }
+  const holders: SnapshotHolder[] = [];
+  let admin: pg.Client | undefined;
+  let created = false;
+  let folder: string | undefined;
+  try {
+    const sourceHolder = await holdSnapshot(options.sourceUrl, source, 'from (--from)');
+    holders.push(sourceHolder);
+    const catalog = await readSourceCatalog(sourceHolder.client);
+    let keepHolder: SnapshotHolder | undefined;
+    let keepCatalog: SourceCatalog | undefined;
+    if (options.keepFromUrl !== undefined) {
+      keepHolder = await holdSnapshot(options.keepFromUrl, keepTarget!, 'keep-from (--keep-from)');
+      holders.push(keepHolder);
+      keepCatalog = await readSourceCatalog(keepHolder.client);
+    }
+    const plan = planCopy(catalog, options.profile, {
+      jobs: options.jobs,
+      keepFrom: keepHolder !== undefined,
+      splitBytes: options.splitBytes ?? DEFAULT_SPLIT_BYTES,
+    });
+    if (keepCatalog) checkKeepFrom(plan, keepCatalog);
+
+    admin = await connectAdmin(options.targetUrl, target);
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [target.database]);
+    if (exists.rowCount !== 0) {
+      throw new DataalmError('ALREADY_EXISTS', `to (--to): database "${target.database}" already exists on ${target.host}:${target.port}; nothing was changed`, {
+        field: 'to',
+        remedy: 'name a database that does not exist yet',
+      });
+    }
+    const targetMajor = Math.floor(Number((await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v) / 10000);
+    const tools = findPgTools([catalog.serverMajor, targetMajor], options.pgBin);
+    done('preflight');
+
+    phase('schema');
+    await admin.query(`CREATE DATABASE ${quoteIdent(target.database)} TEMPLATE template0 ENCODING ${quoteLiteral(catalog.encoding)}`);
+    created = true;
+    folder = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-copy-'));
+    const archive = await dumpSchema(tools, options.sourceUrl, sourceHolder.snapshot, folder);
+    await restoreSection(tools, options.targetUrl, archive, 'pre-data', options.jobs);
+    done('schema');
+
+    phase('data');
+    const meter = new ProgressMeter(plan, emit);
+    const counts = await copyTableData(plan, {
+      sourceUrl: options.sourceUrl,
+      targetUrl: options.targetUrl,
+      keepFromUrl: options.keepFromUrl,
+      snapshot: sourceHolder.snapshot,
+      keepFromSnapshot: keepHolder?.snapshot,
+      jobs: options.jobs,
+      onBytes: (bytes) => meter.addBytes(bytes),
+      onTableDone: (table, rows, bytes, s) => meter.tableDone(table, rows, bytes, s),
+    });
+    meter.finish();
+    done('data');
+
+    const targetClient = new pg.Client({ connectionString: options.targetUrl });
+    targetClient.on('error', () => {});
+    await targetClient.connect();
+    try {
+      phase('keep');
+      if (keepHolder) await applyKeptColumns(plan, targetClient, keepHolder.client);
+      done('keep');
+
+      phase('constraints');
+      await restoreSection(tools, options.targetUrl, archive, 'post-data', options.jobs);
+      await copySequences(sourceHolder.client, targetClient, catalog);
+      await refreshMatviews(targetClient, catalog);
+      done('constraints');
+
+      phase('verify');
+      await verifyCopy(plan, counts, targetClient, { snapshot: sourceHolder.client, keepFrom: keepHolder?.client }, options.verify === 'checksums');
+      done('verify');
+    } finally {
+      await targetClient.end().catch(() => {});
+    }
+    return result(plan, counts, options, target.database, seconds, started);
+  } catch (error) {
+    if (created && admin) {
+      await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(target.database)} WITH (FORCE)`).catch(() => {});
+    }
+    throw error instanceof DataalmError ? error : new DataalmError('COPY_FAILED', `copy failed: ${(error as Error).message}; the new database was removed`, { cause: error });
+  } finally {
+    for (const holder of holders) await holder.client.end().catch(() => {});
+    await admin?.end().catch(() => {});
+    if (folder) fs.rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+function sameDatabase(a: ConnectionTarget, b: ConnectionTarget): boolean {
+  return a.host === b.host && a.port === b.port && a.database === b.database;
+}
+
+async function holdSnapshot(url: string, where: ConnectionTarget, field: string): Promise<SnapshotHolder> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: 'dataalm copy' });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (cause) {
+    throw unreachable(where, field, cause);
+  }
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  const snapshot = (await client.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0]!.s;
+  return { client, snapshot };
+}
+
+/** The target server's maintenance database, reached with the --to credentials. */
+async function connectAdmin(url: string, target: ConnectionTarget): Promise<pg.Client> {
+  let lastError: unknown;
+  for (const database of ['postgres', 'template1']) {
+    const client = new pg.Client({ connectionString: withDatabase(url, database), connectionTimeoutMillis: 10_000 });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      lastError = error;
+      if ((error as { code?: string }).code !== '3D000') break;
+    }
+  }
+  throw unreachable({ ...target, database: 'postgres' }, 'to (--to)', lastError);
+}
+
+function checkKeepFrom(plan: CopyPlan, keepCatalog: SourceCatalog): void {
+  const tables = new Map(keepCatalog.tables.map((t) => [`${t.schema}.${t.name}`, new Set(t.columns.map((c) => c.name))]));
+  for (const table of plan.tables.filter((t) => t.mode === 'keep-rows' || t.mode === 'keep-columns')) {
+    const columns = tables.get(`${table.schema}.${table.name}`);
+    const needed = table.mode === 'keep-rows' ? table.columns : [...table.primaryKey, ...table.keepColumns];
+    const missing = columns ? needed.filter((c) => !columns.has(c)) : undefined;
+    if (!columns || missing!.length > 0) {
+      throw new DataalmError(
+        'INVALID_INPUT',
+        `keep-from (--keep-from): ${table.schema}.${table.name} ${columns ? `lacks column ${missing![0]}` : 'does not exist'} there, so its rows cannot be kept`,
+        { field: 'keepFrom' },
+      );
+    }
+  }
+}
+
+function result(
+  plan: CopyPlan,
+  counts: Map<string, { rows: number; bytes: number }>,
+  options: CopyOptions,
+  database: string,
+  seconds: Record<string, number>,
+  started: number,
+): CopyResult {
+  const tableResults = plan.tables.map((t) => ({
+    table: `${t.schema}.${t.name}`,
+    mode: t.mode,
+    rows: counts.get(t.qualifiedName)?.rows ?? 0,
+    bytes: counts.get(t.qualifiedName)?.bytes ?? 0,
+    masked: t.masked.filter((c) => !t.keepColumns.includes(c)),
+    keptColumns: t.keepColumns,
+  }));
+  const all = Object.fromEntries(COPY_PHASES.map((p) => [p, seconds[p] ?? 0]));
+  return {
+    database,
+    profile: options.profile.name,
+    jobs: options.jobs,
+    tables: plan.tables.length,
+    rows: tableResults.reduce((s, t) => s + t.rows, 0),
+    bytes: tableResults.reduce((s, t) => s + t.bytes, 0),
+    verified: options.verify,
+    seconds: { ...all, total: round((performance.now() - started) / 1000) } as CopyResult['seconds'],
+    tableResults,
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}

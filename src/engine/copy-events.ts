@@ -1,0 +1,47 @@
+/** The phases of a copy, in order; each reports its duration in the result. */
+export const COPY_PHASES = ['preflight', 'schema', 'data', 'keep', 'constraints', 'verify'] as const;
+export type CopyPhase = (typeof COPY_PHASES)[number];
+
+export type CopyEvent =
+  | { readonly type: 'phase'; readonly phase: CopyPhase; readonly status: 'started' | 'finished'; readonly seconds?: number }
+  | {
+      readonly type: 'table';
+      readonly table: string;
+      readonly mode: string;
+      readonly rows: number;
+      readonly bytes: number;
+      readonly seconds: number;
+    }
+  | {
+      readonly type: 'progress';
+      readonly tablesDone: number;
+      readonly tablesTotal: number;
+      readonly rows: number;
+      readonly bytes: number;
+      readonly bytesTotal: number;
+      readonly mbPerSecond: number;
+      readonly etaSeconds: number | null;
+    };
+
+export interface TableResult {
+  readonly table: string;
+  readonly mode: string;
+  /** Rows read from the source snapshot (or keep-from) and written to the copy. */
+  readonly rows: number;
+  readonly bytes: number;
+  readonly masked: readonly string[];
+  readonly keptColumns: readonly string[];
+}
+
+export interface CopyResult {
+  readonly database: string;
+  readonly profile: string;
+  readonly jobs: number;
+  readonly tables: number;
+  readonly rows: number;
+  /** Bytes of COPY data streamed. */
+  readonly bytes: number;
+  readonly verified: 'counts' | 'checksums';
+  readonly seconds: Readonly<Record<CopyPhase | 'total', number>>;
+  readonly tableResults: readonly TableResult[];
+}

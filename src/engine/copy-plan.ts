@@ -1,0 +1,159 @@
+import { DataalmError } from '../domain/errors/dataalm-error.js';
+import type { Mask, Profile, Rule } from '../domain/profile/profile-schema.js';
+import type { CatalogTable, SourceCatalog } from '../adapters/postgres/source-catalog.js';
+import { maskExpression, qualified, quoteIdent } from './mask-sql.js';
+
+/**
+ * What happens to one table:
+ * - copy: the source's rows, masked where the profile says so;
+ * - clear: nothing is copied;
+ * - keep-rows: the keep-from database's rows instead of the source's;
+ * - keep-columns: the source's rows, with some columns' values taken from keep-from by key.
+ */
+export type TableMode = 'copy' | 'clear' | 'keep-rows' | 'keep-columns';
+
+export interface TablePart {
+  /** 0-based index of the part within its table. */
+  readonly index: number;
+  /** A ctid range, so that one big table is copied by several workers at once. */
+  readonly where: string | undefined;
+}
+
+export interface TablePlan {
+  readonly schema: string;
+  readonly name: string;
+  readonly qualifiedName: string;
+  readonly mode: TableMode;
+  readonly bytes: number;
+  /** Copied columns (generated columns are computed by the target). */
+  readonly columns: readonly string[];
+  /** One SQL expression per copied column, for the source side. */
+  readonly selectList: readonly string[];
+  readonly masked: readonly string[];
+  readonly keepColumns: readonly string[];
+  readonly primaryKey: readonly string[];
+  /** Binary COPY is faster; only safe when no column type carries database-specific OIDs. */
+  readonly binary: boolean;
+  readonly parts: readonly TablePart[];
+  readonly reason: string | undefined;
+}
+
+export interface CopyPlan {
+  readonly tables: readonly TablePlan[];
+  readonly totalBytes: number;
+}
+
+export interface PlanOptions {
+  readonly jobs: number;
+  /** Whether a keep-from database was given; without it keep-target tables arrive empty. */
+  readonly keepFrom: boolean;
+  /** Tables above this size are split into parts of about this size. (Default: see copy-database) */
+  readonly splitBytes: number;
+}
+
+const PAGE = 8192;
+
+/** Builds the plan and checks the profile against the source: nothing is created before this passes. */
+export function planCopy(catalog: SourceCatalog, profile: Profile, options: PlanOptions): CopyPlan {
+  const byName = new Map(catalog.tables.map((t) => [`${t.schema}.${t.name}`, t]));
+  const rules = new Map<string, Rule>();
+  profile.rules.forEach((rule, index) => {
+    const table = byName.get(`${rule.schema}.${rule.table}`);
+    const where = `profile ${profile.name}: rules[${index}]`;
+    if (!table) {
+      throw new DataalmError('INVALID_INPUT', `${where}: table ${rule.schema}.${rule.table} does not exist in the source`, {
+        field: 'profile',
+      });
+    }
+    checkRuleColumns(rule, table, where);
+    rules.set(`${rule.schema}.${rule.table}`, rule);
+  });
+  const tables = catalog.tables.map((table) => planTable(table, rules.get(`${table.schema}.${table.name}`), profile.salt, options));
+  // Largest first: the longest tasks start early, so workers finish together.
+  tables.sort((a, b) => b.bytes - a.bytes);
+  return { tables, totalBytes: tables.reduce((sum, t) => sum + (t.mode === 'clear' ? 0 : t.bytes), 0) };
+}
+
+function checkRuleColumns(rule: Rule, table: CatalogTable, where: string): void {
+  const columns = new Map(table.columns.map((c) => [c.name, c]));
+  const need = (name: string, path: string) => {
+    const column = columns.get(name);
+    if (!column) {
+      throw new DataalmError('INVALID_INPUT', `${where}.${path}: column ${name} does not exist in ${table.schema}.${table.name}`, {
+        field: 'profile',
+      });
+    }
+    return column;
+  };
+  if (rule.action === 'mask') {
+    for (const [name, mask] of Object.entries(rule.columns)) {
+      if (need(name, `columns.${name}`).generated) {
+        throw new DataalmError('INVALID_INPUT', `${where}.columns.${name}: a generated column cannot be masked`, { field: 'profile' });
+      }
+      if (mask.when) need(mask.when.column, `columns.${name}.when.column`);
+    }
+  }
+  if (rule.action === 'keep-target' && rule.columns) {
+    if (table.primaryKey.length === 0) {
+      throw new DataalmError('INVALID_INPUT', `${where}: keeping columns needs a primary key, and ${table.schema}.${table.name} has none`, {
+        field: 'profile',
+      });
+    }
+    rule.columns.forEach((name, i) => {
+      need(name, `columns[${i}]`);
+      if (table.primaryKey.includes(name)) {
+        throw new DataalmError('INVALID_INPUT', `${where}.columns[${i}]: ${name} is part of the primary key`, { field: 'profile' });
+      }
+    });
+  }
+}
+
+function planTable(table: CatalogTable, rule: Rule | undefined, salt: string, options: PlanOptions): TablePlan {
+  const copied = table.columns.filter((c) => !c.generated);
+  const masks = new Map<string, Mask>();
+  let mode: TableMode = 'copy';
+  let keepColumns: string[] = [];
+  if (rule?.action === 'clear') mode = 'clear';
+  else if (rule?.action === 'keep-target' && !rule.columns) mode = options.keepFrom ? 'keep-rows' : 'clear';
+  else if (rule?.action === 'keep-target' && rule.columns) {
+    mode = 'keep-columns';
+    keepColumns = rule.columns;
+    // The source's values never leave the source: they are replaced before the copy, and
+    // the target's own values are written over them afterwards where the key matches.
+    for (const name of rule.columns) masks.set(name, rule.otherwise ?? { transformer: 'null' });
+  } else if (rule?.action === 'mask') {
+    for (const [name, mask] of Object.entries(rule.columns)) masks.set(name, mask);
+  }
+  const selectList = copied.map((c) => {
+    const mask = masks.get(c.name);
+    return mask ? `${maskExpression(c.name, c.type, mask, salt)} AS ${quoteIdent(c.name)}` : quoteIdent(c.name);
+  });
+  return {
+    schema: table.schema,
+    name: table.name,
+    qualifiedName: qualified(table.schema, table.name),
+    mode,
+    bytes: table.bytes,
+    columns: copied.map((c) => c.name),
+    selectList,
+    masked: [...masks.keys()],
+    keepColumns,
+    primaryKey: table.primaryKey,
+    binary: copied.every((c) => c.builtIn),
+    parts: mode === 'copy' || mode === 'keep-columns' ? splitParts(table, options) : [{ index: 0, where: undefined }],
+    reason: rule?.reason,
+  };
+}
+
+/** Splits a big table into ctid (block) ranges; the last range is open so no row is missed. */
+function splitParts(table: CatalogTable, options: PlanOptions): TablePart[] {
+  const partPages = Math.max(1, Math.floor(options.splitBytes / PAGE));
+  if (options.jobs < 2 || table.pages <= partPages * 1.5) return [{ index: 0, where: undefined }];
+  const count = Math.ceil(table.pages / partPages);
+  return Array.from({ length: count }, (_, index) => {
+    const from = index * partPages;
+    const lower = `ctid >= '(${from},0)'::tid`;
+    const upper = `ctid < '(${from + partPages},0)'::tid`;
+    return { index, where: index === 0 ? upper : index === count - 1 ? lower : `${lower} AND ${upper}` };
+  });
+}

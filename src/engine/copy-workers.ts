@@ -1,0 +1,164 @@
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import type { CopyPlan, TablePart, TablePlan } from './copy-plan.js';
+import { quoteIdent } from './mask-sql.js';
+
+export interface WorkerContext {
+  readonly sourceUrl: string;
+  readonly targetUrl: string;
+  readonly keepFromUrl: string | undefined;
+  readonly snapshot: string;
+  readonly keepFromSnapshot: string | undefined;
+  readonly jobs: number;
+  /** Called as bytes stream, for progress. */
+  readonly onBytes: (bytes: number) => void;
+  readonly onTableDone: (table: TablePlan, rows: number, bytes: number, seconds: number) => void;
+}
+
+interface Task {
+  readonly table: TablePlan;
+  readonly part: TablePart;
+}
+
+export interface TableCounts {
+  rows: number;
+  bytes: number;
+}
+
+/**
+ * The data phase: a supervisor hands table parts, largest first, to N workers. Each worker
+ * holds one connection to the source inside the exported snapshot, one to the target, and
+ * streams COPY TO → COPY FROM with nothing buffered beyond the streams' own chunks.
+ */
+export async function copyTableData(plan: CopyPlan, context: WorkerContext): Promise<Map<string, TableCounts>> {
+  const tasks: Task[] = plan.tables
+    .filter((t) => t.mode !== 'clear')
+    .flatMap((table) => table.parts.map((part) => ({ table, part })));
+  // Parts of the biggest tables first, interleaved so one table's parts run side by side.
+  tasks.sort((a, b) => b.table.bytes / b.table.parts.length - a.table.bytes / a.table.parts.length);
+  const counts = new Map<string, TableCounts>(plan.tables.map((t) => [t.qualifiedName, { rows: 0, bytes: 0 }]));
+  const partsLeft = new Map(plan.tables.map((t) => [t.qualifiedName, t.parts.length]));
+  const started = new Map<string, number>();
+  let next = 0;
+  let failure: unknown;
+
+  const worker = async (): Promise<void> => {
+    const session = await openSession(context);
+    try {
+      while (failure === undefined && next < tasks.length) {
+        const task = tasks[next++]!;
+        const key = task.table.qualifiedName;
+        if (!started.has(key)) started.set(key, performance.now());
+        const result = await copyPart(session, task, context);
+        const total = counts.get(key)!;
+        total.rows += result.rows;
+        total.bytes += result.bytes;
+        const left = partsLeft.get(key)! - 1;
+        partsLeft.set(key, left);
+        if (left === 0) {
+          await finishTable(session.target, task.table);
+          context.onTableDone(task.table, total.rows, total.bytes, (performance.now() - started.get(key)!) / 1000);
+        }
+      }
+    } catch (error) {
+      failure ??= error;
+    } finally {
+      await session.close();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(context.jobs, tasks.length)) }, worker));
+  if (failure !== undefined) throw failure;
+  return counts;
+}
+
+interface Session {
+  readonly source: pg.Client;
+  readonly target: pg.Client;
+  keepFrom: pg.Client | undefined;
+  close(): Promise<void>;
+}
+
+async function openSnapshotClient(url: string, snapshot: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, application_name: 'dataalm copy' });
+  client.on('error', () => {});
+  await client.connect();
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  await client.query(`SET TRANSACTION SNAPSHOT ${pg.escapeLiteral(snapshot)}`);
+  return client;
+}
+
+async function openSession(context: WorkerContext): Promise<Session> {
+  const source = await openSnapshotClient(context.sourceUrl, context.snapshot);
+  const target = new pg.Client({ connectionString: context.targetUrl, application_name: 'dataalm copy' });
+  target.on('error', () => {});
+  await target.connect();
+  // The copy is a new database nobody reads yet: losing the last commits in a crash is
+  // harmless (the copy would be redone), so don't wait for each commit's WAL flush.
+  await target.query('SET synchronous_commit = off');
+  const session: Session = {
+    source,
+    target,
+    keepFrom: undefined,
+    async close() {
+      await Promise.all([source.end(), target.end(), session.keepFrom?.end()].map((p) => p?.catch(() => {})));
+    },
+  };
+  return session;
+}
+
+async function copyPart(session: Session, task: Task, context: WorkerContext): Promise<TableCounts> {
+  const { table, part } = task;
+  const format = table.binary ? 'binary' : 'text';
+  const columnList = table.columns.map(quoteIdent).join(', ');
+  let reader: pg.Client;
+  let sourceSql: string;
+  if (table.mode === 'keep-rows') {
+    session.keepFrom ??= await openSnapshotClient(context.keepFromUrl!, context.keepFromSnapshot!);
+    reader = session.keepFrom;
+    sourceSql = `COPY ${table.qualifiedName} (${columnList}) TO STDOUT (FORMAT ${format})`;
+  } else {
+    reader = session.source;
+    const plain = part.where === undefined && table.masked.length === 0;
+    sourceSql = plain
+      ? `COPY ${table.qualifiedName} (${columnList}) TO STDOUT (FORMAT ${format})`
+      : `COPY (SELECT ${table.selectList.join(', ')} FROM ONLY ${table.qualifiedName}${part.where ? ` WHERE ${part.where}` : ''}) TO STDOUT (FORMAT ${format})`;
+  }
+  // A table copied in one piece is emptied and filled in one transaction, which lets COPY
+  // FREEZE write the rows already frozen and all-visible: no VACUUM pass, no hint-bit
+  // writes on first read, and index-only scans for the foreign-key checks that follow.
+  const whole = table.parts.length === 1;
+  const target = session.target;
+  if (whole) {
+    await target.query('BEGIN');
+    await target.query(`TRUNCATE ONLY ${table.qualifiedName}`);
+  }
+  let bytes = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      bytes += chunk.length;
+      context.onBytes(chunk.length);
+      callback(null, chunk);
+    },
+  });
+  try {
+    const out = reader.query(copyTo(sourceSql));
+    const into = target.query(
+      copyFrom(`COPY ${table.qualifiedName} (${columnList}) FROM STDIN (FORMAT ${format}${whole ? ', FREEZE' : ''})`),
+    );
+    await pipeline(out, counter, into);
+    if (whole) await target.query('COMMIT');
+    return { rows: into.rowCount, bytes };
+  } catch (error) {
+    if (whole) await target.query('ROLLBACK').catch(() => {});
+    throw new Error(`copying ${table.schema}.${table.name}${table.parts.length > 1 ? ` (part ${part.index + 1})` : ''}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Statistics for the planner; a table loaded in parts also needs its visibility map set. */
+async function finishTable(target: pg.Client, table: TablePlan): Promise<void> {
+  await target.query(table.parts.length > 1 ? `VACUUM (ANALYZE) ${table.qualifiedName}` : `ANALYZE ${table.qualifiedName}`);
+}

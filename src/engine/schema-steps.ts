@@ -1,0 +1,66 @@
+import path from 'node:path';
+import pg from 'pg';
+import { type PgTools, libpqEnv, runTool } from '../adapters/postgres/pg-tools.js';
+import type { SourceCatalog } from '../adapters/postgres/source-catalog.js';
+import { qualified } from './mask-sql.js';
+
+/**
+ * Schema goes through pg_dump/pg_restore, as pgcopydb does: one schema-only archive taken
+ * inside the source snapshot, restored in two sections around the data. Owners and grants
+ * are not copied (the target server's roles may differ); objects belong to the --to user.
+ */
+export async function dumpSchema(tools: PgTools, sourceUrl: string, snapshot: string, folder: string): Promise<string> {
+  const file = path.join(folder, 'schema.dump');
+  await runTool(tools.pgDump, ['--format=custom', '--schema-only', `--snapshot=${snapshot}`, `--file=${file}`], libpqEnv(sourceUrl), 'pg_dump of the source schema');
+  return file;
+}
+
+export async function restoreSection(
+  tools: PgTools,
+  targetUrl: string,
+  archive: string,
+  section: 'pre-data' | 'post-data',
+  jobs: number,
+): Promise<void> {
+  const env = libpqEnv(targetUrl);
+  const args = [`--section=${section}`, '--no-owner', '--no-acl', '--exit-on-error', `--dbname=${env.PGDATABASE}`];
+  // pre-data is all-or-nothing; post-data builds indexes and constraints in parallel
+  // (pg_restore orders them by dependency: foreign keys after the keys they reference).
+  args.push(...(section === 'pre-data' ? ['--single-transaction'] : [`--jobs=${jobs}`]), archive);
+  await runTool(tools.pgRestore, args, env, `pg_restore of the ${section} schema`);
+}
+
+/** Sequence positions (pg_dump sets these in its data section, which the copy replaces). */
+export async function copySequences(snapshotClient: pg.ClientBase, target: pg.ClientBase, catalog: SourceCatalog): Promise<void> {
+  for (const sequence of catalog.sequences) {
+    const name = qualified(sequence.schema, sequence.name);
+    const state = await snapshotClient.query<{ last_value: string; is_called: boolean }>(`SELECT last_value, is_called FROM ${name}`);
+    const row = state.rows[0]!;
+    await target.query('SELECT setval($1::regclass, $2, $3)', [name, row.last_value, row.is_called]);
+  }
+}
+
+/**
+ * Materialized views populated in the source are refreshed in the copy (their contents are
+ * data, not schema). One may read another, so those that fail on an unpopulated
+ * dependency are retried after the others.
+ */
+export async function refreshMatviews(target: pg.ClientBase, catalog: SourceCatalog): Promise<void> {
+  let pending = catalog.populatedMatviews.map((m) => qualified(m.schema, m.name));
+  while (pending.length > 0) {
+    const failed: string[] = [];
+    let lastError: unknown;
+    for (const name of pending) {
+      try {
+        await target.query(`REFRESH MATERIALIZED VIEW ${name}`);
+      } catch (error) {
+        failed.push(name);
+        lastError = error;
+      }
+    }
+    if (failed.length === pending.length) {
+      throw new Error(`refreshing materialized view ${failed[0]}: ${(lastError as Error).message}`, { cause: lastError });
+    }
+    pending = failed;
+  }
+}

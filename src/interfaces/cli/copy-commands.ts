@@ -1,0 +1,138 @@
+import os from 'node:os';
+import { type Command, Option } from 'commander';
+import pg from 'pg';
+import { DataalmError } from '../../domain/errors/dataalm-error.js';
+import { loadProfile, loadProfileFile, profileYaml } from '../../adapters/profile/profile-files.js';
+import { parseConnectionUrl, withDatabase } from '../../adapters/postgres/connection-url.js';
+import type { CopyEvent, CopyResult } from '../../engine/copy-events.js';
+import { copyDatabase } from '../../engine/copy-database.js';
+import { configOrExit, printJson, reportError } from './command-context.js';
+import { ProgressReporter } from './progress-reporter.js';
+
+interface CopyFlags {
+  from: string;
+  to: string;
+  profile: string;
+  keepFrom?: string;
+  jobs: string;
+  verify: 'counts' | 'checksums';
+  json?: boolean;
+}
+
+export function registerCopyCommands(program: Command): void {
+  program
+    .command('copy')
+    .description('copy a live database into a new one from one consistent snapshot, applying a refresh profile')
+    .requiredOption('--from <url>', 'source database (read only, stays online)')
+    .requiredOption('--to <url>', 'database to create (must not exist yet; removed again if the copy fails)')
+    .option('--profile <name|file>', 'refresh profile: plain, finance-operations or a YAML/JSON file', 'plain')
+    .option('--keep-from <url>', "the target environment's current database: keep-target rows and columns come from it")
+    .option('--jobs <N>', 'parallel workers for data and indexes', String(Math.max(2, os.availableParallelism())))
+    .addOption(new Option('--verify <what>', 'check row counts, or counts and content checksums').choices(['counts', 'checksums']).default('counts'))
+    .option('--json', 'newline-delimited JSON progress events, then the result')
+    .action(async (flags: CopyFlags) => {
+      const config = configOrExit(flags);
+      if (!config) return;
+      const jobs = Number(flags.jobs);
+      let createdTarget = false;
+      const progress = new ProgressReporter({ enabled: !flags.json });
+      const onSignal = (signal: NodeJS.Signals) => {
+        process.stderr.write(`\ndataalm: ${signal} received, removing the half-made copy\n`);
+        void (createdTarget ? dropDatabase(flags.to) : Promise.resolve()).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const profile = loadProfile(flags.profile);
+        const result = await copyDatabase({
+          sourceUrl: flags.from,
+          targetUrl: flags.to,
+          keepFromUrl: flags.keepFrom,
+          profile,
+          jobs,
+          verify: flags.verify,
+          pgBin: config.pgBin,
+          onEvent: (event) => {
+            if (event.type === 'phase' && event.phase === 'schema' && event.status === 'started') createdTarget = true;
+            if (flags.json) process.stdout.write(`${JSON.stringify(event)}\n`);
+            else showEvent(progress, event);
+          },
+        });
+        progress.finish();
+        if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'result', ...result })}\n`);
+        else process.stdout.write(summary(result));
+      } catch (error) {
+        progress.finish();
+        reportError(error, flags);
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+
+  const profile = program.command('profile').description('refresh profiles: what is cleared, kept, masked and sanitised');
+  profile
+    .command('show')
+    .description('print a profile (built-in name or file) as YAML')
+    .argument('<name|file>', 'plain, finance-operations, or a profile file')
+    .option('--json', 'print JSON instead')
+    .action((name: string, o: { json?: boolean }) => {
+      try {
+        const loaded = loadProfile(name);
+        if (o.json) printJson(loaded);
+        else process.stdout.write(profileYaml(loaded));
+      } catch (error) {
+        reportError(error, o);
+      }
+    });
+  profile
+    .command('validate')
+    .description('check a profile file against the profile schema')
+    .argument('<file>', 'YAML or JSON profile')
+    .option('--json', 'print the result as JSON')
+    .action((file: string, o: { json?: boolean }) => {
+      try {
+        const loaded = loadProfileFile(file);
+        if (o.json) printJson({ valid: true, name: loaded.name, rules: loaded.rules.length, sanitize: loaded.sanitize.length });
+        else process.stdout.write(`${file}: valid profile "${loaded.name}" (${loaded.rules.length} rules, ${loaded.sanitize.length} sanitize statements)\n`);
+      } catch (error) {
+        reportError(error, o);
+      }
+    });
+}
+
+function showEvent(progress: ProgressReporter, event: CopyEvent): void {
+  if (event.type === 'phase' && event.status === 'started' && event.phase !== 'data') progress.step(`${event.phase}…`);
+  if (event.type === 'progress') {
+    const eta = event.etaSeconds === null ? '' : ` ETA ${event.etaSeconds}s`;
+    progress.update(
+      'data',
+      event.tablesDone,
+      event.tablesTotal,
+      `${event.rows.toLocaleString('en')} rows, ${(event.bytes / 1048576).toFixed(0)} MiB, ${event.mbPerSecond} MB/s${eta}`,
+    );
+  }
+}
+
+function summary(result: CopyResult): string {
+  const s = result.seconds;
+  return [
+    `Copied into ${result.database} with profile ${result.profile}: ${result.tables} tables, ${result.rows.toLocaleString('en')} rows, ${(result.bytes / 1048576).toFixed(1)} MiB; ${result.verified} verified.`,
+    `Seconds: preflight ${s.preflight}, schema ${s.schema}, data ${s.data}, keep ${s.keep}, constraints ${s.constraints}, verify ${s.verify}, total ${s.total}.`,
+    '',
+  ].join('\n');
+}
+
+async function dropDatabase(url: string): Promise<void> {
+  const target = parseConnectionUrl(url, 'to');
+  const client = new pg.Client({ connectionString: withDatabase(url, 'postgres'), connectionTimeoutMillis: 5000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(target.database)} WITH (FORCE)`);
+  } catch (error) {
+    throw new DataalmError('COPY_FAILED', `could not remove ${target.database}: ${(error as Error).message}`, { cause: error });
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
