@@ -35,6 +35,6 @@ const child = spawn(
   { cwd: root, env, stdio: 'inherit' },
 );
 const code = await new Promise((resolve) => child.once('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
-await server?.stop();
+await server?.release();
 if (home) fs.rmSync(home, { recursive: true, force: true });
 process.exit(code);

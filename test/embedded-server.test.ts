@@ -37,7 +37,6 @@ describe('embedded PostgreSQL', () => {
   test('initialises, keeps data across restarts, stores 0600 secrets, stops cleanly', async () => {
     const home = freshHome();
     const first = await openEmbeddedServer({ home });
-    assert.equal(first.owned, true);
     const client = new pg.Client({ connectionString: first.adminUrl });
     await client.connect();
     await client.query('create table kept (v text); insert into kept values ($1)', ['still here']).catch(async () => {
@@ -55,8 +54,8 @@ describe('embedded PostgreSQL', () => {
     assert.ok(state.adminUrl.includes(encodeURIComponent(fs.readFileSync(path.join(home, 'pg-password'), 'utf8').trim())));
 
     const pid = Number(fs.readFileSync(path.join(first.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    await first.stop();
-    assert.equal(alive(pid), false, 'postgres still running after stop');
+    await first.release();
+    assert.equal(alive(pid), false, 'postgres still running after the only user released it');
 
     const second = await openEmbeddedServer({ home });
     assert.equal(second.port, first.port, 'the port is kept');
@@ -64,20 +63,44 @@ describe('embedded PostgreSQL', () => {
     await again.connect();
     assert.equal((await again.query<{ v: string }>('select v from kept')).rows[0]!.v, 'still here');
     await again.end();
-    await second.stop();
+    await second.release();
   });
 
-  test('a second opener attaches to the running server and does not stop it', async () => {
+  test('shared by two users: the server stops only when the last one releases it, whatever the order', async () => {
     const home = freshHome();
-    const owner = await openEmbeddedServer({ home });
-    const guest = await openEmbeddedServer({ home });
-    assert.equal(guest.owned, false);
-    assert.equal(guest.port, owner.port);
-    await guest.stop();
-    const client = new pg.Client({ connectionString: owner.adminUrl });
+    const first = await openEmbeddedServer({ home });
+    const second = await openEmbeddedServer({ home });
+    assert.equal(second.port, first.port);
+    const pid = Number(fs.readFileSync(path.join(first.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    await first.release();
+    assert.ok(alive(pid), 'stopped under a user');
+    const client = new pg.Client({ connectionString: second.adminUrl });
     await client.connect();
+    await client.query('select 1');
     await client.end();
-    await owner.stop();
+    await second.release();
+    assert.equal(alive(pid), false, 'the last user did not stop it');
+  });
+
+  test('the port belongs to the cluster: another DATAALM_PG_PORT later is refused with the fix', async () => {
+    const home = freshHome();
+    const server = await openEmbeddedServer({ home });
+    await server.release();
+    await assert.rejects(openEmbeddedServer({ home, port: server.port + 1 }), (error: Error & { remedy?: string }) => {
+      assert.match(error.message, new RegExp(`set up on port ${server.port}`));
+      assert.match(error.remedy ?? '', new RegExp(`unset DATAALM_PG_PORT or set it to ${server.port}`));
+      return true;
+    });
+    const again = await openEmbeddedServer({ home, port: server.port });
+    await again.release();
+  });
+
+  test('a lost password file is named, not reported as a login failure', async () => {
+    const home = freshHome();
+    const server = await openEmbeddedServer({ home });
+    await server.release();
+    fs.rmSync(path.join(home, 'pg-password'));
+    await assert.rejects(openEmbeddedServer({ home }), /pg-password is missing, so the existing embedded server cannot be reached/);
   });
 
   test('a taken port fails with the server\'s own log line and a remedy', async () => {
@@ -113,16 +136,23 @@ describe('embedded PostgreSQL', () => {
 
   test('as root: a home inside a 0700 folder still works (cluster placed where postgres can reach it)', { skip: !isRoot() && 'needs root' }, async () => {
     const home = freshHome(0o700);
-    const server = await openEmbeddedServer({ home });
+    const clusters: string[] = [];
     try {
-      assert.ok(fs.lstatSync(path.join(home, 'pg')).isSymbolicLink(), 'pg should point outside the private folder');
-      assert.ok(fs.existsSync(path.join(home, 'pg', 'data', 'PG_VERSION')));
-      const client = new pg.Client({ connectionString: server.adminUrl });
-      await client.connect();
-      await client.end();
+      // Twice at the same path, as a fresh clone in the same CI folder would.
+      for (let round = 0; round < 2; round++) {
+        const server = await openEmbeddedServer({ home });
+        clusters.push(fs.realpathSync(path.join(home, 'pg')));
+        assert.ok(fs.lstatSync(path.join(home, 'pg')).isSymbolicLink(), 'pg should point outside the private folder');
+        assert.ok(fs.existsSync(path.join(home, 'pg', 'data', 'PG_VERSION')));
+        const client = new pg.Client({ connectionString: server.adminUrl });
+        await client.connect();
+        await client.end();
+        await server.release();
+        fs.rmSync(home, { recursive: true, force: true });
+      }
+      assert.notEqual(clusters[0], clusters[1], 'a new home must get a new cluster');
     } finally {
-      await server.stop();
-      fs.rmSync(fs.realpathSync(path.join(home, 'pg')), { recursive: true, force: true });
+      for (const cluster of clusters) fs.rmSync(cluster, { recursive: true, force: true });
     }
   });
 });

@@ -88,7 +88,7 @@ async function withServer<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } finally {
-    await server.stop();
+    await server.release();
   }
 }
 
@@ -182,6 +182,43 @@ describe('dataalm start on the embedded default', () => {
     assert.equal(list.code, 0, list.stderr);
     assert.equal((JSON.parse(list.stdout) as unknown[]).length, 4);
     assert.equal(alive(postmasterPid()), false, 'postgres left running');
+  });
+
+  test('two commands at once without the service: both work, nothing is left running', async () => {
+    const results = await Promise.all([runCli(['env', 'list', '--json'], env()), runCli(['env', 'show', 'contoso-uat', '--json'], env())]);
+    for (const result of results) assert.equal(result.code, 0, result.stderr);
+    assert.equal(alive(postmasterPid()), false);
+  });
+
+  test('a service killed outright leaves its server; the next command uses it and stops it', async () => {
+    const service = await startService(env());
+    service.child.kill('SIGKILL');
+    await new Promise((resolve) => service.child.once('exit', resolve));
+    const orphan = postmasterPid();
+    assert.ok(alive(orphan), 'the server outlives a killed service');
+    const list = await runCli(['env', 'list', '--json'], env());
+    assert.equal(list.code, 0, list.stderr);
+    assert.equal(alive(orphan), false, 'the next command left the orphaned server running');
+  });
+
+  test('a service started while a command runs keeps its server after the command ends', async () => {
+    const command = spawn(process.execPath, [BIN, 'sample', 'load', '--env', 'fabrikam-uat', '--scale', '0.05', '--replace'], {
+      cwd: ROOT,
+      env: env(),
+      stdio: 'ignore',
+    });
+    const commandDone = new Promise<number | null>((resolve) => command.once('exit', (code) => resolve(code)));
+    while (!alive(postmasterPid())) await new Promise((r) => setTimeout(r, 50));
+    const service = await startService(env());
+    try {
+      assert.equal(await commandDone, 0);
+      const health = await fetch(`http://127.0.0.1:${service.port}/healthz`);
+      assert.equal(health.status, 200, 'the command stopped the server under the service');
+      assert.equal((await runCli(['env', 'list'], env())).code, 0);
+    } finally {
+      await service.stop();
+    }
+    assert.equal(alive(postmasterPid()), false);
   });
 
   test('sample load refuses a non-empty database, --replace reloads the same content', () => withServer(async () => {

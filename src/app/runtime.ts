@@ -72,15 +72,15 @@ export async function openRuntime(config: Config, onServerLog?: (line: string) =
       embedded,
       async close() {
         await pool.end();
-        await embedded?.stop();
+        await embedded?.release();
       },
       async abort() {
-        await embedded?.stop();
+        await embedded?.release();
         await Promise.race([pool.end(), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
       },
     };
   } catch (error) {
-    await embedded?.stop();
+    await embedded?.release();
     throw error;
   }
 }

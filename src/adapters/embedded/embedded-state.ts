@@ -10,7 +10,8 @@ const stateSchema = z.object({
   adminUrl: z.string(),
   port: z.number().int(),
   dataDir: z.string(),
-  postgresVersion: z.string(),
+  /** Version of the npm package that ships the server binaries. */
+  binariesPackage: z.string(),
 });
 
 export type EmbeddedState = z.infer<typeof stateSchema>;
@@ -22,8 +23,12 @@ export function statePath(home: string): string {
 export function readState(home: string): EmbeddedState | undefined {
   const file = statePath(home);
   if (!fs.existsSync(file)) return undefined;
-  const parsed = stateSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
-  return parsed.success ? parsed.data : undefined;
+  try {
+    const parsed = stateSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined; // unreadable: it is rewritten once the server is up
+  }
 }
 
 export function writeState(home: string, state: EmbeddedState): void {

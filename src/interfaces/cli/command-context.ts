@@ -2,6 +2,9 @@ import { type Config, loadConfig } from '../../config/config.js';
 import { DataalmError, ERROR_CODES, coerceError } from '../../domain/errors/dataalm-error.js';
 import { type Runtime, openRuntime } from '../../app/runtime.js';
 
+/** Ctrl-C, a service manager's stop, and a closed terminal all end a command cleanly. */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 export interface OutputOptions {
   readonly json?: boolean;
 }
@@ -13,9 +16,13 @@ export interface OutputOptions {
 export async function withRuntime<T>(output: OutputOptions, action: (runtime: Runtime) => Promise<T>): Promise<void> {
   let runtime: Runtime | undefined;
   let signalled: NodeJS.Signals | undefined;
+  let aborting: Promise<void> | undefined;
+  // Called from the signal handler and again when the interrupted work fails: exit once,
+  // after the abort has finished.
   const exitAfterAbort = () => {
-    const status = signalled === 'SIGINT' ? 130 : 143;
-    void (runtime?.abort() ?? Promise.resolve()).finally(() => process.exit(status));
+    const status = signalled === 'SIGINT' ? 130 : signalled === 'SIGHUP' ? 129 : 143;
+    aborting ??= (runtime?.abort() ?? Promise.resolve()).finally(() => process.exit(status));
+    return aborting;
   };
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) return;
@@ -24,21 +31,19 @@ export async function withRuntime<T>(output: OutputOptions, action: (runtime: Ru
     // While the runtime is still opening, it is aborted as soon as it is open (below).
     if (runtime) exitAfterAbort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   try {
     const config = loadConfig();
     runtime = await openRuntime(config);
-    if (signalled) return exitAfterAbort();
+    if (signalled) return await exitAfterAbort();
     await action(runtime);
   } catch (error) {
-    if (signalled) return exitAfterAbort();
+    if (signalled) return await exitAfterAbort();
     reportError(error, output);
   } finally {
     if (!signalled) {
       await runtime?.close().catch(() => {});
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     }
   }
 }

@@ -6,7 +6,7 @@ import { loadProfile, loadProfileFile, profileYaml } from '../../adapters/profil
 import { parseConnectionUrl, withDatabase } from '../../adapters/postgres/connection-url.js';
 import type { CopyEvent, CopyResult } from '../../engine/copy-events.js';
 import { copyDatabase } from '../../engine/copy-database.js';
-import { configOrExit, printJson, reportError } from './command-context.js';
+import { STOP_SIGNALS, configOrExit, printJson, reportError } from './command-context.js';
 import { ProgressReporter } from './progress-reporter.js';
 
 interface CopyFlags {
@@ -40,8 +40,7 @@ export function registerCopyCommands(program: Command): void {
         process.stderr.write(`\ndataalm: ${signal} received, removing the half-made copy\n`);
         void (createdTarget ? dropDatabase(flags.to) : Promise.resolve()).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
       };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      for (const signal of STOP_SIGNALS) process.once(signal, onSignal);
       try {
         const profile = loadProfile(flags.profile);
         const result = await copyDatabase({
@@ -65,8 +64,7 @@ export function registerCopyCommands(program: Command): void {
         progress.finish();
         reportError(error, flags);
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
       }
     });
 

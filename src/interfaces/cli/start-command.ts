@@ -5,7 +5,7 @@ import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import { createDemo } from '../../app/demo-project.js';
 import { type Runtime, openRuntime } from '../../app/runtime.js';
 import { buildHttpServer } from '../http/http-server.js';
-import { configOrExit, reportError } from './command-context.js';
+import { STOP_SIGNALS, configOrExit, reportError } from './command-context.js';
 import { ProgressReporter } from './progress-reporter.js';
 
 export function registerStartCommand(program: Command): void {
@@ -23,11 +23,14 @@ async function runService(config: Config): Promise<void> {
   let runtime: Runtime | undefined;
   let app: FastifyInstance | undefined;
   let signalled: NodeJS.Signals | undefined;
-  const shutdown = async () => {
-    await app?.close().catch(() => {});
-    await runtime?.abort().catch(() => {});
-    process.exit(0);
-  };
+  let stopping: Promise<void> | undefined;
+  // Runs once, whether reached from the signal handler or from the work it interrupted.
+  const shutdown = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await app?.close().catch(() => {});
+      await runtime?.abort().catch(() => {});
+      process.exit(0);
+    })());
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) return;
     signalled = signal;
@@ -35,8 +38,7 @@ async function runService(config: Config): Promise<void> {
     // While the runtime is still opening, shutdown happens as soon as it is open (below).
     if (runtime) void shutdown();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   try {
     runtime = await openRuntime(config);
     if (signalled) return shutdown();
@@ -59,8 +61,7 @@ async function runService(config: Config): Promise<void> {
     reportError(error, {});
     await app?.close().catch(() => {});
     await runtime?.close().catch(() => {});
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   }
 }
 
