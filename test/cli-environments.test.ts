@@ -201,6 +201,20 @@ describe('dataalm env on DATAALM_DATABASE_URL', () => {
     assert.ok(!result.stderr.includes('hidden-pw'));
   });
 
+  test('demo on a server where the login may not create roles: refused up front, nothing created', async () => {
+    const own = `t_demo_${role.slice(-8)}`;
+    await adminQuery(`create database ${pg.escapeIdentifier(own)} owner ${pg.escapeIdentifier(role)}`);
+    try {
+      const result = await runCli(['demo', '--scale', '0.001'], { ...env, DATAALM_DATABASE_URL: urlWithPassword(own), DATAALM_SECRET_KEY: 'a-key-for-this-control-db' });
+      assert.equal(result.code, 5, result.stderr);
+      assert.match(result.stderr, new RegExp(`"${role}" may not \\(it needs CREATEROLE and CREATEDB\\)`));
+      const created = await adminQuery("select datname from pg_database where datname like 'contoso%' or datname like 'fabrikam%'");
+      assert.deepEqual(created.rows, []);
+    } finally {
+      await adminQuery(`drop database if exists ${pg.escapeIdentifier(own)} with (force)`);
+    }
+  });
+
   test('an unknown setting is refused by name', async () => {
     const result = await runCli(['env', 'list'], { ...env, DATAALM_PROT: '1' });
     assert.equal(result.code, 8);

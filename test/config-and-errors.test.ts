@@ -44,7 +44,9 @@ test('environment input: the administrator belongs to the tenant; domains are no
   assert.deepEqual([parsed.tenant, parsed.administrator, parsed.platformUpdate], ['contoso.com', 'admin@contoso.com', 62]);
   assert.doesNotThrow(() => parseNewEnvironment({ ...valid, administrator: 'admin@eu.contoso.com' }));
   assert.throws(() => parseNewEnvironment({ ...valid, administrator: 'admin@contoso.com.evil.org' }), /must belong to the tenant/);
-  assert.throws(() => parseNewEnvironment({ ...valid, platformUpdate: '-1' }), /platformUpdate \(--platform-update\): must be 0 or more/);
+  for (const junk of ['-1', '', ' ', '0x10', '1e2', '6.5', 'sixty']) {
+    assert.throws(() => parseNewEnvironment({ ...valid, platformUpdate: junk }), /platformUpdate \(--platform-update\): must be a whole number such as 62/, junk);
+  }
 });
 
 test('secret box: round trip, bound to its context, refuses another key', () => {

@@ -221,15 +221,35 @@ describe('dataalm start on the embedded default', () => {
     assert.equal(alive(postmasterPid()), false);
   });
 
-  test('sample load refuses a non-empty database, --replace reloads the same content', () => withServer(async () => {
+  test("sample load replaces dataalm's own sample, and never somebody else's data without consent", () => withServer(async () => {
     const before = await checksums('contoso_test_app');
-    const refused = await runCli(['sample', 'load', '--env', 'contoso-test', '--scale', '0.001'], env());
-    assert.notEqual(refused.code, 0);
-    assert.match(refused.stderr, /already holds \d+ tables; nothing was changed \(add --replace/);
-    const loaded = await runCli(['sample', 'load', '--env', 'contoso-test', '--scale', '0.001', '--replace', '--json'], env());
-    assert.equal(loaded.code, 0, loaded.stderr);
-    assert.ok((JSON.parse(loaded.stdout) as { databases: { application: { rows: number } } }).databases.application.rows > 0);
-    assert.deepEqual(await checksums('contoso_test_app'), before);
+    const reloaded = await runCli(['sample', 'load', '--env', 'contoso-test', '--scale', '0.001', '--json'], env());
+    assert.equal(reloaded.code, 0, reloaded.stderr);
+    assert.ok((JSON.parse(reloaded.stdout) as { databases: { application: { rows: number } } }).databases.application.rows > 0);
+    assert.deepEqual(await checksums('contoso_test_app'), before, 'the same scale and environment give the same content');
+
+    const admin = new pg.Client({ connectionString: adminUrl('postgres') });
+    await admin.connect();
+    try {
+      // Somebody else's data: the sandbox needs --replace, production is never replaced.
+      await admin.query("COMMENT ON DATABASE contoso_test_app IS 'our own test data'");
+      const refused = await runCli(['sample', 'load', '--env', 'contoso-test', '--scale', '0.001'], env());
+      assert.equal(refused.code, 4);
+      assert.match(refused.stderr, /already holds \d+ tables that are not dataalm's sample; nothing was changed \(add --replace/);
+      const demo = await runCli(['demo', '--reset', '--scale', '0.001'], env());
+      assert.notEqual(demo.code, 0);
+      assert.match(demo.stderr, /database "contoso_test_app" exists on the server and is not dataalm's; nothing was changed/);
+      const replaced = await runCli(['sample', 'load', '--env', 'contoso-test', '--scale', '0.001', '--replace'], env());
+      assert.equal(replaced.code, 0, replaced.stderr);
+
+      await admin.query("COMMENT ON DATABASE contoso_prod_app IS 'production data'");
+      const production = await runCli(['sample', 'load', '--env', 'contoso-prod', '--scale', '0.001', '--replace'], env());
+      assert.equal(production.code, 5);
+      assert.match(production.stderr, /production environment "contoso-prod" holds data that is not dataalm's sample; nothing was changed/);
+      await admin.query("COMMENT ON DATABASE contoso_prod_app IS 'dataalm: restored for the next tests'");
+    } finally {
+      await admin.end();
+    }
     const badScale = await runCli(['sample', 'load', '--env', 'contoso-test', '--scale', 'big'], env());
     assert.equal(badScale.code, 2);
     assert.match(badScale.stderr, /scale \(--scale\): "big" must be a number/);

@@ -3,7 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import type { Environment } from '../domain/environment.js';
-import { withCredentials, withDatabase } from '../adapters/postgres/connection-url.js';
+import { DataalmError } from '../domain/errors/dataalm-error.js';
+import { withCredentials } from '../adapters/postgres/connection-url.js';
+import { MARKER, databaseMarker, isOurs, markDatabase, roleMarker } from '../adapters/postgres/ownership-marker.js';
+import { scramVerifier } from '../adapters/postgres/scram-verifier.js';
 import { addEnvironment } from './environment-service.js';
 import type { Runtime } from './runtime.js';
 import { type SampleProgress, loadSampleIntoEnvironment } from './sample-data.js';
@@ -51,13 +54,15 @@ export async function createDemo(runtime: Runtime, options: DemoOptions): Promis
     const environments = (await runtime.environments.list()).filter((e) => DEMO_ENVIRONMENTS.some((d) => d.name === e.name));
     return { created: false, scale: existing.scale, environments };
   }
-  // Marked done only at the end: an interrupted creation is redone by the next start or demo.
-  await runtime.settings.delete(DEMO_SETTING);
   const admin = new pg.Client({ connectionString: runtime.serverUrl });
   admin.on('error', () => {}); // a failing query rejects; the event adds nothing
   await admin.connect();
   const environments: Environment[] = [];
   try {
+    await checkPrivileges(admin);
+    await checkDemoObjects(admin);
+    // Marked done only at the end: an interrupted creation is redone by the next start or demo.
+    await runtime.settings.delete(DEMO_SETTING);
     for (const spec of DEMO_ENVIRONMENTS) {
       options.onStep?.(`${spec.name}: creating databases`);
       if (await runtime.environments.find(spec.name)) await runtime.environments.remove(spec.name, 'demo');
@@ -99,37 +104,69 @@ export async function createDemo(runtime: Runtime, options: DemoOptions): Promis
 
 /**
  * Each environment gets its own login role with a generated password and owns its two
- * databases, so credentials differ per environment. Servers where dataalm may not create
- * roles (DATAALM_DATABASE_URL with a non-superuser) use dataalm's own login instead.
+ * databases, so credentials differ per environment. Only databases and roles that dataalm
+ * created (marked) are ever dropped or changed: a server shared with others is safe.
  */
 async function provisionDatabases(
   admin: pg.Client,
   serverUrl: string,
   name: string,
 ): Promise<{ application: string; financialReporting: string }> {
-  const base = name.replace(/-/g, '_');
-  const databases = { application: `${base}_app`, financialReporting: `${base}_reporting` };
+  const { databases, role } = demoObjects(name);
+  const roleComment = await roleMarker(admin, role);
   for (const database of Object.values(databases)) {
-    await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = $1`, [database]);
-    await admin.query(`drop database if exists ${pg.escapeIdentifier(database)}`);
+    await admin.query(`drop database if exists ${pg.escapeIdentifier(database)} with (force)`);
   }
-  const role = `${base}_owner`;
   const password = randomBytes(18).toString('base64url');
-  let owner: string | undefined;
-  try {
-    const exists = await admin.query('select 1 from pg_roles where rolname = $1', [role]);
-    const verb = exists.rowCount === 0 ? 'create' : 'alter';
-    await admin.query(`${verb} role ${pg.escapeIdentifier(role)} login password ${pg.escapeLiteral(password)}`);
-    owner = role;
-  } catch (error) {
-    if ((error as { code?: string }).code !== '42501') throw error;
-  }
+  const verb = roleComment === undefined ? 'create' : 'alter';
+  await admin.query(`${verb} role ${pg.escapeIdentifier(role)} login password ${pg.escapeLiteral(scramVerifier(password))}`);
+  await admin.query(`comment on role ${pg.escapeIdentifier(role)} is ${pg.escapeLiteral(`${MARKER} demo environment ${name}`)}`);
   for (const database of Object.values(databases)) {
-    const ownerClause = owner ? ` owner ${pg.escapeIdentifier(owner)}` : '';
-    await admin.query(`create database ${pg.escapeIdentifier(database)}${ownerClause}`);
+    await admin.query(`create database ${pg.escapeIdentifier(database)} owner ${pg.escapeIdentifier(role)}`);
+    await markDatabase(admin, database, `demo environment ${name}`, pg.escapeIdentifier);
+    // Only the environment's own role may connect, not every login of the server.
+    await admin.query(`revoke connect, temporary on database ${pg.escapeIdentifier(database)} from public`);
   }
-  const url = (database: string) => (owner ? withCredentials(serverUrl, owner, password, database) : withDatabase(serverUrl, database));
+  const url = (database: string) => withCredentials(serverUrl, role, password, database);
   return { application: url(databases.application), financialReporting: url(databases.financialReporting) };
+}
+
+function demoObjects(name: string): { databases: { application: string; financialReporting: string }; role: string } {
+  const base = name.replace(/-/g, '_');
+  return { databases: { application: `${base}_app`, financialReporting: `${base}_reporting` }, role: `${base}_owner` };
+}
+
+/** Before anything changes: every database and role the demo would replace must be dataalm's. */
+async function checkDemoObjects(admin: pg.Client): Promise<void> {
+  const remedy = 'remove it yourself, or keep the demo on another server with DATAALM_DATABASE_URL';
+  for (const spec of DEMO_ENVIRONMENTS) {
+    const { databases, role } = demoObjects(spec.name);
+    for (const database of Object.values(databases)) {
+      const marker = await databaseMarker(admin, database);
+      if (marker !== undefined && !isOurs(marker)) {
+        throw new DataalmError('ALREADY_EXISTS', `database "${database}" exists on the server and is not dataalm's; nothing was changed`, { remedy });
+      }
+    }
+    const comment = await roleMarker(admin, role);
+    if (comment !== undefined && !isOurs(comment)) {
+      throw new DataalmError('ALREADY_EXISTS', `role "${role}" exists on the server and is not dataalm's; nothing was changed`, { remedy });
+    }
+  }
+}
+
+/** The demo creates roles and databases: say so up front rather than half-way. */
+async function checkPrivileges(admin: pg.Client): Promise<void> {
+  const me = await admin.query<{ rolname: string; ok: boolean }>(
+    'select rolname, (rolsuper or (rolcreaterole and rolcreatedb)) as ok from pg_roles where rolname = current_user',
+  );
+  const row = me.rows[0];
+  if (!row?.ok) {
+    throw new DataalmError(
+      'FORBIDDEN',
+      `the demo creates a login role and databases per environment, and "${row?.rolname ?? 'this user'}" may not (it needs CREATEROLE and CREATEDB)`,
+      { remedy: 'grant them, use a superuser URL in DATAALM_DATABASE_URL, or run the demo on the embedded default' },
+    );
+  }
 }
 
 /** A document-storage folder with a few attachment files that belong to this environment. */

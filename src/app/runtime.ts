@@ -95,6 +95,8 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
       await client.query(`create database ${pg.escapeIdentifier(database)}`).catch((error: { code?: string }) => {
         if (error.code !== '42P04') throw error; // created meanwhile by another process
       });
+      // The control database holds the project's sealed secrets: only its owner connects.
+      await client.query(`revoke connect, temporary on database ${pg.escapeIdentifier(database)} from public`);
     }
   } finally {
     await client.end();

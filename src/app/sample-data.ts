@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { DataalmError } from '../domain/errors/dataalm-error.js';
-import type { DatabaseRole } from '../domain/environment.js';
+import type { DatabaseRole, Environment } from '../domain/environment.js';
+import { databaseMarker, isOurs, markDatabase } from '../adapters/postgres/ownership-marker.js';
 import { parseConnectionUrl } from '../adapters/postgres/connection-url.js';
 import { unreachable } from '../adapters/postgres/database-probe.js';
 import { createPool } from '../adapters/postgres/create-pool.js';
@@ -38,13 +39,13 @@ export async function loadSampleIntoEnvironment(
   if (!(options.scale > 0 && options.scale <= 100)) {
     throw new DataalmError('INVALID_INPUT', 'scale (--scale): must be a number above 0 and at most 100', { field: 'scale' });
   }
-  const { tenant } = await runtime.environments.get(name);
+  const environment = await runtime.environments.get(name);
   const urls = await runtime.environments.connectionUrls(name);
   const result: SampleLoadResult = {};
   for (const role of ['application', 'financialReporting'] as const) {
     const url = urls[role];
     if (url === undefined) continue;
-    result[role] = await loadInto(url, role, name, tenant, options);
+    result[role] = await loadInto(url, role, environment, options);
   }
   await runtime.environments.audit('cli', 'sample.load', name, { scale: options.scale });
   return result;
@@ -53,39 +54,62 @@ export async function loadSampleIntoEnvironment(
 async function loadInto(
   url: string,
   role: DatabaseRole,
-  environment: string,
-  tenant: string,
+  environment: Environment,
   options: SampleLoadOptions,
 ): Promise<SampleSummary> {
   const pool = createPool(url, 3);
   try {
+    const target = parseConnectionUrl(url, role);
     let tables: number;
+    let marker: string | null | undefined;
     try {
       tables = Number((await pool.query(`select count(*) as n from pg_tables where schemaname = 'public'`)).rows[0].n);
+      const client = await pool.connect();
+      try {
+        marker = await databaseMarker(client, target.database);
+      } finally {
+        client.release();
+      }
     } catch (cause) {
-      throw unreachable(parseConnectionUrl(url, role), role, cause);
+      throw unreachable(target, role, cause);
     }
     if (tables > 0) {
-      if (!options.replace) {
-        throw new DataalmError(
-          'ALREADY_EXISTS',
-          `the ${role} database of "${environment}" already holds ${tables} tables; nothing was changed`,
-          { field: 'replace', remedy: 'add --replace to drop its contents and load the sample instead' },
-        );
+      // dataalm's own sample data is replaced freely; anything else is somebody's data.
+      if (!isOurs(marker)) {
+        if (environment.type === 'production') {
+          throw new DataalmError(
+            'FORBIDDEN',
+            `the ${role} database of production environment "${environment.name}" holds data that is not dataalm's sample; nothing was changed`,
+            { field: 'env' },
+          );
+        }
+        if (!options.replace) {
+          throw new DataalmError(
+            'ALREADY_EXISTS',
+            `the ${role} database of "${environment.name}" already holds ${tables} tables that are not dataalm's sample; nothing was changed`,
+            { field: 'replace', remedy: 'add --replace to drop its contents and load the sample instead' },
+          );
+        }
       }
       await pool.query('drop schema public cascade');
       await pool.query('create schema public');
     }
     const sampleOptions = {
       scale: options.scale,
-      variant: environment,
-      tenant,
+      variant: environment.name,
+      tenant: environment.tenant,
       onProgress: (e: { table: string; done: number; total: number }) =>
-        options.onProgress?.({ environment, role, ...e }),
+        options.onProgress?.({ environment: environment.name, role, ...e }),
     };
-    return role === 'application'
-      ? await loadSampleApplication(pool, sampleOptions)
-      : await loadSampleReporting(pool, sampleOptions);
+    const summary =
+      role === 'application' ? await loadSampleApplication(pool, sampleOptions) : await loadSampleReporting(pool, sampleOptions);
+    const client = await pool.connect();
+    try {
+      await markDatabase(client, target.database, `sample ${role} data, scale ${options.scale}, environment ${environment.name}`, pg.escapeIdentifier);
+    } finally {
+      client.release();
+    }
+    return summary;
   } finally {
     await pool.end();
   }

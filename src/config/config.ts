@@ -34,8 +34,6 @@ const configSchema = z
     DATAALM_DEMO: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
     /** Folder holding pg_dump and pg_restore. (Default: PATH, then /usr/lib/postgresql/<newest>/bin) */
     DATAALM_PG_BIN: z.string().min(1).optional(),
-    /** Log level of the service. (Default: `info`) */
-    DATAALM_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict();
 
@@ -51,7 +49,6 @@ export interface Config {
   readonly secretKey: string | undefined;
   readonly demoScale: number;
   readonly demo: boolean;
-  readonly logLevel: RawConfig['DATAALM_LOG_LEVEL'];
   readonly pgBin: string | undefined;
 }
 
@@ -83,7 +80,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     secretKey: raw.DATAALM_SECRET_KEY,
     demoScale: raw.DATAALM_DEMO_SCALE,
     demo: raw.DATAALM_DEMO,
-    logLevel: raw.DATAALM_LOG_LEVEL,
     pgBin: raw.DATAALM_PG_BIN,
   });
 }

@@ -20,7 +20,11 @@ const newEnvironmentSchema = z
     tenant: z.string().toLowerCase().regex(domain, 'must be a domain name such as contoso.com'),
     administrator: z.string().toLowerCase().email('must be an e-mail address such as admin@contoso.com'),
     applicationRelease: z.string().regex(/^\d+\.\d+\.\d+$/, 'must look like X.Y.Z, e.g. 10.0.38'),
-    platformUpdate: z.coerce.number({ message: 'must be a whole number, e.g. 62' }).int('must be a whole number, e.g. 62').min(0, 'must be 0 or more'),
+    platformUpdate: z
+      .union([z.number(), z.string()])
+      .transform(String)
+      .pipe(z.string().regex(/^\d{1,6}$/, 'must be a whole number such as 62'))
+      .transform(Number),
     financialReportingVersion: z.string().regex(/^\d+\.\d+\.\d+\.\d+$/, 'must look like X.Y.Z.W, e.g. 10.0.38.3'),
     retail: z.boolean(),
     profile: z.string().min(1, 'must name a profile or a file'),

@@ -39,7 +39,7 @@ export function resolveServerUser(configured: string | undefined): SystemUser {
     throw new DataalmError(
       'EMBEDDED_SERVER_FAILED',
       `system user "${name}" (DATAALM_PG_USER) does not exist; PostgreSQL cannot run as root`,
-      { field: 'DATAALM_PG_USER', remedy: `create it (useradd --system ${name}) or unset DATAALM_PG_USER` },
+      { field: 'DATAALM_PG_USER', remedy: `create it with "useradd --system ${name}", or unset DATAALM_PG_USER` },
     );
   }
   const created = spawnSync(

@@ -37,7 +37,8 @@ export async function probeDatabase(url: string, field: string, timeoutMs = 5000
 export function unreachable(target: ConnectionTarget, field: string, cause: unknown): DataalmError {
   const code = (cause as { code?: string }).code ?? '';
   const message = (cause as { message?: string }).message ?? '';
-  const reason = REASONS[code] ?? (/timeout/i.test(message) ? 'connection timed out' : message.split('\n')[0]);
+  // node-postgres reports its own connect timeout without a code.
+  const reason = REASONS[code] ?? (code === '' && /timeout/i.test(message) ? 'connection timed out' : message.split('\n')[0]);
   return new DataalmError(
     'UNREACHABLE_DATABASE',
     `${field}: cannot connect to database "${target.database}" on ${target.host}:${target.port} as "${target.user}": ${reason}`,

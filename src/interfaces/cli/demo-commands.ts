@@ -8,10 +8,13 @@ import { printJson, withRuntime } from './command-context.js';
 import { environmentJson } from './environment-view.js';
 import { ProgressReporter } from './progress-reporter.js';
 
-function parseScale(value: string): number {
+/** Checked before anything starts; null means the error was reported. */
+function checkScale(value: string | undefined, output: { json?: boolean }): number | undefined | null {
+  if (value === undefined) return undefined;
   const scale = Number(value);
-  if (!Number.isFinite(scale) || scale <= 0 || scale > 100) {
-    throw new DataalmError('INVALID_INPUT', `scale (--scale): "${value}" must be a number above 0 and at most 100`, { field: 'scale' });
+  if (value.trim() === '' || !Number.isFinite(scale) || scale <= 0 || scale > 100) {
+    reportError(new DataalmError('INVALID_INPUT', `scale (--scale): "${value}" must be a number above 0 and at most 100`, { field: 'scale' }), output);
+    return null;
   }
   return scale;
 }
@@ -23,9 +26,11 @@ export function registerDemoCommands(program: Command): void {
     .option('--scale <S>', 'sample data scale; 1 is about 1 GB per environment (default: DATAALM_DEMO_SCALE or 0.01)')
     .option('--reset', 'drop the demo environments and create them anew', false)
     .option('--json', 'print the result as JSON')
-    .action(async (o: { scale?: string; reset: boolean; json?: boolean }) =>
-      withRuntime(o, async (runtime) => {
-        const scale = o.scale === undefined ? runtime.config.demoScale : parseScale(o.scale);
+    .action(async (o: { scale?: string; reset: boolean; json?: boolean }) => {
+      const given = checkScale(o.scale, o);
+      if (given === null) return;
+      await withRuntime(o, async (runtime) => {
+        const scale = given ?? runtime.config.demoScale;
         const progress = new ProgressReporter({ enabled: !o.json });
         const result = await createDemo(runtime, {
           scale,
@@ -41,8 +46,8 @@ export function registerDemoCommands(program: Command): void {
         } else {
           process.stdout.write(`The demo project already exists (scale ${result.scale}); use --reset to create it anew.\n`);
         }
-      }),
-    );
+      });
+    });
 
   const sample = program.command('sample').description('the sample ERP application used by the demo, tests and benchmarks');
   registerCustomiseCommand(sample);
@@ -51,11 +56,12 @@ export function registerDemoCommands(program: Command): void {
     .description("fill an environment's databases with deterministic sample data")
     .requiredOption('--env <name>', 'environment whose databases are filled')
     .option('--scale <S>', 'scale; 1 is about 1 GB in the application database', '0.01')
-    .option('--replace', 'drop what the databases hold first (otherwise a non-empty database is refused)', false)
+    .option('--replace', "drop a sandbox database's contents first when they are not dataalm's sample (never on production)", false)
     .option('--json', 'print the result as JSON')
-    .action(async (o: { env: string; scale: string; replace: boolean; json?: boolean }) =>
-      withRuntime(o, async (runtime) => {
-        const scale = parseScale(o.scale);
+    .action(async (o: { env: string; scale: string; replace: boolean; json?: boolean }) => {
+      const scale = checkScale(o.scale, o);
+      if (scale === null || scale === undefined) return;
+      await withRuntime(o, async (runtime) => {
         const progress = new ProgressReporter({ enabled: !o.json });
         const result = await loadSampleIntoEnvironment(runtime, o.env, {
           scale,
@@ -71,8 +77,8 @@ export function registerDemoCommands(program: Command): void {
             );
           }
         }
-      }),
-    );
+      });
+    });
 }
 
 export function registerCustomiseCommand(sample: Command): void {

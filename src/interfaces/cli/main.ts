@@ -13,7 +13,17 @@ export async function main(argv: string[]): Promise<void> {
   const program = new Command('dataalm')
     .description('Refresh sandbox PostgreSQL environments from production: consistent, sanitised, with rollback.')
     .version(packageVersion())
-    .showHelpAfterError('(run with --help for usage)')
+    .showHelpAfterError(argv.includes('--json') ? false : '(run with --help for usage)')
+    .configureOutput({
+      // Usage errors look like every other error: one "dataalm: error:" line, or a JSON
+      // object on stdout with --json. Inherited by every subcommand.
+      outputError: (text, write) => {
+        if (!argv.includes('--json')) return write(`dataalm: ${text}`);
+        if (!text.startsWith('error:')) return;
+        const message = text.replace(/^error: /, '').trim();
+        process.stdout.write(`${JSON.stringify({ error: { code: 'INVALID_INPUT', message } })}\n`);
+      },
+    })
     .exitOverride()
     .addHelpText(
       'after',
