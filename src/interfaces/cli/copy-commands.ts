@@ -16,7 +16,20 @@ interface CopyFlags {
   keepFrom?: string;
   jobs: string;
   verify: 'counts' | 'checksums';
+  splitTablesLargerThan: string;
   json?: boolean;
+}
+
+/** "128MB", "64kB", "1GB" or plain bytes. */
+function parseSize(text: string): number {
+  const match = /^(\d+)\s*(B|kB|MB|GB)?$/i.exec(text.trim());
+  if (!match) {
+    throw new DataalmError('INVALID_INPUT', `split-tables-larger-than (--split-tables-larger-than): "${text}" must be a size such as 128MB`, {
+      field: 'splitTablesLargerThan',
+    });
+  }
+  const unit = (match[2] ?? 'B').toUpperCase();
+  return Number(match[1]) * ({ B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 }[unit] ?? 1);
 }
 
 export function registerCopyCommands(program: Command): void {
@@ -28,6 +41,7 @@ export function registerCopyCommands(program: Command): void {
     .option('--profile <name|file>', 'refresh profile: plain, finance-operations or a YAML/JSON file', 'plain')
     .option('--keep-from <url>', "the target environment's current database: keep-target rows and columns come from it")
     .option('--jobs <N>', 'parallel workers for data and indexes', String(Math.max(2, os.availableParallelism())))
+    .option('--split-tables-larger-than <size>', 'copy bigger tables in parts of this size, side by side', '128MB')
     .addOption(new Option('--verify <what>', 'check row counts, or counts and content checksums').choices(['counts', 'checksums']).default('counts'))
     .option('--json', 'newline-delimited JSON progress events, then the result')
     .action(async (flags: CopyFlags) => {
@@ -50,6 +64,7 @@ export function registerCopyCommands(program: Command): void {
           profile,
           jobs,
           verify: flags.verify,
+          splitBytes: parseSize(flags.splitTablesLargerThan),
           pgBin: config.pgBin,
           onEvent: (event) => {
             if (event.type === 'phase' && event.phase === 'schema' && event.status === 'started') createdTarget = true;

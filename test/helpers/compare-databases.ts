@@ -1,0 +1,44 @@
+import { spawnSync } from 'node:child_process';
+import pg from 'pg';
+import { libpqEnv, findPgTools } from '../../src/adapters/postgres/pg-tools.ts';
+
+/** pg_dump's schema text, without the lines that name versions. */
+export function schemaDump(url: string): string {
+  const tools = findPgTools([15], process.env.DATAALM_PG_BIN);
+  const env = libpqEnv(url);
+  const result = spawnSync(tools.pgDump, ['--schema-only', '--no-owner', '--no-acl', `--dbname=${env.PGDATABASE}`], { env, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`pg_dump failed: ${result.stderr}`);
+  return result.stdout
+    .split('\n')
+    .filter((line) => !/^-- Dumped (from|by)/.test(line) && !/^\\(un)?restrict /.test(line))
+    .join('\n');
+}
+
+/**
+ * Per table and materialized view: row count and an order-independent sum of row hashes,
+ * under fixed output settings; plus every sequence's position.
+ */
+export async function contentChecksums(url: string): Promise<Record<string, string>> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET extra_float_digits = 3");
+    const relations = await client.query<{ name: string; kind: string }>(
+      `SELECT format('%I.%I', n.nspname, c.relname) AS name, c.relkind AS kind
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'm', 'S') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
+        ORDER BY 1`,
+    );
+    const sums: Record<string, string> = {};
+    for (const { name, kind } of relations.rows) {
+      const sql =
+        kind === 'S'
+          ? `SELECT last_value || '/' || is_called AS v FROM ${name}`
+          : `SELECT count(*) || ':' || coalesce(sum(('x' || substr(md5(t::text), 1, 16))::bit(64)::bigint::numeric), 0) AS v FROM ONLY ${name} t`;
+      sums[name] = (await client.query<{ v: string }>(sql)).rows[0]!.v;
+    }
+    return sums;
+  } finally {
+    await client.end();
+  }
+}
