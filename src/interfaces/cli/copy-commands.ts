@@ -73,8 +73,10 @@ export function registerCopyCommands(program: Command): void {
           },
         });
         progress.finish();
-        if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'result', ...result })}\n`);
-        else process.stdout.write(summary(result));
+        // Peak memory of this process: the copy streams, so it stays flat whatever the size.
+        const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
+        if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'result', ...result, peakRssMiB })}\n`);
+        else process.stdout.write(summary(result, peakRssMiB));
       } catch (error) {
         progress.finish();
         reportError(error, flags);
@@ -127,11 +129,11 @@ function showEvent(progress: ProgressReporter, event: CopyEvent): void {
   }
 }
 
-function summary(result: CopyResult): string {
+function summary(result: CopyResult, peakRssMiB: number): string {
   const s = result.seconds;
   return [
     `Copied into ${result.database} with profile ${result.profile}: ${result.tables} tables, ${result.rows.toLocaleString('en')} rows, ${(result.bytes / 1048576).toFixed(1)} MiB; ${result.verified} verified.`,
-    `Seconds: preflight ${s.preflight}, schema ${s.schema}, data ${s.data}, keep ${s.keep}, constraints ${s.constraints}, verify ${s.verify}, total ${s.total}.`,
+    `Seconds: preflight ${s.preflight}, schema ${s.schema}, data ${s.data}, keep ${s.keep}, constraints ${s.constraints}, verify ${s.verify}, total ${s.total}. Peak memory ${peakRssMiB} MiB.`,
     '',
   ].join('\n');
 }

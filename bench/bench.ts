@@ -1,0 +1,179 @@
+/**
+ * npm run bench -- [--scale S] [--jobs N] [--rounds R] [--out FILE]
+ *
+ * The sample application at scale S on a private local server, then in ONE run, interleaved
+ * round by round: dataalm copy (plain, and finance-operations with its masks), pg_dump -Fd
+ * + pg_restore, pgcopydb clone (when installed) and CREATE DATABASE … TEMPLATE (the
+ * same-server file copy, a floor). Every method starts from a checkpointed server. Prints
+ * medians, MiB/s and dataalm's ratio to each anchor, and writes the same as JSON.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { openEmbeddedServer } from '../src/adapters/embedded/embedded-server.ts';
+import { createPool } from '../src/adapters/postgres/create-pool.ts';
+import { findPgTools, libpqEnv } from '../src/adapters/postgres/pg-tools.ts';
+import { loadSampleApplication } from '../src/sample/generate-sample.ts';
+
+const { values } = parseArgs({
+  options: {
+    scale: { type: 'string', default: '1' },
+    jobs: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
+    out: { type: 'string', default: 'bench-results.json' },
+  },
+});
+const scale = Number(values.scale);
+const jobs = Number(values.jobs);
+const rounds = Number(values.rounds);
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+
+// The anchors' server settings (shared/notes/copy-anchors.md), so ratios compare like with like.
+const SETTINGS = {
+  shared_buffers: '1GB',
+  maintenance_work_mem: '512MB',
+  work_mem: '64MB',
+  max_wal_size: '8GB',
+  checkpoint_timeout: '30min',
+  autovacuum: 'off',
+};
+
+interface Method {
+  readonly name: string;
+  readonly run: (target: string) => Promise<{ peakRssMiB?: number }>;
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-4000)));
+    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${path.basename(command)} exited ${code}: ${err}`))));
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+async function main(): Promise<void> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-bench-'));
+  fs.chmodSync(home, 0o755);
+  let server = await openEmbeddedServer({ home });
+  const admin = () => {
+    const client = new pg.Client({ connectionString: server.adminUrl });
+    client.on('error', () => {});
+    return client;
+  };
+  const sql = async (text: string) => {
+    const client = admin();
+    await client.connect();
+    try {
+      return await client.query(text);
+    } finally {
+      await client.end();
+    }
+  };
+  for (const [key, value] of Object.entries(SETTINGS)) await sql(`ALTER SYSTEM SET ${key} = '${value}'`);
+  await server.release();
+  server = await openEmbeddedServer({ home });
+  const url = (db: string) => {
+    const u = new URL(server.adminUrl);
+    u.pathname = `/${db}`;
+    return u.toString();
+  };
+
+  process.stderr.write(`Loading the sample application at scale ${scale}…\n`);
+  await sql('CREATE DATABASE bench_src');
+  const pool = createPool(url('bench_src'), 3);
+  const loaded = await loadSampleApplication(pool, { scale, variant: 'contoso-prod' });
+  await pool.end();
+  const sourceMiB = loaded.bytes / 1048576;
+  process.stderr.write(`  ${loaded.rows} rows, ${sourceMiB.toFixed(0)} MiB in ${loaded.seconds} s\n`);
+
+  const tools = findPgTools([15], process.env.DATAALM_PG_BIN);
+  const pgcopydb = spawnSync('sh', ['-c', 'command -v pgcopydb'], { encoding: 'utf8' }).stdout.trim();
+  const dataalm = async (target: string, profile: string) => {
+    const args = [path.join(root, 'bin', 'dataalm.js'), 'copy', '--from', url('bench_src'), '--to', url(target), '--jobs', String(jobs), '--profile', profile, '--json'];
+    // keep-from is the source itself, so finance-operations moves the same rows as plain and
+    // the difference is the cost of the masks and of the keep-target steps.
+    if (profile !== 'plain') args.push('--keep-from', url('bench_src'));
+    const out = await run(process.execPath, args, { PATH: process.env.PATH, HOME: process.env.HOME });
+    const result = JSON.parse(out.trim().split('\n').at(-1)!) as { peakRssMiB: number };
+    return { peakRssMiB: result.peakRssMiB };
+  };
+  const methods: Method[] = [
+    { name: 'dataalm copy (plain)', run: (t) => dataalm(t, 'plain') },
+    { name: 'dataalm copy (finance-operations)', run: (t) => dataalm(t, 'finance-operations') },
+    {
+      name: `pg_dump -Fd -j ${jobs} -Z0 + pg_restore -j ${jobs}`,
+      run: async (t) => {
+        const dir = path.join(home, 'dump');
+        fs.rmSync(dir, { recursive: true, force: true });
+        await run(tools.pgDump, ['-Fd', `-j${jobs}`, '-Z0', `--file=${dir}`, '--dbname=bench_src'], libpqEnv(url('bench_src')));
+        await sql(`CREATE DATABASE ${t}`);
+        await run(tools.pgRestore, [`-j${jobs}`, '--no-owner', '--no-acl', `--dbname=${t}`, dir], libpqEnv(url(t)));
+        fs.rmSync(dir, { recursive: true, force: true });
+        return {};
+      },
+    },
+    ...(pgcopydb
+      ? [
+          {
+            name: `pgcopydb clone --table-jobs ${jobs} --index-jobs ${jobs}`,
+            run: async (t: string) => {
+              await sql(`CREATE DATABASE ${t}`);
+              const dir = path.join(home, 'pgcopydb');
+              fs.rmSync(dir, { recursive: true, force: true });
+              const env = { PATH: process.env.PATH, HOME: process.env.HOME, PGCOPYDB_SOURCE_PGURI: url('bench_src'), PGCOPYDB_TARGET_PGURI: url(t) };
+              await run(pgcopydb, ['clone', `--table-jobs=${jobs}`, `--index-jobs=${jobs}`, '--no-owner', '--no-acl', `--dir=${dir}`], env);
+              return {};
+            },
+          },
+        ]
+      : []),
+    { name: 'CREATE DATABASE … TEMPLATE (file copy, floor)', run: async (t) => (await sql(`CREATE DATABASE ${t} TEMPLATE bench_src STRATEGY FILE_COPY`), {}) },
+  ];
+  if (!pgcopydb) process.stderr.write('pgcopydb: absent (apt-get install pgcopydb to include it)\n');
+
+  const times = new Map<string, number[]>(methods.map((m) => [m.name, []]));
+  const rss = new Map<string, number[]>();
+  for (let r = 1; r <= rounds; r++) {
+    for (const [i, method] of methods.entries()) {
+      const target = `bench_dst_${i}`;
+      await sql(`DROP DATABASE IF EXISTS ${target} WITH (FORCE)`);
+      await sql('CHECKPOINT');
+      const started = performance.now();
+      const { peakRssMiB } = await method.run(target);
+      const seconds = (performance.now() - started) / 1000;
+      times.get(method.name)!.push(seconds);
+      if (peakRssMiB !== undefined) rss.set(method.name, [...(rss.get(method.name) ?? []), peakRssMiB]);
+      process.stderr.write(`  round ${r}: ${method.name}: ${seconds.toFixed(2)} s\n`);
+      await sql(`DROP DATABASE IF EXISTS ${target} WITH (FORCE)`);
+    }
+  }
+  await server.release();
+  fs.rmSync(home, { recursive: true, force: true });
+
+  const dataalmPlain = median(times.get(methods[0]!.name)!);
+  const rows = methods.map((m) => {
+    const s = median(times.get(m.name)!);
+    return { method: m.name, medianSeconds: round2(s), runs: times.get(m.name)!.map(round2), mibPerSecond: round2(sourceMiB / s), dataalmRatio: round2(dataalmPlain / s), peakRssMiB: rss.has(m.name) ? Math.max(...rss.get(m.name)!) : null };
+  });
+  const maskCost = round2(median(times.get(methods[1]!.name)!) / dataalmPlain);
+  const report = { scale, jobs, rounds, sourceMiB: Math.round(sourceMiB), sourceRows: loaded.rows, machine: `${os.cpus().length} CPUs, ${Math.round(os.totalmem() / 2 ** 30)} GiB`, results: rows, financeOperationsOverPlain: maskCost };
+  fs.writeFileSync(values.out!, `${JSON.stringify(report, null, 2)}\n`);
+
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  console.log(`\nScale ${scale} (${report.sourceMiB} MiB, ${loaded.rows} rows), jobs ${jobs}, ${rounds} rounds, medians:\n`);
+  console.log(line(['method', 'median s', 'MiB/s', 'dataalm plain ÷ method', 'peak RSS MiB']));
+  console.log(line(['---', '---:', '---:', '---:', '---:']));
+  for (const r of rows) console.log(line([r.method, r.medianSeconds.toFixed(2), r.mibPerSecond.toFixed(0), r.dataalmRatio.toFixed(2), r.peakRssMiB === null ? '' : String(r.peakRssMiB)]));
+  console.log(`\nfinance-operations ÷ plain: ${maskCost.toFixed(2)}   (written to ${values.out})`);
+}
+
+await main();
