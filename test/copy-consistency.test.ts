@@ -92,3 +92,28 @@ test('a copy taken while a writer inserts, updates and deletes equals the source
   assert.deepEqual(balances, expected, 'balances are those after transaction k exactly');
   assert.equal(ballast, 400000);
 });
+
+test('an interrupted copy removes the half-made database', async () => {
+  const name = `${source.name}_interrupted`;
+  const copy = spawn(process.execPath, [BIN, 'copy', '--from', source.url, '--to', urlFor(name), '--jobs', '2', '--json'], {
+    cwd: ROOT,
+    env: cliEnv({}),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  const copying = new Promise<void>((resolve) =>
+    copy.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      if (stdout.includes('"phase":"data","status":"started"')) resolve();
+    }),
+  );
+  const exited = new Promise<number | null>((resolve) => copy.once('exit', resolve));
+  await copying;
+  copy.kill('SIGINT');
+  assert.equal(await exited, 130);
+  const client = new pg.Client({ connectionString: source.url });
+  await client.connect();
+  const left = await client.query('select 1 from pg_database where datname = $1', [name]);
+  await client.end();
+  assert.equal(left.rowCount, 0, 'the half-made copy is still there');
+});
