@@ -4,13 +4,15 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { ROOT } from './helpers/cli.ts';
 
-// Dependencies point inward: domain imports nothing of ours; the sample application and the
-// adapters know nothing of use cases or interfaces; use cases know nothing of interfaces.
+// Dependencies point inward: domain imports nothing of ours; the sample application, the
+// adapters and the copy engine know nothing of use cases or interfaces; use cases know
+// nothing of interfaces.
 const FORBIDDEN: Record<string, string[]> = {
   domain: ['config', 'app', 'adapters', 'interfaces', 'sample'],
   sample: ['config', 'app', 'interfaces'],
-  adapters: ['app', 'interfaces'],
+  adapters: ['app', 'interfaces', 'engine'],
   app: ['interfaces'],
+  engine: ['config', 'app', 'interfaces'],
   config: ['app', 'adapters', 'interfaces', 'sample'],
 };
 

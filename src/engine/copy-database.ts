@@ -12,6 +12,7 @@ import { type CopyEvent, type CopyPhase, type CopyResult, COPY_PHASES } from './
 import { type CopyPlan, planCopy } from './copy-plan.js';
 import { verifyCopy } from './copy-verify.js';
 import { copyTableData } from './copy-workers.js';
+import { IndexBuilder } from './index-builder.js';
 import { applyKeptColumns } from './kept-columns.js';
 import { quoteIdent, quoteLiteral } from './mask-sql.js';
 import { ProgressMeter } from './progress-meter.js';
@@ -75,6 +76,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
   let admin: pg.Client | undefined;
   let created = false;
   let folder: string | undefined;
+  let builder: IndexBuilder | undefined;
   try {
     const sourceHolder = await holdSnapshot(options.sourceUrl, source, 'from (--from)');
     holders.push(sourceHolder);
@@ -115,6 +117,8 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
 
     phase('data');
     const meter = new ProgressMeter(plan, emit);
+    builder = new IndexBuilder(options.targetUrl, options.jobs);
+    const indexes = builder;
     const counts = await copyTableData(plan, {
       sourceUrl: options.sourceUrl,
       targetUrl: options.targetUrl,
@@ -124,6 +128,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
       jobs: options.jobs,
       onBytes: (bytes) => meter.addBytes(bytes),
       onTableDone: (table, rows, bytes, s) => meter.tableDone(table, rows, bytes, s),
+      onTableLoaded: (table) => indexes.add(table),
     });
     meter.finish();
     done('data');
@@ -137,7 +142,8 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
       done('keep');
 
       phase('constraints');
-      await restoreSection(tools, options.targetUrl, archive, 'post-data', options.jobs);
+      await indexes.finish();
+      await restoreSection(tools, options.targetUrl, archive, 'post-data', options.jobs, indexes.built);
       await copySequences(sourceHolder.client, targetClient, catalog);
       await refreshMatviews(targetClient, catalog);
       done('constraints');
@@ -150,6 +156,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
     }
     return result(plan, counts, options, target.database, seconds, started);
   } catch (error) {
+    await builder?.finish().catch(() => {});
     if (created && admin) {
       await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(target.database)} WITH (FORCE)`).catch(() => {});
     }

@@ -1,6 +1,6 @@
 import { DataalmError } from '../domain/errors/dataalm-error.js';
 import type { Mask, Profile, Rule } from '../domain/profile/profile-schema.js';
-import type { CatalogTable, SourceCatalog } from '../adapters/postgres/source-catalog.js';
+import type { CatalogIndex, CatalogTable, SourceCatalog } from '../adapters/postgres/source-catalog.js';
 import { maskExpression, qualified, quoteIdent } from './mask-sql.js';
 
 /**
@@ -36,6 +36,8 @@ export interface TablePlan {
   readonly binary: boolean;
   readonly parts: readonly TablePart[];
   readonly reason: string | undefined;
+  /** Built as soon as this table's data is in, while other tables are still copying. */
+  readonly indexes: readonly CatalogIndex[];
 }
 
 export interface CopyPlan {
@@ -142,6 +144,7 @@ function planTable(table: CatalogTable, rule: Rule | undefined, salt: string, op
     binary: copied.every((c) => c.builtIn),
     parts: mode === 'copy' || mode === 'keep-columns' ? splitParts(table, options) : [{ index: 0, where: undefined }],
     reason: rule?.reason,
+    indexes: table.indexes,
   };
 }
 

@@ -15,6 +15,8 @@ export interface WorkerContext {
   /** Called as bytes stream, for progress. */
   readonly onBytes: (bytes: number) => void;
   readonly onTableDone: (table: TablePlan, rows: number, bytes: number, seconds: number) => void;
+  /** Receives each table once its data is in (at once for tables that get no data). */
+  readonly onTableLoaded: (table: TablePlan) => void;
 }
 
 interface Task {
@@ -43,6 +45,7 @@ export async function copyTableData(plan: CopyPlan, context: WorkerContext): Pro
   const started = new Map<string, number>();
   let next = 0;
   let failure: unknown;
+  for (const table of plan.tables) if (table.mode === 'clear') context.onTableLoaded(table);
 
   const worker = async (): Promise<void> => {
     const session = await openSession(context);
@@ -58,6 +61,7 @@ export async function copyTableData(plan: CopyPlan, context: WorkerContext): Pro
         const left = partsLeft.get(key)! - 1;
         partsLeft.set(key, left);
         if (left === 0) {
+          context.onTableLoaded(task.table);
           await finishTable(session.target, task.table);
           context.onTableDone(task.table, total.rows, total.bytes, (performance.now() - started.get(key)!) / 1000);
         }

@@ -1,6 +1,7 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { type PgTools, libpqEnv, runTool } from '../adapters/postgres/pg-tools.js';
+import { type PgTools, libpqEnv, runTool, runToolOutput } from '../adapters/postgres/pg-tools.js';
 import type { SourceCatalog } from '../adapters/postgres/source-catalog.js';
 import { qualified } from './mask-sql.js';
 
@@ -21,13 +22,31 @@ export async function restoreSection(
   archive: string,
   section: 'pre-data' | 'post-data',
   jobs: number,
+  skipOids: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   const env = libpqEnv(targetUrl);
   const args = [`--section=${section}`, '--no-owner', '--no-acl', '--exit-on-error', `--dbname=${env.PGDATABASE}`];
+  if (skipOids.size > 0) args.push(`--use-list=${await listWithout(tools, archive, skipOids)}`);
   // pre-data is all-or-nothing; post-data builds indexes and constraints in parallel
   // (pg_restore orders them by dependency: foreign keys after the keys they reference).
   args.push(...(section === 'pre-data' ? ['--single-transaction'] : [`--jobs=${jobs}`]), archive);
   await runTool(tools.pgRestore, args, env, `pg_restore of the ${section} schema`);
+}
+
+/**
+ * The archive's table of contents without the objects already built elsewhere. Each line
+ * reads "<dump id>; <catalog table oid> <object oid> <type> …"; objects are matched by
+ * their OID in the source, never by name.
+ */
+async function listWithout(tools: PgTools, archive: string, skipOids: ReadonlySet<string>): Promise<string> {
+  const listing = await runToolOutput(tools.pgRestore, ['--list', archive], 'pg_restore --list');
+  const kept = listing.split('\n').filter((line) => {
+    const match = /^\d+; \d+ (\d+) /.exec(line);
+    return !match || !skipOids.has(match[1]!);
+  });
+  const file = `${archive}.list`;
+  fs.writeFileSync(file, `${kept.join('\n')}\n`);
+  return file;
 }
 
 /** Sequence positions (pg_dump sets these in its data section, which the copy replaces). */

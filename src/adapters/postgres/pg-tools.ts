@@ -86,3 +86,18 @@ export function runTool(file: string, args: string[], env: NodeJS.ProcessEnv, wh
     });
   });
 }
+
+/** Runs a tool that only reads (e.g. pg_restore --list) and returns what it printed. */
+export function runToolOutput(file: string, args: string[], what: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+    child.once('error', (cause) => reject(new DataalmError('TOOLS_MISSING', `${what}: cannot run ${file}`, { cause })));
+    child.once('exit', (code) =>
+      code === 0 ? resolve(stdout) : reject(new DataalmError('COPY_FAILED', `${what} failed: ${stderr.trim().split('\n').at(-1) ?? code}`)),
+    );
+  });
+}

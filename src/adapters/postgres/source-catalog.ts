@@ -11,6 +11,14 @@ export interface CatalogColumn {
   readonly builtIn: boolean;
 }
 
+/** An index to build once the table's data is in; with the constraint it backs, if any. */
+export interface CatalogIndex {
+  readonly oid: string;
+  /** CREATE INDEX … (schema-qualified, read with an empty search_path). */
+  readonly definition: string;
+  readonly constraint: { readonly oid: string; readonly name: string; readonly definition: string } | undefined;
+}
+
 export interface CatalogTable {
   readonly schema: string;
   readonly name: string;
@@ -19,6 +27,8 @@ export interface CatalogTable {
   readonly pages: number;
   readonly columns: readonly CatalogColumn[];
   readonly primaryKey: readonly string[];
+  /** Indexes and key constraints of ordinary, non-partition tables, built per table after its data. */
+  readonly indexes: readonly CatalogIndex[];
 }
 
 export interface CatalogSequence {
@@ -66,6 +76,20 @@ const PRIMARY_KEYS = `
    where i.indisprimary and i.indrelid = any($1::oid[])
    group by i.indrelid`;
 
+/**
+ * Valid indexes of plain tables (not partitioned, not partitions: their indexes attach to a
+ * parent's and stay with pg_restore), with the primary-key, unique or exclusion constraint
+ * each backs.
+ */
+const INDEXES = `
+  select i.indrelid::int8 as table_oid, i.indexrelid::int8 as oid, pg_get_indexdef(i.indexrelid) as definition,
+         c.oid::int8 as constraint_oid, c.conname as constraint_name, pg_get_constraintdef(c.oid) as constraint_definition
+    from pg_index i
+    join pg_class t on t.oid = i.indrelid
+    left join pg_constraint c on c.conindid = i.indexrelid and c.conrelid = i.indrelid and c.contype in ('p', 'u', 'x')
+   where i.indrelid = any($1::oid[]) and i.indisvalid and t.relkind = 'r' and not t.relispartition
+   order by i.indrelid, i.indexrelid`;
+
 const SEQUENCES = `
   select n.nspname as schema, c.relname as name
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -87,6 +111,29 @@ export async function readSourceCatalog(client: pg.ClientBase): Promise<SourceCa
     [oids],
   );
   const keys = await client.query<{ oid: string; columns: string[] }>(PRIMARY_KEYS, [oids]);
+  // Definitions read with an empty search_path are fully qualified, so they mean the same
+  // on the target whatever its search_path.
+  await client.query('SET LOCAL search_path = pg_catalog');
+  const indexes = await client.query<{
+    table_oid: string;
+    oid: string;
+    definition: string;
+    constraint_oid: string | null;
+    constraint_name: string | null;
+    constraint_definition: string | null;
+  }>(INDEXES, [oids]);
+  await client.query('RESET search_path');
+  const indexesByOid = new Map<string, CatalogIndex[]>();
+  for (const row of indexes.rows) {
+    const list = indexesByOid.get(row.table_oid) ?? [];
+    list.push({
+      oid: row.oid,
+      definition: row.definition,
+      constraint:
+        row.constraint_oid === null ? undefined : { oid: row.constraint_oid, name: row.constraint_name!, definition: row.constraint_definition! },
+    });
+    indexesByOid.set(row.table_oid, list);
+  }
   const byOid = new Map<string, CatalogColumn[]>();
   for (const c of columns.rows) {
     const list = byOid.get(c.oid) ?? [];
@@ -104,6 +151,7 @@ export async function readSourceCatalog(client: pg.ClientBase): Promise<SourceCa
       pages: Number(t.pages),
       columns: byOid.get(t.oid) ?? [],
       primaryKey: pkByOid.get(t.oid) ?? [],
+      indexes: indexesByOid.get(t.oid) ?? [],
     })),
     sequences: (await client.query<CatalogSequence>(SEQUENCES)).rows,
     populatedMatviews: (await client.query<CatalogSequence>(MATVIEWS)).rows,
