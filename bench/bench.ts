@@ -57,6 +57,20 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<s
   });
 }
 
+/**
+ * CPU seconds of a process's waited-for children (/proc/<pid>/stat cutime + cstime): for
+ * the postmaster that is every finished backend; for this process, every tool it ran.
+ */
+function childCpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
+function postmasterPid(dataDir: string): number {
+  return Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
@@ -141,15 +155,24 @@ async function main(): Promise<void> {
   if (!pgcopydb) process.stderr.write('pgcopydb: absent (apt-get install pgcopydb to include it)\n');
 
   const times = new Map<string, number[]>(methods.map((m) => [m.name, []]));
+  const serverCpu = new Map<string, number[]>(methods.map((m) => [m.name, []]));
+  const clientCpu = new Map<string, number[]>(methods.map((m) => [m.name, []]));
   const rss = new Map<string, number[]>();
   for (let r = 1; r <= rounds; r++) {
     for (const [i, method] of methods.entries()) {
       const target = `bench_dst_${i}`;
       await sql(`DROP DATABASE IF EXISTS ${target} WITH (FORCE)`);
       await sql('CHECKPOINT');
+      const postmaster = postmasterPid(server.dataDir);
+      const [serverBefore, clientBefore] = [childCpuSeconds(postmaster), childCpuSeconds(process.pid)];
       const started = performance.now();
       const { peakRssMiB } = await method.run(target);
       const seconds = (performance.now() - started) / 1000;
+      // Backends still alive are not counted yet; ending the method's sessions counts them.
+      await sql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${target}' AND pid <> pg_backend_pid()`);
+      await new Promise((r) => setTimeout(r, 200));
+      serverCpu.get(method.name)!.push(childCpuSeconds(postmaster) - serverBefore);
+      clientCpu.get(method.name)!.push(childCpuSeconds(process.pid) - clientBefore);
       times.get(method.name)!.push(seconds);
       if (peakRssMiB !== undefined) rss.set(method.name, [...(rss.get(method.name) ?? []), peakRssMiB]);
       process.stderr.write(`  round ${r}: ${method.name}: ${seconds.toFixed(2)} s\n`);
@@ -162,7 +185,16 @@ async function main(): Promise<void> {
   const dataalmPlain = median(times.get(methods[0]!.name)!);
   const rows = methods.map((m) => {
     const s = median(times.get(m.name)!);
-    return { method: m.name, medianSeconds: round2(s), runs: times.get(m.name)!.map(round2), mibPerSecond: round2(sourceMiB / s), dataalmRatio: round2(dataalmPlain / s), peakRssMiB: rss.has(m.name) ? Math.max(...rss.get(m.name)!) : null };
+    return {
+      method: m.name,
+      medianSeconds: round2(s),
+      runs: times.get(m.name)!.map(round2),
+      mibPerSecond: round2(sourceMiB / s),
+      dataalmRatio: round2(dataalmPlain / s),
+      serverCpuSeconds: round2(median(serverCpu.get(m.name)!)),
+      clientCpuSeconds: round2(median(clientCpu.get(m.name)!)),
+      peakRssMiB: rss.has(m.name) ? Math.max(...rss.get(m.name)!) : null,
+    };
   });
   const maskCost = round2(median(times.get(methods[1]!.name)!) / dataalmPlain);
   const report = { scale, jobs, rounds, sourceMiB: Math.round(sourceMiB), sourceRows: loaded.rows, machine: `${os.cpus().length} CPUs, ${Math.round(os.totalmem() / 2 ** 30)} GiB`, results: rows, financeOperationsOverPlain: maskCost };
@@ -170,9 +202,21 @@ async function main(): Promise<void> {
 
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   console.log(`\nScale ${scale} (${report.sourceMiB} MiB, ${loaded.rows} rows), jobs ${jobs}, ${rounds} rounds, medians:\n`);
-  console.log(line(['method', 'median s', 'MiB/s', 'dataalm plain ÷ method', 'peak RSS MiB']));
-  console.log(line(['---', '---:', '---:', '---:', '---:']));
-  for (const r of rows) console.log(line([r.method, r.medianSeconds.toFixed(2), r.mibPerSecond.toFixed(0), r.dataalmRatio.toFixed(2), r.peakRssMiB === null ? '' : String(r.peakRssMiB)]));
+  console.log(line(['method', 'median s', 'MiB/s', 'dataalm plain ÷ method', 'server CPU s', 'tool CPU s', 'peak RSS MiB']));
+  console.log(line(['---', '---:', '---:', '---:', '---:', '---:', '---:']));
+  for (const r of rows) {
+    console.log(
+      line([
+        r.method,
+        r.medianSeconds.toFixed(2),
+        r.mibPerSecond.toFixed(0),
+        r.dataalmRatio.toFixed(2),
+        r.serverCpuSeconds.toFixed(1),
+        r.clientCpuSeconds.toFixed(1),
+        r.peakRssMiB === null ? '' : String(r.peakRssMiB),
+      ]),
+    );
+  }
   console.log(`\nfinance-operations ÷ plain: ${maskCost.toFixed(2)}   (written to ${values.out})`);
 }
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -44,3 +45,61 @@ for (const jobs of [1, 3]) {
     assert.deepEqual(await contentChecksums(urlFor(name)), await contentChecksums(source.url));
   });
 }
+
+test('a custom profile on mixed-case, non-ASCII names: hash, null, constant and e-mail masks; kept column', async () => {
+  const folder = fs.mkdtempSync('/tmp/dataalm-profile-');
+  const profile = path.join(folder, 'custom.json');
+  fs.writeFileSync(
+    profile,
+    JSON.stringify({
+      name: 'custom',
+      version: 1,
+      salt: 'pepper',
+      rules: [
+        {
+          action: 'mask',
+          schema: 'Sales Ops',
+          table: 'Customer',
+          columns: {
+            Name: { transformer: 'hash' },
+            note: { transformer: 'null' },
+            feeling: { transformer: 'constant', value: 'happy' },
+            email: { transformer: 'email' },
+          },
+        },
+        { action: 'keep-target', table: 'invoice', columns: ['lines'] },
+        { action: 'clear', table: 'audit_log' },
+      ],
+    }),
+  );
+  const name = `${source.name}_custom`;
+  copies.push(name);
+  const result = await runCli(['copy', '--from', source.url, '--to', urlFor(name), '--profile', profile, '--keep-from', source.url, '--verify', 'checksums'], cliEnv({}));
+  fs.rmSync(folder, { recursive: true, force: true });
+  assert.equal(result.code, 0, result.stderr);
+
+  const query = async (url: string, sql: string) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query(sql)).rows;
+    } finally {
+      await client.end();
+    }
+  };
+  const columns = `"Id", "Name", email::text AS email, note, feeling::text AS feeling, "Größe", home::text AS home`;
+  const before = await query(source.url, `SELECT ${columns} FROM "Sales Ops"."Customer" ORDER BY "Id"`);
+  const after = await query(urlFor(name), `SELECT ${columns} FROM "Sales Ops"."Customer" ORDER BY "Id"`);
+  assert.equal(after.length, before.length);
+  before.forEach((row, i) => {
+    const copy = after[i]!;
+    assert.equal(copy.Name, createHash('sha256').update(`pepper:${row.Name as string}`).digest('hex'));
+    assert.equal(copy.note, null);
+    assert.equal(copy.feeling, 'happy');
+    assert.equal(copy.email, `${createHash('sha256').update(`pepper:${row.email as string}`).digest('hex').slice(0, 20)}@example.invalid`);
+    assert.deepEqual([copy.Id, copy['Größe'], copy.home], [row.Id, row['Größe'], row.home]);
+  });
+  const lines = 'SELECT id, lines::text AS l FROM invoice ORDER BY id';
+  assert.deepEqual(await query(urlFor(name), lines), await query(source.url, lines), 'kept column restored from keep-from by key');
+  assert.deepEqual(await query(urlFor(name), 'SELECT count(*)::int AS n FROM audit_log'), [{ n: 0 }]);
+});

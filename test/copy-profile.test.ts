@@ -161,6 +161,19 @@ describe('dataalm copy: bad input leaves nothing on the target server', () => {
     });
   }
 
+  test('pg_dump older than the server: named, with the package that fixes it', async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-oldtools-'));
+    for (const tool of ['pg_dump', 'pg_restore']) {
+      fs.writeFileSync(path.join(folder, tool), `#!/bin/sh\necho "${tool} (PostgreSQL) 14.11"\n`, { mode: 0o755 });
+    }
+    const name = newName('oldtools');
+    const result = await runCli(['copy', '--from', prod.url, '--to', urlFor(name)], cliEnv({ DATAALM_PG_BIN: folder }));
+    fs.rmSync(folder, { recursive: true, force: true });
+    assert.equal(result.code, 9);
+    assert.match(result.stderr, /pg_dump 14 \(.*\) cannot dump a PostgreSQL 15 server \(install postgresql-client-15/);
+    assert.equal(await databaseExists(name), false);
+  });
+
   test('an existing target database is refused and left alone', async () => {
     const result = await runCli(['copy', '--from', prod.url, '--to', uat.url], cliEnv({}));
     assert.equal(result.code, 4);
