@@ -67,7 +67,7 @@ test('a custom profile on mixed-case, non-ASCII names: hash, null, constant and 
             email: { transformer: 'email' },
           },
         },
-        { action: 'keep-target', table: 'invoice', columns: ['lines'] },
+        { action: 'keep-target', table: 'invoice', columns: ['lines'], otherwise: { transformer: 'constant', value: '{}' } },
         { action: 'clear', table: 'audit_log' },
       ],
     }),

@@ -193,6 +193,18 @@ describe('dataalm copy: bad input leaves nothing on the target server', () => {
     fs.rmSync(folder, { recursive: true, force: true });
   });
 
+  test('keeping a NOT NULL column without a fallback value is refused before anything is created', async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-profile-'));
+    const file = path.join(folder, 'keep.yaml');
+    fs.writeFileSync(file, 'name: keep\nversion: 1\nrules:\n  - action: keep-target\n    table: sysemailparameters\n    columns: [smtpusername]\n');
+    const name = newName('keepnull');
+    const result = await runCli(['copy', '--from', prod.url, '--to', urlFor(name), '--profile', file, '--keep-from', uat.url], cliEnv({}));
+    fs.rmSync(folder, { recursive: true, force: true });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /profile keep: rules\[0\]\.otherwise: column smtpusername is NOT NULL/);
+    assert.equal(await databaseExists(name), false);
+  });
+
   test('a failure half-way (an index the data violates) removes the half-made copy', async () => {
     // A source whose unique index is not valid: post-data fails after the data is in.
     const broken = await createTestDatabase('broken_src');

@@ -29,12 +29,11 @@ export interface CopyOptions {
   readonly verify: 'counts' | 'checksums';
   /** Folder with pg_dump/pg_restore. (Default: PATH, then /usr/lib/postgresql/<major>/bin) */
   readonly pgBin: string | undefined;
-  /** Tables larger than this are copied in parts by several workers. (Default: 128 MiB) */
-  readonly splitBytes?: number;
+  /** Tables larger than this are copied in parts by several workers. (Default: see PlanOptions) */
+  readonly splitBytes?: number | undefined;
   readonly onEvent?: (event: CopyEvent) => void;
 }
 
-const DEFAULT_SPLIT_BYTES = 128 * 1024 * 1024;
 
 /** A client inside an exported snapshot; the snapshot lives as long as this transaction. */
 interface SnapshotHolder {
@@ -91,7 +90,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
     const plan = planCopy(catalog, options.profile, {
       jobs: options.jobs,
       keepFrom: keepHolder !== undefined,
-      splitBytes: options.splitBytes ?? DEFAULT_SPLIT_BYTES,
+      splitBytes: options.splitBytes,
     });
     if (keepCatalog) checkKeepFrom(plan, keepCatalog);
 

@@ -49,11 +49,16 @@ export interface PlanOptions {
   readonly jobs: number;
   /** Whether a keep-from database was given; without it keep-target tables arrive empty. */
   readonly keepFrom: boolean;
-  /** Tables above this size are split into parts of about this size. (Default: see copy-database) */
-  readonly splitBytes: number;
+  /**
+   * Tables above this size are split into parts of about this size. (Default: only a table
+   * bigger than its fair share, total/jobs, is split: it would otherwise be the critical path.
+   * A split table cannot be written frozen, so splitting is not free.)
+   */
+  readonly splitBytes: number | undefined;
 }
 
 const PAGE = 8192;
+const MIN_SPLIT_BYTES = 128 * 1024 * 1024;
 
 /** Builds the plan and checks the profile against the source: nothing is created before this passes. */
 export function planCopy(catalog: SourceCatalog, profile: Profile, options: PlanOptions): CopyPlan {
@@ -70,7 +75,11 @@ export function planCopy(catalog: SourceCatalog, profile: Profile, options: Plan
     checkRuleColumns(rule, table, where);
     rules.set(`${rule.schema}.${rule.table}`, rule);
   });
-  const tables = catalog.tables.map((table) => planTable(table, rules.get(`${table.schema}.${table.name}`), profile.salt, options));
+  const fairShare = Math.ceil(catalog.tables.reduce((sum, t) => sum + t.bytes, 0) / options.jobs);
+  const splitBytes = options.splitBytes ?? Math.max(MIN_SPLIT_BYTES, fairShare);
+  const tables = catalog.tables.map((table) =>
+    planTable(table, rules.get(`${table.schema}.${table.name}`), profile.salt, { ...options, splitBytes }),
+  );
   // Largest first: the longest tasks start early, so workers finish together.
   tables.sort((a, b) => b.bytes - a.bytes);
   return { tables, totalBytes: tables.reduce((sum, t) => sum + (t.mode === 'clear' ? 0 : t.bytes), 0) };
@@ -102,7 +111,15 @@ function checkRuleColumns(rule: Rule, table: CatalogTable, where: string): void 
       });
     }
     rule.columns.forEach((name, i) => {
-      need(name, `columns[${i}]`);
+      const column = need(name, `columns[${i}]`);
+      const fallback = rule.otherwise?.transformer ?? 'null';
+      if (column.notNull && fallback === 'null') {
+        throw new DataalmError(
+          'INVALID_INPUT',
+          `${where}.otherwise: column ${name} is NOT NULL, so rows the target lacks need another value (e.g. otherwise: { transformer: constant, value: '' })`,
+          { field: 'profile' },
+        );
+      }
       if (table.primaryKey.includes(name)) {
         throw new DataalmError('INVALID_INPUT', `${where}.columns[${i}]: ${name} is part of the primary key`, { field: 'profile' });
       }
@@ -110,7 +127,7 @@ function checkRuleColumns(rule: Rule, table: CatalogTable, where: string): void 
   }
 }
 
-function planTable(table: CatalogTable, rule: Rule | undefined, salt: string, options: PlanOptions): TablePlan {
+function planTable(table: CatalogTable, rule: Rule | undefined, salt: string, options: PlanOptions & { splitBytes: number }): TablePlan {
   const copied = table.columns.filter((c) => !c.generated);
   const masks = new Map<string, Mask>();
   let mode: TableMode = 'copy';
@@ -149,7 +166,7 @@ function planTable(table: CatalogTable, rule: Rule | undefined, salt: string, op
 }
 
 /** Splits a big table into ctid (block) ranges; the last range is open so no row is missed. */
-function splitParts(table: CatalogTable, options: PlanOptions): TablePart[] {
+function splitParts(table: CatalogTable, options: PlanOptions & { splitBytes: number }): TablePart[] {
   const partPages = Math.max(1, Math.floor(options.splitBytes / PAGE));
   if (options.jobs < 2 || table.pages <= partPages * 1.5) return [{ index: 0, where: undefined }];
   const count = Math.ceil(table.pages / partPages);

@@ -62,7 +62,6 @@ export async function copyTableData(plan: CopyPlan, context: WorkerContext): Pro
         partsLeft.set(key, left);
         if (left === 0) {
           context.onTableLoaded(task.table);
-          await finishTable(session.target, task.table);
           context.onTableDone(task.table, total.rows, total.bytes, (performance.now() - started.get(key)!) / 1000);
         }
       }
@@ -160,9 +159,4 @@ async function copyPart(session: Session, task: Task, context: WorkerContext): P
       cause: error,
     });
   }
-}
-
-/** Statistics for the planner; a table loaded in parts also needs its visibility map set. */
-async function finishTable(target: pg.Client, table: TablePlan): Promise<void> {
-  await target.query(table.parts.length > 1 ? `VACUUM (ANALYZE) ${table.qualifiedName}` : `ANALYZE ${table.qualifiedName}`);
 }

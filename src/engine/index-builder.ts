@@ -3,9 +3,10 @@ import type { TablePlan } from './copy-plan.js';
 import { quoteIdent } from './mask-sql.js';
 
 /**
- * Builds each table's indexes and key constraints as soon as its data is in, on its own
- * workers, while other tables are still copying (pgcopydb overlaps the same way). What is
- * built here is left out of the final pg_restore of the post-data section, by catalog OID.
+ * Builds each table's indexes and key constraints as soon as its data is in, then gathers
+ * its statistics, on its own workers, while other tables are still copying (pgcopydb
+ * overlaps the same way). What is built here is left out of the final pg_restore of the
+ * post-data section, by catalog OID.
  */
 export class IndexBuilder {
   readonly #targetUrl: string;
@@ -27,7 +28,7 @@ export class IndexBuilder {
   }
 
   add(table: TablePlan): void {
-    if (table.indexes.length === 0 || this.#failure !== undefined) return;
+    if (this.#failure !== undefined || (table.mode === 'clear' && table.indexes.length === 0)) return;
     const waiter = this.#waiting.shift();
     if (waiter) waiter(table);
     else this.#queue.push(table);
@@ -56,6 +57,7 @@ export class IndexBuilder {
           client.on('error', () => {});
           await client.connect();
           await client.query('SET search_path = pg_catalog');
+          await client.query('SET max_parallel_maintenance_workers = 0');
         }
         for (const index of table.indexes) {
           if (index.constraint) {
@@ -65,6 +67,11 @@ export class IndexBuilder {
             await client.query(index.definition);
           }
           this.#built.add(index.oid);
+        }
+        // Statistics after the indexes, so expression indexes get theirs too; a table loaded
+        // in parts (not frozen) also needs its visibility map, for fast foreign-key checks.
+        if (table.mode !== 'clear') {
+          await client.query(table.parts.length > 1 ? `VACUUM (ANALYZE) ${table.qualifiedName}` : `ANALYZE ${table.qualifiedName}`);
         }
       }
     } catch (error) {

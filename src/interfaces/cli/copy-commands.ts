@@ -16,7 +16,7 @@ interface CopyFlags {
   keepFrom?: string;
   jobs: string;
   verify: 'counts' | 'checksums';
-  splitTablesLargerThan: string;
+  splitTablesLargerThan?: string;
   json?: boolean;
 }
 
@@ -41,7 +41,7 @@ export function registerCopyCommands(program: Command): void {
     .option('--profile <name|file>', 'refresh profile: plain, finance-operations or a YAML/JSON file', 'plain')
     .option('--keep-from <url>', "the target environment's current database: keep-target rows and columns come from it")
     .option('--jobs <N>', 'parallel workers for data and indexes', String(Math.max(2, os.availableParallelism())))
-    .option('--split-tables-larger-than <size>', 'copy bigger tables in parts of this size, side by side', '128MB')
+    .option('--split-tables-larger-than <size>', 'copy bigger tables in parts of this size, side by side (default: tables above total size / jobs)')
     .addOption(new Option('--verify <what>', 'check row counts, or counts and content checksums').choices(['counts', 'checksums']).default('counts'))
     .option('--json', 'newline-delimited JSON progress events, then the result')
     .action(async (flags: CopyFlags) => {
@@ -64,7 +64,7 @@ export function registerCopyCommands(program: Command): void {
           profile,
           jobs,
           verify: flags.verify,
-          splitBytes: parseSize(flags.splitTablesLargerThan),
+          splitBytes: flags.splitTablesLargerThan === undefined ? undefined : parseSize(flags.splitTablesLargerThan),
           pgBin: config.pgBin,
           onEvent: (event) => {
             if (event.type === 'phase' && event.phase === 'schema' && event.status === 'started') createdTarget = true;
