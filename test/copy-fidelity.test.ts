@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { ROOT, cliEnv, runCli } from './helpers/cli.ts';
 import { contentChecksums, schemaDump } from './helpers/compare-databases.ts';
-import { type TestDatabase, createTestDatabase, dropDatabase, urlFor } from './helpers/test-database.ts';
+import { type TestDatabase, createTestDatabase, dropDatabase, queryRows, urlFor } from './helpers/test-database.ts';
 
 // A source with every kind of object is copied; the copy's schema dump and per-table
 // contents must equal the source's.
@@ -78,15 +78,7 @@ test('a custom profile on mixed-case, non-ASCII names: hash, null, constant and 
   fs.rmSync(folder, { recursive: true, force: true });
   assert.equal(result.code, 0, result.stderr);
 
-  const query = async (url: string, sql: string) => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      return (await client.query(sql)).rows;
-    } finally {
-      await client.end();
-    }
-  };
+  const query = queryRows;
   const columns = `"Id", "Name", email::text AS email, note, feeling::text AS feeling, "Größe", home::text AS home`;
   const before = await query(source.url, `SELECT ${columns} FROM "Sales Ops"."Customer" ORDER BY "Id"`);
   const after = await query(urlFor(name), `SELECT ${columns} FROM "Sales Ops"."Customer" ORDER BY "Id"`);

@@ -4,11 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
 import { createPool } from '../src/adapters/postgres/create-pool.ts';
 import { loadSampleApplication, tableChecksums } from '../src/sample/generate-sample.ts';
 import { cliEnv, runCli } from './helpers/cli.ts';
-import { type TestDatabase, adminQuery, createTestDatabase, dropDatabase, urlFor } from './helpers/test-database.ts';
+import { type TestDatabase, adminQuery, createTestDatabase, dropDatabase, queryRows, urlFor } from './helpers/test-database.ts';
 
 // The finance-operations profile on the sample application: every element of DESIGN §3
 // as specified, every other table identical to the source.
@@ -22,15 +21,7 @@ async function load(db: TestDatabase, variant: string): Promise<void> {
   await pool.end();
 }
 
-async function rows(url: string, sql: string): Promise<Record<string, unknown>[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const rows = queryRows;
 
 function newName(label: string): string {
   const name = `${prod.name}_${label}`;

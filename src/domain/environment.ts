@@ -24,7 +24,8 @@ export interface DatabaseInfo {
   readonly user: string;
 }
 
-export interface Environment {
+/** What a person says about an environment when registering it. */
+interface EnvironmentFields {
   readonly name: string;
   readonly type: EnvironmentType;
   readonly tenant: string;
@@ -36,6 +37,9 @@ export interface Environment {
   readonly profile: string;
   readonly documentStorage: string | null;
   readonly syncCommand: string | null;
+}
+
+export interface Environment extends EnvironmentFields {
   readonly state: EnvironmentState;
   readonly databases: readonly DatabaseInfo[];
   readonly createdAt: string;
@@ -43,18 +47,7 @@ export interface Environment {
 }
 
 /** A new environment as given by a person; URLs carry the secrets. */
-export interface NewEnvironment {
-  readonly name: string;
-  readonly type: EnvironmentType;
-  readonly tenant: string;
-  readonly administrator: string;
-  readonly applicationRelease: string;
-  readonly platformUpdate: number;
-  readonly financialReportingVersion: string;
-  readonly retail: boolean;
-  readonly profile: string;
-  readonly documentStorage: string | null;
-  readonly syncCommand: string | null;
+export interface NewEnvironment extends EnvironmentFields {
   readonly databaseUrls: Readonly<Partial<Record<DatabaseRole, string>>>;
 }
 

@@ -48,3 +48,8 @@ export async function adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow
     await client.end();
   }
 }
+
+/** The rows of one query on the database at `url`. */
+export async function queryRows(url: string, text: string): Promise<Record<string, unknown>[]> {
+  return (await adminQuery(text, [], url)).rows;
+}

@@ -72,9 +72,7 @@ export class EnvironmentStore {
   }
 
   async add(input: NewEnvironment, actor: string): Promise<Environment> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query('begin');
+    await inTransaction(this.#pool, async (client) => {
       const inserted = await client.query<{ id: string }>(
         `insert into dataalm.environments (name, type, tenant, administrator, application_release, platform_update,
                                            financial_reporting_version, retail, profile, document_storage, sync_command)
@@ -116,20 +114,12 @@ export class EnvironmentStore {
         `insert into dataalm.audit_log (actor, action, target, details) values ($1, 'environment.add', $2, $3)`,
         [actor, input.name, { type: input.type }],
       );
-      await client.query('commit');
-    } catch (error) {
-      await client.query('rollback').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
     return this.get(input.name);
   }
 
   async remove(name: string, actor: string): Promise<void> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query('begin');
+    await inTransaction(this.#pool, async (client) => {
       const deleted = await client.query('delete from dataalm.environments where name = $1', [name]);
       if (deleted.rowCount === 0) {
         throw new DataalmError('NOT_FOUND', `environment "${name}" does not exist`, { field: 'name' });
@@ -138,13 +128,7 @@ export class EnvironmentStore {
         `insert into dataalm.audit_log (actor, action, target) values ($1, 'environment.remove', $2)`,
         [actor, name],
       );
-      await client.query('commit');
-    } catch (error) {
-      await client.query('rollback').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /** Connection URLs with passwords. Callers decide who may see them (see app/). */
@@ -173,6 +157,22 @@ export class EnvironmentStore {
       target,
       details,
     ]);
+  }
+}
+
+/** Runs `work` in one transaction on one pooled connection; rolls back on any error. */
+async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const result = await work(client);
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
   }
 }
 
