@@ -17,8 +17,11 @@ before(async () => {
   source = await createTestDatabase('fidelity_src');
   const client = new pg.Client({ connectionString: source.url });
   await client.connect();
-  await client.query(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'every-object.sql'), 'utf8'));
-  await client.end();
+  try {
+    await client.query(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'every-object.sql'), 'utf8'));
+  } finally {
+    await client.end();
+  }
 });
 
 after(async () => {

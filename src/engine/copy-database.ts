@@ -11,6 +11,7 @@ import { type SourceCatalog, readSourceCatalog } from '../adapters/postgres/sour
 import { type CopyEvent, type CopyPhase, type CopyResult, COPY_PHASES } from './copy-events.js';
 import { type CopyPlan, planCopy } from './copy-plan.js';
 import { verifyCopy } from './copy-verify.js';
+import { connectCopySession } from './copy-session.js';
 import { copyTableData } from './copy-workers.js';
 import { IndexBuilder } from './index-builder.js';
 import { applyKeptColumns } from './kept-columns.js';
@@ -132,9 +133,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
     meter.finish();
     done('data');
 
-    const targetClient = new pg.Client({ connectionString: options.targetUrl });
-    targetClient.on('error', () => {});
-    await targetClient.connect();
+    const targetClient = await connectCopySession(options.targetUrl, 'finish');
     try {
       phase('keep');
       if (keepHolder) await applyKeptColumns(plan, targetClient, keepHolder.client);
@@ -172,10 +171,9 @@ function sameDatabase(a: ConnectionTarget, b: ConnectionTarget): boolean {
 }
 
 async function holdSnapshot(url: string, where: ConnectionTarget, field: string): Promise<SnapshotHolder> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: 'dataalm copy' });
-  client.on('error', () => {});
+  let client: pg.Client;
   try {
-    await client.connect();
+    client = await connectCopySession(url, 'snapshot');
   } catch (cause) {
     throw unreachable(where, field, cause);
   }

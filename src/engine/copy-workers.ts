@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { CopyPlan, TablePart, TablePlan } from './copy-plan.js';
+import { connectCopySession } from './copy-session.js';
 import { quoteIdent } from './mask-sql.js';
 
 export interface WorkerContext {
@@ -84,9 +85,7 @@ interface Session {
 }
 
 async function openSnapshotClient(url: string, snapshot: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, application_name: 'dataalm copy' });
-  client.on('error', () => {});
-  await client.connect();
+  const client = await connectCopySession(url, 'data');
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   await client.query(`SET TRANSACTION SNAPSHOT ${pg.escapeLiteral(snapshot)}`);
   return client;
@@ -94,9 +93,7 @@ async function openSnapshotClient(url: string, snapshot: string): Promise<pg.Cli
 
 async function openSession(context: WorkerContext): Promise<Session> {
   const source = await openSnapshotClient(context.sourceUrl, context.snapshot);
-  const target = new pg.Client({ connectionString: context.targetUrl, application_name: 'dataalm copy' });
-  target.on('error', () => {});
-  await target.connect();
+  const target = await connectCopySession(context.targetUrl, 'data');
   // The copy is a new database nobody reads yet: losing the last commits in a crash is
   // harmless (the copy would be redone), so don't wait for each commit's WAL flush.
   await target.query('SET synchronous_commit = off');

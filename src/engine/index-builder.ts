@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { connectCopySession } from './copy-session.js';
 import type { TablePlan } from './copy-plan.js';
 import { quoteIdent } from './mask-sql.js';
 
@@ -53,9 +54,7 @@ export class IndexBuilder {
     try {
       for (let table = await this.#next(); table && this.#failure === undefined; table = await this.#next()) {
         if (!client) {
-          client = new pg.Client({ connectionString: this.#targetUrl, application_name: 'dataalm copy indexes' });
-          client.on('error', () => {});
-          await client.connect();
+          client = await connectCopySession(this.#targetUrl, 'indexes');
           await client.query('SET search_path = pg_catalog');
           await client.query('SET max_parallel_maintenance_workers = 0');
         }
@@ -65,6 +64,14 @@ export class IndexBuilder {
             this.#built.add(index.constraint.oid);
           } else {
             await client.query(index.definition);
+          }
+          const indexName = `${quoteIdent(table.schema)}.${quoteIdent(index.name)}`;
+          for (const { column, target } of index.statisticsTargets) {
+            await client.query(`ALTER INDEX ${indexName} ALTER COLUMN ${column} SET STATISTICS ${target}`);
+          }
+          if (index.clustered) await client.query(`ALTER TABLE ONLY ${table.qualifiedName} CLUSTER ON ${quoteIdent(index.name)}`);
+          if (index.replicaIdentity) {
+            await client.query(`ALTER TABLE ONLY ${table.qualifiedName} REPLICA IDENTITY USING INDEX ${quoteIdent(index.name)}`);
           }
           this.#built.add(index.oid);
         }

@@ -17,6 +17,14 @@ export interface CatalogIndex {
   /** CREATE INDEX … (schema-qualified, read with an empty search_path). */
   readonly definition: string;
   readonly constraint: { readonly oid: string; readonly name: string; readonly definition: string } | undefined;
+  /**
+   * What pg_dump writes in the same entry as the index, so it must be redone with it:
+   * CLUSTER ON, REPLICA IDENTITY USING INDEX, and per-column statistics targets.
+   */
+  readonly name: string;
+  readonly clustered: boolean;
+  readonly replicaIdentity: boolean;
+  readonly statisticsTargets: readonly { readonly column: number; readonly target: number }[];
 }
 
 export interface CatalogTable {
@@ -83,6 +91,10 @@ const PRIMARY_KEYS = `
  */
 const INDEXES = `
   select i.indrelid::int8 as table_oid, i.indexrelid::int8 as oid, pg_get_indexdef(i.indexrelid) as definition,
+         (select relname from pg_class where oid = i.indexrelid) as name, i.indisclustered as clustered,
+         i.indisreplident as replica_identity,
+         (select coalesce(json_agg(json_build_object('column', a.attnum, 'target', a.attstattarget)), '[]')
+            from pg_attribute a where a.attrelid = i.indexrelid and a.attstattarget >= 0) as statistics_targets,
          c.oid::int8 as constraint_oid, c.conname as constraint_name, pg_get_constraintdef(c.oid) as constraint_definition
     from pg_index i
     join pg_class t on t.oid = i.indrelid
@@ -121,6 +133,10 @@ export async function readSourceCatalog(client: pg.ClientBase): Promise<SourceCa
     constraint_oid: string | null;
     constraint_name: string | null;
     constraint_definition: string | null;
+    name: string;
+    clustered: boolean;
+    replica_identity: boolean;
+    statistics_targets: { column: number; target: number }[];
   }>(INDEXES, [oids]);
   await client.query('RESET search_path');
   const indexesByOid = new Map<string, CatalogIndex[]>();
@@ -129,6 +145,10 @@ export async function readSourceCatalog(client: pg.ClientBase): Promise<SourceCa
     list.push({
       oid: row.oid,
       definition: row.definition,
+      name: row.name,
+      clustered: row.clustered,
+      replicaIdentity: row.replica_identity,
+      statisticsTargets: row.statistics_targets,
       constraint:
         row.constraint_oid === null ? undefined : { oid: row.constraint_oid, name: row.constraint_name!, definition: row.constraint_definition! },
     });
