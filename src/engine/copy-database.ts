@@ -81,6 +81,11 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
     const sourceHolder = await holdSnapshot(options.sourceUrl, source, 'from (--from)');
     holders.push(sourceHolder);
     const catalog = await readSourceCatalog(sourceHolder.client);
+    const warnings: string[] = [];
+    if (catalog.largeObjects > 0) {
+      warnings.push(`the source has ${catalog.largeObjects} large objects (pg_largeobject); they are not copied`);
+    }
+    for (const message of warnings) emit({ type: 'warning', message });
     let keepHolder: SnapshotHolder | undefined;
     let keepCatalog: SourceCatalog | undefined;
     if (options.keepFromUrl !== undefined) {
@@ -152,7 +157,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
     } finally {
       await targetClient.end().catch(() => {});
     }
-    return result(plan, counts, options, target.database, seconds, started);
+    return result(plan, counts, options, target.database, seconds, started, warnings);
   } catch (error) {
     await builder?.finish().catch(() => {});
     if (created && admin) {
@@ -222,6 +227,7 @@ function result(
   database: string,
   seconds: Record<string, number>,
   started: number,
+  warnings: string[],
 ): CopyResult {
   const tableResults = plan.tables.map((t) => ({
     table: `${t.schema}.${t.name}`,
@@ -240,6 +246,7 @@ function result(
     rows: tableResults.reduce((s, t) => s + t.rows, 0),
     bytes: tableResults.reduce((s, t) => s + t.bytes, 0),
     verified: options.verify,
+    warnings,
     seconds: { ...all, total: round((performance.now() - started) / 1000) } as CopyResult['seconds'],
     tableResults,
   };

@@ -3,6 +3,7 @@ export const COPY_PHASES = ['preflight', 'schema', 'data', 'keep', 'constraints'
 export type CopyPhase = (typeof COPY_PHASES)[number];
 
 export type CopyEvent =
+  | { readonly type: 'warning'; readonly message: string }
   | { readonly type: 'phase'; readonly phase: CopyPhase; readonly status: 'started' | 'finished'; readonly seconds?: number }
   | {
       readonly type: 'table';
@@ -42,6 +43,8 @@ export interface CopyResult {
   /** Bytes of COPY data streamed. */
   readonly bytes: number;
   readonly verified: 'counts' | 'checksums';
+  /** What the copy could not carry, said once here and in a warning event. */
+  readonly warnings: readonly string[];
   readonly seconds: Readonly<Record<CopyPhase | 'total', number>>;
   readonly tableResults: readonly TableResult[];
 }

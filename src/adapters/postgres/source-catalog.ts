@@ -51,6 +51,8 @@ export interface SourceCatalog {
   readonly sequences: readonly CatalogSequence[];
   /** Materialized views that hold data in the source, to be refreshed in the copy. */
   readonly populatedMatviews: readonly CatalogSequence[];
+  /** Large objects live outside tables; the copy does not carry them. */
+  readonly largeObjects: number;
 }
 
 /** Tables whose rows are dumped: ordinary and partition tables, not temporary, not an extension's. */
@@ -175,5 +177,6 @@ export async function readSourceCatalog(client: pg.ClientBase): Promise<SourceCa
     })),
     sequences: (await client.query<CatalogSequence>(SEQUENCES)).rows,
     populatedMatviews: (await client.query<CatalogSequence>(MATVIEWS)).rows,
+    largeObjects: Number((await client.query<{ n: string }>('select count(*) as n from pg_largeobject_metadata')).rows[0]!.n),
   };
 }

@@ -117,6 +117,7 @@ export function registerCopyCommands(program: Command): void {
 }
 
 function showEvent(progress: ProgressReporter, event: CopyEvent): void {
+  if (event.type === 'warning') process.stderr.write(`dataalm: warning: ${event.message}\n`);
   if (event.type === 'phase' && event.status === 'started' && event.phase !== 'data') progress.step(`${event.phase}…`);
   if (event.type === 'progress') {
     const eta = event.etaSeconds === null ? '' : ` ETA ${event.etaSeconds}s`;
