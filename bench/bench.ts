@@ -116,7 +116,7 @@ async function main(): Promise<void> {
     // keep-from is the source itself, so finance-operations moves the same rows as plain and
     // the difference is the cost of the masks and of the keep-target steps.
     if (profile !== 'plain') args.push('--keep-from', url('bench_src'));
-    const out = await run(process.execPath, args, { PATH: process.env.PATH, HOME: process.env.HOME });
+    const out = await run(process.execPath, args, { PATH: process.env.PATH, HOME: process.env.HOME, DATAALM_SECRET_KEY: 'benchmark-installation-key' });
     const result = JSON.parse(out.trim().split('\n').at(-1)!) as { peakRssMiB: number };
     return { peakRssMiB: result.peakRssMiB };
   };

@@ -60,7 +60,7 @@ test('a copy taken while a writer inserts, updates and deletes equals the source
   const startedAt = n;
   const copy = spawn(process.execPath, [BIN, 'copy', '--from', source.url, '--to', urlFor(copyName), '--jobs', '3', '--split-tables-larger-than', '4MB'], {
     cwd: ROOT,
-    env: cliEnv({}),
+    env: cliEnv({ DATAALM_SECRET_KEY: 'copy-test-installation-key' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -97,7 +97,7 @@ test('an interrupted copy removes the half-made database', async () => {
   const name = `${source.name}_interrupted`;
   const copy = spawn(process.execPath, [BIN, 'copy', '--from', source.url, '--to', urlFor(name), '--jobs', '2', '--json'], {
     cwd: ROOT,
-    env: cliEnv({}),
+    env: cliEnv({ DATAALM_SECRET_KEY: 'copy-test-installation-key' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -36,7 +36,7 @@ for (const jobs of [1, 3]) {
     // A tiny split size makes even these tables go in parts, so parallel parts are exercised.
     const result = await runCli(
       ['copy', '--from', source.url, '--to', urlFor(name), '--jobs', String(jobs), '--verify', 'checksums', '--split-tables-larger-than', '64kB', '--json'],
-      cliEnv({}),
+      cliEnv({ DATAALM_SECRET_KEY: 'copy-test-installation-key' }),
     );
     assert.equal(result.code, 0, result.stderr + result.stdout);
     const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
@@ -58,7 +58,7 @@ test('a custom profile on mixed-case, non-ASCII names: hash, null, constant and 
     JSON.stringify({
       name: 'custom',
       version: 1,
-      salt: 'pepper',
+      salt: 'pepper-and-more-salt',
       rules: [
         {
           action: 'mask',
@@ -78,7 +78,7 @@ test('a custom profile on mixed-case, non-ASCII names: hash, null, constant and 
   );
   const name = `${source.name}_custom`;
   copies.push(name);
-  const result = await runCli(['copy', '--from', source.url, '--to', urlFor(name), '--profile', profile, '--keep-from', source.url, '--verify', 'checksums'], cliEnv({}));
+  const result = await runCli(['copy', '--from', source.url, '--to', urlFor(name), '--profile', profile, '--keep-from', source.url, '--verify', 'checksums'], cliEnv({ DATAALM_SECRET_KEY: 'copy-test-installation-key' }));
   fs.rmSync(folder, { recursive: true, force: true });
   assert.equal(result.code, 0, result.stderr);
 
@@ -89,10 +89,10 @@ test('a custom profile on mixed-case, non-ASCII names: hash, null, constant and 
   assert.equal(after.length, before.length);
   before.forEach((row, i) => {
     const copy = after[i]!;
-    assert.equal(copy.Name, createHash('sha256').update(`pepper:${row.Name as string}`).digest('hex'));
+    assert.equal(copy.Name, createHash('sha256').update(`pepper-and-more-salt:${row.Name as string}`).digest('hex'));
     assert.equal(copy.note, null);
     assert.equal(copy.feeling, 'happy');
-    assert.equal(copy.email, `${createHash('sha256').update(`pepper:${row.email as string}`).digest('hex').slice(0, 20)}@example.invalid`);
+    assert.equal(copy.email, `${createHash('sha256').update(`pepper-and-more-salt:${row.email as string}`).digest('hex').slice(0, 20)}@example.invalid`);
     assert.deepEqual([copy.Id, copy['Größe'], copy.home], [row.Id, row['Größe'], row.home]);
   });
   const lines = 'SELECT id, lines::text AS l FROM invoice ORDER BY id';

@@ -1,16 +1,20 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, scryptSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createPool } from '../src/adapters/postgres/create-pool.ts';
+import { SecretBox } from '../src/adapters/secrets/secret-box.ts';
 import { loadSampleApplication, tableChecksums } from '../src/sample/generate-sample.ts';
 import { cliEnv, runCli } from './helpers/cli.ts';
 import { type TestDatabase, adminQuery, createTestDatabase, dropDatabase, queryRows, urlFor } from './helpers/test-database.ts';
 
 // The finance-operations profile on the sample application: every element of DESIGN §3
 // as specified, every other table identical to the source.
+/** The installation key the copies run with; the masks derive their salt from it. */
+const SECRET_KEY = 'copy-profile-test-installation-key';
+const env = (extra: Record<string, string> = {}) => cliEnv({ DATAALM_SECRET_KEY: SECRET_KEY, ...extra });
 let prod: TestDatabase;
 let uat: TestDatabase;
 const made: string[] = [];
@@ -57,7 +61,7 @@ describe('dataalm copy --profile finance-operations', () => {
     copyUrl = urlFor(newName('fo'));
     const result = await runCli(
       ['copy', '--from', prod.url, '--to', copyUrl, '--keep-from', uat.url, '--profile', 'finance-operations', '--verify', 'checksums'],
-      cliEnv({}),
+      env(),
     );
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /Copied into .* with profile finance-operations: 30 tables, .*checksums verified/);
@@ -73,7 +77,9 @@ describe('dataalm copy --profile finance-operations', () => {
       assert.equal(copy.recid, row.recid);
       assert.equal(copy.description, row.description);
       if (row.type === 2) {
-        const digest = createHash('sha256').update(`dataalm:${row.locator as string}`).digest('hex').slice(0, 20);
+        const salt = new SecretBox(scryptSync(SECRET_KEY, 'dataalm-secret-key', 32)).derive('masks');
+        const digest = createHash('sha256').update(`${salt}:${row.locator as string}`).digest('hex').slice(0, 20);
+        assert.notEqual(copy.locator, `${createHash('sha256').update(`dataalm:${row.locator as string}`).digest('hex').slice(0, 20)}@example.invalid`);
         assert.equal(copy.locator, `${digest}@example.invalid`);
       } else {
         assert.equal(copy.locator, row.locator);
@@ -117,7 +123,7 @@ describe('dataalm copy --profile finance-operations', () => {
 
   test('without --keep-from: kept tables arrive empty, kept columns get their fallback, nothing of the source leaks', async () => {
     const url = urlFor(newName('nokeep'));
-    const result = await runCli(['copy', '--from', prod.url, '--to', url, '--profile', 'finance-operations', '--json'], cliEnv({}));
+    const result = await runCli(['copy', '--from', prod.url, '--to', url, '--profile', 'finance-operations', '--json'], env());
     assert.equal(result.code, 0, result.stderr);
     for (const table of KEPT_ROWS) assert.equal((await rows(url, `select count(*)::int as n from ${table}`))[0]!.n, 0, table);
     const relay = await rows(url, 'select distinct smtprelayservername as v from sysemailparameters');
@@ -126,7 +132,7 @@ describe('dataalm copy --profile finance-operations', () => {
 
   test('masks are the same in every run', async () => {
     const url = urlFor(newName('again'));
-    const result = await runCli(['copy', '--from', prod.url, '--to', url, '--profile', 'finance-operations'], cliEnv({}));
+    const result = await runCli(['copy', '--from', prod.url, '--to', url, '--profile', 'finance-operations'], env());
     assert.equal(result.code, 0, result.stderr);
     const sql = 'select recid, locator from logisticselectronicaddress order by recid';
     assert.deepEqual(await rows(url, sql), await rows(copyUrl, sql));
@@ -141,10 +147,10 @@ describe('dataalm copy: bad input leaves nothing on the target server', () => {
     ['unknown profile', () => ['--from', prod.url, '--profile', 'nope'], /profile \(--profile\): "nope" is neither a built-in profile/],
     ['bad --jobs', () => ['--from', prod.url, '--jobs', 'many'], /jobs \(--jobs\): must be a whole number from 1 to 64/],
   ];
-  for (const [label, args, expected, env] of cases) {
+  for (const [label, args, expected, extra] of cases) {
     test(label, async () => {
       const name = newName(label.replace(/\W+/g, '_'));
-      const result = await runCli(['copy', ...args(), '--to', urlFor(name)], cliEnv(env as Record<string, string> ?? {}));
+      const result = await runCli(['copy', ...args(), '--to', urlFor(name)], env((extra ?? {}) as Record<string, string>));
       assert.notEqual(result.code, 0);
       assert.match(result.stderr, expected);
       assert.equal(result.stderr.split('\n').filter((l) => l.includes('error')).length, 1, result.stderr);
@@ -158,7 +164,7 @@ describe('dataalm copy: bad input leaves nothing on the target server', () => {
       fs.writeFileSync(path.join(folder, tool), `#!/bin/sh\necho "${tool} (PostgreSQL) 14.11"\n`, { mode: 0o755 });
     }
     const name = newName('oldtools');
-    const result = await runCli(['copy', '--from', prod.url, '--to', urlFor(name)], cliEnv({ DATAALM_PG_BIN: folder }));
+    const result = await runCli(['copy', '--from', prod.url, '--to', urlFor(name)], env({ DATAALM_PG_BIN: folder }));
     fs.rmSync(folder, { recursive: true, force: true });
     assert.equal(result.code, 9);
     assert.match(result.stderr, /pg_dump 14 \(.*\) cannot dump a PostgreSQL 15 server \(install postgresql-client-15/);
@@ -166,7 +172,7 @@ describe('dataalm copy: bad input leaves nothing on the target server', () => {
   });
 
   test('an existing target database is refused and left alone', async () => {
-    const result = await runCli(['copy', '--from', prod.url, '--to', uat.url], cliEnv({}));
+    const result = await runCli(['copy', '--from', prod.url, '--to', uat.url], env());
     assert.equal(result.code, 4);
     assert.match(result.stderr, /database ".*" already exists .* nothing was changed/);
     assert.ok(Number((await rows(uat.url, 'select count(*)::int as n from userinfo'))[0]!.n) > 0);
@@ -177,7 +183,7 @@ describe('dataalm copy: bad input leaves nothing on the target server', () => {
     const file = path.join(folder, 'bad.yaml');
     fs.writeFileSync(file, 'name: bad\nversion: 1\nrules:\n  - action: mask\n    table: userinfo\n    columns:\n      nosuchcolumn: { transformer: hash }\n');
     const name = newName('badprofile');
-    const result = await runCli(['copy', '--from', prod.url, '--to', urlFor(name), '--profile', file], cliEnv({}));
+    const result = await runCli(['copy', '--from', prod.url, '--to', urlFor(name), '--profile', file], env());
     assert.equal(result.code, 2);
     assert.match(result.stderr, /profile bad: rules\[0\]\.columns\.nosuchcolumn: column nosuchcolumn does not exist in public\.userinfo/);
     assert.equal(await databaseExists(name), false);
@@ -189,7 +195,7 @@ describe('dataalm copy: bad input leaves nothing on the target server', () => {
     const file = path.join(folder, 'keep.yaml');
     fs.writeFileSync(file, 'name: keep\nversion: 1\nrules:\n  - action: keep-target\n    table: sysemailparameters\n    columns: [smtpusername]\n');
     const name = newName('keepnull');
-    const result = await runCli(['copy', '--from', prod.url, '--to', urlFor(name), '--profile', file, '--keep-from', uat.url], cliEnv({}));
+    const result = await runCli(['copy', '--from', prod.url, '--to', urlFor(name), '--profile', file, '--keep-from', uat.url], env());
     fs.rmSync(folder, { recursive: true, force: true });
     assert.equal(result.code, 2);
     assert.match(result.stderr, /profile keep: rules\[0\]\.otherwise: column smtpusername is NOT NULL/);
@@ -208,7 +214,7 @@ describe('dataalm copy: bad input leaves nothing on the target server', () => {
       return;
     }
     const name = newName('halfway');
-    const result = await runCli(['copy', '--from', broken.url, '--to', urlFor(name)], cliEnv({}));
+    const result = await runCli(['copy', '--from', broken.url, '--to', urlFor(name)], env());
     await broken.drop();
     assert.equal(result.code, 10, result.stderr);
     assert.match(result.stderr, /copy failed: building indexes: could not create unique index "concurrently_invalid"; the new database was removed/);
@@ -218,7 +224,7 @@ describe('dataalm copy: bad input leaves nothing on the target server', () => {
 
 describe('dataalm profile', () => {
   test('show prints the built-in profile with the seed list; validate names file, path and problem', async () => {
-    const shown = await runCli(['profile', 'show', 'finance-operations', '--json'], cliEnv({}));
+    const shown = await runCli(['profile', 'show', 'finance-operations', '--json'], env());
     assert.equal(shown.code, 0, shown.stderr);
     const profile = JSON.parse(shown.stdout) as { rules: { table: string; action: string }[] };
     assert.equal(profile.rules.length, 16);
@@ -232,7 +238,7 @@ describe('dataalm profile', () => {
     ];
     for (const [file, text, expected] of cases) {
       fs.writeFileSync(path.join(folder, file), text);
-      const result = await runCli(['profile', 'validate', path.join(folder, file)], cliEnv({}));
+      const result = await runCli(['profile', 'validate', path.join(folder, file)], env());
       assert.match(file === 'ok.yaml' ? result.stdout : result.stderr, expected, file);
       assert.equal(result.code, file === 'ok.yaml' ? 0 : 2, file);
     }

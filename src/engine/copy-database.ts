@@ -17,7 +17,7 @@ import { IndexBuilder } from './index-builder.js';
 import { applyKeptColumns } from './kept-columns.js';
 import { quoteIdent, quoteLiteral } from './mask-sql.js';
 import { ProgressMeter } from './progress-meter.js';
-import { copySequences, dumpSchema, refreshMatviews, restoreSection } from './schema-steps.js';
+import { copySequences, countNeverCopied, dumpSchema, refreshMatviews, restoreSection } from './schema-steps.js';
 
 export interface CopyOptions {
   readonly sourceUrl: string;
@@ -26,6 +26,8 @@ export interface CopyOptions {
   /** The target environment's current database: where keep-target rows and columns come from. */
   readonly keepFromUrl: string | undefined;
   readonly profile: Profile;
+  /** Salt of the masks when the profile names none; keep it secret and stable. */
+  readonly maskKey: string;
   readonly jobs: number;
   readonly verify: 'counts' | 'checksums';
   /** Folder with pg_dump/pg_restore. (Default: PATH, then /usr/lib/postgresql/<major>/bin) */
@@ -72,6 +74,11 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
   if (!(Number.isInteger(options.jobs) && options.jobs >= 1 && options.jobs <= 64)) {
     throw new DataalmError('INVALID_INPUT', 'jobs (--jobs): must be a whole number from 1 to 64', { field: 'jobs' });
   }
+  const warnings: string[] = [];
+  const warn = (message: string) => {
+    warnings.push(message);
+    emit({ type: 'warning', message });
+  };
   const holders: SnapshotHolder[] = [];
   let admin: pg.Client | undefined;
   let created = false;
@@ -81,11 +88,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
     const sourceHolder = await holdSnapshot(options.sourceUrl, source, 'from (--from)');
     holders.push(sourceHolder);
     const catalog = await readSourceCatalog(sourceHolder.client);
-    const warnings: string[] = [];
-    if (catalog.largeObjects > 0) {
-      warnings.push(`the source has ${catalog.largeObjects} large objects (pg_largeobject); they are not copied`);
-    }
-    for (const message of warnings) emit({ type: 'warning', message });
+    if (catalog.largeObjects > 0) warn(`the source has ${catalog.largeObjects} large objects (pg_largeobject); they are not copied`);
     let keepHolder: SnapshotHolder | undefined;
     let keepCatalog: SourceCatalog | undefined;
     if (options.keepFromUrl !== undefined) {
@@ -96,9 +99,15 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
     const plan = planCopy(catalog, options.profile, {
       jobs: options.jobs,
       keepFrom: keepHolder !== undefined,
+      maskKey: options.maskKey,
       splitBytes: options.splitBytes,
     });
     if (keepCatalog) checkKeepFrom(plan, keepCatalog);
+    // As pg_dump does: hold ACCESS SHARE locks until the end, so a TRUNCATE or ALTER on the
+    // source (not MVCC-safe) waits for the copy instead of emptying a table under it.
+    // Ordinary reads and writes go on.
+    await lockTables(sourceHolder.client, plan.tables.filter((t) => t.mode !== 'clear' && t.mode !== 'keep-rows'));
+    if (keepHolder) await lockTables(keepHolder.client, plan.tables.filter((t) => t.mode === 'keep-rows' || t.mode === 'keep-columns'));
 
     admin = await connectAdmin(options.targetUrl, target);
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [target.database]);
@@ -117,6 +126,8 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
     created = true;
     folder = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-copy-'));
     const archive = await dumpSchema(tools, options.sourceUrl, sourceHolder.snapshot, folder);
+    const mappings = await countNeverCopied(tools, archive);
+    if (mappings > 0) warn(`${mappings} user mappings (credentials of foreign servers) were not copied`);
     await restoreSection(tools, options.targetUrl, archive, 'pre-data', options.jobs);
     done('schema');
 
@@ -152,7 +163,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
       done('constraints');
 
       phase('verify');
-      await verifyCopy(plan, counts, targetClient, { snapshot: sourceHolder.client, keepFrom: keepHolder?.client }, options.verify === 'checksums');
+      await verifyCopy(plan, targetClient, { snapshot: sourceHolder.client, keepFrom: keepHolder?.client }, options.verify === 'checksums');
       done('verify');
     } finally {
       await targetClient.end().catch(() => {});
@@ -169,6 +180,11 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
     await admin?.end().catch(() => {});
     if (folder) fs.rmSync(folder, { recursive: true, force: true });
   }
+}
+
+async function lockTables(client: pg.Client, tables: readonly { qualifiedName: string }[]): Promise<void> {
+  if (tables.length === 0) return;
+  await client.query(`LOCK TABLE ${tables.map((t) => `ONLY ${t.qualifiedName}`).join(', ')} IN ACCESS SHARE MODE`);
 }
 
 function sameDatabase(a: ConnectionTarget, b: ConnectionTarget): boolean {

@@ -49,6 +49,8 @@ export interface PlanOptions {
   readonly jobs: number;
   /** Whether a keep-from database was given; without it keep-target tables arrive empty. */
   readonly keepFrom: boolean;
+  /** Hash salt when the profile names none: the installation's masking key. */
+  readonly maskKey: string;
   /**
    * Tables above this size are split into parts of about this size. (Default: only a table
    * bigger than its fair share, total/jobs, is split: it would otherwise be the critical path.
@@ -78,7 +80,7 @@ export function planCopy(catalog: SourceCatalog, profile: Profile, options: Plan
   const fairShare = Math.ceil(catalog.tables.reduce((sum, t) => sum + t.bytes, 0) / options.jobs);
   const splitBytes = options.splitBytes ?? Math.max(MIN_SPLIT_BYTES, fairShare);
   const tables = catalog.tables.map((table) =>
-    planTable(table, rules.get(`${table.schema}.${table.name}`), profile.salt, { ...options, splitBytes }),
+    planTable(table, rules.get(`${table.schema}.${table.name}`), profile.salt ?? options.maskKey, { ...options, splitBytes }),
   );
   // Largest first: the longest tasks start early, so workers finish together.
   tables.sort((a, b) => b.bytes - a.bytes);

@@ -11,7 +11,9 @@ export async function connectCopySession(url: string, purpose: string): Promise<
     connectionString: url,
     application_name: `dataalm copy: ${purpose}`,
     connectionTimeoutMillis: 10_000,
-    options: '-c statement_timeout=0 -c idle_in_transaction_session_timeout=0',
+    // row_security=off: a policy must never hide rows from a copy silently; a role that
+    // cannot bypass row-level security gets an error instead, as pg_dump does.
+    options: '-c statement_timeout=0 -c idle_in_transaction_session_timeout=0 -c row_security=off',
   });
   client.on('error', () => {}); // a failing statement rejects; the event adds nothing
   await client.connect();

@@ -1,7 +1,6 @@
 import type pg from 'pg';
 import { DataalmError } from '../domain/errors/dataalm-error.js';
 import type { CopyPlan, TablePlan } from './copy-plan.js';
-import type { TableCounts } from './copy-workers.js';
 import { quoteIdent } from './mask-sql.js';
 
 /** Same text output on both sides, whatever the servers' defaults. */
@@ -14,14 +13,14 @@ export const CANONICAL_SETTINGS = [
 ];
 
 /**
- * Row counts in the copy must equal what was read from the snapshot (zero for cleared
- * tables). With checksums, every copied table's content is compared too: an
- * order-independent sum of per-row hashes, computed by each server, so nothing large
- * crosses the network and no sort is needed.
+ * Row counts in the copy must equal the rows the snapshot holds (counted again inside the
+ * snapshot, not taken from the copy's own report), zero for cleared tables and the
+ * keep-from database's for kept tables. With checksums, every copied table's content is
+ * compared too: an order-independent sum of per-row hashes, computed by each server, so
+ * nothing large crosses the network and no sort is needed.
  */
 export async function verifyCopy(
   plan: CopyPlan,
-  counts: Map<string, TableCounts>,
   target: pg.ClientBase,
   sources: { snapshot: pg.ClientBase; keepFrom: pg.ClientBase | undefined },
   checksums: boolean,
@@ -32,11 +31,14 @@ export async function verifyCopy(
     await sources.snapshot.query(sql);
     await sources.keepFrom?.query(sql);
   }
+  const count = async (client: pg.ClientBase, table: TablePlan) =>
+    Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ONLY ${table.qualifiedName}`)).rows[0]!.n);
   for (const table of plan.tables) {
-    const expected = counts.get(table.qualifiedName)?.rows ?? 0;
-    const actual = Number((await target.query<{ n: string }>(`SELECT count(*) AS n FROM ONLY ${table.qualifiedName}`)).rows[0]!.n);
+    const origin = table.mode === 'clear' ? undefined : table.mode === 'keep-rows' ? sources.keepFrom! : sources.snapshot;
+    const [expected, actual] = await Promise.all([origin ? count(origin, table) : 0, count(target, table)]);
     if (actual !== expected) {
-      mismatches.push(`${table.schema}.${table.name}: ${actual} rows, the snapshot had ${expected}`);
+      const where = table.mode === 'keep-rows' ? 'the keep-from database has' : 'the snapshot had';
+      mismatches.push(`${table.schema}.${table.name}: ${actual} rows, ${where} ${expected}`);
       continue;
     }
     if (!checksums || table.mode === 'clear' || table.mode === 'keep-columns') continue;

@@ -8,9 +8,9 @@ export const qualified = (schema: string, name: string): string => `${quoteIdent
 /**
  * The SQL expression that replaces a column's value in the source SELECT. Masking runs in
  * the source server's C code inside the COPY, so it costs no client-side parsing, and the
- * result is cast back to the column's type. Hashes are salted SHA-256: the same input gives
- * the same output in every table and run (joins on masked values still match), but a
- * dictionary of known addresses does not reveal them.
+ * result is cast back to the column's type. Hashes are SHA-256 of a secret salt and the
+ * value: the same input gives the same output in every table and run (joins on masked
+ * values still match), but without the salt a dictionary of known addresses reveals nothing.
  */
 export function maskExpression(column: string, type: string, mask: Mask, salt: string): string {
   const value = quoteIdent(column);

@@ -12,7 +12,14 @@ import { qualified } from './mask-sql.js';
  */
 export async function dumpSchema(tools: PgTools, sourceUrl: string, snapshot: string, folder: string): Promise<string> {
   const file = path.join(folder, 'schema.dump');
-  await runTool(tools.pgDump, ['--format=custom', '--schema-only', `--snapshot=${snapshot}`, `--file=${file}`], libpqEnv(sourceUrl), 'pg_dump of the source schema');
+  // Subscriptions carry a connection to another server: a sandbox must not replicate from
+  // (or into) production, so they are never copied.
+  await runTool(
+    tools.pgDump,
+    ['--format=custom', '--schema-only', '--no-subscriptions', `--snapshot=${snapshot}`, `--file=${file}`],
+    libpqEnv(sourceUrl),
+    'pg_dump of the source schema',
+  );
   return file;
 }
 
@@ -25,12 +32,29 @@ export async function restoreSection(
   skipOids: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   const env = libpqEnv(targetUrl);
-  const args = [`--section=${section}`, '--no-owner', '--no-acl', '--exit-on-error', `--dbname=${env.PGDATABASE}`];
-  if (skipOids.size > 0) args.push(`--use-list=${await listWithout(tools, archive, skipOids)}`);
+  const args = [`--section=${section}`, '--no-owner', '--no-acl', '--exit-on-error', `--dbname=${conninfoDbname(env.PGDATABASE!)}`];
+  args.push(`--use-list=${await listWithout(tools, archive, skipOids)}`);
   // pre-data is all-or-nothing; post-data builds indexes and constraints in parallel
   // (pg_restore orders them by dependency: foreign keys after the keys they reference).
   args.push(...(section === 'pre-data' ? ['--single-transaction'] : [`--jobs=${jobs}`]), archive);
   await runTool(tools.pgRestore, args, env, `pg_restore of the ${section} schema`);
+}
+
+/**
+ * User mappings hold the credentials a foreign server is reached with (production's
+ * integrations): a sandbox must not inherit them.
+ */
+const NEVER_COPIED = /^USER MAPPING /;
+
+/** How many entries of the archive are never copied, for the copy's warnings. */
+export async function countNeverCopied(tools: PgTools, archive: string): Promise<number> {
+  const listing = await runToolOutput(tools.pgRestore, ['--list', archive], 'pg_restore --list');
+  return listing.split('\n').filter((line) => NEVER_COPIED.test(/^\d+; \d+ \d+ (.*)$/.exec(line)?.[1] ?? '')).length;
+}
+
+/** A database name as a libpq connection string, so names with "=" or spaces work too. */
+function conninfoDbname(name: string): string {
+  return `dbname='${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
 /**
@@ -41,8 +65,8 @@ export async function restoreSection(
 async function listWithout(tools: PgTools, archive: string, skipOids: ReadonlySet<string>): Promise<string> {
   const listing = await runToolOutput(tools.pgRestore, ['--list', archive], 'pg_restore --list');
   const kept = listing.split('\n').filter((line) => {
-    const match = /^\d+; \d+ (\d+) /.exec(line);
-    return !match || !skipOids.has(match[1]!);
+    const match = /^\d+; \d+ (\d+) (.*)$/.exec(line);
+    return !match || (!skipOids.has(match[1]!) && !NEVER_COPIED.test(match[2]!));
   });
   const file = `${archive}.list`;
   fs.writeFileSync(file, `${kept.join('\n')}\n`);

@@ -51,11 +51,15 @@ function toolMajor(file: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-/** libpq environment for a URL: the password never appears on a command line (`ps` shows those). */
+/**
+ * libpq environment for a URL: the password never appears on a command line (`ps` shows
+ * those). The rest of this process' environment passes through, so ~/.pgpass, PGPASSFILE,
+ * PGPASSWORD and the PGSSL* settings work for the tools as they do for dataalm itself.
+ */
 export function libpqEnv(url: string): NodeJS.ProcessEnv {
   const parsed = new URL(url);
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
+    ...process.env,
     PGHOST: parsed.hostname.replace(/^\[|\]$/g, ''),
     PGPORT: parsed.port || '5432',
     PGDATABASE: decodeURIComponent(parsed.pathname.replace(/^\//, '')),
@@ -64,10 +68,22 @@ export function libpqEnv(url: string): NodeJS.ProcessEnv {
     PGCONNECT_TIMEOUT: '10',
   };
   if (parsed.password) env.PGPASSWORD = decodeURIComponent(parsed.password);
-  const sslmode = parsed.searchParams.get('sslmode');
-  if (sslmode) env.PGSSLMODE = sslmode;
+  for (const [param, variable] of Object.entries(URL_PARAMETERS)) {
+    const value = parsed.searchParams.get(param);
+    if (value !== null) env[variable] = value;
+  }
   return env;
 }
+
+/** Connection-URL parameters and the libpq variables that carry them to the tools. */
+const URL_PARAMETERS: Record<string, string> = {
+  sslmode: 'PGSSLMODE',
+  sslrootcert: 'PGSSLROOTCERT',
+  sslcert: 'PGSSLCERT',
+  sslkey: 'PGSSLKEY',
+  sslcrl: 'PGSSLCRL',
+  target_session_attrs: 'PGTARGETSESSIONATTRS',
+};
 
 /** Runs a tool to completion; on failure the error carries its last lines of stderr. */
 export function runTool(file: string, args: string[], env: NodeJS.ProcessEnv, what: string): Promise<void> {

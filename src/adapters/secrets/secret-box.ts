@@ -44,6 +44,11 @@ export class SecretBox {
     return createHmac('sha256', this.#key).update('dataalm key fingerprint').digest('hex').slice(0, 32);
   }
 
+  /** A key for another purpose (e.g. masking), derived so it reveals nothing of this one. */
+  derive(purpose: string): string {
+    return createHmac('sha256', this.#key).update(`dataalm derived key: ${purpose}`).digest('hex');
+  }
+
   seal(plaintext: string, context: string): Buffer {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv);

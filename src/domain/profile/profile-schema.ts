@@ -83,8 +83,12 @@ export const profileSchema = z
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and "-"'),
     version: z.literal(1, { message: 'must be 1 (the only profile format so far)' }),
     description: z.string().optional(),
-    /** Mixed into every hash so masked values cannot be looked up in a dictionary. (Default: "dataalm") */
-    salt: z.string().min(1).default('dataalm'),
+    /**
+     * Mixed into every hash so masked values cannot be looked up in a dictionary of known
+     * addresses. (Default: a key derived from the installation's secret key, so masks are
+     * the same in every run of one installation and unknown outside it)
+     */
+    salt: z.string().min(16, 'must be at least 16 characters (it is what keeps masked values from being guessed)').optional(),
     rules: z.array(ruleSchema).default([]),
     sanitize: z.array(sanitizeSchema).default([]),
   })

@@ -3,6 +3,7 @@ import { type Command, Option } from 'commander';
 import pg from 'pg';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import { loadProfile, loadProfileFile, profileYaml } from '../../adapters/profile/profile-files.js';
+import { SecretBox } from '../../adapters/secrets/secret-box.js';
 import { parseConnectionUrl, withDatabase } from '../../adapters/postgres/connection-url.js';
 import type { CopyEvent, CopyResult } from '../../engine/copy-events.js';
 import { copyDatabase } from '../../engine/copy-database.js';
@@ -62,6 +63,7 @@ export function registerCopyCommands(program: Command): void {
           targetUrl: flags.to,
           keepFromUrl: flags.keepFrom,
           profile,
+          maskKey: SecretBox.load(config.secretKey, config.home).derive('masks'),
           jobs,
           verify: flags.verify,
           splitBytes: flags.splitTablesLargerThan === undefined ? undefined : parseSize(flags.splitTablesLargerThan),
