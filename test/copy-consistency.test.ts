@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { BIN, ROOT, cliEnv } from './helpers/cli.ts';
@@ -93,11 +96,12 @@ test('a copy taken while a writer inserts, updates and deletes equals the source
   assert.equal(ballast, 400000);
 });
 
-test('an interrupted copy removes the half-made database', async () => {
+test('an interrupted copy removes the half-made database and its temporary files', async () => {
   const name = `${source.name}_interrupted`;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-interrupt-'));
   const copy = spawn(process.execPath, [BIN, 'copy', '--from', source.url, '--to', urlFor(name), '--jobs', '2', '--json'], {
     cwd: ROOT,
-    env: cliEnv({ DATAALM_SECRET_KEY: 'copy-test-installation-key' }),
+    env: cliEnv({ DATAALM_SECRET_KEY: 'copy-test-installation-key', TMPDIR: tmp }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -116,4 +120,6 @@ test('an interrupted copy removes the half-made database', async () => {
   const left = await client.query('select 1 from pg_database where datname = $1', [name]);
   await client.end();
   assert.equal(left.rowCount, 0, 'the half-made copy is still there');
+  assert.deepEqual(fs.readdirSync(tmp), [], 'the schema archive was left behind');
+  fs.rmSync(tmp, { recursive: true, force: true });
 });

@@ -35,6 +35,8 @@ export interface CopyOptions {
   /** Tables larger than this are copied in parts by several workers. (Default: see PlanOptions) */
   readonly splitBytes?: number | undefined;
   readonly onEvent?: (event: CopyEvent) => void;
+  /** Folder for the schema archive; the caller removes it. (Default: a new temporary folder) */
+  readonly workDir?: string;
 }
 
 
@@ -124,7 +126,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
     phase('schema');
     await admin.query(`CREATE DATABASE ${quoteIdent(target.database)} TEMPLATE template0 ENCODING ${quoteLiteral(catalog.encoding)}`);
     created = true;
-    folder = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-copy-'));
+    folder = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-copy-'));
     const archive = await dumpSchema(tools, options.sourceUrl, sourceHolder.snapshot, folder);
     const mappings = await countNeverCopied(tools, archive);
     if (mappings > 0) warn(`${mappings} user mappings (credentials of foreign servers) were not copied`);
@@ -171,14 +173,23 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
     return result(plan, counts, options, target.database, seconds, started, warnings);
   } catch (error) {
     await builder?.finish().catch(() => {});
+    let cleanup = '';
     if (created && admin) {
-      await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(target.database)} WITH (FORCE)`).catch(() => {});
+      cleanup = await admin
+        .query(`DROP DATABASE IF EXISTS ${quoteIdent(target.database)} WITH (FORCE)`)
+        .then(
+          () => '; the new database was removed',
+          (dropError: Error) => `; the new database "${target.database}" could NOT be removed (${dropError.message}): drop it by hand`,
+        );
     }
-    throw error instanceof DataalmError ? error : new DataalmError('COPY_FAILED', `copy failed: ${(error as Error).message}; the new database was removed`, { cause: error });
+    if (error instanceof DataalmError) {
+      throw cleanup && !error.message.includes('removed') ? new DataalmError(error.code, `${error.message}${cleanup}`, { cause: error }) : error;
+    }
+    throw new DataalmError('COPY_FAILED', `copy failed: ${(error as Error).message}${cleanup}`, { cause: error });
   } finally {
     for (const holder of holders) await holder.client.end().catch(() => {});
     await admin?.end().catch(() => {});
-    if (folder) fs.rmSync(folder, { recursive: true, force: true });
+    if (folder && options.workDir === undefined) fs.rmSync(folder, { recursive: true, force: true });
   }
 }
 

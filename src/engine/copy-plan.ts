@@ -100,9 +100,11 @@ function checkRuleColumns(rule: Rule, table: CatalogTable, where: string): void 
   };
   if (rule.action === 'mask') {
     for (const [name, mask] of Object.entries(rule.columns)) {
-      if (need(name, `columns.${name}`).generated) {
+      const column = need(name, `columns.${name}`);
+      if (column.generated) {
         throw new DataalmError('INVALID_INPUT', `${where}.columns.${name}: a generated column cannot be masked`, { field: 'profile' });
       }
+      checkMaskFits(column, mask, `${where}.columns.${name}`);
       if (mask.when) need(mask.when.column, `columns.${name}.when.column`);
     }
   }
@@ -114,6 +116,7 @@ function checkRuleColumns(rule: Rule, table: CatalogTable, where: string): void 
     }
     rule.columns.forEach((name, i) => {
       const column = need(name, `columns[${i}]`);
+      if (rule.otherwise) checkMaskFits(column, rule.otherwise, `${where}.otherwise`);
       const fallback = rule.otherwise?.transformer ?? 'null';
       if (column.notNull && fallback === 'null') {
         throw new DataalmError(
@@ -126,6 +129,31 @@ function checkRuleColumns(rule: Rule, table: CatalogTable, where: string): void 
         throw new DataalmError('INVALID_INPUT', `${where}.columns[${i}]: ${name} is part of the primary key`, { field: 'profile' });
       }
     });
+  }
+}
+
+/** Characters the hash-based transformers produce: an e-mail mask and a hex SHA-256. */
+const MASK_LENGTH: Partial<Record<Mask['transformer'], number>> = { email: 20 + '@example.invalid'.length, hash: 64 };
+
+/**
+ * Hash-based masks produce text: the column must hold text, long enough not to cut the
+ * value (a cut hash would make different inputs collide). Checked before anything is made.
+ */
+function checkMaskFits(column: { name: string; type: string }, mask: Mask, where: string): void {
+  const length = MASK_LENGTH[mask.transformer];
+  if (length === undefined) return;
+  const type = /^(?:[\w."]+\.)?(text|citext|name|character varying|character)(?:\((\d+)\))?$/.exec(column.type);
+  if (!type) {
+    throw new DataalmError('INVALID_INPUT', `${where}: the ${mask.transformer} transformer makes text, and ${column.name} is ${column.type}`, {
+      field: 'profile',
+    });
+  }
+  if (type[2] !== undefined && Number(type[2]) < length) {
+    throw new DataalmError(
+      'INVALID_INPUT',
+      `${where}: ${column.name} (${column.type}) is too short for the ${mask.transformer} transformer, which makes ${length} characters`,
+      { field: 'profile' },
+    );
   }
 }
 

@@ -73,7 +73,11 @@ async function listWithout(tools: PgTools, archive: string, skipOids: ReadonlySe
   return file;
 }
 
-/** Sequence positions (pg_dump sets these in its data section, which the copy replaces). */
+/**
+ * Sequence positions (pg_dump sets these in its data section, which the copy replaces).
+ * Sequences are not transactional, so this reads their value now, at or past the snapshot's:
+ * never lower, so no value handed out in the source can be handed out again in the copy.
+ */
 export async function copySequences(snapshotClient: pg.ClientBase, target: pg.ClientBase, catalog: SourceCatalog): Promise<void> {
   for (const sequence of catalog.sequences) {
     const name = qualified(sequence.schema, sequence.name);

@@ -39,7 +39,11 @@ const financeOperations: ProfileInput = {
     keepRows('printmgmtsettings', 'Print Management settings in the PrintMgmtSettings table.'),
     keepRows('printmgmtdocinstance', 'Print Management settings in the PrintMgmtDocInstance table.'),
     keepRows('sysserverconfig', 'Environment-specific records in the SysServerConfig table.'),
-    keepRows('sysserversessions', 'Environment-specific records in the SysServerSessions table.'),
+    {
+      action: 'clear',
+      table: 'sysserversessions',
+      reason: 'Environment-specific records in the SysServerSessions table (server sessions are recreated by the target).',
+    },
     keepRows('syscorpnetprinters', 'Environment-specific records in the SysCorpNetPrinters table.'),
     {
       action: 'clear',

@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { type Command, Option } from 'commander';
 import pg from 'pg';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
@@ -30,7 +32,14 @@ function parseSize(text: string): number {
     });
   }
   const unit = (match[2] ?? 'B').toUpperCase();
-  return Number(match[1]) * ({ B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 }[unit] ?? 1);
+  const bytes = Number(match[1]) * ({ B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 }[unit] ?? 1);
+  // Smaller parts only add tasks (one per part, all planned up front) without more speed.
+  if (bytes < 64 * 1024) {
+    throw new DataalmError('INVALID_INPUT', 'split-tables-larger-than (--split-tables-larger-than): must be at least 64kB', {
+      field: 'splitTablesLargerThan',
+    });
+  }
+  return bytes;
 }
 
 export function registerCopyCommands(program: Command): void {
@@ -51,9 +60,13 @@ export function registerCopyCommands(program: Command): void {
       const jobs = Number(flags.jobs);
       let createdTarget = false;
       const progress = new ProgressReporter({ enabled: !flags.json });
+      // The schema archive lives here; removed on every way out, an interrupt included.
+      const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-copy-'));
       const onSignal = (signal: NodeJS.Signals) => {
         process.stderr.write(`\ndataalm: ${signal} received, removing the half-made copy\n`);
-        void (createdTarget ? dropDatabase(flags.to) : Promise.resolve()).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+        fs.rmSync(workDir, { recursive: true, force: true });
+        const status = signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143;
+        void (createdTarget ? dropDatabase(flags.to) : Promise.resolve()).finally(() => process.exit(status));
       };
       for (const signal of STOP_SIGNALS) process.once(signal, onSignal);
       try {
@@ -67,6 +80,7 @@ export function registerCopyCommands(program: Command): void {
           jobs,
           verify: flags.verify,
           splitBytes: flags.splitTablesLargerThan === undefined ? undefined : parseSize(flags.splitTablesLargerThan),
+          workDir,
           pgBin: config.pgBin,
           onEvent: (event) => {
             if (event.type === 'phase' && event.phase === 'schema' && event.status === 'started') createdTarget = true;
@@ -83,6 +97,7 @@ export function registerCopyCommands(program: Command): void {
         progress.finish();
         reportError(error, flags);
       } finally {
+        fs.rmSync(workDir, { recursive: true, force: true });
         for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
       }
     });
