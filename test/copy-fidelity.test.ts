@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { ROOT, cliEnv, runCli } from './helpers/cli.ts';
 import { contentChecksums, schemaDump } from './helpers/compare-databases.ts';
-import { type TestDatabase, createTestDatabase, dropDatabase, queryRows, urlFor } from './helpers/test-database.ts';
+import { type TestDatabase, adminQuery, createTestDatabase, dropDatabase, queryRows, urlFor } from './helpers/test-database.ts';
 
 // A source with every kind of object is copied; the copy's schema dump and per-table
 // contents must equal the source's.
@@ -77,8 +77,13 @@ test('a custom profile on mixed-case, non-ASCII names: hash, null, constant and 
     }),
   );
   const name = `${source.name}_custom`;
-  copies.push(name);
-  const result = await runCli(['copy', '--from', source.url, '--to', urlFor(name), '--profile', profile, '--keep-from', source.url, '--verify', 'checksums'], cliEnv({ DATAALM_SECRET_KEY: 'copy-test-installation-key' }));
+  const keep = `${source.name}_keep`;
+  copies.push(name, keep);
+  // The target's current database: the source's twin with its own invoice lines, a few fewer rows.
+  await adminQuery(`CREATE DATABASE ${keep} TEMPLATE ${source.name}`);
+  await queryRows(urlFor(keep), `UPDATE invoice SET lines = jsonb_build_object('kept', id) WHERE id % 2 = 0`);
+  await queryRows(urlFor(keep), 'DELETE FROM invoice WHERE id % 10 = 5');
+  const result = await runCli(['copy', '--from', source.url, '--to', urlFor(name), '--profile', profile, '--keep-from', urlFor(keep), '--verify', 'checksums'], cliEnv({ DATAALM_SECRET_KEY: 'copy-test-installation-key' }));
   fs.rmSync(folder, { recursive: true, force: true });
   assert.equal(result.code, 0, result.stderr);
 
@@ -95,7 +100,11 @@ test('a custom profile on mixed-case, non-ASCII names: hash, null, constant and 
     assert.equal(copy.email, `${createHash('sha256').update(`pepper-and-more-salt:${row.email as string}`).digest('hex').slice(0, 20)}@example.invalid`);
     assert.deepEqual([copy.Id, copy['Größe'], copy.home], [row.Id, row['Größe'], row.home]);
   });
-  const lines = 'SELECT id, lines::text AS l FROM invoice ORDER BY id';
-  assert.deepEqual(await query(urlFor(name), lines), await query(source.url, lines), 'kept column restored from keep-from by key');
+  // Each row keeps the keep-from database's value by key; rows it lacks get the fallback.
+  const kept = new Map((await query(urlFor(keep), 'SELECT id, lines::text AS l FROM invoice')).map((r) => [r.id, r.l]));
+  const copied = await query(urlFor(name), 'SELECT id, lines::text AS l FROM invoice ORDER BY id');
+  assert.equal(copied.length, (await query(source.url, 'SELECT id FROM invoice')).length, 'rows come from the source');
+  for (const row of copied) assert.equal(row.l, kept.get(row.id) ?? '{}', `invoice ${String(row.id)}`);
+  assert.ok(copied.some((r) => String(r.l).includes('kept')) && copied.some((r) => r.l === '{}'));
   assert.deepEqual(await query(urlFor(name), 'SELECT count(*)::int AS n FROM audit_log'), [{ n: 0 }]);
 });

@@ -91,6 +91,12 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
     holders.push(sourceHolder);
     const catalog = await readSourceCatalog(sourceHolder.client);
     if (catalog.largeObjects > 0) warn(`the source has ${catalog.largeObjects} large objects (pg_largeobject); they are not copied`);
+    if (catalog.databaseSettings.length > 0) {
+      warn(`database settings (ALTER DATABASE … SET) are not copied: ${catalog.databaseSettings.map((s) => s.split('=')[0]).join(', ')}`);
+    }
+    if (catalog.extensionsWithConfig.length > 0) {
+      warn(`the configuration tables of extension(s) ${catalog.extensionsWithConfig.join(', ')} are not copied`);
+    }
     let keepHolder: SnapshotHolder | undefined;
     let keepCatalog: SourceCatalog | undefined;
     if (options.keepFromUrl !== undefined) {
@@ -126,6 +132,16 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
     phase('schema');
     await admin.query(`CREATE DATABASE ${quoteIdent(target.database)} TEMPLATE template0 ENCODING ${quoteLiteral(catalog.encoding)}`);
     created = true;
+    const made = await admin.query<{ collate: string; ctype: string }>(
+      'SELECT datcollate AS collate, datctype AS ctype FROM pg_database WHERE datname = $1',
+      [target.database],
+    );
+    const locale = made.rows[0]!;
+    if (locale.collate !== catalog.locale.collate || locale.ctype !== catalog.locale.ctype) {
+      warn(
+        `the copy uses the target server's locale (collate ${locale.collate}, ctype ${locale.ctype}), not the source's (${catalog.locale.collate}, ${catalog.locale.ctype}): text sorts may differ`,
+      );
+    }
     folder = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-copy-'));
     const archive = await dumpSchema(tools, options.sourceUrl, sourceHolder.snapshot, folder);
     const mappings = await countNeverCopied(tools, archive);

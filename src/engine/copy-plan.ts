@@ -70,7 +70,10 @@ export function planCopy(catalog: SourceCatalog, profile: Profile, options: Plan
     const table = byName.get(`${rule.schema}.${rule.table}`);
     const where = `profile ${profile.name}: rules[${index}]`;
     if (!table) {
-      throw new DataalmError('INVALID_INPUT', `${where}: table ${rule.schema}.${rule.table} does not exist in the source`, {
+      // Unquoted names fold to lower case in PostgreSQL: LogisticsElectronicAddress is logisticselectronicaddress.
+      const folded = byName.get(`${rule.schema.toLowerCase()}.${rule.table.toLowerCase()}`);
+      const hint = folded ? ` (names are case-sensitive here: did you mean ${folded.name}?)` : '';
+      throw new DataalmError('INVALID_INPUT', `${where}: table ${rule.schema}.${rule.table} does not exist in the source${hint}`, {
         field: 'profile',
       });
     }

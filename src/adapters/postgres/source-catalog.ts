@@ -53,6 +53,12 @@ export interface SourceCatalog {
   readonly populatedMatviews: readonly CatalogSequence[];
   /** Large objects live outside tables; the copy does not carry them. */
   readonly largeObjects: number;
+  /** ALTER DATABASE … SET settings of the database ("name=value"); not carried by a copy. */
+  readonly databaseSettings: readonly string[];
+  /** The database's collation and character type. */
+  readonly locale: { readonly collate: string; readonly ctype: string };
+  /** Extensions whose configuration tables hold data pg_dump would carry separately. */
+  readonly extensionsWithConfig: readonly string[];
 }
 
 /** Tables whose rows are dumped: ordinary and partition tables, not temporary, not an extension's. */
@@ -178,5 +184,17 @@ export async function readSourceCatalog(client: pg.ClientBase): Promise<SourceCa
     sequences: (await client.query<CatalogSequence>(SEQUENCES)).rows,
     populatedMatviews: (await client.query<CatalogSequence>(MATVIEWS)).rows,
     largeObjects: Number((await client.query<{ n: string }>('select count(*) as n from pg_largeobject_metadata')).rows[0]!.n),
+    databaseSettings: (
+      await client.query<{ s: string }>(
+        `select unnest(setconfig) as s from pg_db_role_setting
+          where setrole = 0 and setdatabase = (select oid from pg_database where datname = current_database())`,
+      )
+    ).rows.map((r) => r.s),
+    locale: (
+      await client.query<{ collate: string; ctype: string }>(
+        'select datcollate as collate, datctype as ctype from pg_database where datname = current_database()',
+      )
+    ).rows[0]!,
+    extensionsWithConfig: (await client.query<{ n: string }>('select extname as n from pg_extension where extconfig is not null order by 1')).rows.map((r) => r.n),
   };
 }
