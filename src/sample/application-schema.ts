@@ -332,11 +332,3 @@ export const APPLICATION_OBJECTS: readonly string[] = [
      WHERE m.mainaccountid = p_mainaccountid AND e.accountingdate <= p_todate
   $$`,
 ];
-
-/** The whole schema as one ordered statement list, for anyone who wants it without data. */
-export const APPLICATION_DDL: readonly string[] = [
-  ...APPLICATION_TABLES.map((t) => t.create),
-  ...APPLICATION_OBJECTS,
-  ...APPLICATION_TABLES.flatMap((t) => t.indexes),
-  ...APPLICATION_FOREIGN_KEYS.map((fk) => fk.sql),
-];
