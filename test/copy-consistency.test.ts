@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { BIN, ROOT, cliEnv } from './helpers/cli.ts';
+import { BIN, ROOT, cliEnv, startCopyUntilData } from './helpers/cli.ts';
 import { type TestDatabase, createTestDatabase, dropDatabase, urlFor } from './helpers/test-database.ts';
 
 // A writer changes the source while it is copied. Each writer transaction n moves money
@@ -99,20 +99,10 @@ test('a copy taken while a writer inserts, updates and deletes equals the source
 test('an interrupted copy removes the half-made database and its temporary files', async () => {
   const name = `${source.name}_interrupted`;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-interrupt-'));
-  const copy = spawn(process.execPath, [BIN, 'copy', '--from', source.url, '--to', urlFor(name), '--jobs', '2', '--json'], {
-    cwd: ROOT,
-    env: cliEnv({ DATAALM_SECRET_KEY: 'copy-test-installation-key', TMPDIR: tmp }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  const copying = new Promise<void>((resolve) =>
-    copy.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-      if (stdout.includes('"phase":"data","status":"started"')) resolve();
-    }),
+  const { child: copy, exited } = await startCopyUntilData(
+    ['--from', source.url, '--to', urlFor(name), '--jobs', '2'],
+    cliEnv({ DATAALM_SECRET_KEY: 'copy-test-installation-key', TMPDIR: tmp }),
   );
-  const exited = new Promise<number | null>((resolve) => copy.once('exit', resolve));
-  await copying;
   copy.kill('SIGINT');
   assert.equal(await exited, 130);
   const client = new pg.Client({ connectionString: source.url });

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { BIN, ROOT, cliEnv, runCli } from './helpers/cli.ts';
+import { cliEnv, runCli, startCopyUntilData } from './helpers/cli.ts';
 import { type TestDatabase, adminQuery, createTestDatabase, dropDatabase, queryRows, urlFor } from './helpers/test-database.ts';
 
 // What a copy must never do quietly: lose rows to a TRUNCATE or to row-level security,
@@ -45,16 +44,7 @@ after(async () => {
 test('a TRUNCATE on the source waits for the copy, which keeps every row of its snapshot', async () => {
   const name = `${source.name}_truncate`;
   made.push(name);
-  const copy = spawn(process.execPath, [BIN, 'copy', '--from', source.url, '--to', urlFor(name), '--jobs', '1', '--json'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  const copying = new Promise<void>((resolve) =>
-    copy.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-      if (stdout.includes('"phase":"data","status":"started"')) resolve();
-    }),
-  );
-  const exited = new Promise<number | null>((resolve) => copy.once('exit', resolve));
-  await copying;
+  const { exited } = await startCopyUntilData(['--from', source.url, '--to', urlFor(name), '--jobs', '1'], env);
   await assert.rejects(exec(source.url, "set lock_timeout = '300ms'; truncate big"), /lock timeout/);
   assert.equal(await exited, 0);
   assert.deepEqual(await queryRows(urlFor(name), 'select count(*)::int as n from big'), [{ n: 300000 }]);

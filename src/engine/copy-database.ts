@@ -144,7 +144,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
     }
     folder = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-copy-'));
     const archive = await dumpSchema(tools, options.sourceUrl, sourceHolder.snapshot, folder);
-    const mappings = await countNeverCopied(tools, archive);
+    const mappings = countNeverCopied(archive);
     if (mappings > 0) warn(`${mappings} user mappings (credentials of foreign servers) were not copied`);
     await restoreSection(tools, options.targetUrl, archive, 'pre-data', options.jobs);
     done('schema');

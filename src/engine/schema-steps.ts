@@ -10,7 +10,13 @@ import { qualified } from './mask-sql.js';
  * inside the source snapshot, restored in two sections around the data. Owners and grants
  * are not copied (the target server's roles may differ); objects belong to the --to user.
  */
-export async function dumpSchema(tools: PgTools, sourceUrl: string, snapshot: string, folder: string): Promise<string> {
+export interface SchemaArchive {
+  readonly file: string;
+  /** Its table of contents (pg_restore --list), read once. */
+  readonly listing: readonly string[];
+}
+
+export async function dumpSchema(tools: PgTools, sourceUrl: string, snapshot: string, folder: string): Promise<SchemaArchive> {
   const file = path.join(folder, 'schema.dump');
   // Subscriptions carry a connection to another server: a sandbox must not replicate from
   // (or into) production, so they are never copied.
@@ -20,23 +26,24 @@ export async function dumpSchema(tools: PgTools, sourceUrl: string, snapshot: st
     libpqEnv(sourceUrl),
     'pg_dump of the source schema',
   );
-  return file;
+  const listing = await runToolOutput(tools.pgRestore, ['--list', file], 'pg_restore --list');
+  return { file, listing: listing.split('\n') };
 }
 
 export async function restoreSection(
   tools: PgTools,
   targetUrl: string,
-  archive: string,
+  archive: SchemaArchive,
   section: 'pre-data' | 'post-data',
   jobs: number,
   skipOids: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   const env = libpqEnv(targetUrl);
   const args = [`--section=${section}`, '--no-owner', '--no-acl', '--exit-on-error', `--dbname=${conninfoDbname(env.PGDATABASE!)}`];
-  args.push(`--use-list=${await listWithout(tools, archive, skipOids)}`);
+  args.push(`--use-list=${listWithout(archive, skipOids)}`);
   // pre-data is all-or-nothing; post-data builds indexes and constraints in parallel
   // (pg_restore orders them by dependency: foreign keys after the keys they reference).
-  args.push(...(section === 'pre-data' ? ['--single-transaction'] : [`--jobs=${jobs}`]), archive);
+  args.push(...(section === 'pre-data' ? ['--single-transaction'] : [`--jobs=${jobs}`]), archive.file);
   await runTool(tools.pgRestore, args, env, `pg_restore of the ${section} schema`);
 }
 
@@ -47,9 +54,8 @@ export async function restoreSection(
 const NEVER_COPIED = /^USER MAPPING /;
 
 /** How many entries of the archive are never copied, for the copy's warnings. */
-export async function countNeverCopied(tools: PgTools, archive: string): Promise<number> {
-  const listing = await runToolOutput(tools.pgRestore, ['--list', archive], 'pg_restore --list');
-  return listing.split('\n').filter((line) => NEVER_COPIED.test(/^\d+; \d+ \d+ (.*)$/.exec(line)?.[1] ?? '')).length;
+export function countNeverCopied(archive: SchemaArchive): number {
+  return archive.listing.filter((line) => NEVER_COPIED.test(/^\d+; \d+ \d+ (.*)$/.exec(line)?.[1] ?? '')).length;
 }
 
 /** A database name as a libpq connection string, so names with "=" or spaces work too. */
@@ -62,13 +68,12 @@ function conninfoDbname(name: string): string {
  * reads "<dump id>; <catalog table oid> <object oid> <type> …"; objects are matched by
  * their OID in the source, never by name.
  */
-async function listWithout(tools: PgTools, archive: string, skipOids: ReadonlySet<string>): Promise<string> {
-  const listing = await runToolOutput(tools.pgRestore, ['--list', archive], 'pg_restore --list');
-  const kept = listing.split('\n').filter((line) => {
+function listWithout(archive: SchemaArchive, skipOids: ReadonlySet<string>): string {
+  const kept = archive.listing.filter((line) => {
     const match = /^\d+; \d+ (\d+) (.*)$/.exec(line);
     return !match || (!skipOids.has(match[1]!) && !NEVER_COPIED.test(match[2]!));
   });
-  const file = `${archive}.list`;
+  const file = `${archive.file}.list`;
   fs.writeFileSync(file, `${kept.join('\n')}\n`);
   return file;
 }

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -33,4 +33,22 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_0
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * Starts `dataalm copy … --json` and resolves once its data phase has begun, so a test can
+ * act on the source (or interrupt the copy) while rows are streaming.
+ */
+export async function startCopyUntilData(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, [BIN, 'copy', ...args, '--json'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  let stdout = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      if (stdout.includes('"phase":"data","status":"started"')) resolve();
+    });
+    void exited.then((code) => reject(new Error(`dataalm copy exited (${code}) before its data phase:\n${stdout}`)));
+  });
+  return { child, exited };
 }
