@@ -23,13 +23,15 @@ interface DemoEnvironment {
   readonly platformUpdate: number;
   readonly financialReportingVersion: string;
   readonly syncCommand: string | null;
+  /** The account that becomes Admin after a refresh (the seed's web.config value). */
+  readonly administrator: string;
 }
 
 export const DEMO_ENVIRONMENTS: readonly DemoEnvironment[] = [
-  { name: 'contoso-prod', type: 'production', tenant: 'contoso.com', applicationRelease: '10.0.38', platformUpdate: 62, financialReportingVersion: '10.0.38.3', syncCommand: null },
-  { name: 'contoso-uat', type: 'sandbox', tenant: 'contoso.com', applicationRelease: '10.0.38', platformUpdate: 62, financialReportingVersion: '10.0.38.3', syncCommand: 'dataalm sample customise uat-notes' },
-  { name: 'contoso-test', type: 'sandbox', tenant: 'contoso.com', applicationRelease: '10.0.37', platformUpdate: 61, financialReportingVersion: '10.0.37.2', syncCommand: null },
-  { name: 'fabrikam-uat', type: 'sandbox', tenant: 'fabrikam.com', applicationRelease: '10.0.38', platformUpdate: 62, financialReportingVersion: '10.0.38.3', syncCommand: null },
+  { name: 'contoso-prod', type: 'production', tenant: 'contoso.com', applicationRelease: '10.0.38', platformUpdate: 62, financialReportingVersion: '10.0.38.3', syncCommand: null, administrator: 'admin@contoso.com' },
+  { name: 'contoso-uat', type: 'sandbox', tenant: 'contoso.com', applicationRelease: '10.0.38', platformUpdate: 62, financialReportingVersion: '10.0.38.3', syncCommand: 'dataalm sample customise uat-notes', administrator: 'sandbox.admin@contoso.com' },
+  { name: 'contoso-test', type: 'sandbox', tenant: 'contoso.com', applicationRelease: '10.0.37', platformUpdate: 61, financialReportingVersion: '10.0.37.2', syncCommand: null, administrator: 'admin@contoso.com' },
+  { name: 'fabrikam-uat', type: 'sandbox', tenant: 'fabrikam.com', applicationRelease: '10.0.38', platformUpdate: 62, financialReportingVersion: '10.0.38.3', syncCommand: null, administrator: 'admin@fabrikam.com' },
 ];
 
 export interface DemoOptions {
@@ -75,7 +77,7 @@ export async function createDemo(runtime: Runtime, options: DemoOptions): Promis
             name: spec.name,
             type: spec.type,
             tenant: spec.tenant,
-            administrator: `admin@${spec.tenant}`,
+            administrator: spec.administrator,
             applicationRelease: spec.applicationRelease,
             platformUpdate: spec.platformUpdate,
             financialReportingVersion: spec.financialReportingVersion,
@@ -119,7 +121,8 @@ async function provisionDatabases(
   }
   const password = randomBytes(18).toString('base64url');
   const verb = roleComment === undefined ? 'create' : 'alter';
-  await admin.query(`${verb} role ${pg.escapeIdentifier(role)} login password ${pg.escapeLiteral(scramVerifier(password))}`);
+  // CREATEDB: a refresh builds staging databases beside the environment's and renames them.
+  await admin.query(`${verb} role ${pg.escapeIdentifier(role)} login createdb password ${pg.escapeLiteral(scramVerifier(password))}`);
   await admin.query(`comment on role ${pg.escapeIdentifier(role)} is ${pg.escapeLiteral(`${MARKER} demo environment ${name}`)}`);
   for (const database of Object.values(databases)) {
     await admin.query(`create database ${pg.escapeIdentifier(database)} owner ${pg.escapeIdentifier(role)}`);

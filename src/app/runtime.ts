@@ -7,6 +7,7 @@ import { createPool } from '../adapters/postgres/create-pool.js';
 import { unreachable } from '../adapters/postgres/database-probe.js';
 import { SecretBox } from '../adapters/secrets/secret-box.js';
 import { EnvironmentStore } from '../adapters/store/environment-store.js';
+import { OperationStore } from '../adapters/store/operation-store.js';
 import { migrate } from '../adapters/store/migrate.js';
 import { Settings } from '../adapters/store/settings.js';
 
@@ -18,7 +19,9 @@ export interface Runtime {
   readonly config: Config;
   readonly pool: pg.Pool;
   readonly environments: EnvironmentStore;
+  readonly operations: OperationStore;
   readonly settings: Settings;
+  readonly secrets: SecretBox;
   /** A URL with the right to create databases and roles (the embedded superuser, or the control URL). */
   readonly serverUrl: string;
   /** The embedded server, when dataalm runs on its embedded default. */
@@ -51,7 +54,7 @@ export async function openRuntime(config: Config, onServerLog?: (line: string) =
   }
   try {
     if (embedded) await ensureDatabase(embedded.adminUrl, CONTROL_DATABASE);
-    const pool = createPool(controlUrl, 4);
+    const pool = createPool(controlUrl, 6);
     try {
       await migrate(pool);
     } catch (cause) {
@@ -67,6 +70,8 @@ export async function openRuntime(config: Config, onServerLog?: (line: string) =
       pool,
       settings,
       environments: new EnvironmentStore(pool, secrets),
+      operations: new OperationStore(pool),
+      secrets,
       serverUrl,
       embedded,
       async close() {

@@ -98,6 +98,7 @@ async function loadInto(
       scale: options.scale,
       variant: environment.name,
       tenant: environment.tenant,
+      administrator: environment.administrator,
       onProgress: (e: { table: string; done: number; total: number }) =>
         options.onProgress?.({ environment: environment.name, role, ...e }),
     };

@@ -34,6 +34,18 @@ const configSchema = z
     DATAALM_DEMO: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
     /** Folder holding pg_dump and pg_restore. (Default: PATH, then /usr/lib/postgresql/<newest>/bin) */
     DATAALM_PG_BIN: z.string().min(1).optional(),
+    /** How long a refresh keeps the target's previous databases (breadcrumbs): `7d`, `12h`, `30m`, `90s`. (Default: `7d`) */
+    DATAALM_BREADCRUMB_RETENTION: z
+      .string()
+      .regex(/^\d{1,6}[smhd]$/, 'must be a number and a unit: 7d, 12h, 30m or 90s')
+      .default('7d')
+      .transform((v) => Number(v.slice(0, -1)) * { s: 1, m: 60, h: 3600, d: 86400 }[v.slice(-1) as 's' | 'm' | 'h' | 'd']),
+    /** Lowest platform update a refresh accepts. (Default: 21; the seed refuses update 20 and earlier) */
+    DATAALM_MIN_PLATFORM_UPDATE: z.coerce.number().int().min(0).default(21),
+    /** Set by dataalm for a synchronize command: the staging application database. Not a setting. */
+    DATAALM_SYNC_DATABASE_URL: z.string().optional(),
+    /** Set by dataalm for a synchronize command: the staging financial reporting database. Not a setting. */
+    DATAALM_SYNC_REPORTING_DATABASE_URL: z.string().optional(),
   })
   .strict();
 
@@ -50,6 +62,8 @@ export interface Config {
   readonly demoScale: number;
   readonly demo: boolean;
   readonly pgBin: string | undefined;
+  readonly breadcrumbRetentionSeconds: number;
+  readonly minPlatformUpdate: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
@@ -81,5 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     demoScale: raw.DATAALM_DEMO_SCALE,
     demo: raw.DATAALM_DEMO,
     pgBin: raw.DATAALM_PG_BIN,
+    breadcrumbRetentionSeconds: raw.DATAALM_BREADCRUMB_RETENTION,
+    minPlatformUpdate: raw.DATAALM_MIN_PLATFORM_UPDATE,
   });
 }

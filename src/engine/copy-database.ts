@@ -37,6 +37,11 @@ export interface CopyOptions {
   readonly onEvent?: (event: CopyEvent) => void;
   /** Folder for the schema archive; the caller removes it. (Default: a new temporary folder) */
   readonly workDir?: string;
+  /**
+   * Stops the copy at the next phase. A caller that must stop it at once also drops the
+   * target database (WITH FORCE), which ends every statement working on it.
+   */
+  readonly signal?: AbortSignal;
 }
 
 
@@ -58,6 +63,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
   const started = performance.now();
   let phaseStart = started;
   const phase = (name: CopyPhase) => {
+    options.signal?.throwIfAborted();
     emit({ type: 'phase', phase: name, status: 'started' });
     phaseStart = performance.now();
   };
@@ -169,6 +175,8 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
 
     const targetClient = await connectCopySession(options.targetUrl, 'finish');
     try {
+      // Kept rows and columns go in before the post-data section, so the application's
+      // triggers and foreign keys (not there yet) never fire on the target's own values.
       phase('keep');
       if (keepHolder) await applyKeptColumns(plan, targetClient, keepHolder.client);
       done('keep');

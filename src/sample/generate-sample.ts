@@ -25,6 +25,8 @@ export interface SampleOptions {
   variant: string;
   /** Tenant domain of the users and the Admin account. (Default: the variant's first word + '.com') */
   tenant?: string;
+  /** Identity of the Admin user. (Default: admin@<tenant>) */
+  administrator?: string;
   onProgress?: (event: { table: string; done: number; total: number }) => void;
 }
 
@@ -66,6 +68,7 @@ function loadContext(options: SampleOptions): LoadContext {
     variant: lit(options.variant),
     // 'contoso-prod' and 'contoso-uat' share the tenant contoso.com, as DESIGN §6's demo does.
     tenant: lit(options.tenant ?? `${options.variant.split(/[-_.]/)[0]!.toLowerCase()}.com`),
+    administrator: options.administrator === undefined ? undefined : lit(options.administrator),
     production: /prod/i.test(options.variant),
   };
 }

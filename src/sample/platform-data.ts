@@ -51,7 +51,7 @@ export function platformLoads(c: LoadContext): TableLoad[] {
       name: `CASE WHEN g = 1 THEN 'Administrator' WHEN g < ${FIRST_ORDINARY_USER} THEN 'Service account ' || g
                   ELSE first || ' ' || last END`,
       enable: `CASE WHEN g < ${FIRST_ORDINARY_USER} OR ${r.int(3, 10)} < 7 THEN 1 ELSE 0 END`,
-      networkalias: `CASE WHEN g = 1 THEN 'admin@' || ${c.tenant} WHEN g < ${FIRST_ORDINARY_USER} THEN 'svc' || g || '@' || ${c.tenant}
+      networkalias: `CASE WHEN g = 1 THEN ${c.administrator ?? `'admin@' || ${c.tenant}`} WHEN g < ${FIRST_ORDINARY_USER} THEN 'svc' || g || '@' || ${c.tenant}
                           ELSE lower(first || '.' || last) || g || '@' || ${c.tenant} END`,
       networkdomain: `'https://sts.windows.net/'`,
       // Every tenth ordinary user lives in the second partition, so a partition reset shows.

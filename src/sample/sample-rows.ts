@@ -58,6 +58,8 @@ export interface LoadContext {
   readonly variant: string;
   /** The identity tenant's domain as an SQL literal, e.g. 'contoso.com' for 'contoso-prod'. */
   readonly tenant: string;
+  /** The Admin user's identity as an SQL literal; undefined: admin@<tenant>. */
+  readonly administrator: string | undefined;
   /** Production-like variants (name contains "prod") run recurring integrations. */
   readonly production: boolean;
 }

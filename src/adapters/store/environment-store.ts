@@ -150,6 +150,36 @@ export class EnvironmentStore {
     return result.rows.map((r) => ({ at: r.at.toISOString(), event: r.event, details: r.details }));
   }
 
+  async addHistory(name: string, event: string, details: Record<string, unknown>): Promise<void> {
+    await this.#pool.query(
+      `insert into dataalm.environment_history (environment_id, event, details)
+       select id, $2, $3 from dataalm.environments where name = $1`,
+      [name, event, details],
+    );
+  }
+
+  async setState(name: string, state: EnvironmentState): Promise<void> {
+    await this.#pool.query('update dataalm.environments set state = $2, updated_at = now() where name = $1', [name, state]);
+  }
+
+  /** Changes the synchronize command (null removes it). */
+  async setSyncCommand(name: string, command: string | null, actor: string): Promise<void> {
+    await inTransaction(this.#pool, async (client) => {
+      const updated = await client.query('update dataalm.environments set sync_command = $2, updated_at = now() where name = $1', [name, command]);
+      if (updated.rowCount === 0) throw new DataalmError('NOT_FOUND', `environment "${name}" does not exist`, { field: 'name' });
+      await client.query(`insert into dataalm.audit_log (actor, action, target, details) values ($1, 'environment.set', $2, $3)`, [
+        actor,
+        name,
+        { syncCommand: command !== null },
+      ]);
+      await client.query(
+        `insert into dataalm.environment_history (environment_id, event, details)
+         select id, 'synchronize command changed', $2 from dataalm.environments where name = $1`,
+        [name, { actor }],
+      );
+    });
+  }
+
   async audit(actor: string, action: string, target: string, details: Record<string, unknown> = {}): Promise<void> {
     await this.#pool.query('insert into dataalm.audit_log (actor, action, target, details) values ($1, $2, $3, $4)', [
       actor,
@@ -161,7 +191,7 @@ export class EnvironmentStore {
 }
 
 /** Runs `work` in one transaction on one pooled connection; rolls back on any error. */
-async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('begin');

@@ -21,6 +21,19 @@ export class DataalmError extends Error {
   }
 }
 
+/** A request that breaks one or more rules: every reason, each with its own code and remedy. */
+export class RefusedError extends DataalmError {
+  readonly reasons: readonly { code: string; message: string; remedy: string }[];
+
+  constructor(reasons: readonly { code: string; message: string; remedy: string }[]) {
+    const first = reasons[0];
+    const more = reasons.length > 1 ? ` (and ${reasons.length - 1} more reason${reasons.length > 2 ? 's' : ''})` : '';
+    super('REFUSED', `refused: ${first?.message ?? 'no reason given'}${more}`, first ? { remedy: first.remedy } : {});
+    this.name = 'RefusedError';
+    this.reasons = reasons;
+  }
+}
+
 /** Every code, with the HTTP status an API answer carries and the CLI exit code. */
 export const ERROR_CODES = {
   INVALID_INPUT: { status: 400, exit: 2 },
@@ -34,6 +47,9 @@ export const ERROR_CODES = {
   TOOLS_MISSING: { status: 500, exit: 9 },
   COPY_FAILED: { status: 500, exit: 10 },
   VERIFY_FAILED: { status: 500, exit: 11 },
+  REFUSED: { status: 409, exit: 12 },
+  OPERATION_FAILED: { status: 500, exit: 13 },
+  CANCELED: { status: 409, exit: 14 },
   INTERNAL: { status: 500, exit: 1 },
 } as const satisfies Record<string, { status: number; exit: number }>;
 

@@ -66,23 +66,32 @@ const financeOperations: ProfileInput = {
       name: 'disable-users',
       description: 'All users except Admin and service accounts are disabled.',
       sql: "UPDATE userinfo SET enable = 0 WHERE id <> 'Admin' AND isserviceaccount = 0",
+      verify: "SELECT count(*) FROM userinfo WHERE enable <> 0 AND id <> 'Admin' AND isserviceaccount = 0",
     },
     {
       name: 'withhold-batch-jobs',
       description: 'All batch jobs are set to Withhold.',
       sql: 'UPDATE batchjob SET status = 0',
+      verify: 'SELECT count(*) FROM batchjob WHERE status <> 0',
     },
     {
       name: 'reset-partitions',
       description: "Every user's partition is reset to the initial partition's record id.",
       sql: "UPDATE userinfo SET partition = (SELECT recid FROM partitions WHERE partitionkey = 'initial')",
+      verify: "SELECT count(*) FROM userinfo WHERE partition IS DISTINCT FROM (SELECT recid FROM partitions WHERE partitionkey = 'initial')",
     },
     {
       name: 'reset-admin',
       description: "Admin is reset to the target's configured administrator.",
       sql: "UPDATE userinfo SET networkalias = $1, networkdomain = split_part($1, '@', 2), enable = 1 WHERE id = 'Admin'",
+      // Exactly one Admin, enabled, with the target's administrator as its identity.
+      verify: "SELECT CASE WHEN count(*) = 1 AND bool_and(networkalias = $1 AND enable = 1) THEN 0 ELSE 1 END FROM userinfo WHERE id = 'Admin'",
     },
   ],
+  recurringJobs: {
+    active: 'SELECT name, pendingmessages AS pending FROM dmfrecurringjob WHERE enabled = 1 ORDER BY name',
+    unprocessed: 'SELECT name, pendingmessages AS pending FROM dmfrecurringjob WHERE pendingmessages > 0 ORDER BY name',
+  },
 };
 
 export const BUILT_IN_PROFILE_INPUTS: Readonly<Record<string, ProfileInput>> = {

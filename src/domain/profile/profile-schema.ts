@@ -75,6 +75,24 @@ export const sanitizeSchema = z
     description: z.string().min(1),
     /** Run on the refreshed copy; `$1` is the target's administrator account. */
     sql: z.string().min(1),
+    /**
+     * A query whose one value is the number of rows that break this rule after it ran
+     * (`$1` as above): the verification report shows the rule passed only when it is 0.
+     */
+    verify: z.string().min(1).optional(),
+  })
+  .strict();
+
+/**
+ * Queries on the application database for preflight rule 7. Each returns rows with a
+ * `name` column (and `pending`, the number of unprocessed messages).
+ */
+export const recurringJobsSchema = z
+  .object({
+    /** Jobs still active: a target with any is refused. */
+    active: z.string().min(1),
+    /** Jobs with unprocessed messages: a source with any gets a warning. */
+    unprocessed: z.string().min(1),
   })
   .strict();
 
@@ -91,6 +109,7 @@ export const profileSchema = z
     salt: z.string().min(16, 'must be at least 16 characters (it is what keeps masked values from being guessed)').optional(),
     rules: z.array(ruleSchema).default([]),
     sanitize: z.array(sanitizeSchema).default([]),
+    recurringJobs: recurringJobsSchema.optional(),
   })
   .strict()
   .superRefine((profile, ctx) => {

@@ -1,5 +1,5 @@
 import { type Config, loadConfig } from '../../config/config.js';
-import { DataalmError, ERROR_CODES, coerceError } from '../../domain/errors/dataalm-error.js';
+import { DataalmError, ERROR_CODES, RefusedError, coerceError } from '../../domain/errors/dataalm-error.js';
 import { type Runtime, openRuntime } from '../../app/runtime.js';
 
 /** Ctrl-C, a service manager's stop, and a closed terminal all end a command cleanly. */
@@ -13,7 +13,14 @@ export interface OutputOptions {
  * Runs one CLI command with a runtime: the running embedded server is used, or one is
  * started for the command and stopped afterwards, also on Ctrl-C or SIGTERM.
  */
-export async function withRuntime<T>(output: OutputOptions, action: (runtime: Runtime) => Promise<T>): Promise<void> {
+export async function withRuntime<T>(
+  output: OutputOptions,
+  action: (runtime: Runtime) => Promise<T>,
+  options: {
+    /** The command stops its own work on the first signal (true); a second one aborts. */
+    onSignal?: (signal: NodeJS.Signals) => boolean;
+  } = {},
+): Promise<void> {
   let runtime: Runtime | undefined;
   let signalled: NodeJS.Signals | undefined;
   let aborting: Promise<void> | undefined;
@@ -24,8 +31,14 @@ export async function withRuntime<T>(output: OutputOptions, action: (runtime: Ru
     aborting ??= (runtime?.abort() ?? Promise.resolve()).finally(() => process.exit(status));
     return aborting;
   };
+  let handled = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) return;
+    if (!handled && runtime && options.onSignal?.(signal)) {
+      handled = true;
+      process.stderr.write(`\ndataalm: ${signal} received, stopping the operation (again to abort at once)\n`);
+      return;
+    }
     signalled = signal;
     process.stderr.write(`\ndataalm: ${signal} received, stopping\n`);
     // While the runtime is still opening, it is aborted as soon as it is open (below).
@@ -63,6 +76,16 @@ export function reportError(thrown: unknown, output: OutputOptions): void {
   const error = coerceError(thrown);
   const known = error instanceof DataalmError ? error : undefined;
   const code = known?.code ?? 'INTERNAL';
+  if (error instanceof RefusedError) {
+    if (output.json) process.stdout.write(`${JSON.stringify({ refused: true, reasons: error.reasons })}\n`);
+    else {
+      for (const reason of error.reasons) {
+        process.stderr.write(`dataalm: refused: ${reason.message} [${reason.code}]\n  remedy: ${reason.remedy}\n`);
+      }
+    }
+    process.exitCode = ERROR_CODES.REFUSED.exit;
+    return;
+  }
   if (output.json) {
     const body = { error: { code, message: error.message, field: known?.field, remedy: known?.remedy } };
     process.stdout.write(`${JSON.stringify(body)}\n`);

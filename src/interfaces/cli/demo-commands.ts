@@ -88,12 +88,12 @@ export function registerCustomiseCommand(sample: Command): void {
       `apply a sample customisation to a database, as a synchronize command does (${Object.keys(CUSTOMISATIONS).join(', ')})`,
     )
     .argument('<name>', 'customisation name')
-    .option('--database-url <url>', 'application database to change (default: $DATABASE_URL)')
+    .option('--database-url <url>', 'application database to change (default: $DATAALM_SYNC_DATABASE_URL, set for synchronize commands, then $DATABASE_URL)')
     .option('--json', 'print the result as JSON')
     .action(async (name: string, o: { databaseUrl?: string; json?: boolean }) => {
       if (!configOrExit(o)) return;
       try {
-        const applied = await applyCustomisation(name, o.databaseUrl ?? process.env.DATABASE_URL);
+        const applied = await applyCustomisation(name, o.databaseUrl ?? process.env.DATAALM_SYNC_DATABASE_URL ?? process.env.DATABASE_URL);
         if (o.json) printJson({ customisation: name, statements: applied });
         else process.stdout.write(`Customisation ${name} applied (${applied} statements).\n`);
       } catch (error) {

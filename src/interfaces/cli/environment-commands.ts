@@ -1,8 +1,14 @@
 import type { Command } from 'commander';
+import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import { DEFAULT_PROFILE } from '../../domain/environment-input.js';
 import { addEnvironment, environmentCredentials } from '../../app/environment-service.js';
+import { requestRestore } from '../../app/refresh/operation-actions.js';
+import { runOperation } from '../../app/refresh/operation-runner.js';
+import { pruneBreadcrumbs } from '../../app/refresh/breadcrumbs.js';
 import { printJson, withRuntime } from './command-context.js';
 import { environmentDetails, environmentJson, environmentTable } from './environment-view.js';
+import { finishOperation, parseOperationId } from './operation-commands.js';
+import { breadcrumbTable } from './operation-view.js';
 
 const ACTOR = 'cli';
 
@@ -100,6 +106,75 @@ export function registerEnvironmentCommands(program: Command): void {
         const urls = await environmentCredentials(runtime, name, ACTOR);
         if (options.json) printJson({ name, databases: urls });
         else for (const [role, url] of Object.entries(urls)) process.stdout.write(`${role}: ${url}\n`);
+      }),
+    );
+
+  env
+    .command('set')
+    .description("change an environment's synchronize command")
+    .argument('<name>', 'environment name')
+    .option('--sync-command <cmd>', 'database synchronization command run on a refreshed copy (DATAALM_SYNC_DATABASE_URL names it)')
+    .option('--no-sync-command', 'remove the synchronize command')
+    .option('--json', 'print the environment as JSON')
+    .action(async (name: string, o: { syncCommand?: string | false; json?: boolean }) =>
+      withRuntime(o, async (runtime) => {
+        if (o.syncCommand === undefined) {
+          throw new DataalmError('INVALID_INPUT', 'nothing to change: give --sync-command CMD or --no-sync-command', { field: 'syncCommand' });
+        }
+        if (o.syncCommand !== false && o.syncCommand.trim() === '') {
+          throw new DataalmError('INVALID_INPUT', 'syncCommand (--sync-command): must not be empty (--no-sync-command removes it)', { field: 'syncCommand' });
+        }
+        await runtime.environments.setSyncCommand(name, o.syncCommand === false ? null : o.syncCommand, ACTOR);
+        const environment = await runtime.environments.get(name);
+        if (o.json) printJson(environmentJson(environment));
+        else process.stdout.write(`Environment ${name}: synchronize command ${environment.syncCommand === null ? 'removed' : `set to ${environment.syncCommand}`}.\n`);
+      }),
+    );
+
+  env
+    .command('restore')
+    .description("bring back an environment's databases as they were before an operation (its breadcrumbs), within their retention")
+    .argument('<name>', 'environment name')
+    .requiredOption('--operation <ID>', 'the refresh (or restore) whose previous databases to bring back')
+    .option('--json', 'print the restore operation as JSON')
+    .action(async (name: string, o: { operation: string; json?: boolean }) =>
+      withRuntime(o, async (runtime) => {
+        const id = await requestRestore(runtime, name, parseOperationId(o.operation), ACTOR);
+        if (!o.json) process.stderr.write(`Operation ${id}: restore of ${name} to its state before operation ${o.operation} started.\n`);
+        const operation = await runOperation(runtime, id, {
+          onEvent: (event) => {
+            if (o.json) return;
+            if (event.type === 'step' && event.status === 'running') process.stderr.write(`${event.step}…\n`);
+            if (event.type === 'log' && event.line.step !== null) process.stderr.write(`      ${event.line.message}\n`);
+          },
+        });
+        finishOperation(operation, o);
+      }),
+    );
+
+  env
+    .command('breadcrumbs')
+    .description("the previous databases kept by refreshes (restorable with env restore until they expire)")
+    .argument('[name]', 'environment name (default: all)')
+    .option('--json', 'print a JSON array')
+    .action(async (name: string | undefined, o: { json?: boolean }) =>
+      withRuntime(o, async (runtime) => {
+        if (name !== undefined) await runtime.environments.get(name);
+        const crumbs = await runtime.operations.breadcrumbs(name === undefined ? {} : { environment: name });
+        if (o.json) printJson(crumbs);
+        else process.stdout.write(breadcrumbTable(crumbs));
+      }),
+    );
+
+  program
+    .command('janitor')
+    .description('drop the breadcrumbs whose retention (DATAALM_BREADCRUMB_RETENTION) has passed; dataalm start does this hourly')
+    .option('--json', 'print the dropped databases as JSON')
+    .action(async (o: { json?: boolean }) =>
+      withRuntime(o, async (runtime) => {
+        const dropped = await pruneBreadcrumbs(runtime);
+        if (o.json) printJson({ dropped });
+        else process.stdout.write(dropped.length === 0 ? 'No expired breadcrumbs.\n' : `Dropped ${dropped.length} expired breadcrumb(s): ${dropped.join(', ')}\n`);
       }),
     );
 }

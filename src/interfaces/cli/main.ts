@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCopyCommands } from './copy-commands.js';
 import { registerDemoCommands } from './demo-commands.js';
 import { registerEnvironmentCommands } from './environment-commands.js';
+import { registerOperationCommands } from './operation-commands.js';
 import { registerStartCommand } from './start-command.js';
 import { reportError } from './command-context.js';
 
@@ -37,6 +38,7 @@ exit codes in docs/errors.md. Run "dataalm <command> --help" for a command's opt
   registerEnvironmentCommands(program);
   registerDemoCommands(program);
   registerCopyCommands(program);
+  registerOperationCommands(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

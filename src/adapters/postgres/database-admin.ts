@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { type ConnectionTarget, parseConnectionUrl, withDatabase } from './connection-url.js';
+import { unreachable } from './database-probe.js';
+
+/** PostgreSQL truncates identifiers to 63 bytes; longer derived names are shortened with a hash. */
+const MAX_IDENTIFIER_BYTES = 63;
+
+/**
+ * `<database><suffix>`, e.g. `contoso_uat_app__pre_42`. A name too long for PostgreSQL keeps
+ * its start and gets a short hash of the whole, so two long names never collide.
+ */
+export function derivedName(database: string, suffix: string): string {
+  const name = `${database}${suffix}`;
+  if (Buffer.byteLength(name) <= MAX_IDENTIFIER_BYTES) return name;
+  const hash = createHash('sha256').update(database).digest('hex').slice(0, 8);
+  let head = database;
+  while (Buffer.byteLength(`${head}_${hash}${suffix}`) > MAX_IDENTIFIER_BYTES) head = head.slice(0, -1);
+  return `${head}_${hash}${suffix}`;
+}
+
+/**
+ * A session on the server's maintenance database, with the credentials of `url`: where
+ * databases are created, renamed and dropped (one cannot rename the database one is in).
+ */
+export async function connectMaintenance(url: string, field: string): Promise<pg.Client> {
+  const target = parseConnectionUrl(url, field);
+  let lastError: unknown;
+  for (const database of ['postgres', 'template1']) {
+    const client = new pg.Client({ connectionString: withDatabase(url, database), connectionTimeoutMillis: 10_000, application_name: 'dataalm admin' });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      lastError = error;
+      if ((error as { code?: string }).code !== '3D000') break;
+    }
+  }
+  throw unreachable({ ...target, database: 'postgres' }, field, lastError);
+}
+
+export async function databaseExists(client: pg.Client, database: string): Promise<boolean> {
+  const result = await client.query('select 1 from pg_database where datname = $1', [database]);
+  return result.rowCount === 1;
+}
+
+/** Drops a database, ending its sessions first; false when there was none. */
+export async function dropDatabaseIfExists(client: pg.Client, database: string): Promise<boolean> {
+  if (!(await databaseExists(client, database))) return false;
+  await client.query(`drop database if exists ${pg.escapeIdentifier(database)} with (force)`);
+  return true;
+}
+
+/**
+ * Gives `to` the database-level properties of `from` that belong to the environment, not to
+ * the data: who may connect (GRANT/REVOKE on the database) and its comment.
+ */
+export async function copyDatabaseAttributes(client: pg.Client, from: string, to: string): Promise<void> {
+  const source = await client.query<{ acl: string[] | null; comment: string | null }>(
+    `select datacl::text[] as acl, shobj_description(oid, 'pg_database') as comment from pg_database where datname = $1`,
+    [from],
+  );
+  const row = source.rows[0];
+  if (!row) return;
+  const target = pg.escapeIdentifier(to);
+  if (row.acl !== null) {
+    const grants = await client.query<{ grantee: string | null; privilege: string; grantable: boolean }>(
+      `select case when a.grantee = 0 then null else a.grantee::regrole::text end as grantee, a.privilege_type as privilege, a.is_grantable as grantable
+         from pg_database d, aclexplode(d.datacl) a where d.datname = $1`,
+      [from],
+    );
+    await client.query(`revoke all on database ${target} from public`);
+    for (const g of grants.rows) {
+      await client.query(
+        `grant ${g.privilege} on database ${target} to ${g.grantee === null ? 'public' : g.grantee}${g.grantable ? ' with grant option' : ''}`,
+      );
+    }
+  }
+  if (row.comment !== null) await client.query(`comment on database ${target} is ${pg.escapeLiteral(row.comment)}`);
+}
+
+export interface Swap {
+  /** The database clients use now; renamed to `parkAs`. */
+  readonly live: string;
+  readonly parkAs: string;
+  /** Renamed to `live`. */
+  readonly replacement: string;
+}
+
+export interface SwapResult {
+  /** From blocking new connections to the live databases to opening the swapped-in ones. */
+  readonly offlineMs: number;
+  readonly terminatedSessions: number;
+}
+
+/**
+ * The cutover on one server: new connections to the live databases are refused, their
+ * sessions ended, and in one transaction each live database is renamed aside and its
+ * replacement renamed into place, then opened. Several databases on one server switch
+ * together. The parked databases stay closed to connections (they are breadcrumbs).
+ */
+export async function swapDatabases(client: pg.Client, swaps: readonly Swap[]): Promise<SwapResult> {
+  const ident = pg.escapeIdentifier;
+  // The replacements first, before the clock starts: a database with a session in it
+  // cannot be renamed, and nobody should be in a staging database or a breadcrumb anyway.
+  for (const swap of swaps) await client.query(`alter database ${ident(swap.replacement)} allow_connections false`);
+  const started = performance.now();
+  for (const swap of swaps) await client.query(`alter database ${ident(swap.live)} allow_connections false`);
+  let terminated = 0;
+  try {
+    const lives = swaps.flatMap((s) => [s.live, s.replacement]);
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const ended = await client.query<{ ok: boolean }>(
+        'select pg_terminate_backend(pid) as ok from pg_stat_activity where datname = any($1) and pid <> pg_backend_pid()',
+        [lives],
+      );
+      terminated += ended.rows.filter((r) => r.ok).length;
+      const left = await client.query<{ n: string }>('select count(*) as n from pg_stat_activity where datname = any($1)', [lives]);
+      if (left.rows[0]!.n === '0') break;
+      if (Date.now() > deadline) throw new Error(`sessions of ${lives.join(', ')} did not end within 10 s (another role's sessions need pg_signal_backend)`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await client.query('begin');
+    for (const swap of swaps) {
+      await client.query(`alter database ${ident(swap.live)} rename to ${ident(swap.parkAs)}`);
+      await client.query(`alter database ${ident(swap.replacement)} rename to ${ident(swap.live)}`);
+      await client.query(`alter database ${ident(swap.live)} allow_connections true`);
+    }
+    await client.query('commit');
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    // Nothing was renamed: open the live databases again.
+    for (const swap of swaps) await client.query(`alter database ${ident(swap.live)} allow_connections true`).catch(() => {});
+    throw error;
+  }
+  return { offlineMs: performance.now() - started, terminatedSessions: terminated };
+}
+
+/** Host and port identify a server; databases on one server can switch in one transaction. */
+export function serverKey(target: ConnectionTarget): string {
+  return `${target.host}:${target.port}`;
+}

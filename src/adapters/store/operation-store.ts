@@ -1,0 +1,382 @@
+import type pg from 'pg';
+import { DataalmError, RefusedError } from '../../domain/errors/dataalm-error.js';
+import type { DatabaseRole } from '../../domain/environment.js';
+import type {
+  LogLine,
+  Operation,
+  OperationDatabase,
+  OperationError,
+  OperationKind,
+  OperationState,
+  Step,
+  StepName,
+  StepStatus,
+  VerificationReport,
+} from '../../domain/operation.js';
+import { inTransaction } from './environment-store.js';
+
+interface OperationRow {
+  id: string;
+  kind: OperationKind;
+  environment: string;
+  source: string | null;
+  restores_operation_id: string | null;
+  state: OperationState;
+  requested_by: string;
+  requested_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  options: Record<string, unknown>;
+  databases: Record<string, OperationDatabase>;
+  cancel_requested: boolean;
+  cutover_at: Date | null;
+  offline_ms: number | null;
+  verification: VerificationReport | null;
+  error: OperationError | null;
+  worker: string | null;
+  heartbeat_at: Date | null;
+  steps: StepRow[] | null;
+}
+
+interface StepRow {
+  position: number;
+  name: StepName;
+  status: StepStatus;
+  started_at: string | null;
+  finished_at: string | null;
+  attempts: number;
+  counters: Record<string, unknown>;
+}
+
+const SELECT_OPERATIONS = `
+  select o.*, t.name as environment, s.name as source,
+         (select json_agg(json_build_object('position', st.position, 'name', st.name, 'status', st.status,
+                                            'started_at', st.started_at, 'finished_at', st.finished_at,
+                                            'attempts', st.attempts, 'counters', st.counters) order by st.position)
+            from dataalm.operation_steps st where st.operation_id = o.id) as steps
+    from dataalm.operations o
+    join dataalm.environments t on t.id = o.environment_id
+    left join dataalm.environments s on s.id = o.source_environment_id`;
+
+export interface NewOperation {
+  readonly kind: OperationKind;
+  readonly environment: string;
+  readonly source: string | null;
+  readonly restoresOperation?: number;
+  readonly options: Record<string, unknown>;
+  readonly steps: readonly StepName[];
+  readonly actor: string;
+}
+
+export interface Breadcrumb {
+  readonly operationId: number;
+  readonly role: DatabaseRole;
+  readonly environment: string;
+  readonly database: string;
+  readonly replaced: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly state: 'kept' | 'restored' | 'dropped';
+}
+
+/** Operations, their steps, runbook log and breadcrumbs in the control database. */
+export class OperationStore {
+  readonly #pool: pg.Pool;
+
+  constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+
+  /**
+   * Queues an operation with its steps. The database allows one active operation per
+   * target (a partial unique index), so two processes asking at once cannot both win.
+   */
+  async create(input: NewOperation): Promise<number> {
+    try {
+      return await inTransaction(this.#pool, async (client) => {
+        const inserted = await client.query<{ id: string }>(
+          `insert into dataalm.operations (kind, environment_id, source_environment_id, restores_operation_id, requested_by, options)
+           select $1, t.id, s.id, $4, $5, $6
+             from dataalm.environments t left join dataalm.environments s on s.name = $3
+            where t.name = $2
+           returning id`,
+          [input.kind, input.environment, input.source, input.restoresOperation ?? null, input.actor, input.options],
+        );
+        const id = inserted.rows[0]?.id;
+        if (id === undefined) throw new DataalmError('NOT_FOUND', `environment "${input.environment}" does not exist`);
+        await client.query(
+          `insert into dataalm.operation_steps (operation_id, position, name)
+           select $1, p, n from unnest($2::text[]) with ordinality as s(n, p)`,
+          [id, input.steps],
+        );
+        await client.query(
+          `insert into dataalm.audit_log (actor, action, target, details) values ($1, $2, $3, $4)`,
+          [input.actor, `operation.${input.kind}`, input.environment, { operation: Number(id), source: input.source }],
+        );
+        return Number(id);
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code !== '23505') throw error;
+      const busy = await this.activeOn(input.environment);
+      throw new RefusedError([
+        {
+          code: 'TARGET_BUSY',
+          message: `operation ${busy?.id ?? '?'} (${busy?.kind ?? 'another'}, ${busy?.state ?? 'active'}) is already running on ${input.environment}`,
+          remedy: busy ? `wait for it to finish, or cancel it with: dataalm op cancel ${busy.id}` : 'wait for it to finish',
+        },
+      ]);
+    }
+  }
+
+  async find(id: number): Promise<Operation | undefined> {
+    const result = await this.#pool.query<OperationRow>(`${SELECT_OPERATIONS} where o.id = $1`, [id]);
+    const row = result.rows[0];
+    return row ? toOperation(row) : undefined;
+  }
+
+  async get(id: number): Promise<Operation> {
+    const found = await this.find(id);
+    if (!found) throw new DataalmError('NOT_FOUND', `operation ${id} does not exist`, { field: 'id', remedy: 'dataalm op list shows the operations' });
+    return found;
+  }
+
+  async list(filter: { environment?: string; limit?: number } = {}): Promise<Operation[]> {
+    const result = await this.#pool.query<OperationRow>(
+      `${SELECT_OPERATIONS} where ($1::text is null or t.name = $1) order by o.id desc limit $2`,
+      [filter.environment ?? null, filter.limit ?? 50],
+    );
+    return result.rows.map(toOperation);
+  }
+
+  /** The operation that holds an environment as its target, if any. */
+  async activeOn(environment: string): Promise<{ id: number; kind: string; state: string } | undefined> {
+    const result = await this.#pool.query<{ id: string; kind: string; state: string }>(
+      `select o.id, o.kind, o.state from dataalm.operations o join dataalm.environments t on t.id = o.environment_id
+        where t.name = $1 and o.state in ('queued', 'running', 'rolling-back')`,
+      [environment],
+    );
+    const row = result.rows[0];
+    return row ? { id: Number(row.id), kind: row.kind, state: row.state } : undefined;
+  }
+
+  /** Moves an operation from one of `from` to `to`; false if it was in another state. */
+  async transition(id: number, from: readonly OperationState[], to: OperationState, fields: { worker?: string; error?: OperationError | null } = {}): Promise<boolean> {
+    try {
+      const result = await this.#pool.query(
+        `update dataalm.operations
+            set state = $3,
+                started_at = case when $3 = 'running' then coalesce(started_at, now()) else started_at end,
+                finished_at = case when $3 in ('succeeded', 'failed', 'canceled', 'rolled-back') then now() else null end,
+                worker = coalesce($4, worker),
+                heartbeat_at = now(),
+                error = case when $6 then $5::jsonb else error end
+          where id = $1 and state = any($2::text[])`,
+        [id, from, to, fields.worker ?? null, fields.error === undefined ? null : JSON.stringify(fields.error), fields.error !== undefined],
+      );
+      return result.rowCount === 1;
+    } catch (error) {
+      // Back to an active state while another operation holds the target.
+      if ((error as { code?: string }).code === '23505') return false;
+      throw error;
+    }
+  }
+
+  async heartbeat(id: number): Promise<void> {
+    await this.#pool.query('update dataalm.operations set heartbeat_at = now() where id = $1', [id]);
+  }
+
+  async isCancelRequested(id: number): Promise<boolean> {
+    const result = await this.#pool.query<{ c: boolean }>('select cancel_requested as c from dataalm.operations where id = $1', [id]);
+    return result.rows[0]?.c === true;
+  }
+
+  /** Asks a running operation to stop; false when it has already cut over or ended. */
+  async requestCancel(id: number): Promise<boolean> {
+    const result = await this.#pool.query(
+      `update dataalm.operations set cancel_requested = true
+        where id = $1 and state in ('queued', 'running') and cutover_started_at is null`,
+      [id],
+    );
+    return result.rowCount === 1;
+  }
+
+  /** The point of no cancel: false when a cancel was requested first. */
+  async beginCutover(id: number): Promise<boolean> {
+    const result = await this.#pool.query(
+      `update dataalm.operations set cutover_started_at = coalesce(cutover_started_at, now())
+        where id = $1 and not cancel_requested`,
+      [id],
+    );
+    return result.rowCount === 1;
+  }
+
+  async setDatabases(id: number, databases: Record<string, OperationDatabase>): Promise<void> {
+    await this.#pool.query('update dataalm.operations set databases = $2 where id = $1', [id, databases]);
+  }
+
+  async setVerification(id: number, report: VerificationReport): Promise<void> {
+    await this.#pool.query('update dataalm.operations set verification = $2 where id = $1', [id, report]);
+  }
+
+  async stepStarted(id: number, name: string): Promise<void> {
+    await this.#pool.query(
+      `update dataalm.operation_steps set status = 'running', started_at = now(), finished_at = null, attempts = attempts + 1
+        where operation_id = $1 and name = $2`,
+      [id, name],
+    );
+  }
+
+  async stepFinished(id: number, name: string, status: StepStatus, counters?: Record<string, unknown>): Promise<void> {
+    await this.#pool.query(
+      `update dataalm.operation_steps set status = $3, finished_at = now(), counters = counters || coalesce($4::jsonb, '{}')
+        where operation_id = $1 and name = $2`,
+      [id, name, status, counters === undefined ? null : JSON.stringify(counters)],
+    );
+  }
+
+  async stepCounters(id: number, name: string, counters: Record<string, unknown>): Promise<void> {
+    await this.#pool.query(
+      `update dataalm.operation_steps set counters = counters || $3::jsonb where operation_id = $1 and name = $2`,
+      [id, name, JSON.stringify(counters)],
+    );
+  }
+
+  /** Marks every step not yet finished with `status` (after a failure or a cancel). */
+  async closeOpenSteps(id: number, status: StepStatus): Promise<void> {
+    await this.#pool.query(
+      `update dataalm.operation_steps
+          set status = case when status = 'running' then $2 else 'skipped' end,
+              finished_at = case when status = 'running' then now() else finished_at end
+        where operation_id = $1 and status in ('pending', 'running')`,
+      [id, status],
+    );
+  }
+
+  async log(id: number, step: string | null, level: LogLine['level'], message: string, data?: Record<string, unknown>): Promise<void> {
+    await this.#pool.query('insert into dataalm.operation_log (operation_id, step, level, message, data) values ($1, $2, $3, $4, $5)', [
+      id,
+      step,
+      level,
+      message,
+      data ?? null,
+    ]);
+  }
+
+  async logs(id: number): Promise<LogLine[]> {
+    const result = await this.#pool.query<{ at: Date; step: string | null; level: LogLine['level']; message: string; data: Record<string, unknown> | null }>(
+      'select at, step, level, message, data from dataalm.operation_log where operation_id = $1 order by id',
+      [id],
+    );
+    return result.rows.map((r) => ({ at: r.at.toISOString(), step: r.step, level: r.level, message: r.message, data: r.data }));
+  }
+
+  /**
+   * Records a finished cutover and the breadcrumbs it left, in one transaction with the
+   * operation's cutover time, so the control data never loses track of a renamed database.
+   */
+  async recordCutover(id: number, offlineMs: number, breadcrumbs: readonly { role: DatabaseRole; database: string; replaced: string }[], retentionSeconds: number): Promise<void> {
+    await inTransaction(this.#pool, async (client) => {
+      await client.query('update dataalm.operations set cutover_at = now(), offline_ms = $2 where id = $1', [id, Math.round(offlineMs)]);
+      for (const b of breadcrumbs) {
+        await client.query(
+          `insert into dataalm.breadcrumbs (operation_id, role, environment_id, database, replaced, expires_at)
+           select $1, $2, environment_id, $3, $4, now() + make_interval(secs => $5) from dataalm.operations where id = $1`,
+          [id, b.role, b.database, b.replaced, retentionSeconds],
+        );
+      }
+    });
+  }
+
+  /** Marks the cutover as undone (after a rollback swapped the databases back). */
+  async clearCutover(id: number): Promise<void> {
+    await this.#pool.query(`update dataalm.breadcrumbs set state = 'restored' where operation_id = $1 and state = 'kept'`, [id]);
+  }
+
+  async breadcrumbs(filter: { environment?: string; operation?: number; state?: Breadcrumb['state'] } = {}): Promise<Breadcrumb[]> {
+    const result = await this.#pool.query<{
+      operation_id: string;
+      role: DatabaseRole;
+      environment: string;
+      database: string;
+      replaced: string;
+      created_at: Date;
+      expires_at: Date;
+      state: Breadcrumb['state'];
+    }>(
+      `select b.*, e.name as environment from dataalm.breadcrumbs b join dataalm.environments e on e.id = b.environment_id
+        where ($1::text is null or e.name = $1) and ($2::bigint is null or b.operation_id = $2) and ($3::text is null or b.state = $3)
+        order by b.operation_id desc, b.role`,
+      [filter.environment ?? null, filter.operation ?? null, filter.state ?? null],
+    );
+    return result.rows.map((r) => ({
+      operationId: Number(r.operation_id),
+      role: r.role,
+      environment: r.environment,
+      database: r.database,
+      replaced: r.replaced,
+      createdAt: r.created_at.toISOString(),
+      expiresAt: r.expires_at.toISOString(),
+      state: r.state,
+    }));
+  }
+
+  async setBreadcrumbState(operationId: number, role: DatabaseRole, state: Breadcrumb['state']): Promise<void> {
+    await this.#pool.query('update dataalm.breadcrumbs set state = $3 where operation_id = $1 and role = $2', [operationId, role, state]);
+  }
+
+  /** The newest operation on the environment that swapped its databases and was not undone. */
+  async lastCutover(environment: string): Promise<number | undefined> {
+    const result = await this.#pool.query<{ id: string }>(
+      `select o.id from dataalm.operations o join dataalm.environments e on e.id = o.environment_id
+        where e.name = $1 and o.cutover_at is not null and o.state <> 'rolled-back'
+        order by o.cutover_at desc limit 1`,
+      [environment],
+    );
+    const id = result.rows[0]?.id;
+    return id === undefined ? undefined : Number(id);
+  }
+
+  /** Running operations whose process stopped sending heartbeats. */
+  async abandoned(staleSeconds: number): Promise<number[]> {
+    const result = await this.#pool.query<{ id: string }>(
+      `select id from dataalm.operations where state in ('running', 'rolling-back') and heartbeat_at < now() - make_interval(secs => $1)`,
+      [staleSeconds],
+    );
+    return result.rows.map((r) => Number(r.id));
+  }
+}
+
+function toOperation(row: OperationRow): Operation {
+  return {
+    id: Number(row.id),
+    kind: row.kind,
+    environment: row.environment,
+    source: row.source,
+    restoresOperation: row.restores_operation_id === null ? null : Number(row.restores_operation_id),
+    state: row.state,
+    requestedBy: row.requested_by,
+    requestedAt: row.requested_at.toISOString(),
+    startedAt: row.started_at?.toISOString() ?? null,
+    finishedAt: row.finished_at?.toISOString() ?? null,
+    options: row.options,
+    databases: row.databases,
+    cancelRequested: row.cancel_requested,
+    cutoverAt: row.cutover_at?.toISOString() ?? null,
+    offlineMs: row.offline_ms,
+    verification: row.verification,
+    error: row.error,
+    worker: row.worker,
+    heartbeatAt: row.heartbeat_at?.toISOString() ?? null,
+    steps: (row.steps ?? []).map(
+      (s): Step => ({
+        position: s.position,
+        name: s.name,
+        status: s.status,
+        startedAt: s.started_at === null ? null : new Date(s.started_at).toISOString(),
+        finishedAt: s.finished_at === null ? null : new Date(s.finished_at).toISOString(),
+        attempts: s.attempts,
+        counters: s.counters,
+      }),
+    ),
+  };
+}

@@ -1,0 +1,55 @@
+import type { DatabaseRole } from '../../domain/environment.js';
+import { connectMaintenance, dropDatabaseIfExists } from '../../adapters/postgres/database-admin.js';
+import type { Runtime } from '../runtime.js';
+
+/** A runner writes a heartbeat every 5 s; one silent this long has stopped. */
+export const ABANDONED_AFTER_SECONDS = 60;
+
+/**
+ * Operations whose process stopped (killed, machine lost) would hold their target forever.
+ * Any process that looks finds them and ends them: failed, with rollback offered, or
+ * canceled (staging dropped) when a cancel had been asked for.
+ */
+export async function reapAbandoned(runtime: Runtime): Promise<void> {
+  const ops = runtime.operations;
+  for (const id of await ops.abandoned(ABANDONED_AFTER_SECONDS)) {
+    const operation = await ops.get(id);
+    const since = `no heartbeat since ${operation.heartbeatAt}`;
+    if (operation.state === 'rolling-back') {
+      if (await ops.transition(id, ['rolling-back'], 'failed')) {
+        await ops.log(id, 'rollback', 'error', `the process running the rollback stopped (${since}); run the rollback again`);
+      }
+      continue;
+    }
+    if (operation.cancelRequested && operation.cutoverAt === null && operation.kind === 'refresh') {
+      const urls = await runtime.environments.connectionUrls(operation.environment);
+      for (const [role, names] of Object.entries(operation.databases)) {
+        const url = urls[role as DatabaseRole];
+        if (url === undefined) continue;
+        const admin = await connectMaintenance(url, role);
+        try {
+          await dropDatabaseIfExists(admin, names.staging);
+        } finally {
+          await admin.end().catch(() => {});
+        }
+      }
+      if (await ops.transition(id, ['running'], 'canceled')) {
+        await ops.closeOpenSteps(id, 'canceled');
+        await ops.log(id, null, 'warning', `the process running the operation stopped (${since}); canceled as requested, staging removed`);
+        await runtime.environments.setState(operation.environment, 'deployed');
+      }
+      continue;
+    }
+    const error = {
+      code: 'WORKER_STOPPED',
+      message: `the process running operation ${id} stopped (${since})`,
+      remedy: `dataalm op rollback ${id}`,
+    };
+    if (await ops.transition(id, ['running'], 'failed', { error })) {
+      await ops.closeOpenSteps(id, 'failed');
+      await ops.log(id, null, 'error', `${error.message}; the operation is marked failed`);
+      await runtime.environments.addHistory(operation.environment, `${operation.kind} (operation ${id}): failed`, { operation: id, state: 'failed' });
+      await runtime.environments.setState(operation.environment, operation.cutoverAt === null ? 'deployed' : 'failed');
+    }
+  }
+}

@@ -1,0 +1,204 @@
+import pg from 'pg';
+import { DataalmError, RefusedError } from '../../domain/errors/dataalm-error.js';
+import type { DatabaseRole } from '../../domain/environment.js';
+import { type Operation, type OperationDatabase, RESTORE_STEPS } from '../../domain/operation.js';
+import { parseConnectionUrl } from '../../adapters/postgres/connection-url.js';
+import { type Swap, connectMaintenance, derivedName, dropDatabaseIfExists, serverKey, swapDatabases } from '../../adapters/postgres/database-admin.js';
+import type { Runtime } from '../runtime.js';
+import { reapAbandoned } from './abandoned.js';
+
+const refuse = (code: string, message: string, remedy: string): never => {
+  throw new RefusedError([{ code, message, remedy }]);
+};
+
+/**
+ * Undoes a failed operation. Before its cutover the target was never touched: the staging
+ * databases are dropped. After it, the breadcrumbs are swapped back into place (the same
+ * sub-second cutover) and the databases it had put live are dropped.
+ */
+export async function rollbackOperation(runtime: Runtime, id: number, actor: string): Promise<Operation> {
+  await reapAbandoned(runtime);
+  const operation = await runtime.operations.get(id);
+  const env = operation.environment;
+  switch (operation.state) {
+    case 'failed':
+      break;
+    case 'succeeded':
+      refuse(
+        'NOT_ROLLBACKABLE',
+        `operation ${id} succeeded: a rollback undoes a failed operation`,
+        `to bring back ${env}'s state from before it, run: dataalm env restore ${env} --operation ${id}`,
+      );
+      break;
+    case 'canceled':
+      refuse('NOT_ROLLBACKABLE', `operation ${id} was canceled: its staging databases were removed and ${env} was never touched`, 'nothing to undo');
+      break;
+    case 'rolled-back':
+      refuse('NOT_ROLLBACKABLE', `operation ${id} has already been rolled back`, 'nothing to undo');
+      break;
+    case 'rolling-back':
+      refuse('NOT_ROLLBACKABLE', `operation ${id} is being rolled back already`, `dataalm op show ${id} shows its progress`);
+      break;
+    default:
+      refuse('NOT_ROLLBACKABLE', `operation ${id} is still ${operation.state}`, `cancel it first: dataalm op cancel ${id}`);
+  }
+  if (operation.cutoverAt !== null) {
+    const last = await runtime.operations.lastCutover(env);
+    if (last !== id) {
+      refuse(
+        'NOT_ROLLBACKABLE',
+        `operation ${last} has replaced ${env}'s databases since operation ${id}`,
+        `bring back an earlier state with: dataalm env restore ${env} --operation ${id}`,
+      );
+    }
+  }
+  if (!(await runtime.operations.transition(id, ['failed'], 'rolling-back'))) {
+    const busy = await runtime.operations.activeOn(env);
+    refuse('TARGET_BUSY', `operation ${busy?.id ?? '?'} is running on ${env}`, 'wait for it to finish, then roll back');
+  }
+  const log = (message: string, level: 'info' | 'warning' | 'error' = 'info') => runtime.operations.log(id, 'rollback', level, message);
+  await log(`rollback requested by ${actor}`);
+  await runtime.environments.audit(actor, 'operation.rollback', env, { operation: id });
+  await runtime.environments.setState(env, 'servicing');
+  const urls = await runtime.environments.connectionUrls(env);
+  const databases = Object.entries(operation.databases) as [DatabaseRole, OperationDatabase][];
+  try {
+    if (operation.cutoverAt === null) {
+      for (const [role, names] of databases) {
+        const admin = await connectMaintenance(urls[role]!, role);
+        try {
+          if (operation.kind === 'refresh' && (await dropDatabaseIfExists(admin, names.staging))) await log(`staging database ${names.staging} dropped`);
+          // A cutover that stopped half-way may have left the live database closed.
+          await admin.query(`alter database ${pg.escapeIdentifier(names.database)} allow_connections true`).catch(() => {});
+        } finally {
+          await admin.end().catch(() => {});
+        }
+      }
+      await log(`rolled back: ${env} was never touched`);
+    } else {
+      // A refresh's databases are dropped; a restore's go back to being the breadcrumb they were.
+      const swaps = databases.map(([role, names]) => ({
+        role,
+        live: names.database,
+        parkAs: operation.kind === 'restore' ? names.staging : derivedName(names.database, `__rb_${id}`),
+        replacement: names.breadcrumb,
+      }));
+      const offlineMs = await swapByServer(urls, swaps);
+      await runtime.operations.clearCutover(id);
+      if (operation.kind === 'restore') {
+        for (const s of swaps) await runtime.operations.setBreadcrumbState(operation.restoresOperation!, s.role, 'kept');
+      } else {
+        for (const s of swaps) {
+          const admin = await connectMaintenance(urls[s.role]!, s.role);
+          try {
+            await dropDatabaseIfExists(admin, s.parkAs);
+          } finally {
+            await admin.end().catch(() => {});
+          }
+        }
+      }
+      await log(`rolled back: ${swaps.map((s) => `${s.live} is again the database from before operation ${id}`).join('; ')}; offline for ${Math.round(offlineMs)} ms`);
+    }
+    await runtime.operations.transition(id, ['rolling-back'], 'rolled-back');
+    await runtime.environments.addHistory(env, `rollback of operation ${id}`, { operation: id, actor });
+    await runtime.environments.setState(env, 'deployed');
+  } catch (error) {
+    await log(`rollback failed: ${(error as Error).message}`, 'error');
+    await runtime.operations.transition(id, ['rolling-back'], 'failed');
+    await runtime.environments.setState(env, operation.cutoverAt === null ? 'deployed' : 'failed');
+    throw new DataalmError('OPERATION_FAILED', `rollback of operation ${id} failed: ${(error as Error).message}`, {
+      remedy: `dataalm op logs ${id}; then try the rollback again`,
+      cause: error,
+    });
+  }
+  return runtime.operations.get(id);
+}
+
+async function swapByServer(urls: Partial<Record<DatabaseRole, string>>, swaps: readonly (Swap & { role: DatabaseRole })[]): Promise<number> {
+  const byServer = new Map<string, { url: string; swaps: Swap[] }>();
+  for (const swap of swaps) {
+    const url = urls[swap.role]!;
+    const key = serverKey(parseConnectionUrl(url, swap.role));
+    const entry = byServer.get(key) ?? { url, swaps: [] };
+    entry.swaps.push(swap);
+    byServer.set(key, entry);
+  }
+  let offlineMs = 0;
+  for (const { url, swaps: group } of byServer.values()) {
+    const admin = await connectMaintenance(url, 'target');
+    try {
+      offlineMs += (await swapDatabases(admin, group)).offlineMs;
+    } finally {
+      await admin.end().catch(() => {});
+    }
+  }
+  return offlineMs;
+}
+
+/**
+ * Cancels an operation before its cutover. A queued one ends at once; a running one is
+ * asked to stop (its runner drops the staging databases) and this waits for it to end.
+ */
+export async function cancelOperation(runtime: Runtime, id: number, actor: string, waitMs = 120_000): Promise<Operation> {
+  const operation = await runtime.operations.get(id);
+  if (operation.state === 'queued' && (await runtime.operations.transition(id, ['queued'], 'canceled'))) {
+    await runtime.operations.closeOpenSteps(id, 'canceled');
+    await runtime.operations.log(id, null, 'warning', `canceled by ${actor} before it started`);
+    await runtime.environments.audit(actor, 'operation.cancel', operation.environment, { operation: id });
+    return runtime.operations.get(id);
+  }
+  if (operation.state !== 'running' && operation.state !== 'queued') {
+    refuse('NOT_CANCELABLE', `operation ${id} is ${operation.state}: only a queued or running operation can be canceled`, 'nothing to cancel');
+  }
+  if (!(await runtime.operations.requestCancel(id))) {
+    refuse(
+      'NOT_CANCELABLE',
+      `operation ${id} has begun its cutover: it can no longer be canceled`,
+      `wait for it to end; if it fails, dataalm op rollback ${id} undoes it`,
+    );
+  }
+  await runtime.operations.log(id, null, 'warning', `cancel requested by ${actor}`);
+  await runtime.environments.audit(actor, 'operation.cancel', operation.environment, { operation: id });
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    await reapAbandoned(runtime);
+    const now = await runtime.operations.get(id);
+    if (now.state !== 'running' && now.state !== 'queued') return now;
+    if (Date.now() > deadline) return now;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+/** Queues a restore of the databases an operation replaced (its breadcrumbs). */
+export async function requestRestore(runtime: Runtime, environment: string, operationId: number, actor: string): Promise<number> {
+  await runtime.environments.get(environment);
+  const operation = await runtime.operations.find(operationId);
+  if (!operation || operation.environment !== environment) {
+    refuse('NO_BREADCRUMB', `operation ${operationId} is not an operation on ${environment}`, `dataalm op list --env ${environment} lists them`);
+  }
+  const all = await runtime.operations.breadcrumbs({ operation: operationId });
+  const kept = all.filter((c) => c.state === 'kept');
+  if (kept.length === 0) {
+    const why =
+      all.length === 0
+        ? `operation ${operationId} never replaced ${environment}'s databases`
+        : all.some((c) => c.state === 'dropped')
+          ? `the breadcrumbs of operation ${operationId} were dropped after their retention`
+          : `the breadcrumbs of operation ${operationId} have been restored already`;
+    refuse('NO_BREADCRUMB', why, `dataalm env breadcrumbs ${environment} lists what can be restored`);
+  }
+  if (kept.some((c) => Date.parse(c.expiresAt) <= Date.now())) {
+    refuse('NO_BREADCRUMB', `the breadcrumbs of operation ${operationId} have expired`, 'they are dropped by the janitor');
+  }
+  const id = await runtime.operations.create({
+    kind: 'restore',
+    environment,
+    source: null,
+    restoresOperation: operationId,
+    options: {},
+    steps: RESTORE_STEPS,
+    actor,
+  });
+  await runtime.operations.log(id, null, 'info', `restore of ${environment} to its state before operation ${operationId} requested by ${actor}`);
+  return id;
+}

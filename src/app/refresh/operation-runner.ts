@@ -1,0 +1,716 @@
+import os from 'node:os';
+import pg from 'pg';
+import { DataalmError, RefusedError, coerceError } from '../../domain/errors/dataalm-error.js';
+import type { DatabaseRole, Environment } from '../../domain/environment.js';
+import type { LogLine, Operation, OperationDatabase, OperationError, StepName, VerificationCheck } from '../../domain/operation.js';
+import type { Profile } from '../../domain/profile/profile-schema.js';
+import { loadProfile } from '../../adapters/profile/profile-files.js';
+import { parseConnectionUrl, withDatabase } from '../../adapters/postgres/connection-url.js';
+import {
+  type Swap,
+  connectMaintenance,
+  copyDatabaseAttributes,
+  databaseExists,
+  derivedName,
+  dropDatabaseIfExists,
+  serverKey,
+  swapDatabases,
+} from '../../adapters/postgres/database-admin.js';
+import type { CopyEvent, CopyPhase, CopyResult } from '../../engine/copy-events.js';
+import { copyDatabase } from '../../engine/copy-database.js';
+import type { Runtime } from '../runtime.js';
+import { pruneBreadcrumbs } from './breadcrumbs.js';
+import { Redactor } from './redactor.js';
+import { preflightRefresh } from './refresh-service.js';
+import { runSyncCommand } from './synchronize.js';
+import { folderFingerprint, verifyRules } from './verification.js';
+
+/** What a runner tells whoever watches it (the CLI's progress, later the HTTP API's stream). */
+export type RunEvent =
+  | { readonly type: 'step'; readonly step: StepName; readonly status: 'running' | 'succeeded' | 'skipped' | 'failed' | 'canceled' }
+  | { readonly type: 'log'; readonly line: LogLine }
+  | {
+      readonly type: 'progress';
+      readonly step: StepName;
+      readonly rows: number;
+      readonly bytes: number;
+      readonly bytesTotal: number;
+      readonly tablesDone: number;
+      readonly tablesTotal: number;
+      readonly mbPerSecond: number;
+      readonly etaSeconds: number | null;
+    };
+
+export interface RunOptions {
+  readonly onEvent?: (event: RunEvent) => void;
+  /** Aborting it asks the operation to cancel (as `dataalm op cancel` does). */
+  readonly signal?: AbortSignal;
+}
+
+const HEARTBEAT_MS = 5000;
+const CANCEL_POLL_MS = 500;
+/** Copy phases → the runbook step they belong to. The count check runs inside the snapshot, at the end. */
+const PHASE_STEP: Record<CopyPhase, StepName> = {
+  preflight: 'prepare',
+  schema: 'schema',
+  data: 'data',
+  keep: 'keep-target',
+  constraints: 'constraints',
+  verify: 'constraints',
+};
+const COPY_STEPS: readonly StepName[] = ['prepare', 'schema', 'data', 'keep-target', 'constraints'];
+
+class Canceled extends Error {
+  constructor() {
+    super('canceled');
+  }
+}
+
+/**
+ * Runs one queued operation's runbook to its end. Every step's state, counters and log are
+ * written to the control database as they happen; a step that was already done is not run
+ * again, and the copy steps restart cleanly from a new snapshot when entered again.
+ */
+export async function runOperation(runtime: Runtime, id: number, options: RunOptions = {}): Promise<Operation> {
+  const worker = `${os.hostname()}:${process.pid}`;
+  if (!(await runtime.operations.transition(id, ['queued'], 'running', { worker }))) {
+    const operation = await runtime.operations.get(id);
+    throw new DataalmError('REFUSED', `operation ${id} is ${operation.state}, not queued: it cannot be started`);
+  }
+  const run = await OperationRun.open(runtime, id, options);
+  return run.execute();
+}
+
+class OperationRun {
+  readonly #runtime: Runtime;
+  readonly #id: number;
+  readonly #emit: (event: RunEvent) => void;
+  readonly #external: AbortSignal | undefined;
+  readonly #abort = new AbortController();
+  #operation: Operation;
+  readonly #target: Environment;
+  readonly #source: Environment | undefined;
+  readonly #targetUrls: Partial<Record<DatabaseRole, string>>;
+  readonly #sourceUrls: Partial<Record<DatabaseRole, string>>;
+  readonly #redactor: Redactor;
+  #databases: Record<string, OperationDatabase> = {};
+  #cutoverStarted = false;
+  #writes: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    runtime: Runtime,
+    operation: Operation,
+    target: Environment,
+    source: Environment | undefined,
+    targetUrls: Partial<Record<DatabaseRole, string>>,
+    sourceUrls: Partial<Record<DatabaseRole, string>>,
+    options: RunOptions,
+  ) {
+    this.#runtime = runtime;
+    this.#id = operation.id;
+    this.#operation = operation;
+    this.#emit = options.onEvent ?? (() => {});
+    this.#external = options.signal;
+    this.#target = target;
+    this.#source = source;
+    this.#targetUrls = targetUrls;
+    this.#sourceUrls = sourceUrls;
+    this.#redactor = new Redactor([...Object.values(targetUrls), ...Object.values(sourceUrls)]);
+    this.#databases = { ...operation.databases };
+  }
+
+  static async open(runtime: Runtime, id: number, options: RunOptions): Promise<OperationRun> {
+    const operation = await runtime.operations.get(id);
+    const target = await runtime.environments.get(operation.environment);
+    const source = operation.source === null ? undefined : await runtime.environments.find(operation.source);
+    const targetUrls = await runtime.environments.connectionUrls(target.name);
+    const sourceUrls = source ? await runtime.environments.connectionUrls(source.name) : {};
+    return new OperationRun(runtime, operation, target, source, targetUrls, sourceUrls, options);
+  }
+
+  async execute(): Promise<Operation> {
+    const ops = this.#runtime.operations;
+    const heartbeat = setInterval(() => void ops.heartbeat(this.#id).catch(() => {}), HEARTBEAT_MS);
+    const poll = setInterval(() => {
+      void ops.isCancelRequested(this.#id).then(
+        (requested) => {
+          if (requested && !this.#cutoverStarted) this.#abort.abort(new Canceled());
+        },
+        () => {},
+      );
+    }, CANCEL_POLL_MS);
+    const onExternal = () => void ops.requestCancel(this.#id).then((ok) => ok && this.#abort.abort(new Canceled()));
+    this.#external?.addEventListener('abort', onExternal, { once: true });
+    // A cancel ends a running copy at once: its staging databases are dropped under it.
+    this.#abort.signal.addEventListener('abort', () => void this.#dropStaging().catch(() => {}), { once: true });
+    await this.#runtime.environments.setState(this.#target.name, 'servicing');
+    let current: StepName | null = null;
+    try {
+      const handlers = this.#handlers();
+      for (const step of this.#operation.steps) {
+        if (step.status === 'succeeded' || step.status === 'skipped') continue;
+        if (this.#abort.signal.aborted && !this.#cutoverStarted) throw new Canceled();
+        current = step.name;
+        const handler = handlers[step.name];
+        if (!handler) throw new Error(`no handler for step ${step.name}`);
+        await handler();
+      }
+      await this.#flush();
+      await ops.transition(this.#id, ['running'], 'succeeded');
+      await this.#finishHistory('succeeded');
+      await this.#runtime.environments.setState(this.#target.name, 'deployed');
+    } catch (thrown) {
+      await this.#flush().catch(() => {});
+      const canceled = !this.#cutoverStarted && (thrown instanceof Canceled || this.#abort.signal.aborted);
+      if (canceled) {
+        await this.#dropStaging().catch((error: Error) => this.#log(current, 'error', `the staging databases could not be removed: ${error.message}`));
+        await this.#log(current, 'warning', 'operation canceled before its cutover: the staging databases were removed; the target was never touched');
+        await ops.closeOpenSteps(this.#id, 'canceled');
+        await ops.transition(this.#id, ['running'], 'canceled');
+        await this.#finishHistory('canceled');
+        await this.#runtime.environments.setState(this.#target.name, 'deployed');
+      } else {
+        const error = this.#describe(thrown, current);
+        await this.#log(current, 'error', `${current ?? 'operation'} failed: ${error.message}${error.remedy ? ` (${error.remedy})` : ''}`, {
+          code: error.code,
+        });
+        const cutover = (await ops.get(this.#id)).cutoverAt !== null;
+        await this.#log(
+          null,
+          'info',
+          cutover
+            ? `the new databases are live; dataalm op rollback ${this.#id} swaps the previous ones back`
+            : `the target was not touched; dataalm op rollback ${this.#id} removes the staging databases`,
+        );
+        await ops.closeOpenSteps(this.#id, 'failed');
+        await ops.transition(this.#id, ['running'], 'failed', { error });
+        await this.#finishHistory('failed');
+        await this.#runtime.environments.setState(this.#target.name, cutover ? 'failed' : 'deployed');
+      }
+    } finally {
+      clearInterval(heartbeat);
+      clearInterval(poll);
+      this.#external?.removeEventListener('abort', onExternal);
+    }
+    return ops.get(this.#id);
+  }
+
+  #handlers(): Partial<Record<StepName, () => Promise<void>>> {
+    const copy = () => this.#copyStep();
+    const common = {
+      validate: () => this.#step('validate', () => this.#validate()),
+      cutover: () => this.#step('cutover', () => this.#cutover()),
+      post: () => this.#step('post', () => this.#post()),
+    };
+    if (this.#operation.kind === 'restore') return common;
+    return {
+      ...common,
+      prepare: copy,
+      schema: copy,
+      data: copy,
+      'keep-target': copy,
+      constraints: copy,
+      sanitize: () => this.#step('sanitize', () => this.#sanitize()),
+      synchronize: () => this.#step('synchronize', () => this.#synchronize()),
+      verify: () => this.#step('verify', () => this.#verify()),
+    };
+  }
+
+  /** Runs one step: running → succeeded (or skipped), with its counters. */
+  async #step(name: StepName, work: () => Promise<Record<string, unknown> | 'skipped' | void>): Promise<void> {
+    await this.#failAtForTests(name);
+    await this.#runtime.operations.stepStarted(this.#id, name);
+    this.#emit({ type: 'step', step: name, status: 'running' });
+    const started = performance.now();
+    const result = await work();
+    const seconds = round((performance.now() - started) / 1000);
+    const status = result === 'skipped' ? 'skipped' : 'succeeded';
+    await this.#runtime.operations.stepFinished(this.#id, name, status, { seconds, ...(typeof result === 'object' ? result : {}) });
+    this.#emit({ type: 'step', step: name, status });
+  }
+
+  /** A test can make a step fail on purpose: DATAALM_TEST_FAIL_AT=<step>. */
+  async #failAtForTests(name: StepName): Promise<void> {
+    if (process.env.DATAALM_TEST_FAIL_AT === name) throw new Error(`failure injected at step ${name} (DATAALM_TEST_FAIL_AT)`);
+  }
+
+  // ---- validate ------------------------------------------------------------------------
+
+  async #validate(): Promise<Record<string, unknown>> {
+    const operation = this.#operation;
+    if (operation.kind === 'refresh') {
+      const checked = await preflightRefresh(this.#runtime, operation.source ?? '', operation.environment, this.#id);
+      if (checked.reasons.length > 0) throw new RefusedError(checked.reasons);
+      for (const warning of checked.warnings) await this.#log('validate', 'warning', warning);
+      await this.#log('validate', 'info', `preflight passed: ${operation.source} → ${operation.environment}, profile ${checked.profile!.name}`);
+      const roles = (['application', 'financialReporting'] as const).filter((r) => this.#targetUrls[r] && this.#sourceUrls[r]);
+      this.#databases = Object.fromEntries(
+        roles.map((role) => {
+          const database = parseConnectionUrl(this.#targetUrls[role]!, role).database;
+          return [role, { database, staging: derivedName(database, `__stage_${this.#id}`), breadcrumb: derivedName(database, `__pre_${this.#id}`) }];
+        }),
+      );
+    } else {
+      const crumbs = await this.#runtime.operations.breadcrumbs({ operation: operation.restoresOperation!, environment: operation.environment, state: 'kept' });
+      if (crumbs.length === 0) {
+        throw new RefusedError([
+          {
+            code: 'NO_BREADCRUMB',
+            message: `operation ${operation.restoresOperation} left no breadcrumb of ${operation.environment} that can still be restored`,
+            remedy: 'dataalm env show lists the history; breadcrumbs are dropped after their retention',
+          },
+        ]);
+      }
+      for (const crumb of crumbs) {
+        const admin = await connectMaintenance(this.#targetUrls[crumb.role]!, crumb.role);
+        try {
+          if (!(await databaseExists(admin, crumb.database))) {
+            throw new DataalmError('NOT_FOUND', `breadcrumb database "${crumb.database}" no longer exists on ${operation.environment}'s server`);
+          }
+        } finally {
+          await admin.end().catch(() => {});
+        }
+      }
+      this.#databases = Object.fromEntries(
+        crumbs.map((c) => [c.role, { database: c.replaced, staging: c.database, breadcrumb: derivedName(c.replaced, `__pre_${this.#id}`) }]),
+      );
+      await this.#log('validate', 'info', `restoring ${crumbs.map((c) => `${c.replaced} from ${c.database}`).join(', ')} (state before operation ${operation.restoresOperation})`);
+    }
+    await this.#runtime.operations.setDatabases(this.#id, this.#databases);
+    const storage = folderFingerprint(this.#target.documentStorage);
+    return { databases: Object.keys(this.#databases), storage };
+  }
+
+  // ---- prepare, schema, data, keep-target, constraints ------------------------------------
+
+  /**
+   * The copy of every database, with the five copy steps marked as the copies pass them.
+   * Entered again (after a crash or a failed attempt), it drops the staging databases and
+   * starts over from a new snapshot: a snapshot does not survive its session.
+   */
+  async #copyStep(): Promise<void> {
+    const operation = await this.#runtime.operations.get(this.#id);
+    if (COPY_STEPS.every((s) => operation.steps.find((x) => x.name === s)?.status === 'succeeded')) return;
+    const again = operation.steps.some((s) => COPY_STEPS.includes(s.name) && s.attempts > 0);
+    if (again) {
+      await this.#log('prepare', 'warning', 'the copy was interrupted earlier: it starts again from a new snapshot of the source');
+    }
+    await this.#failAtForTests('prepare');
+    const dropped = await this.#dropStaging();
+    if (dropped.length > 0) await this.#log('prepare', 'info', `removed staging database(s) left by an earlier attempt: ${dropped.join(', ')}`);
+    const profile = loadProfile(this.#target.profile);
+    const plain = loadProfile('plain');
+    const jobs = Number(operation.options.jobs ?? 2);
+    const verify = operation.options.verify === 'checksums' ? 'checksums' : 'counts';
+    const roles = Object.keys(this.#databases) as DatabaseRole[];
+    const tracker = new StepTracker(roles, async (step, status) => {
+      if (status === 'running') {
+        await this.#runtime.operations.stepStarted(this.#id, step);
+        this.#emit({ type: 'step', step, status });
+        if (step === 'prepare') await this.#log('prepare', 'info', `creating staging database(s) ${roles.map((r) => this.#databases[r]!.staging).join(', ')}`);
+      } else {
+        await this.#runtime.operations.stepFinished(this.#id, step, 'succeeded', { seconds: tracker.seconds(step) });
+        this.#emit({ type: 'step', step, status });
+      }
+    });
+    const progress = new Map<DatabaseRole, Extract<CopyEvent, { type: 'progress' }>>();
+    let lastSaved = 0;
+    const local = new AbortController();
+    const onAbort = () => local.abort(this.#abort.signal.reason);
+    this.#abort.signal.addEventListener('abort', onAbort, { once: true });
+    // One copy failed: end the others at once rather than at their next phase.
+    local.signal.addEventListener('abort', () => void this.#dropStaging().catch(() => {}), { once: true });
+    const copies = roles.map(async (role): Promise<[DatabaseRole, CopyResult]> => {
+      const names = this.#databases[role]!;
+      try {
+        const result = await copyDatabase({
+          sourceUrl: this.#sourceUrls[role]!,
+          targetUrl: withDatabase(this.#targetUrls[role]!, names.staging),
+          keepFromUrl: role === 'application' ? this.#targetUrls.application : undefined,
+          profile: role === 'application' ? profile : plain,
+          maskKey: this.#runtime.secrets.derive('masks'),
+          jobs: role === 'application' ? jobs : 1,
+          verify,
+          pgBin: this.#runtime.config.pgBin,
+          signal: local.signal,
+          onEvent: (event) => {
+            if (event.type === 'phase') tracker.phase(role, PHASE_STEP[event.phase], event.status);
+            else if (event.type === 'warning') void this.#log(PHASE_STEP.preflight, 'warning', `${role}: ${event.message}`);
+            else if (event.type === 'table') {
+              const mb = (event.bytes / 1048576).toFixed(1);
+              void this.#log('data', 'info', `${role}: ${event.table} (${event.mode}): ${event.rows} rows, ${mb} MiB in ${round(event.seconds)} s`, {
+                table: event.table,
+                rows: event.rows,
+                bytes: event.bytes,
+              });
+            } else if (role === 'application') {
+              // The application database is nearly all of the bytes; the reporting copy's
+              // few tables would only make the bar jump.
+              progress.set(role, event);
+              const sum = sumProgress([...progress.values()]);
+              this.#emit({ type: 'progress', step: 'data', ...sum });
+              if (Date.now() - lastSaved > 1000) {
+                lastSaved = Date.now();
+                this.#queue(() => this.#runtime.operations.stepCounters(this.#id, 'data', sum));
+              }
+            }
+          },
+        });
+        tracker.done(role);
+        return [role, result];
+      } catch (error) {
+        local.abort(error);
+        throw error;
+      }
+    });
+    let results: [DatabaseRole, CopyResult][];
+    try {
+      const settled = await Promise.allSettled(copies);
+      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed) throw this.#abort.signal.aborted ? new Canceled() : failed.reason;
+      results = settled.map((s) => (s as PromiseFulfilledResult<[DatabaseRole, CopyResult]>).value);
+    } finally {
+      this.#abort.signal.removeEventListener('abort', onAbort);
+      await tracker.idle();
+    }
+    await this.#flush();
+    for (const [role, result] of results) {
+      const summary = {
+        tables: result.tables,
+        rows: result.rows,
+        bytes: result.bytes,
+        seconds: result.seconds.data,
+        verified: result.verified,
+        masked: result.tableResults.filter((t) => t.masked.length > 0).map((t) => t.table),
+      };
+      await this.#runtime.operations.stepCounters(this.#id, 'data', { [role]: summary, ...(role === 'application' ? { rows: result.rows, bytes: result.bytes, seconds: result.seconds.data } : {}) });
+      await this.#log(
+        'constraints',
+        'info',
+        `${role}: ${result.tables} tables, ${result.rows} rows, ${(result.bytes / 1048576).toFixed(1)} MiB copied into ${this.#databases[role]!.staging}; row ${result.verified} equal the source snapshot (checked inside it)`,
+        { role, ...summary },
+      );
+    }
+  }
+
+  // ---- sanitize, synchronize, verify -----------------------------------------------------
+
+  async #sanitize(): Promise<Record<string, unknown> | 'skipped'> {
+    const profile = loadProfile(this.#target.profile);
+    if (profile.sanitize.length === 0) {
+      await this.#log('sanitize', 'info', `profile ${profile.name} has no sanitize statements`);
+      return 'skipped';
+    }
+    const client = await this.#connect(this.#stagingUrl('application'));
+    const rows: Record<string, number> = {};
+    try {
+      await client.query('BEGIN');
+      for (const step of profile.sanitize) {
+        const result = await client.query(step.sql, /\$1\b/.test(step.sql) ? [this.#target.administrator] : []);
+        rows[step.name] = result.rowCount ?? 0;
+        await this.#log('sanitize', 'info', `${step.name}: ${step.description} (${result.rowCount ?? 0} rows)`);
+      }
+      await client.query('COMMIT');
+    } finally {
+      await client.end().catch(() => {});
+    }
+    await this.#log('sanitize', 'info', `Admin is now ${this.#target.administrator}, ${this.#target.name}'s administrator`);
+    return { rows };
+  }
+
+  async #synchronize(): Promise<Record<string, unknown> | 'skipped'> {
+    const command = this.#target.syncCommand;
+    if (command === null) {
+      await this.#log('synchronize', 'info', `${this.#target.name} has no synchronize command`);
+      return 'skipped';
+    }
+    await this.#log('synchronize', 'info', `running ${this.#target.name}'s synchronize command: ${this.#redactor.redact(command)}`);
+    const pending: Promise<void>[] = [];
+    const run = await runSyncCommand(command, {
+      home: this.#runtime.config.home,
+      applicationUrl: this.#stagingUrl('application'),
+      reportingUrl: this.#databases.financialReporting ? this.#stagingUrl('financialReporting') : undefined,
+      signal: this.#abort.signal,
+      onLine: (stream, line) => pending.push(this.#log('synchronize', stream === 'stderr' ? 'warning' : 'info', `${stream}: ${line}`)),
+    });
+    await Promise.all(pending);
+    if (this.#abort.signal.aborted) throw new Canceled();
+    if (run.exitCode !== 0) {
+      throw new DataalmError(
+        'OPERATION_FAILED',
+        `the synchronize command ${run.signal ? `was stopped by ${run.signal}` : `exited with code ${run.exitCode}`}; its output is in the runbook log`,
+        {
+          remedy: `see dataalm op logs ${this.#id} (a customisation of ${this.#target.name} that cannot handle the refreshed data fails here); dataalm op rollback ${this.#id} removes the staging databases`,
+        },
+      );
+    }
+    await this.#log('synchronize', 'info', 'the synchronize command finished (exit code 0)');
+    return { exitCode: 0 };
+  }
+
+  async #verify(): Promise<Record<string, unknown>> {
+    const operation = await this.#runtime.operations.get(this.#id);
+    const profile = loadProfile(this.#target.profile);
+    const checks: VerificationCheck[] = [];
+    const data = operation.steps.find((s) => s.name === 'data')?.counters ?? {};
+    for (const role of Object.keys(this.#databases)) {
+      const copied = data[role] as { tables: number; rows: number; verified: string } | undefined;
+      checks.push({
+        rule: `row-counts:${role}`,
+        description: `Row ${copied?.verified ?? 'counts'} of every copied table of the ${role} database equal the source snapshot.`,
+        status: copied ? 'passed' : 'failed',
+        detail: copied ? `${copied.tables} tables, ${copied.rows} rows, checked inside the snapshot right after the copy` : 'no record of the copy',
+      });
+    }
+    const staging = await this.#connect(this.#stagingUrl('application'));
+    const target = await this.#connect(this.#targetUrls.application!);
+    const source = await this.#connect(this.#sourceUrls.application!);
+    try {
+      checks.push(
+        ...(await verifyRules({
+          profile,
+          administrator: this.#target.administrator,
+          staging,
+          target,
+          source,
+          maskKey: profile.salt ?? this.#runtime.secrets.derive('masks'),
+        })),
+      );
+    } finally {
+      await Promise.all([staging.end(), target.end(), source.end()].map((p) => p.catch(() => {})));
+    }
+    const before = operation.steps.find((s) => s.name === 'validate')?.counters.storage as { files: number; digest: string } | null | undefined;
+    const now = folderFingerprint(this.#target.documentStorage);
+    checks.push({
+      rule: 'document-storage',
+      description: "Document storage is not copied: the target's files are untouched.",
+      status: JSON.stringify(before ?? null) === JSON.stringify(now) ? 'passed' : 'failed',
+      detail: now ? `${now.files} files in ${this.#target.documentStorage}, unchanged since the refresh began` : 'the environment has no document storage',
+    });
+    const report = { passed: checks.every((c) => c.status === 'passed'), checkedAt: new Date().toISOString(), checks };
+    await this.#runtime.operations.setVerification(this.#id, report);
+    for (const check of checks) {
+      await this.#log('verify', check.status === 'passed' ? 'info' : 'error', `${check.status}: ${check.rule}: ${check.detail}`);
+    }
+    const failed = checks.filter((c) => c.status === 'failed');
+    if (failed.length > 0) {
+      throw new DataalmError('VERIFY_FAILED', `${failed.length} verification check(s) failed, first ${failed[0]!.rule}: ${failed[0]!.detail}`, {
+        remedy: `dataalm op show ${this.#id} shows the verification report; the target was not touched`,
+      });
+    }
+    return { checks: checks.length, passed: checks.length };
+  }
+
+  // ---- cutover, post ----------------------------------------------------------------------
+
+  async #cutover(): Promise<Record<string, unknown>> {
+    const ops = this.#runtime.operations;
+    if (!(await ops.beginCutover(this.#id))) throw new Canceled();
+    this.#cutoverStarted = true;
+    const byServer = new Map<string, { url: string; swaps: (Swap & { role: DatabaseRole })[] }>();
+    for (const [role, names] of Object.entries(this.#databases) as [DatabaseRole, OperationDatabase][]) {
+      const url = this.#targetUrls[role]!;
+      const key = serverKey(parseConnectionUrl(url, role));
+      const entry = byServer.get(key) ?? { url, swaps: [] };
+      entry.swaps.push({ role, live: names.database, parkAs: names.breadcrumb, replacement: names.staging });
+      byServer.set(key, entry);
+    }
+    const done: { client: pg.Client; swaps: Swap[] }[] = [];
+    let offlineMs = 0;
+    let sessions = 0;
+    try {
+      for (const { url, swaps } of byServer.values()) {
+        const client = await connectMaintenance(url, 'target');
+        done.push({ client, swaps: [] });
+        for (const swap of swaps) {
+          if (this.#operation.kind === 'refresh') await copyDatabaseAttributes(client, swap.live, swap.replacement);
+        }
+        const result = await swapDatabases(client, swaps);
+        done[done.length - 1]!.swaps.push(...swaps);
+        offlineMs += result.offlineMs;
+        sessions += result.terminatedSessions;
+      }
+    } catch (error) {
+      // A later server failed: switch the servers already done back, so both databases
+      // stay of one generation.
+      for (const { client, swaps } of done.filter((d) => d.swaps.length > 0)) {
+        await swapDatabases(
+          client,
+          swaps.map((s) => ({ live: s.live, parkAs: s.replacement, replacement: s.parkAs })),
+        ).catch(() => {});
+      }
+      throw error;
+    } finally {
+      for (const { client } of done) await client.end().catch(() => {});
+    }
+    const crumbs = Object.entries(this.#databases).map(([role, names]) => ({ role: role as DatabaseRole, database: names.breadcrumb, replaced: names.database }));
+    await ops.recordCutover(this.#id, offlineMs, crumbs, this.#runtime.config.breadcrumbRetentionSeconds);
+    if (this.#operation.kind === 'restore') {
+      for (const role of Object.keys(this.#databases) as DatabaseRole[]) await ops.setBreadcrumbState(this.#operation.restoresOperation!, role, 'restored');
+    }
+    await this.#log(
+      'cutover',
+      'info',
+      `cutover done: ${Object.values(this.#databases).map((d) => `${d.database} (previous one kept as ${d.breadcrumb})`).join(', ')}; offline for ${round(offlineMs)} ms; ${sessions} session(s) ended`,
+      { offlineMs: round(offlineMs), sessions },
+    );
+    return { offlineMs: round(offlineMs), sessions };
+  }
+
+  async #post(): Promise<Record<string, unknown>> {
+    if (this.#target.retail) {
+      await this.#log(
+        'post',
+        'warning',
+        `${this.#target.name} uses retail: run the Environment Reprovisioning Tool (Apply updates) so the retail components match the refreshed data`,
+      );
+    }
+    const dropped = await pruneBreadcrumbs(this.#runtime, this.#target.name);
+    for (const crumb of dropped) await this.#log('post', 'info', `expired breadcrumb ${crumb} dropped`);
+    return { retail: this.#target.retail, expiredBreadcrumbsDropped: dropped.length };
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------
+
+  #stagingUrl(role: DatabaseRole): string {
+    return withDatabase(this.#targetUrls[role]!, this.#databases[role]!.staging);
+  }
+
+  async #connect(url: string): Promise<pg.Client> {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: `dataalm operation ${this.#id}` });
+    client.on('error', () => {});
+    await client.connect();
+    return client;
+  }
+
+  /** Drops the staging databases that exist; returns their names. */
+  async #dropStaging(): Promise<string[]> {
+    if (this.#operation.kind !== 'refresh') return [];
+    const dropped: string[] = [];
+    for (const [role, names] of Object.entries(this.#databases) as [DatabaseRole, OperationDatabase][]) {
+      const admin = await connectMaintenance(this.#targetUrls[role]!, role);
+      try {
+        if (await dropDatabaseIfExists(admin, names.staging)) dropped.push(names.staging);
+      } finally {
+        await admin.end().catch(() => {});
+      }
+    }
+    return dropped;
+  }
+
+  #queue(write: () => Promise<unknown>): void {
+    this.#writes = this.#writes.then(write).catch(() => {});
+  }
+
+  async #flush(): Promise<void> {
+    await this.#writes;
+  }
+
+  async #log(step: string | null, level: LogLine['level'], message: string, data?: Record<string, unknown>): Promise<void> {
+    const text = this.#redactor.redact(message);
+    const line: LogLine = { at: new Date().toISOString(), step, level, message: text, data: data ?? null };
+    this.#emit({ type: 'log', line });
+    const done = this.#writes.then(() => this.#runtime.operations.log(this.#id, step, level, text, data));
+    this.#writes = done.catch(() => {});
+    await done.catch(() => {});
+  }
+
+  #describe(thrown: unknown, step: StepName | null): OperationError {
+    const error = coerceError(thrown);
+    const known = error instanceof DataalmError ? error : undefined;
+    return {
+      code: known?.code ?? 'OPERATION_FAILED',
+      message: this.#redactor.redact(error.message),
+      ...(known?.remedy ? { remedy: this.#redactor.redact(known.remedy) } : {}),
+      ...(step ? { step } : {}),
+    };
+  }
+
+  async #finishHistory(state: string): Promise<void> {
+    const operation = await this.#runtime.operations.get(this.#id);
+    const what = operation.kind === 'refresh' ? `refresh from ${operation.source}` : `restore of the state before operation ${operation.restoresOperation}`;
+    await this.#runtime.environments.addHistory(this.#target.name, `${what}: ${state}`, {
+      operation: this.#id,
+      kind: operation.kind,
+      state,
+      source: operation.source,
+      offlineMs: operation.offlineMs,
+    });
+  }
+}
+
+/**
+ * Follows the copies of several databases through the copy steps, at the pace of the
+ * slowest (the application database; financial reporting is small): a step is running once
+ * every copy has reached it and succeeded when the last has left it. Writes go out in order.
+ */
+class StepTracker {
+  readonly #roles: readonly DatabaseRole[];
+  readonly #position = new Map<DatabaseRole, number>();
+  readonly #state = new Map<StepName, 'pending' | 'running' | 'succeeded'>();
+  readonly #started = new Map<StepName, number>();
+  readonly #finished = new Map<StepName, number>();
+  readonly #write: (step: StepName, status: 'running' | 'succeeded') => Promise<void>;
+  #chain: Promise<void> = Promise.resolve();
+
+  constructor(roles: readonly DatabaseRole[], write: (step: StepName, status: 'running' | 'succeeded') => Promise<void>) {
+    this.#roles = roles;
+    this.#write = write;
+    for (const role of roles) this.#position.set(role, -1);
+    for (const step of COPY_STEPS) this.#state.set(step, 'pending');
+  }
+
+  phase(role: DatabaseRole, step: StepName, status: 'started' | 'finished'): void {
+    if (status !== 'started') return;
+    this.#position.set(role, Math.max(this.#position.get(role)!, COPY_STEPS.indexOf(step)));
+    this.#update();
+  }
+
+  done(role: DatabaseRole): void {
+    this.#position.set(role, COPY_STEPS.length);
+    this.#update();
+  }
+
+  seconds(step: StepName): number {
+    return round(((this.#finished.get(step) ?? performance.now()) - (this.#started.get(step) ?? performance.now())) / 1000);
+  }
+
+  idle(): Promise<void> {
+    return this.#chain;
+  }
+
+  #update(): void {
+    const lowest = Math.min(...this.#roles.map((r) => this.#position.get(r)!));
+    COPY_STEPS.forEach((step, index) => {
+      const state = this.#state.get(step)!;
+      if (state === 'pending' && lowest >= index) {
+        this.#state.set(step, 'running');
+        this.#started.set(step, performance.now());
+        this.#chain = this.#chain.then(() => this.#write(step, 'running')).catch(() => {});
+      }
+      if (this.#state.get(step) === 'running' && lowest > index) {
+        this.#state.set(step, 'succeeded');
+        this.#finished.set(step, performance.now());
+        this.#chain = this.#chain.then(() => this.#write(step, 'succeeded')).catch(() => {});
+      }
+    });
+  }
+}
+
+function sumProgress(events: readonly Extract<CopyEvent, { type: 'progress' }>[]) {
+  const sum = (key: 'rows' | 'bytes' | 'bytesTotal' | 'tablesDone' | 'tablesTotal' | 'mbPerSecond') => events.reduce((s, e) => s + e[key], 0);
+  const etas = events.map((e) => e.etaSeconds).filter((e): e is number => e !== null);
+  return {
+    rows: sum('rows'),
+    bytes: sum('bytes'),
+    bytesTotal: sum('bytesTotal'),
+    tablesDone: sum('tablesDone'),
+    tablesTotal: sum('tablesTotal'),
+    mbPerSecond: round(sum('mbPerSecond')),
+    etaSeconds: etas.length === 0 ? null : Math.max(...etas),
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}

@@ -1,0 +1,305 @@
+import pg from 'pg';
+import { DataalmError, RefusedError } from '../../domain/errors/dataalm-error.js';
+import type { DatabaseRole, Environment } from '../../domain/environment.js';
+import { REFRESH_STEPS, type RefusalReason } from '../../domain/operation.js';
+import type { Profile } from '../../domain/profile/profile-schema.js';
+import { judgePreflight } from '../../domain/refresh-rules.js';
+import { loadProfile } from '../../adapters/profile/profile-files.js';
+import { unreachable } from '../../adapters/postgres/database-probe.js';
+import { parseConnectionUrl } from '../../adapters/postgres/connection-url.js';
+import type { Runtime } from '../runtime.js';
+import { reapAbandoned } from './abandoned.js';
+
+export const PRODUCTION_REPORTING_NOTICE =
+  'Copying production data to a sandbox for the purpose of production reporting is not supported.';
+
+/** Throughput assumed for an estimate before this project has measured a refresh of its own. */
+const DEFAULT_BYTES_PER_SECOND = 40 * 1024 * 1024;
+
+export interface PreflightResult {
+  readonly reasons: RefusalReason[];
+  readonly warnings: string[];
+  readonly source: Environment | undefined;
+  readonly target: Environment | undefined;
+  readonly profile: Profile | undefined;
+}
+
+/**
+ * Gathers what the rules need (environments, running operations, the target's recurring
+ * jobs, privileges) and judges it. Reads only; `self` is the operation asking, when the
+ * runbook runs the preflight again as its first step.
+ */
+export async function preflightRefresh(runtime: Runtime, sourceName: string, targetName: string, self?: number): Promise<PreflightResult> {
+  await reapAbandoned(runtime);
+  const [source, target] = await Promise.all([runtime.environments.find(sourceName), runtime.environments.find(targetName)]);
+  const extra: RefusalReason[] = [];
+  const warnings: string[] = [];
+  const targetBusy = await runtime.operations.activeOn(targetName);
+  const sourceBusy = await runtime.operations.activeOn(sourceName);
+  let profile: Profile | undefined;
+  let targetJobs: string[] = [];
+  let sourceJobs: { name: string; pending: number }[] = [];
+  if (source && target && source.name !== target.name) {
+    try {
+      profile = loadProfile(target.profile);
+    } catch (error) {
+      extra.push({
+        code: 'PROFILE_INVALID',
+        message: `${target.name}'s refresh profile cannot be used: ${(error as Error).message}`,
+        remedy: 'fix the profile file (dataalm profile validate FILE)',
+      });
+    }
+    const sourceUrls = await runtime.environments.connectionUrls(source.name);
+    const targetUrls = await runtime.environments.connectionUrls(target.name);
+    for (const [environment, urls] of [[source, sourceUrls], [target, targetUrls]] as const) {
+      if (urls.application === undefined) {
+        extra.push({
+          code: 'DATABASE_MISSING',
+          message: `${environment.name} has no application database registered`,
+          remedy: `register ${environment.name} again with --app-db`,
+        });
+      }
+    }
+    if (sourceUrls.application !== undefined && targetUrls.application !== undefined) {
+      const checks = await inspectDatabases(sourceUrls, targetUrls, source, target, profile);
+      extra.push(...checks.reasons);
+      warnings.push(...checks.warnings);
+      targetJobs = checks.targetJobs;
+      sourceJobs = checks.sourceJobs;
+    }
+  }
+  const verdict = judgePreflight({
+    sourceName,
+    targetName,
+    source,
+    target,
+    minPlatformUpdate: runtime.config.minPlatformUpdate,
+    targetBusy: targetBusy && targetBusy.id !== self ? targetBusy : undefined,
+    sourceBusy,
+    targetActiveRecurringJobs: targetJobs,
+    sourceUnprocessedRecurringJobs: sourceJobs,
+  });
+  return { reasons: [...verdict.reasons, ...extra], warnings: [...verdict.warnings, ...warnings], source, target, profile };
+}
+
+interface DatabaseChecks {
+  reasons: RefusalReason[];
+  warnings: string[];
+  targetJobs: string[];
+  sourceJobs: { name: string; pending: number }[];
+}
+
+/** Reachability, the target user's right to create and rename databases, and rule 7. */
+async function inspectDatabases(
+  sourceUrls: Partial<Record<DatabaseRole, string>>,
+  targetUrls: Partial<Record<DatabaseRole, string>>,
+  source: Environment,
+  target: Environment,
+  profile: Profile | undefined,
+): Promise<DatabaseChecks> {
+  const out: DatabaseChecks = { reasons: [], warnings: [], targetJobs: [], sourceJobs: [] };
+  const roles: DatabaseRole[] = ['application', 'financialReporting'];
+  const open = async (environment: Environment, role: DatabaseRole, url: string): Promise<pg.Client | undefined> => {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000, application_name: 'dataalm preflight' });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      const reason = unreachable(parseConnectionUrl(url, role), `${environment.name} ${role}`, error);
+      out.reasons.push({ code: 'UNREACHABLE', message: reason.message, remedy: `check that ${environment.name}'s database server runs and its credentials are right` });
+      return undefined;
+    }
+  };
+  for (const role of roles) {
+    if ((sourceUrls[role] === undefined) !== (targetUrls[role] === undefined) && role === 'financialReporting') {
+      out.warnings.push(
+        sourceUrls[role] === undefined
+          ? `${source.name} has no financial reporting database: ${target.name}'s stays as it is`
+          : `${target.name} has no financial reporting database: ${source.name}'s is not copied`,
+      );
+    }
+  }
+  for (const role of roles) {
+    const sourceUrl = sourceUrls[role];
+    const targetUrl = targetUrls[role];
+    if (sourceUrl === undefined || targetUrl === undefined) continue;
+    const [from, to] = [await open(source, role, sourceUrl), await open(target, role, targetUrl)];
+    try {
+      if (to) {
+        const rights = await to.query<{ ok: boolean; owner: boolean }>(
+          `select r.rolsuper or r.rolcreatedb as ok,
+                  r.rolsuper or pg_has_role(current_user, d.datdba, 'USAGE') as owner
+             from pg_roles r, pg_database d where r.rolname = current_user and d.datname = current_database()`,
+        );
+        const row = rights.rows[0];
+        if (!row?.ok || !row.owner) {
+          const user = parseConnectionUrl(targetUrl, role).user;
+          out.reasons.push({
+            code: 'TARGET_PRIVILEGES',
+            message: `${target.name}'s ${role} user "${user}" ${!row?.ok ? 'may not create databases (CREATEDB)' : 'does not own the database'}: a refresh builds a staging database beside it and renames both at cutover`,
+            remedy: !row?.ok ? `ALTER ROLE ${pg.escapeIdentifier(user)} CREATEDB on ${target.name}'s server` : `make "${user}" the owner of ${target.name}'s ${role} database`,
+          });
+        }
+      }
+      if (role !== 'application' || !profile?.recurringJobs) continue;
+      if (to) {
+        try {
+          out.targetJobs = (await to.query<{ name: string }>(profile.recurringJobs.active)).rows.map((r) => String(r.name));
+        } catch (error) {
+          out.reasons.push({
+            code: 'RECURRING_JOBS_UNKNOWN',
+            message: `the recurring data-management jobs of ${target.name} could not be checked: ${(error as Error).message}`,
+            remedy: `check the recurringJobs queries of profile ${profile.name} against ${target.name}'s database`,
+          });
+        }
+      }
+      if (from) {
+        try {
+          out.sourceJobs = (await from.query<{ name: string; pending: number }>(profile.recurringJobs.unprocessed)).rows.map((r) => ({
+            name: String(r.name),
+            pending: Number(r.pending),
+          }));
+        } catch (error) {
+          out.warnings.push(`the recurring jobs of ${source.name} could not be checked: ${(error as Error).message}`);
+        }
+      }
+    } finally {
+      await Promise.all([from?.end().catch(() => {}), to?.end().catch(() => {})]);
+    }
+  }
+  return out;
+}
+
+export interface RefreshPreview {
+  readonly source: PreviewEnvironment | undefined;
+  readonly target: PreviewEnvironment | undefined;
+  /** The account that becomes the application's Admin user on the target. */
+  readonly administrator: string | undefined;
+  readonly profile: string | undefined;
+  readonly notCopied: readonly { table: string; action: string; element: string }[];
+  readonly afterwards: readonly string[];
+  readonly warnings: readonly string[];
+  readonly notice: string;
+  readonly estimate: { readonly bytes: number; readonly seconds: number } | undefined;
+  readonly refused: boolean;
+  readonly reasons: readonly RefusalReason[];
+}
+
+interface PreviewEnvironment {
+  readonly name: string;
+  readonly type: string;
+  readonly tenant: string;
+  readonly applicationRelease: string;
+  readonly platformUpdate: number;
+  readonly financialReportingVersion: string;
+  readonly databases: readonly string[];
+}
+
+/** Everything a person should see before confirming a refresh (DESIGN §2, Preview). */
+export async function previewRefresh(runtime: Runtime, sourceName: string, targetName: string): Promise<RefreshPreview> {
+  const checked = await preflightRefresh(runtime, sourceName, targetName);
+  const { source, target, profile } = checked;
+  const view = (e: Environment | undefined): PreviewEnvironment | undefined =>
+    e && {
+      name: e.name,
+      type: e.type,
+      tenant: e.tenant,
+      applicationRelease: e.applicationRelease,
+      platformUpdate: e.platformUpdate,
+      financialReportingVersion: e.financialReportingVersion,
+      databases: e.databases.map((d) => d.role),
+    };
+  const warnings = [...checked.warnings];
+  if (target) {
+    warnings.push(
+      `${target.name}'s application and financial reporting databases are replaced. ${target.name} stays online while the copy is built, then goes offline for the cutover (well under a second); its current databases are kept as breadcrumbs for ${formatDuration(runtime.config.breadcrumbRetentionSeconds)}.`,
+      `All users of ${target.name} except Admin and service accounts are disabled, and every batch job is set to Withhold: the Admin must finish the post-refresh clean-up and re-enable them.`,
+      `Document storage is not copied: ${target.name}'s attachment files stay as they are${target.documentStorage ? ` (${target.documentStorage})` : ''}.`,
+    );
+    if (target.retail) warnings.push(`${target.name} uses retail: the Environment Reprovisioning Tool must run after the refresh.`);
+  }
+  let estimate: RefreshPreview['estimate'];
+  if (source) estimate = await estimateRefresh(runtime, source.name).catch(() => undefined);
+  return {
+    source: view(source),
+    target: view(target),
+    administrator: target?.administrator,
+    profile: profile?.name,
+    notCopied: (profile?.rules ?? []).map((rule) => ({
+      table: rule.table,
+      action: rule.action,
+      element: rule.reason ?? `${rule.action} ${rule.table}`,
+    })),
+    afterwards: (profile?.sanitize ?? []).map((s) => s.description),
+    warnings,
+    notice: PRODUCTION_REPORTING_NOTICE,
+    estimate,
+    refused: checked.reasons.length > 0,
+    reasons: checked.reasons,
+  };
+}
+
+/** Size of the source's databases, and a duration from this project's last measured refresh. */
+async function estimateRefresh(runtime: Runtime, sourceName: string): Promise<{ bytes: number; seconds: number }> {
+  const urls = await runtime.environments.connectionUrls(sourceName);
+  let bytes = 0;
+  for (const url of Object.values(urls)) {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+    client.on('error', () => {});
+    await client.connect();
+    try {
+      bytes += Number((await client.query<{ size: string }>('select pg_database_size(current_database()) as size')).rows[0]!.size);
+    } finally {
+      await client.end();
+    }
+  }
+  const measured = await runtime.pool.query<{ bytes: string; seconds: string }>(
+    `select (st.counters->>'bytes') as bytes, (st.counters->>'seconds') as seconds
+       from dataalm.operation_steps st join dataalm.operations o on o.id = st.operation_id
+      where o.kind = 'refresh' and o.state = 'succeeded' and st.name = 'data' and (st.counters->>'seconds')::numeric > 0
+      order by o.id desc limit 1`,
+  );
+  const last = measured.rows[0];
+  const rate = last ? Number(last.bytes) / Number(last.seconds) : DEFAULT_BYTES_PER_SECOND;
+  // The data step is about half of a refresh (schema, indexes, sanitize, synchronize, verify).
+  return { bytes, seconds: Math.max(5, Math.round((bytes / Math.max(rate, 1)) * 2)) };
+}
+
+export interface RefreshRequest {
+  readonly source: string;
+  readonly target: string;
+  readonly jobs: number;
+  readonly verify: 'counts' | 'checksums';
+  readonly actor: string;
+}
+
+/** Checks every rule and queues the refresh; a refused request changes nothing. */
+export async function requestRefresh(runtime: Runtime, request: RefreshRequest): Promise<number> {
+  if (!(Number.isInteger(request.jobs) && request.jobs >= 1 && request.jobs <= 64)) {
+    throw new DataalmError('INVALID_INPUT', 'jobs (--jobs): must be a whole number from 1 to 64', { field: 'jobs' });
+  }
+  const checked = await preflightRefresh(runtime, request.source, request.target);
+  if (checked.reasons.length > 0) throw new RefusedError(checked.reasons);
+  const id = await runtime.operations.create({
+    kind: 'refresh',
+    environment: request.target,
+    source: request.source,
+    options: { jobs: request.jobs, verify: request.verify, profile: checked.profile!.name, warnings: checked.warnings },
+    steps: REFRESH_STEPS,
+    actor: request.actor,
+  });
+  await runtime.operations.log(id, null, 'info', `refresh of ${request.target} from ${request.source} requested by ${request.actor}`, {
+    jobs: request.jobs,
+    verify: request.verify,
+  });
+  for (const warning of checked.warnings) await runtime.operations.log(id, null, 'warning', warning);
+  return id;
+}
+
+export function formatDuration(seconds: number): string {
+  if (seconds % 86400 === 0) return `${seconds / 86400} day${seconds === 86400 ? '' : 's'}`;
+  if (seconds % 3600 === 0) return `${seconds / 3600} hour${seconds === 3600 ? '' : 's'}`;
+  if (seconds % 60 === 0) return `${seconds / 60} minute${seconds === 60 ? '' : 's'}`;
+  return `${seconds} second${seconds === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,70 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const DATAALM_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'dataalm.js');
+
+/** Settings a synchronize command must not see: the control database and the secret key. */
+const WITHHELD = ['DATAALM_DATABASE_URL', 'DATAALM_SECRET_KEY'];
+
+export interface SyncRun {
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/**
+ * Runs an environment's database synchronization command with `/bin/sh` against the staging
+ * copy: its URLs are in DATAALM_SYNC_DATABASE_URL (and DATAALM_SYNC_REPORTING_DATABASE_URL),
+ * `dataalm` is on PATH, and every output line goes to `onLine`. Aborting kills the command.
+ */
+export async function runSyncCommand(
+  command: string,
+  options: { home: string; applicationUrl: string; reportingUrl: string | undefined; onLine: (stream: 'stdout' | 'stderr', line: string) => void; signal: AbortSignal },
+): Promise<SyncRun> {
+  const binDir = path.join(options.home, 'bin');
+  fs.mkdirSync(binDir, { recursive: true });
+  const shim = path.join(binDir, 'dataalm');
+  const script = `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(DATAALM_BIN)} "$@"\n`;
+  if (fs.readFileSync(shim, { encoding: 'utf8', flag: 'a+' }) !== script) fs.writeFileSync(shim, script);
+  fs.chmodSync(shim, 0o755);
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ''}` };
+  for (const key of WITHHELD) delete env[key];
+  env.DATAALM_SYNC_DATABASE_URL = options.applicationUrl;
+  if (options.reportingUrl) env.DATAALM_SYNC_REPORTING_DATABASE_URL = options.reportingUrl;
+  else delete env.DATAALM_SYNC_REPORTING_DATABASE_URL;
+  const child = spawn('/bin/sh', ['-c', command], { cwd: options.home, env, stdio: ['ignore', 'pipe', 'pipe'], signal: options.signal });
+  const lines = (stream: 'stdout' | 'stderr') => {
+    let rest = '';
+    return {
+      data: (chunk: Buffer) => {
+        const text = rest + chunk.toString();
+        const parts = text.split('\n');
+        rest = parts.pop() ?? '';
+        for (const line of parts) options.onLine(stream, line);
+      },
+      end: () => {
+        if (rest) options.onLine(stream, rest);
+      },
+    };
+  };
+  const out = lines('stdout');
+  const err = lines('stderr');
+  child.stdout.on('data', out.data);
+  child.stderr.on('data', err.data);
+  return new Promise((resolve, reject) => {
+    child.once('error', (error) => {
+      if ((error as { code?: string }).code === 'ABORT_ERR') resolve({ exitCode: null, signal: 'SIGTERM' });
+      else reject(error);
+    });
+    child.once('close', (exitCode, signal) => {
+      out.end();
+      err.end();
+      resolve({ exitCode, signal });
+    });
+  });
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import type { VerificationCheck } from '../../domain/operation.js';
+import type { Mask, Profile } from '../../domain/profile/profile-schema.js';
+import { maskExpression } from '../../engine/mask-sql.js';
+
+/** How many of the source's values a mask check looks for in the copy. */
+const MASK_SAMPLE = 1000;
+
+export interface VerificationInput {
+  readonly profile: Profile;
+  readonly administrator: string;
+  /** The staging copy, about to go live. */
+  readonly staging: pg.Client;
+  /** The target's current database: what keep-target must have kept. */
+  readonly target: pg.Client;
+  /** The source, for looking up values that must not have arrived. */
+  readonly source: pg.Client;
+  readonly maskKey: string;
+}
+
+const q = pg.escapeIdentifier;
+const table = (schema: string, name: string) => `${q(schema)}.${q(name)}`;
+const usesAdministrator = (sql: string) => /\$1\b/.test(sql);
+
+/**
+ * Checks every rule of the profile on the staging copy, before it goes live: cleared tables
+ * are empty, kept rows and columns equal the target's, no source value of a masked column
+ * remains, and each sanitize statement's own check finds nothing left to fix.
+ */
+export async function verifyRules(input: VerificationInput): Promise<VerificationCheck[]> {
+  const checks: VerificationCheck[] = [];
+  const add = (rule: string, description: string, ok: boolean, detail: string) =>
+    checks.push({ rule, description, status: ok ? 'passed' : 'failed', detail });
+  for (const rule of input.profile.rules) {
+    const name = table(rule.schema, rule.table);
+    const label = `${rule.schema}.${rule.table}`;
+    const description = rule.reason ?? `${rule.action} ${label}`;
+    try {
+      if (rule.action === 'clear') {
+        const n = await count(input.staging, `SELECT count(*) FROM ${name}`);
+        add(`clear:${label}`, description, n === 0, n === 0 ? 'the table is empty' : `${n} rows remain`);
+      } else if (rule.action === 'keep-target' && rule.columns === undefined) {
+        const [kept, theirs] = [await tableDigest(input.staging, name), await tableDigest(input.target, name)];
+        const ok = kept.digest === theirs.digest && kept.rows === theirs.rows;
+        add(`keep-target:${label}`, description, ok, ok ? `all ${kept.rows} rows are the target's own` : `the copy has ${kept.rows} rows, the target ${theirs.rows}, and they differ`);
+      } else if (rule.action === 'keep-target') {
+        add(`keep-target:${label}`, description, ...(await checkKeptColumns(input, rule.schema, rule.table, rule.columns!, rule.otherwise)));
+      } else {
+        for (const [column, mask] of Object.entries(rule.columns)) {
+          add(`mask:${label}.${column}`, description, ...(await checkMask(input, rule.schema, rule.table, column, mask)));
+        }
+      }
+    } catch (error) {
+      add(`${rule.action}:${label}`, description, false, `could not be checked: ${(error as Error).message}`);
+    }
+  }
+  for (const step of input.profile.sanitize) {
+    if (step.verify === undefined) {
+      checks.push({ rule: `sanitize:${step.name}`, description: step.description, status: 'passed', detail: 'ran without error (the profile gives no check for it)' });
+      continue;
+    }
+    try {
+      const n = await count(input.staging, step.verify, usesAdministrator(step.verify) ? [input.administrator] : []);
+      add(`sanitize:${step.name}`, step.description, n === 0, n === 0 ? 'no row breaks the rule' : `${n} rows break the rule`);
+    } catch (error) {
+      add(`sanitize:${step.name}`, step.description, false, `could not be checked: ${(error as Error).message}`);
+    }
+  }
+  return checks;
+}
+
+async function count(client: pg.Client, sql: string, values: unknown[] = []): Promise<number> {
+  const result = await client.query({ text: sql, values, rowMode: 'array' });
+  return Number((result.rows[0] as unknown[] | undefined)?.[0] ?? 0);
+}
+
+async function tableDigest(client: pg.Client, name: string): Promise<{ rows: number; digest: string }> {
+  const result = await client.query<{ rows: string; digest: string | null }>(
+    `SELECT count(*) AS rows, md5(string_agg(t::text, E'\\n' ORDER BY t::text)) AS digest FROM ${name} t`,
+  );
+  return { rows: Number(result.rows[0]!.rows), digest: result.rows[0]!.digest ?? '' };
+}
+
+async function primaryKey(client: pg.Client, schema: string, name: string): Promise<string[]> {
+  const result = await client.query<{ column: string }>(
+    `SELECT a.attname AS column FROM pg_index i
+       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+      WHERE i.indisprimary AND i.indrelid = $1::regclass ORDER BY array_position(i.indkey, a.attnum)`,
+    [table(schema, name)],
+  );
+  return result.rows.map((r) => r.column);
+}
+
+/** Each row the target has keeps the target's values; the others got the `otherwise` value. */
+async function checkKeptColumns(
+  input: VerificationInput,
+  schema: string,
+  name: string,
+  columns: readonly string[],
+  otherwise: Mask | undefined,
+): Promise<[boolean, string]> {
+  const key = await primaryKey(input.staging, schema, name);
+  const select = (client: pg.Client, extra = '') =>
+    client.query<{ k: string; v: string }>(
+      `SELECT row(${key.map(q).join(', ')})::text AS k, row(${columns.map(q).join(', ')}${extra})::text AS v FROM ${table(schema, name)}`,
+    );
+  const theirs = new Map((await select(input.target)).rows.map((r) => [r.k, r.v]));
+  // What a row the target lacks should hold: the fallback computed by the same SQL as the copy.
+  const types = await input.staging.query<{ column: string; type: string }>(
+    `SELECT attname AS column, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0`,
+    [table(schema, name)],
+  );
+  const typeOf = new Map(types.rows.map((r) => [r.column, r.type]));
+  const fallback = columns
+    .map((c) => `, ${otherwise ? maskExpression(c, typeOf.get(c) ?? 'text', otherwise, input.maskKey) : 'NULL'} AS ${q(`fallback_${c}`)}`)
+    .join('');
+  const ours = await input.staging.query<{ k: string; v: string; f: string }>(
+    `SELECT row(${key.map(q).join(', ')})::text AS k, row(${columns.map(q).join(', ')})::text AS v,
+            row(${columns.map((c) => q(`fallback_${c}`)).join(', ')})::text AS f
+       FROM (SELECT *${fallback} FROM ${table(schema, name)}) t`,
+  );
+  let kept = 0;
+  let replaced = 0;
+  const wrong: string[] = [];
+  for (const row of ours.rows) {
+    const expected = theirs.get(row.k);
+    if (expected !== undefined) {
+      if (row.v === expected) kept++;
+      else wrong.push(row.k);
+    } else if (row.v === row.f) replaced++;
+    else wrong.push(row.k);
+  }
+  if (wrong.length > 0) return [false, `${wrong.length} rows hold values that are not the target's (first key ${wrong[0]})`];
+  return [true, `${kept} rows keep the target's ${columns.join(', ')}; ${replaced} rows the target lacks got the fallback value`];
+}
+
+/** No value of the source's masked column arrived: a sample of them is looked up in the copy. */
+async function checkMask(input: VerificationInput, schema: string, name: string, column: string, mask: Mask): Promise<[boolean, string]> {
+  const where = mask.when ? ` AND ${q(mask.when.column)}::text = ${pg.escapeLiteral(String(mask.when.equals))}` : '';
+  const t = table(schema, name);
+  const c = q(column);
+  if (mask.transformer === 'null' || mask.transformer === 'constant') {
+    const expected = mask.transformer === 'null' ? 'IS NOT NULL' : `IS DISTINCT FROM ${pg.escapeLiteral(mask.value ?? '')}`;
+    const n = await count(input.staging, `SELECT count(*) FROM ${t} WHERE ${c}::text ${expected}${where}`);
+    return [n === 0, n === 0 ? `every value is ${mask.transformer === 'null' ? 'null' : 'the constant'}` : `${n} values are not masked`];
+  }
+  let malformed = 0;
+  if (mask.transformer === 'email') {
+    malformed = await count(input.staging, `SELECT count(*) FROM ${t} WHERE ${c} IS NOT NULL AND ${c}::text NOT LIKE '%@example.invalid'${where}`);
+  }
+  const sample = await input.source.query<{ v: string }>(
+    `SELECT DISTINCT ${c}::text AS v FROM ${t} WHERE ${c} IS NOT NULL${where} LIMIT ${MASK_SAMPLE}`,
+  );
+  const values = sample.rows.map((r) => r.v);
+  const found = values.length === 0 ? 0 : await count(input.staging, `SELECT count(*) FROM ${t} WHERE ${c}::text = ANY($1)`, [values]);
+  const ok = malformed === 0 && found === 0;
+  const detail = ok
+    ? `none of ${values.length} source values checked is in the copy${mask.transformer === 'email' ? '; every address is @example.invalid' : ''}`
+    : `${found} source values remain${malformed > 0 ? `, ${malformed} addresses are not masked` : ''}`;
+  return [ok, detail];
+}
+
+/** A digest of a folder's file names, sizes and contents: equal before and after means untouched. */
+export function folderFingerprint(folder: string | null): { files: number; digest: string } | null {
+  if (folder === null || !fs.existsSync(folder)) return null;
+  const hash = createHash('sha256');
+  let files = 0;
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile()) {
+        files++;
+        hash.update(path.relative(folder, full)).update('\0').update(fs.readFileSync(full)).update('\0');
+      }
+    }
+  };
+  walk(folder);
+  return { files, digest: hash.digest('hex') };
+}

@@ -1,0 +1,242 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import readline from 'node:readline/promises';
+import { type Command, Option } from 'commander';
+import { DataalmError } from '../../domain/errors/dataalm-error.js';
+import { type Operation, REFRESH_STEPS } from '../../domain/operation.js';
+import { cancelOperation, rollbackOperation } from '../../app/refresh/operation-actions.js';
+import { type RunEvent, runOperation } from '../../app/refresh/operation-runner.js';
+import { previewRefresh, requestRefresh } from '../../app/refresh/refresh-service.js';
+import { reapAbandoned } from '../../app/refresh/abandoned.js';
+import { printJson, withRuntime } from './command-context.js';
+import { logText, operationDetails, operationTable, previewText } from './operation-view.js';
+import { ProgressReporter } from './progress-reporter.js';
+
+const ACTOR = 'cli';
+
+/** Steps whose log lines a person watching a refresh wants to see as they happen. */
+const TOLD_STEPS = new Set(['validate', 'sanitize', 'synchronize', 'verify', 'cutover', 'post']);
+
+interface RefreshFlags {
+  source: string;
+  target: string;
+  dryRun?: boolean;
+  yes?: boolean;
+  jobs: string;
+  verify: 'counts' | 'checksums';
+  json?: boolean;
+}
+
+export function parseOperationId(text: string): number {
+  if (!/^\d{1,15}$/.test(text)) throw new DataalmError('INVALID_INPUT', `ID: "${text}" is not an operation id (a number, see dataalm op list)`, { field: 'id' });
+  return Number(text);
+}
+
+export function registerOperationCommands(program: Command): void {
+  program
+    .command('refresh')
+    .description("refresh a sandbox's databases from another environment: preview, confirm, then the runbook with rollback on failure")
+    .requiredOption('--source <env>', 'environment to copy from (production or another sandbox; only read)')
+    .requiredOption('--target <env>', 'sandbox whose application and financial reporting databases are replaced')
+    .option('--dry-run', 'show the preview (and any reason it would be refused), change nothing')
+    .option('--yes', 'start without asking (needed when not on a terminal)')
+    .option('--jobs <N>', 'parallel workers for data and indexes', String(Math.max(2, os.availableParallelism())))
+    .addOption(new Option('--verify <what>', 'check row counts, or counts and content checksums, against the source snapshot').choices(['counts', 'checksums']).default('counts'))
+    .option('--json', 'print JSON: the preview (with --dry-run), the refusal, or the finished operation')
+    .addHelpText(
+      'after',
+      `
+The target stays online while the copy is built in staging databases; the cutover that
+swaps them in takes well under a second, and the previous databases are kept as
+breadcrumbs (DATAALM_BREADCRUMB_RETENTION, default 7d) for "dataalm env restore".
+Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rollback ID),
+14 canceled. Ctrl-C cancels before the cutover and cleans up.`,
+    )
+    .action(async (flags: RefreshFlags) => {
+      const controller = new AbortController();
+      let cutover = false;
+      await withRuntime(
+        flags,
+        async (runtime) => {
+          const jobs = Number(flags.jobs);
+          if (!(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) {
+            throw new DataalmError('INVALID_INPUT', 'jobs (--jobs): must be a whole number from 1 to 64', { field: 'jobs' });
+          }
+          const preview = await previewRefresh(runtime, flags.source, flags.target);
+          if (flags.dryRun) {
+            if (flags.json) printJson(preview);
+            else {
+              process.stdout.write(previewText(preview));
+              if (!preview.refused) process.stdout.write('Dry run: nothing was changed. Run again with --yes to start.\n');
+            }
+            if (preview.refused && !flags.json) {
+              for (const r of preview.reasons) process.stderr.write(`dataalm: refused: ${r.message} [${r.code}]\n  remedy: ${r.remedy}\n`);
+            }
+            process.exitCode = preview.refused ? 12 : 0;
+            return;
+          }
+          if (preview.refused) {
+            if (flags.json) printJson({ refused: true, reasons: preview.reasons });
+            else for (const r of preview.reasons) process.stderr.write(`dataalm: refused: ${r.message} [${r.code}]\n  remedy: ${r.remedy}\n`);
+            process.exitCode = 12;
+            return;
+          }
+          if (!flags.yes) {
+            if (!process.stdin.isTTY || !process.stderr.isTTY) {
+              throw new DataalmError('INVALID_INPUT', 'a refresh replaces the target\'s databases: confirm it on a terminal, or pass --yes (see --dry-run for the preview)', {
+                field: 'yes',
+              });
+            }
+            process.stderr.write(previewText(preview));
+            const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+            const answer = await rl.question(`Type the target's name (${flags.target}) to start the refresh: `).finally(() => rl.close());
+            if (answer.trim() !== flags.target) {
+              process.stderr.write('Not confirmed: nothing was changed.\n');
+              process.exitCode = 14;
+              return;
+            }
+          }
+          const id = await requestRefresh(runtime, { source: flags.source, target: flags.target, jobs, verify: flags.verify, actor: ACTOR });
+          if (!flags.json) process.stderr.write(`Operation ${id}: refresh of ${flags.target} from ${flags.source} started.\n`);
+          const progress = new ProgressReporter({ enabled: !flags.json });
+          const operation = await runOperation(runtime, id, {
+            signal: controller.signal,
+            onEvent: (event) => {
+              if (event.type === 'step' && event.step === 'cutover' && event.status === 'running') cutover = true;
+              if (!flags.json) showRunEvent(progress, event);
+            },
+          });
+          progress.finish();
+          finishOperation(operation, flags);
+        },
+        {
+          onSignal: () => {
+            if (cutover) return true; // sub-second; let it finish
+            controller.abort();
+            return true;
+          },
+        },
+      );
+    });
+
+  const op = program.command('op').description('operations (refresh, restore): list, show, logs, rollback, cancel');
+
+  op.command('list')
+    .description('the latest operations, newest first')
+    .option('--env <name>', 'only operations on this environment')
+    .option('--limit <N>', 'how many', '50')
+    .option('--json', 'print a JSON array')
+    .action(async (o: { env?: string; limit: string; json?: boolean }) =>
+      withRuntime(o, async (runtime) => {
+        await reapAbandoned(runtime);
+        const limit = Number(o.limit);
+        if (!Number.isInteger(limit) || limit < 1) throw new DataalmError('INVALID_INPUT', 'limit (--limit): must be a whole number above 0', { field: 'limit' });
+        const operations = await runtime.operations.list({ ...(o.env ? { environment: o.env } : {}), limit });
+        if (o.json) printJson(operations);
+        else process.stdout.write(operationTable(operations));
+      }),
+    );
+
+  op.command('show')
+    .description('one operation: steps with times and counters, offline window, verification report, error')
+    .argument('<ID>', 'operation id')
+    .option('--json', 'print a JSON object')
+    .action(async (text: string, o: { json?: boolean }) =>
+      withRuntime(o, async (runtime) => {
+        await reapAbandoned(runtime);
+        const operation = await runtime.operations.get(parseOperationId(text));
+        if (o.json) printJson(operation);
+        else process.stdout.write(operationDetails(operation));
+      }),
+    );
+
+  op.command('logs')
+    .description('the whole runbook log with timestamps and counts (no secrets); also after a rollback')
+    .argument('<ID>', 'operation id')
+    .option('-o, --output <file>', 'write the log to this file instead of standard output')
+    .option('--json', 'print JSON lines')
+    .action(async (text: string, o: { output?: string; json?: boolean }) =>
+      withRuntime(o, async (runtime) => {
+        const id = parseOperationId(text);
+        await runtime.operations.get(id);
+        const lines = await runtime.operations.logs(id);
+        const body = o.json ? lines.map((l) => `${JSON.stringify(l)}\n`).join('') : logText(lines);
+        if (o.output) {
+          fs.writeFileSync(o.output, body, { mode: 0o600 });
+          process.stderr.write(`Wrote ${lines.length} log lines of operation ${id} to ${o.output}.\n`);
+        } else process.stdout.write(body);
+      }),
+    );
+
+  op.command('rollback')
+    .description('undo a failed operation: before cutover drop the staging databases, after it swap the breadcrumbs back')
+    .argument('<ID>', 'operation id')
+    .option('--json', 'print the operation as JSON')
+    .action(async (text: string, o: { json?: boolean }) =>
+      withRuntime(o, async (runtime) => {
+        const operation = await rollbackOperation(runtime, parseOperationId(text), ACTOR);
+        if (o.json) printJson(operation);
+        else process.stdout.write(`Operation ${operation.id} rolled back: ${operation.environment} is as it was before the operation.\n`);
+      }),
+    );
+
+  op.command('cancel')
+    .description('stop an operation before its cutover: staging removed, target untouched')
+    .argument('<ID>', 'operation id')
+    .option('--json', 'print the operation as JSON')
+    .action(async (text: string, o: { json?: boolean }) =>
+      withRuntime(o, async (runtime) => {
+        const operation = await cancelOperation(runtime, parseOperationId(text), ACTOR);
+        if (o.json) printJson(operation);
+        else if (operation.state === 'canceled') process.stdout.write(`Operation ${operation.id} canceled: ${operation.environment} was not touched.\n`);
+        else process.stdout.write(`Operation ${operation.id} is ${operation.state}: the cancel was asked for but it has not stopped yet.\n`);
+        if (operation.state !== 'canceled') process.exitCode = operation.state === 'running' ? 1 : 0;
+      }),
+    );
+}
+
+function showRunEvent(progress: ProgressReporter, event: RunEvent): void {
+  if (event.type === 'step' && event.status === 'running') {
+    progress.step(`[${REFRESH_STEPS.indexOf(event.step) + 1}/${REFRESH_STEPS.length}] ${event.step}…`);
+  }
+  if (event.type === 'step' && event.status === 'skipped') progress.step(`      ${event.step}: skipped`);
+  if (event.type === 'progress') {
+    const eta = event.etaSeconds === null ? '' : ` ETA ${event.etaSeconds}s`;
+    progress.update(
+      'data',
+      event.tablesDone,
+      event.tablesTotal,
+      `${event.rows.toLocaleString('en')} rows, ${(event.bytes / 1048576).toFixed(0)} MiB, ${event.mbPerSecond} MB/s${eta}`,
+    );
+  }
+  if (event.type === 'log') {
+    const { line } = event;
+    if (line.level !== 'info') progress.step(`      ${line.level}: ${line.message}`);
+    else if (line.step !== null && TOLD_STEPS.has(line.step)) progress.step(`      ${line.message}`);
+  }
+}
+
+/** The result line (or JSON) and the exit status of a finished operation. */
+export function finishOperation(operation: Operation, flags: { json?: boolean }): void {
+  if (flags.json) printJson(operation);
+  if (operation.state === 'succeeded') {
+    if (!flags.json) {
+      const checks = operation.verification ? `; verification passed (${operation.verification.checks.length} checks)` : '';
+      process.stdout.write(`Operation ${operation.id} succeeded: ${operation.environment} was offline for ${operation.offlineMs} ms${checks}.\n`);
+    }
+    return;
+  }
+  if (operation.state === 'canceled') {
+    if (!flags.json) process.stderr.write(`dataalm: operation ${operation.id} canceled: ${operation.environment} was not touched.\n`);
+    process.exitCode = 14;
+    return;
+  }
+  if (!flags.json) {
+    const error = operation.error;
+    process.stderr.write(
+      `dataalm: error: operation ${operation.id} failed${error?.step ? ` at step ${error.step}` : ''}: ${error?.message ?? 'unknown reason'}\n` +
+        `  logs: dataalm op logs ${operation.id}    rollback: dataalm op rollback ${operation.id}\n`,
+    );
+  }
+  process.exitCode = 13;
+}

@@ -1,0 +1,100 @@
+import type { LogLine, Operation } from '../../domain/operation.js';
+import type { Breadcrumb } from '../../adapters/store/operation-store.js';
+import type { RefreshPreview } from '../../app/refresh/refresh-service.js';
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+function what(o: Operation): string {
+  return o.kind === 'refresh' ? `refresh ${o.source ?? '?'} → ${o.environment}` : `restore ${o.environment} to before operation ${o.restoresOperation}`;
+}
+
+export function operationTable(operations: readonly Operation[]): string {
+  if (operations.length === 0) return 'No operations yet. Start one with `dataalm refresh --source S --target T`.\n';
+  return table(
+    ['ID', 'KIND', 'TARGET', 'SOURCE', 'STATE', 'REQUESTED', 'OFFLINE'],
+    operations.map((o) => [
+      String(o.id),
+      o.kind,
+      o.environment,
+      o.source ?? '-',
+      o.state,
+      o.requestedAt.replace(/\.\d+Z$/, 'Z'),
+      o.offlineMs === null ? '-' : `${o.offlineMs} ms`,
+    ]),
+  );
+}
+
+function seconds(from: string | null, to: string | null): string {
+  if (from === null || to === null) return '';
+  return `${((Date.parse(to) - Date.parse(from)) / 1000).toFixed(1)} s`;
+}
+
+export function operationDetails(o: Operation): string {
+  const lines = [
+    `Operation ${o.id}: ${what(o)} (${o.state})`,
+    `  requested     ${o.requestedAt} by ${o.requestedBy}`,
+    `  started       ${o.startedAt ?? '-'}`,
+    `  finished      ${o.finishedAt ?? '-'}`,
+    `  offline       ${o.offlineMs === null ? '-' : `${o.offlineMs} ms (cutover at ${o.cutoverAt})`}`,
+  ];
+  for (const [role, d] of Object.entries(o.databases)) {
+    const from = o.kind === 'restore' ? `restored from ${d.staging}` : `staging ${d.staging}`;
+    lines.push(`  ${role.padEnd(13)} ${d.database} (${from}, previous kept as ${d.breadcrumb})`);
+  }
+  lines.push('  steps');
+  for (const step of o.steps) {
+    const counters = step.counters as { rows?: number; bytes?: number };
+    const extra = step.name === 'data' && counters.rows !== undefined ? `  ${counters.rows} rows, ${((counters.bytes ?? 0) / 1048576).toFixed(1)} MiB` : '';
+    lines.push(`    ${String(step.position).padStart(2)} ${step.name.padEnd(12)} ${step.status.padEnd(10)} ${seconds(step.startedAt, step.finishedAt).padStart(7)}${extra}`);
+  }
+  if (o.verification) {
+    const passed = o.verification.checks.filter((c) => c.status === 'passed').length;
+    lines.push(`  verification report: ${o.verification.passed ? 'passed' : 'FAILED'} (${passed} of ${o.verification.checks.length} checks passed)`);
+    for (const check of o.verification.checks) lines.push(`    ${check.status.padEnd(6)} ${check.rule}: ${check.detail}`);
+  }
+  if (o.error) {
+    lines.push(`  error         ${o.error.code}${o.error.step ? ` at step ${o.error.step}` : ''}: ${o.error.message}`);
+    if (o.error.remedy) lines.push(`  remedy        ${o.error.remedy}`);
+  }
+  if (o.state === 'failed') lines.push(`  rollback      dataalm op rollback ${o.id}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function logText(lines: readonly LogLine[]): string {
+  return lines.map((l) => `${l.at} ${l.level.toUpperCase().padEnd(7)} [${l.step ?? '-'}] ${l.message}\n`).join('');
+}
+
+export function breadcrumbTable(crumbs: readonly Breadcrumb[]): string {
+  if (crumbs.length === 0) return 'No breadcrumbs.\n';
+  return table(
+    ['OPERATION', 'DATABASE', 'BREADCRUMB', 'STATE', 'EXPIRES'],
+    crumbs.map((c) => [String(c.operationId), c.replaced, c.database, c.state, c.expiresAt.replace(/\.\d+Z$/, 'Z')]),
+  );
+}
+
+export function previewText(p: RefreshPreview): string {
+  const env = (e: RefreshPreview['source']) =>
+    e ? `${e.name} (${e.type}, tenant ${e.tenant}, release ${e.applicationRelease}, platform update ${e.platformUpdate}, financial reporting ${e.financialReportingVersion})` : '-';
+  const size = p.estimate ? `${(p.estimate.bytes / 1048576).toFixed(0)} MiB, about ${p.estimate.seconds} s` : 'unknown';
+  const lines = [
+    `Refresh of ${p.target?.name ?? '?'} from ${p.source?.name ?? '?'}`,
+    `  source          ${env(p.source)}`,
+    `  target          ${env(p.target)}`,
+    `  becomes Admin   ${p.administrator ?? '-'}`,
+    `  profile         ${p.profile ?? '-'}`,
+    `  estimate        ${size}`,
+    '',
+    'Data elements that are not copied:',
+    ...p.notCopied.map((n) => `  - ${n.element}`),
+    ...p.afterwards.map((a) => `  - ${a}`),
+    '',
+    'Warnings:',
+    ...p.warnings.map((w) => `  ! ${w}`),
+    `  ! ${p.notice}`,
+    '',
+  ];
+  return `${lines.join('\n')}\n`;
+}
