@@ -221,11 +221,13 @@ class OperationRun {
     await this.#failAtForTests(name);
     await this.#runtime.operations.stepStarted(this.#id, name);
     this.#emit({ type: 'step', step: name, status: 'running' });
+    await this.#log(name, 'info', `step ${name} started`);
     const started = performance.now();
     const result = await work();
     const seconds = round((performance.now() - started) / 1000);
     const status = result === 'skipped' ? 'skipped' : 'succeeded';
     await this.#runtime.operations.stepFinished(this.#id, name, status, { seconds, ...(typeof result === 'object' ? result : {}) });
+    await this.#log(name, 'info', `step ${name} ${status} (${seconds} s)`);
     this.#emit({ type: 'step', step: name, status });
   }
 
@@ -307,9 +309,11 @@ class OperationRun {
       if (status === 'running') {
         await this.#runtime.operations.stepStarted(this.#id, step);
         this.#emit({ type: 'step', step, status });
+        await this.#log(step, 'info', `step ${step} started`);
         if (step === 'prepare') await this.#log('prepare', 'info', `creating staging database(s) ${roles.map((r) => this.#databases[r]!.staging).join(', ')}`);
       } else {
         await this.#runtime.operations.stepFinished(this.#id, step, 'succeeded', { seconds: tracker.seconds(step) });
+        await this.#log(step, 'info', `step ${step} succeeded (${tracker.seconds(step)} s)`);
         this.#emit({ type: 'step', step, status });
       }
     });

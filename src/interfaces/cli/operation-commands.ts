@@ -212,7 +212,7 @@ function showRunEvent(progress: ProgressReporter, event: RunEvent): void {
   if (event.type === 'log') {
     const { line } = event;
     if (line.level !== 'info') progress.step(`      ${line.level}: ${line.message}`);
-    else if (line.step !== null && TOLD_STEPS.has(line.step)) progress.step(`      ${line.message}`);
+    else if (line.step !== null && TOLD_STEPS.has(line.step) && !line.message.startsWith('step ')) progress.step(`      ${line.message}`);
   }
 }
 

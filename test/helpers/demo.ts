@@ -1,0 +1,67 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { type EmbeddedServer, openEmbeddedServer } from '../../src/adapters/embedded/embedded-server.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { type Runtime, openRuntime } from '../../src/app/runtime.ts';
+import { cliEnv, runCli, type CliResult } from './cli.ts';
+
+export const SECRET_KEY = 'refresh-tests-installation-key';
+
+/**
+ * The demo project on its own embedded server in a fresh home, as `dataalm demo` makes it.
+ * The server stays up for the test file, so CLI runs and direct checks share it.
+ */
+export interface Demo {
+  readonly home: string;
+  env(extra?: Record<string, string>): NodeJS.ProcessEnv;
+  cli(args: string[], extra?: Record<string, string>): Promise<CliResult>;
+  /** Superuser URL of a database of the demo server. */
+  url(database: string): string;
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(database: string, sql: string, values?: unknown[]): Promise<R[]>;
+  /** A runtime of this project in the test process (for secrets the CLI never shows). */
+  runtime(): Promise<Runtime>;
+  close(): Promise<void>;
+}
+
+export async function startDemo(prefix: string): Promise<Demo> {
+  const parent = fs.mkdtempSync(path.join(os.tmpdir(), `dataalm-${prefix}-`));
+  fs.chmodSync(parent, 0o755);
+  const home = path.join(parent, 'home');
+  const base = { DATAALM_HOME: home, DATAALM_SECRET_KEY: SECRET_KEY };
+  const server: EmbeddedServer = await openEmbeddedServer({ home });
+  const runtimes: Runtime[] = [];
+  const demo: Demo = {
+    home,
+    env: (extra = {}) => cliEnv({ ...base, ...extra }),
+    cli: (args, extra = {}) => runCli(args, cliEnv({ ...base, ...extra })),
+    url(database) {
+      const url = new URL(server.adminUrl);
+      url.pathname = `/${database}`;
+      return url.toString();
+    },
+    async query(database, sql, values = []) {
+      const client = new pg.Client({ connectionString: demo.url(database) });
+      await client.connect();
+      try {
+        return (await client.query(sql, values)).rows;
+      } finally {
+        await client.end();
+      }
+    },
+    async runtime() {
+      const runtime = await openRuntime(loadConfig({ ...base }, parent));
+      runtimes.push(runtime);
+      return runtime;
+    },
+    async close() {
+      for (const runtime of runtimes) await runtime.close().catch(() => {});
+      await server.release();
+      fs.rmSync(parent, { recursive: true, force: true });
+    },
+  };
+  const created = await demo.cli(['demo']);
+  if (created.code !== 0) throw new Error(`dataalm demo failed:\n${created.stderr}`);
+  return demo;
+}
