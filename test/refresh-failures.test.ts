@@ -1,0 +1,218 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createPool } from '../src/adapters/postgres/create-pool.ts';
+import { tableChecksums } from '../src/sample/generate-sample.ts';
+import { BIN, ROOT } from './helpers/cli.ts';
+import { type Demo, startDemo } from './helpers/demo.ts';
+
+// What goes wrong in a refresh, and how the target is kept whole: a failing synchronize
+// command, a failure after the cutover, a second refresh, a cancel, an interrupt, expiry.
+let demo: Demo;
+
+before(async () => {
+  demo = await startDemo('refresh-failures');
+});
+after(async () => {
+  await demo?.close();
+});
+
+async function checksums(database: string): Promise<Record<string, string>> {
+  const pool = createPool(demo.url(database), 2);
+  try {
+    return await tableChecksums(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+interface OperationJson {
+  id: number;
+  state: string;
+  cutoverAt: string | null;
+  offlineMs: number | null;
+  error: { code: string; step?: string; message: string } | null;
+  steps: { name: string; status: string }[];
+  databases: Record<string, { database: string; staging: string; breadcrumb: string }>;
+}
+
+async function databases(): Promise<string[]> {
+  return (await demo.query<{ datname: string }>('postgres', 'SELECT datname FROM pg_database ORDER BY 1')).map((r) => r.datname);
+}
+
+async function operations(): Promise<OperationJson[]> {
+  const list = await demo.cli(['op', 'list', '--json']);
+  assert.equal(list.code, 0, list.stderr);
+  return JSON.parse(list.stdout) as OperationJson[];
+}
+
+/** Starts `dataalm refresh … --yes` and resolves once its runbook has reached `step`. */
+async function startRefreshUntil(step: string, extra: Record<string, string> = {}): Promise<{ child: ChildProcess; exited: Promise<number | null>; output: () => string }> {
+  const child = spawn(process.execPath, [BIN, 'refresh', '--source', 'contoso-prod', '--target', 'contoso-uat', '--yes'], {
+    cwd: ROOT,
+    env: demo.env(extra),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (c: Buffer) => {
+      output += c.toString();
+      if (output.includes(`] ${step}…`)) resolve();
+    });
+    void exited.then((code) => reject(new Error(`refresh exited (${code}) before step ${step}:\n${output}`)));
+  });
+  return { child, exited, output: () => output };
+}
+
+describe('refresh failures keep the target whole', () => {
+  test('a failing synchronize command fails the operation before cutover; the target served its old data throughout; rollback removes staging', async () => {
+    const set = await demo.cli(['env', 'set', 'contoso-uat', '--sync-command', 'echo "customisation cannot handle the refreshed data" >&2; exit 3']);
+    assert.equal(set.code, 0, set.stderr);
+    const before = await checksums('contoso_uat_app');
+    const sessions = before.sysclientsessions!.split(':')[0]!;
+
+    // A client keeps querying the sandbox during the whole refresh.
+    const seen: string[] = [];
+    let stop = false;
+    const pool = createPool(demo.url('contoso_uat_app'), 1);
+    const watcher = (async () => {
+      while (!stop) {
+        seen.push(String((await pool.query<{ n: string }>('SELECT count(*) AS n FROM sysclientsessions')).rows[0]!.n));
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    })();
+    const result = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-uat', '--yes', '--json']);
+    stop = true;
+    await watcher;
+    await pool.end();
+
+    assert.equal(result.code, 13, result.stderr);
+    const operation = JSON.parse(result.stdout) as OperationJson;
+    assert.equal(operation.state, 'failed');
+    assert.equal(operation.error?.step, 'synchronize');
+    assert.equal(operation.cutoverAt, null);
+    assert.ok(seen.length > 10 && seen.every((n) => n === sessions), 'the target answered with its old data throughout');
+    assert.deepEqual(await checksums('contoso_uat_app'), before);
+    const staging = operation.databases.application!.staging;
+    assert.ok((await databases()).includes(staging), 'the staging copy is kept for diagnosis until rollback');
+
+    const logs = await demo.cli(['op', 'logs', String(operation.id)]);
+    assert.match(logs.stdout, /\[synchronize\] stderr: customisation cannot handle the refreshed data/);
+    const show = JSON.parse((await demo.cli(['env', 'show', 'contoso-uat', '--json'])).stdout) as { state: string };
+    assert.equal(show.state, 'deployed', 'a failure before cutover leaves the sandbox in service');
+
+    const rollback = await demo.cli(['op', 'rollback', String(operation.id), '--json']);
+    assert.equal(rollback.code, 0, rollback.stderr + rollback.stdout);
+    assert.equal((JSON.parse(rollback.stdout) as OperationJson).state, 'rolled-back');
+    assert.ok(!(await databases()).some((d) => d.includes('__stage_')), 'no staging database is left');
+    assert.deepEqual(await checksums('contoso_uat_app'), before);
+
+    // The logs stay downloadable after the rollback.
+    const file = path.join(demo.home, 'op.log');
+    const download = await demo.cli(['op', 'logs', String(operation.id), '-o', file]);
+    assert.equal(download.code, 0, download.stderr);
+    const text = fs.readFileSync(file, 'utf8');
+    assert.match(text, /\[synchronize\] stderr: customisation/);
+    assert.match(text, /\[rollback\] rolled back/);
+    // A second rollback is refused with its reason.
+    const again = await demo.cli(['op', 'rollback', String(operation.id), '--json']);
+    assert.equal(again.code, 12);
+    assert.equal((JSON.parse(again.stdout) as { reasons: { code: string }[] }).reasons[0]!.code, 'NOT_ROLLBACKABLE');
+    await demo.cli(['env', 'set', 'contoso-uat', '--no-sync-command']);
+  });
+
+  test('a failure after the cutover: rollback restores the previous data exactly', async () => {
+    const app = await checksums('contoso_uat_app');
+    const reporting = await checksums('contoso_uat_reporting');
+    const result = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-uat', '--yes', '--json'], { DATAALM_TEST_FAIL_AT: 'post' });
+    assert.equal(result.code, 13, result.stderr);
+    const operation = JSON.parse(result.stdout) as OperationJson;
+    assert.equal(operation.state, 'failed');
+    assert.equal(operation.error?.step, 'post');
+    assert.notEqual(operation.cutoverAt, null);
+    assert.notDeepEqual(await checksums('contoso_uat_app'), app, 'the new data went live');
+    const env = JSON.parse((await demo.cli(['env', 'show', 'contoso-uat', '--json'])).stdout) as { state: string };
+    assert.equal(env.state, 'failed');
+
+    const rollback = await demo.cli(['op', 'rollback', String(operation.id), '--json']);
+    assert.equal(rollback.code, 0, rollback.stderr + rollback.stdout);
+    assert.deepEqual(await checksums('contoso_uat_app'), app);
+    assert.deepEqual(await checksums('contoso_uat_reporting'), reporting);
+    const names = await databases();
+    assert.ok(!names.some((d) => /__(stage|rb|pre)_/.test(d) && d.includes(`_${operation.id}`)), `nothing of operation ${operation.id} is left: ${names.join(', ')}`);
+    const after = JSON.parse((await demo.cli(['env', 'show', 'contoso-uat', '--json'])).stdout) as { state: string; history: { event: string }[] };
+    assert.equal(after.state, 'deployed');
+    assert.ok(after.history.some((h) => h.event === `rollback of operation ${operation.id}`));
+  });
+
+  test('a second refresh of the same target while one runs is refused; cancel stops the first, the target untouched', async () => {
+    await demo.cli(['env', 'set', 'contoso-uat', '--sync-command', 'sleep 60']);
+    const before = await checksums('contoso_uat_app');
+    const first = await startRefreshUntil('synchronize');
+    try {
+      const second = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-uat', '--yes', '--json']);
+      assert.equal(second.code, 12, second.stderr);
+      const reasons = (JSON.parse(second.stdout) as { reasons: { code: string }[] }).reasons;
+      assert.deepEqual(reasons.map((r) => r.code), ['TARGET_BUSY']);
+      // Enforced by the control database itself, not only by the preflight.
+      const runtime = await demo.runtime();
+      await assert.rejects(
+        runtime.pool.query(
+          `insert into dataalm.operations (kind, environment_id, requested_by)
+           select 'refresh', id, 'test' from dataalm.environments where name = 'contoso-uat'`,
+        ),
+        /operations_one_active_per_environment/,
+      );
+      const running = (await operations())[0]!;
+      assert.equal(running.state, 'running');
+
+      const cancel = await demo.cli(['op', 'cancel', String(running.id), '--json']);
+      assert.equal(cancel.code, 0, cancel.stderr + cancel.stdout);
+      assert.equal((JSON.parse(cancel.stdout) as OperationJson).state, 'canceled');
+      assert.equal(await first.exited, 14, first.output());
+    } finally {
+      first.child.kill('SIGKILL');
+      await demo.cli(['env', 'set', 'contoso-uat', '--no-sync-command']);
+    }
+    assert.ok(!(await databases()).some((d) => d.includes('__stage_')));
+    assert.deepEqual(await checksums('contoso_uat_app'), before);
+    const shown = JSON.parse((await demo.cli(['op', 'show', String((await operations())[0]!.id), '--json'])).stdout) as OperationJson;
+    assert.ok(shown.steps.some((s) => s.name === 'synchronize' && s.status === 'canceled'));
+  });
+
+  test('Ctrl-C during a refresh cancels it: staging removed, target untouched, exit 14', async () => {
+    await demo.cli(['env', 'set', 'contoso-uat', '--sync-command', 'sleep 60']);
+    const before = await checksums('contoso_uat_app');
+    const run = await startRefreshUntil('synchronize');
+    run.child.kill('SIGINT');
+    assert.equal(await run.exited, 14, run.output());
+    await demo.cli(['env', 'set', 'contoso-uat', '--no-sync-command']);
+    assert.match(run.output(), /canceled/);
+    const last = (await operations())[0]!;
+    assert.equal(last.state, 'canceled');
+    assert.ok(!(await databases()).some((d) => d.includes('__stage_')));
+    assert.deepEqual(await checksums('contoso_uat_app'), before);
+  });
+
+  test('breadcrumbs expire: the janitor drops them and a restore is then refused', async () => {
+    const result = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-uat', '--yes', '--json'], {
+      DATAALM_BREADCRUMB_RETENTION: '1s',
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const operation = JSON.parse(result.stdout) as OperationJson;
+    const crumb = operation.databases.application!.breadcrumb;
+    assert.ok((await databases()).includes(crumb));
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    const janitor = await demo.cli(['janitor', '--json']);
+    assert.equal(janitor.code, 0, janitor.stderr);
+    assert.ok((JSON.parse(janitor.stdout) as { dropped: string[] }).dropped.includes(crumb));
+    assert.ok(!(await databases()).includes(crumb));
+    const restore = await demo.cli(['env', 'restore', 'contoso-uat', '--operation', String(operation.id), '--json']);
+    assert.equal(restore.code, 12);
+    assert.equal((JSON.parse(restore.stdout) as { reasons: { code: string }[] }).reasons[0]!.code, 'NO_BREADCRUMB');
+  });
+});
