@@ -33,7 +33,17 @@ export async function runSyncCommand(
   env.DATAALM_SYNC_DATABASE_URL = options.applicationUrl;
   if (options.reportingUrl) env.DATAALM_SYNC_REPORTING_DATABASE_URL = options.reportingUrl;
   else delete env.DATAALM_SYNC_REPORTING_DATABASE_URL;
-  const child = spawn('/bin/sh', ['-c', command], { cwd: options.home, env, stdio: ['ignore', 'pipe', 'pipe'], signal: options.signal });
+  // Its own process group, so a cancel stops the command and everything it started.
+  const child = spawn('/bin/sh', ['-c', command], { cwd: options.home, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const stop = () => {
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
+  if (options.signal.aborted) stop();
+  options.signal.addEventListener('abort', stop, { once: true });
   const lines = (stream: 'stdout' | 'stderr') => {
     let rest = '';
     return {
@@ -52,17 +62,16 @@ export async function runSyncCommand(
   const err = lines('stderr');
   child.stdout.on('data', out.data);
   child.stderr.on('data', err.data);
-  return new Promise((resolve, reject) => {
-    child.once('error', (error) => {
-      if ((error as { code?: string }).code === 'ABORT_ERR') resolve({ exitCode: null, signal: 'SIGTERM' });
-      else reject(error);
-    });
+  return new Promise<SyncRun>((resolve, reject) => {
+    child.once('error', reject);
+    // What the command left running in the background would hold its output open.
+    child.once('exit', stop);
     child.once('close', (exitCode, signal) => {
       out.end();
       err.end();
       resolve({ exitCode, signal });
     });
-  });
+  }).finally(() => options.signal.removeEventListener('abort', stop));
 }
 
 function shellQuote(text: string): string {
