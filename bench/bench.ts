@@ -180,6 +180,7 @@ async function main(): Promise<void> {
       await sql(`DROP DATABASE IF EXISTS ${target} WITH (FORCE)`);
     }
   }
+  const refresh = await benchRefresh(url, sql);
   await server.release();
   fs.rmSync(home, { recursive: true, force: true });
 
@@ -199,7 +200,7 @@ async function main(): Promise<void> {
   });
   const maskCost = round2(median(times.get(methods[1]!.name)!) / dataalmPlain);
   const heavyMaskCost = round2(median(times.get(methods[2]!.name)!) / dataalmPlain);
-  const report = { scale, jobs, rounds, sourceMiB: Math.round(sourceMiB), sourceRows: loaded.rows, machine: `${os.cpus().length} CPUs, ${Math.round(os.totalmem() / 2 ** 30)} GiB`, results: rows, financeOperationsOverPlain: maskCost, heavyMasksOverPlain: heavyMaskCost };
+  const report = { scale, jobs, rounds, sourceMiB: Math.round(sourceMiB), sourceRows: loaded.rows, machine: `${os.cpus().length} CPUs, ${Math.round(os.totalmem() / 2 ** 30)} GiB`, results: rows, financeOperationsOverPlain: maskCost, heavyMasksOverPlain: heavyMaskCost, refresh };
   fs.writeFileSync(values.out!, `${JSON.stringify(report, null, 2)}\n`);
 
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
@@ -219,7 +220,75 @@ async function main(): Promise<void> {
       ]),
     );
   }
-  console.log(`\nfinance-operations ÷ plain: ${maskCost.toFixed(2)}; heavy masks ÷ plain: ${heavyMaskCost.toFixed(2)}   (written to ${values.out})`);
+  console.log(`\nfinance-operations ÷ plain: ${maskCost.toFixed(2)}; heavy masks ÷ plain: ${heavyMaskCost.toFixed(2)}`);
+  console.log(
+    `refresh (finance-operations, whole runbook): median ${refresh.medianSeconds} s = ${round2(refresh.medianSeconds / dataalmPlain)} × dataalm copy plain; ` +
+      `offline window ${refresh.offlineMs.join(' / ')} ms (recorded on the operations); longest gap a polling client saw around the cutover ${refresh.clientGapMs.join(' / ')} ms   (written to ${values.out})`,
+  );
+}
+
+/**
+ * The whole refresh runbook (bench-prod → bench-uat, same size, finance-operations) through
+ * the CLI with a control database on the same server: its duration, the offline window the
+ * operation records, and the longest gap a client that reconnects every few ms sees.
+ */
+async function benchRefresh(url: (db: string) => string, sql: (text: string) => Promise<unknown>) {
+  await sql('CREATE DATABASE bench_control');
+  await sql('CREATE DATABASE bench_uat TEMPLATE bench_src STRATEGY FILE_COPY');
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DATAALM_DATABASE_URL: url('bench_control'),
+    DATAALM_SECRET_KEY: 'benchmark-installation-key',
+    DATAALM_HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-bench-home-')),
+  };
+  const cli = (args: string[]) => run(process.execPath, [path.join(root, 'bin', 'dataalm.js'), ...args], env);
+  const versions = ['--release', '10.0.38', '--platform-update', '62', '--reporting-version', '10.0.38.3'];
+  await cli(['env', 'add', 'bench-prod', '--type', 'production', '--tenant', 'contoso.com', '--admin', 'admin@contoso.com', '--app-db', url('bench_src'), ...versions]);
+  await cli(['env', 'add', 'bench-uat', '--type', 'sandbox', '--tenant', 'contoso.com', '--admin', 'sandbox.admin@contoso.com', '--app-db', url('bench_uat'), ...versions]);
+  const seconds: number[] = [];
+  const offlineMs: number[] = [];
+  const clientGapMs: number[] = [];
+  for (let r = 1; r <= rounds; r++) {
+    // The sandbox is a copy of production: stop its recurring jobs (preflight rule 7).
+    const uat = new pg.Client({ connectionString: url('bench_uat') });
+    await uat.connect();
+    await uat.query('UPDATE dmfrecurringjob SET enabled = 0');
+    await uat.end();
+    await sql('CHECKPOINT');
+    let stop = false;
+    const ok: number[] = [];
+    const watcher = (async () => {
+      while (!stop) {
+        const client = new pg.Client({ connectionString: url('bench_uat'), connectionTimeoutMillis: 2000 });
+        client.on('error', () => {});
+        try {
+          await client.connect();
+          await client.query('SELECT count(*) FROM sysemailparameters');
+          ok.push(performance.now());
+        } catch {
+          // refused while the cutover runs
+        } finally {
+          await client.end().catch(() => {});
+        }
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+    })();
+    const started = performance.now();
+    const out = await cli(['refresh', '--source', 'bench-prod', '--target', 'bench-uat', '--yes', '--json', '--jobs', String(jobs)]);
+    seconds.push((performance.now() - started) / 1000);
+    stop = true;
+    await watcher;
+    const operation = JSON.parse(out) as { offlineMs: number; cutoverAt: string };
+    offlineMs.push(operation.offlineMs);
+    const gaps = ok.slice(1).map((t, i) => t - ok[i]!);
+    clientGapMs.push(Math.round(Math.max(...gaps)));
+    process.stderr.write(`  round ${r}: refresh: ${seconds.at(-1)!.toFixed(2)} s, offline ${operation.offlineMs} ms, longest client gap ${clientGapMs.at(-1)} ms\n`);
+    const crumbs = (await sql(`SELECT datname FROM pg_database WHERE datname LIKE 'bench_uat\\_\\_pre\\_%'`)) as { rows: { datname: string }[] };
+    for (const { datname } of crumbs.rows) await sql(`DROP DATABASE ${pg.escapeIdentifier(datname)}`);
+  }
+  fs.rmSync(env.DATAALM_HOME, { recursive: true, force: true });
+  return { rounds, medianSeconds: round2(median(seconds)), runs: seconds.map(round2), offlineMs, clientGapMs };
 }
 
 await main();

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DataalmError } from '../domain/errors/dataalm-error.js';
+import { DEFAULT_MIN_PLATFORM_UPDATE } from '../domain/refresh-rules.js';
 
 /**
  * One schema for every setting; each comes from one environment variable. Read once at
@@ -41,7 +42,7 @@ const configSchema = z
       .default('7d')
       .transform((v) => Number(v.slice(0, -1)) * { s: 1, m: 60, h: 3600, d: 86400 }[v.slice(-1) as 's' | 'm' | 'h' | 'd']),
     /** Lowest platform update a refresh accepts. (Default: 21; the seed refuses update 20 and earlier) */
-    DATAALM_MIN_PLATFORM_UPDATE: z.coerce.number().int().min(0).default(21),
+    DATAALM_MIN_PLATFORM_UPDATE: z.coerce.number().int().min(0).default(DEFAULT_MIN_PLATFORM_UPDATE),
     /** Set by dataalm for a synchronize command: the staging application database. Not a setting. */
     DATAALM_SYNC_DATABASE_URL: z.string().optional(),
     /** Set by dataalm for a synchronize command: the staging financial reporting database. Not a setting. */

@@ -4,6 +4,8 @@ import type { Config } from '../../config/config.js';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import { createDemo } from '../../app/demo-project.js';
 import { type Runtime, openRuntime } from '../../app/runtime.js';
+import { pruneBreadcrumbs } from '../../app/refresh/breadcrumbs.js';
+import { reapAbandoned } from '../../app/refresh/abandoned.js';
 import { buildHttpServer } from '../http/http-server.js';
 import { STOP_SIGNALS, configOrExit, reportError } from './command-context.js';
 import { ProgressReporter } from './progress-reporter.js';
@@ -56,6 +58,7 @@ async function runService(config: Config): Promise<void> {
       });
     });
     process.stdout.write(`dataalm is running at http://${config.httpHost}:${config.httpPort}/ (Ctrl-C stops it)\n`);
+    startHousekeeping(runtime);
   } catch (error) {
     if (signalled) return shutdown();
     reportError(error, {});
@@ -75,4 +78,18 @@ async function createDemoOnFirstStart(runtime: Runtime, config: Config): Promise
     onProgress: (e) => progress.update(`${e.environment} ${e.role}`, e.done, e.total, e.table),
   });
   progress.finish();
+}
+
+/** How often the service drops expired breadcrumbs and ends operations whose process stopped. */
+const HOUSEKEEPING_MS = 60 * 60 * 1000;
+
+function startHousekeeping(runtime: Runtime): void {
+  const run = async () => {
+    await reapAbandoned(runtime);
+    const dropped = await pruneBreadcrumbs(runtime);
+    if (dropped.length > 0) process.stderr.write(`dataalm: dropped ${dropped.length} expired breadcrumb(s): ${dropped.join(', ')}\n`);
+  };
+  const tick = () => void run().catch((error: Error) => process.stderr.write(`dataalm: housekeeping failed: ${error.message}\n`));
+  tick();
+  setInterval(tick, HOUSEKEEPING_MS).unref();
 }
