@@ -70,6 +70,7 @@ create table dataalm.breadcrumbs (
   replaced text not null,
   created_at timestamptz not null default now(),
   expires_at timestamptz not null,
-  state text not null default 'kept' check (state in ('kept', 'restored', 'dropped')),
+  -- pending: written just before the cutover swaps; kept once it has.
+  state text not null default 'kept' check (state in ('pending', 'kept', 'restored', 'dropped')),
   primary key (operation_id, role)
 );

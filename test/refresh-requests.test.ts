@@ -30,6 +30,8 @@ describe('preflight rules (DESIGN §2, 1–7)', () => {
     assert.deepEqual(codes(facts({ targetName: 'prod' , target: sandbox({ name: 'prod' }) })), ['SAME_ENVIRONMENT']);
     assert.deepEqual(codes(facts({ source: undefined })), ['SOURCE_NOT_FOUND']);
     assert.deepEqual(codes(facts({ targetBusy: { id: 4, kind: 'refresh', state: 'running' } })), ['TARGET_BUSY']);
+    assert.deepEqual(codes(facts({ sourceBusy: { id: 5, kind: 'refresh', state: 'running' } })), ['SOURCE_BUSY']);
+    assert.deepEqual(codes(facts({ targetIsCopied: { id: 6, kind: 'refresh', state: 'running' } })), ['TARGET_IS_SOURCE']);
     assert.deepEqual(codes(facts({ target: sandbox({ tenant: 'fabrikam.com' }) })), ['TENANT_MISMATCH']);
     assert.deepEqual(codes(facts({ target: sandbox({ platformUpdate: 20 }) })), ['PLATFORM_UPDATE_TOO_OLD']);
     assert.deepEqual(codes(facts({ target: sandbox({ platformUpdate: 21 }) })), []);

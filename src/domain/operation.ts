@@ -94,6 +94,8 @@ export interface Operation {
   readonly options: Record<string, unknown>;
   readonly databases: Readonly<Record<string, OperationDatabase>>;
   readonly cancelRequested: boolean;
+  /** Set when the cutover began (no cancel after it); cutoverAt once the swap is recorded. */
+  readonly cutoverStartedAt: string | null;
   readonly cutoverAt: string | null;
   readonly offlineMs: number | null;
   readonly verification: VerificationReport | null;

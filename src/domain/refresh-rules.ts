@@ -16,6 +16,8 @@ export interface PreflightFacts {
   readonly targetBusy: { id: number; kind: string; state: string } | undefined;
   /** An operation replacing the source's own databases, if any. */
   readonly sourceBusy: { id: number; kind: string; state: string } | undefined;
+  /** A running refresh that copies from the target: replacing its databases would break it. */
+  readonly targetIsCopied?: { id: number; kind: string; state: string } | undefined;
   /** Recurring data-management jobs still enabled in the target (by name). */
   readonly targetActiveRecurringJobs: readonly string[];
   /** Recurring jobs of the source with messages not yet processed. */
@@ -78,6 +80,13 @@ export function judgePreflight(facts: PreflightFacts): PreflightVerdict {
       'SOURCE_BUSY',
       `${source.name}'s own databases are being replaced by operation ${facts.sourceBusy.id} (${facts.sourceBusy.kind})`,
       `wait for operation ${facts.sourceBusy.id} to finish, then refresh`,
+    );
+  }
+  if (facts.targetIsCopied) {
+    refuse(
+      'TARGET_IS_SOURCE',
+      `operation ${facts.targetIsCopied.id} is copying from ${target.name} right now; replacing its databases would break that copy`,
+      `wait for operation ${facts.targetIsCopied.id} to finish, then refresh`,
     );
   }
   // 3. Same tenant.

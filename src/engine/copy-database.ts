@@ -42,6 +42,11 @@ export interface CopyOptions {
    * target database (WITH FORCE), which ends every statement working on it.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Called in the verify phase with the finished copy and the keep-from database's
+   * snapshot (the state the kept rows were read in), for checks of the kept data.
+   */
+  readonly inspectKept?: (copy: pg.Client, keepSnapshot: pg.Client) => Promise<void>;
 }
 
 
@@ -190,6 +195,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
 
       phase('verify');
       await verifyCopy(plan, targetClient, { snapshot: sourceHolder.client, keepFrom: keepHolder?.client }, options.verify === 'checksums');
+      if (keepHolder && options.inspectKept) await options.inspectKept(targetClient, keepHolder.client);
       done('verify');
     } finally {
       await targetClient.end().catch(() => {});

@@ -106,9 +106,9 @@ export async function swapDatabases(client: pg.Client, swaps: readonly Swap[]): 
   // cannot be renamed, and nobody should be in a staging database or a breadcrumb anyway.
   for (const swap of swaps) await client.query(`alter database ${ident(swap.replacement)} allow_connections false`);
   const started = performance.now();
-  for (const swap of swaps) await client.query(`alter database ${ident(swap.live)} allow_connections false`);
   let terminated = 0;
   try {
+    for (const swap of swaps) await client.query(`alter database ${ident(swap.live)} allow_connections false`);
     const lives = swaps.flatMap((s) => [s.live, s.replacement]);
     const deadline = Date.now() + 10_000;
     for (;;) {
@@ -138,7 +138,10 @@ export async function swapDatabases(client: pg.Client, swaps: readonly Swap[]): 
   return { offlineMs: performance.now() - started, terminatedSessions: terminated };
 }
 
-/** Host and port identify a server; databases on one server can switch in one transaction. */
+/**
+ * Databases reached on one server with one user can switch in one transaction (each user
+ * may only rename its own databases, so different users switch separately).
+ */
 export function serverKey(target: ConnectionTarget): string {
-  return `${target.host}:${target.port}`;
+  return `${target.user}@${target.host}:${target.port}`;
 }

@@ -120,6 +120,17 @@ export class EnvironmentStore {
 
   async remove(name: string, actor: string): Promise<void> {
     await inTransaction(this.#pool, async (client) => {
+      const busy = await client.query<{ id: string }>(
+        `select o.id from dataalm.operations o join dataalm.environments e on e.id = o.environment_id
+          where e.name = $1 and o.state in ('queued', 'running', 'rolling-back')`,
+        [name],
+      );
+      if (busy.rows[0]) {
+        throw new DataalmError('ALREADY_EXISTS', `environment "${name}" has operation ${busy.rows[0].id} running; it cannot be removed now`, {
+          field: 'name',
+          remedy: `wait for it to finish, or cancel it with: dataalm op cancel ${busy.rows[0].id}`,
+        });
+      }
       const deleted = await client.query('delete from dataalm.environments where name = $1', [name]);
       if (deleted.rowCount === 0) {
         throw new DataalmError('NOT_FOUND', `environment "${name}" does not exist`, { field: 'name' });

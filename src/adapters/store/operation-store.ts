@@ -29,6 +29,7 @@ interface OperationRow {
   options: Record<string, unknown>;
   databases: Record<string, OperationDatabase>;
   cancel_requested: boolean;
+  cutover_started_at: Date | null;
   cutover_at: Date | null;
   offline_ms: number | null;
   verification: VerificationReport | null;
@@ -76,7 +77,7 @@ export interface Breadcrumb {
   readonly replaced: string;
   readonly createdAt: string;
   readonly expiresAt: string;
-  readonly state: 'kept' | 'restored' | 'dropped';
+  readonly state: 'pending' | 'kept' | 'restored' | 'dropped';
 }
 
 /** Operations, their steps, runbook log and breadcrumbs in the control database. */
@@ -148,6 +149,17 @@ export class OperationStore {
     return result.rows.map(toOperation);
   }
 
+  /** An active refresh that is copying from this environment, if any. */
+  async activeFrom(environment: string): Promise<{ id: number; kind: string; state: string } | undefined> {
+    const result = await this.#pool.query<{ id: string; kind: string; state: string }>(
+      `select o.id, o.kind, o.state from dataalm.operations o join dataalm.environments s on s.id = o.source_environment_id
+        where s.name = $1 and o.state in ('queued', 'running') and o.cutover_at is null limit 1`,
+      [environment],
+    );
+    const row = result.rows[0];
+    return row ? { id: Number(row.id), kind: row.kind, state: row.state } : undefined;
+  }
+
   /** The operation that holds an environment as its target, if any. */
   async activeOn(environment: string): Promise<{ id: number; kind: string; state: string } | undefined> {
     const result = await this.#pool.query<{ id: string; kind: string; state: string }>(
@@ -181,8 +193,13 @@ export class OperationStore {
     }
   }
 
-  async heartbeat(id: number): Promise<void> {
-    await this.#pool.query('update dataalm.operations set heartbeat_at = now() where id = $1', [id]);
+  /** False when the operation is no longer this worker's (it was ended as abandoned). */
+  async heartbeat(id: number, worker: string): Promise<boolean> {
+    const result = await this.#pool.query(
+      `update dataalm.operations set heartbeat_at = now() where id = $1 and worker = $2 and state in ('running', 'rolling-back')`,
+      [id, worker],
+    );
+    return result.rowCount === 1;
   }
 
   async isCancelRequested(id: number): Promise<boolean> {
@@ -201,11 +218,11 @@ export class OperationStore {
   }
 
   /** The point of no cancel: false when a cancel was requested first. */
-  async beginCutover(id: number): Promise<boolean> {
+  async beginCutover(id: number, worker: string): Promise<boolean> {
     const result = await this.#pool.query(
       `update dataalm.operations set cutover_started_at = coalesce(cutover_started_at, now())
-        where id = $1 and not cancel_requested`,
-      [id],
+        where id = $1 and not cancel_requested and state = 'running' and worker = $2`,
+      [id, worker],
     );
     return result.rowCount === 1;
   }
@@ -274,16 +291,29 @@ export class OperationStore {
    * Records a finished cutover and the breadcrumbs it left, in one transaction with the
    * operation's cutover time, so the control data never loses track of a renamed database.
    */
-  async recordCutover(id: number, offlineMs: number, breadcrumbs: readonly { role: DatabaseRole; database: string; replaced: string }[], retentionSeconds: number): Promise<void> {
+  async recordCutoverIntent(id: number, breadcrumbs: readonly { role: DatabaseRole; database: string; replaced: string }[], retentionSeconds: number): Promise<void> {
     await inTransaction(this.#pool, async (client) => {
-      await client.query('update dataalm.operations set cutover_at = now(), offline_ms = $2 where id = $1', [id, Math.round(offlineMs)]);
+      await client.query(`delete from dataalm.breadcrumbs where operation_id = $1 and state = 'pending'`, [id]);
       for (const b of breadcrumbs) {
         await client.query(
-          `insert into dataalm.breadcrumbs (operation_id, role, environment_id, database, replaced, expires_at)
-           select $1, $2, environment_id, $3, $4, now() + make_interval(secs => $5) from dataalm.operations where id = $1`,
+          `insert into dataalm.breadcrumbs (operation_id, role, environment_id, database, replaced, expires_at, state)
+           select $1, $2, environment_id, $3, $4, now() + make_interval(secs => $5), 'pending' from dataalm.operations where id = $1`,
           [id, b.role, b.database, b.replaced, retentionSeconds],
         );
       }
+    });
+  }
+
+  /** The swap did not happen: forget the breadcrumbs written for it. */
+  async discardCutoverIntent(id: number): Promise<void> {
+    await this.#pool.query(`delete from dataalm.breadcrumbs where operation_id = $1 and state = 'pending'`, [id]);
+  }
+
+  /** The swap happened: the operation's cutover time and window, and its breadcrumbs kept. */
+  async recordCutover(id: number, offlineMs: number | null): Promise<void> {
+    await inTransaction(this.#pool, async (client) => {
+      await client.query('update dataalm.operations set cutover_at = now(), offline_ms = $2 where id = $1', [id, offlineMs === null ? null : Math.round(offlineMs)]);
+      await client.query(`update dataalm.breadcrumbs set state = 'kept' where operation_id = $1 and state = 'pending'`, [id]);
     });
   }
 
@@ -361,6 +391,7 @@ function toOperation(row: OperationRow): Operation {
     options: row.options,
     databases: row.databases,
     cancelRequested: row.cancel_requested,
+    cutoverStartedAt: row.cutover_started_at?.toISOString() ?? null,
     cutoverAt: row.cutover_at?.toISOString() ?? null,
     offlineMs: row.offline_ms,
     verification: row.verification,

@@ -1,6 +1,7 @@
 import type { DatabaseRole } from '../../domain/environment.js';
 import { connectMaintenance, dropDatabaseIfExists } from '../../adapters/postgres/database-admin.js';
 import type { Runtime } from '../runtime.js';
+import { reconcileCutover } from './cutover-state.js';
 
 /** A runner writes a heartbeat every 5 s; one silent this long has stopped. */
 export const ABANDONED_AFTER_SECONDS = 60;
@@ -13,7 +14,7 @@ export const ABANDONED_AFTER_SECONDS = 60;
 export async function reapAbandoned(runtime: Runtime): Promise<void> {
   const ops = runtime.operations;
   for (const id of await ops.abandoned(ABANDONED_AFTER_SECONDS)) {
-    const operation = await ops.get(id);
+    const operation = await reconcileCutover(runtime, await ops.get(id));
     const since = `no heartbeat since ${operation.heartbeatAt}`;
     if (operation.state === 'rolling-back') {
       if (await ops.transition(id, ['rolling-back'], 'failed')) {

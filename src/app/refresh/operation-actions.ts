@@ -5,7 +5,9 @@ import { type Operation, type OperationDatabase, RESTORE_STEPS } from '../../dom
 import { parseConnectionUrl } from '../../adapters/postgres/connection-url.js';
 import { type Swap, connectMaintenance, derivedName, dropDatabaseIfExists, serverKey, swapDatabases } from '../../adapters/postgres/database-admin.js';
 import type { Runtime } from '../runtime.js';
+import os from 'node:os';
 import { reapAbandoned } from './abandoned.js';
+import { reconcileCutover } from './cutover-state.js';
 
 const refuse = (code: string, message: string, remedy: string): never => {
   throw new RefusedError([{ code, message, remedy }]);
@@ -18,7 +20,7 @@ const refuse = (code: string, message: string, remedy: string): never => {
  */
 export async function rollbackOperation(runtime: Runtime, id: number, actor: string): Promise<Operation> {
   await reapAbandoned(runtime);
-  const operation = await runtime.operations.get(id);
+  const operation = await reconcileCutover(runtime, await runtime.operations.get(id));
   const env = operation.environment;
   switch (operation.state) {
     case 'failed':
@@ -52,7 +54,8 @@ export async function rollbackOperation(runtime: Runtime, id: number, actor: str
       );
     }
   }
-  if (!(await runtime.operations.transition(id, ['failed'], 'rolling-back'))) {
+  const worker = `${os.hostname()}:${process.pid}`;
+  if (!(await runtime.operations.transition(id, ['failed'], 'rolling-back', { worker }))) {
     const busy = await runtime.operations.activeOn(env);
     refuse('TARGET_BUSY', `operation ${busy?.id ?? '?'} is running on ${env}`, 'wait for it to finish, then roll back');
   }
@@ -62,6 +65,7 @@ export async function rollbackOperation(runtime: Runtime, id: number, actor: str
   await runtime.environments.setState(env, 'servicing');
   const urls = await runtime.environments.connectionUrls(env);
   const databases = Object.entries(operation.databases) as [DatabaseRole, OperationDatabase][];
+  const heartbeat = setInterval(() => void runtime.operations.heartbeat(id, worker).catch(() => {}), 5000);
   try {
     if (operation.cutoverAt === null) {
       for (const [role, names] of databases) {
@@ -87,17 +91,22 @@ export async function rollbackOperation(runtime: Runtime, id: number, actor: str
       await runtime.operations.clearCutover(id);
       if (operation.kind === 'restore') {
         for (const s of swaps) await runtime.operations.setBreadcrumbState(operation.restoresOperation!, s.role, 'kept');
-      } else {
+      }
+      await log(`rolled back: ${swaps.map((s) => `${s.live} is again the database from before operation ${id}`).join('; ')}; offline for ${Math.round(offlineMs)} ms`);
+      await runtime.operations.transition(id, ['rolling-back'], 'rolled-back');
+      // The databases the refresh had put live are dropped last; the rollback is done already.
+      if (operation.kind === 'refresh') {
         for (const s of swaps) {
           const admin = await connectMaintenance(urls[s.role]!, s.role);
           try {
             await dropDatabaseIfExists(admin, s.parkAs);
+          } catch (error) {
+            await log(`${s.parkAs} (the refreshed data) could not be dropped: ${(error as Error).message}; drop it by hand`, 'warning');
           } finally {
             await admin.end().catch(() => {});
           }
         }
       }
-      await log(`rolled back: ${swaps.map((s) => `${s.live} is again the database from before operation ${id}`).join('; ')}; offline for ${Math.round(offlineMs)} ms`);
     }
     await runtime.operations.transition(id, ['rolling-back'], 'rolled-back');
     await runtime.environments.addHistory(env, `rollback of operation ${id}`, { operation: id, actor });
@@ -110,6 +119,8 @@ export async function rollbackOperation(runtime: Runtime, id: number, actor: str
       remedy: `dataalm op logs ${id}; then try the rollback again`,
       cause: error,
     });
+  } finally {
+    clearInterval(heartbeat);
   }
   return runtime.operations.get(id);
 }

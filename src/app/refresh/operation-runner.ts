@@ -23,7 +23,8 @@ import { pruneBreadcrumbs } from './breadcrumbs.js';
 import { Redactor } from './redactor.js';
 import { preflightRefresh } from './refresh-service.js';
 import { runSyncCommand } from './synchronize.js';
-import { folderFingerprint, verifyRules } from './verification.js';
+import { folderFingerprint, verifyKept, verifyRules } from './verification.js';
+import { reconcileCutover } from './cutover-state.js';
 
 /** What a runner tells whoever watches it (the CLI's progress, later the HTTP API's stream). */
 export type RunEvent =
@@ -39,6 +40,8 @@ export type RunEvent =
       readonly tablesTotal: number;
       readonly mbPerSecond: number;
       readonly etaSeconds: number | null;
+      /** The table copied last, so a watcher sees the copy move table by table. */
+      readonly lastTable: string | null;
     };
 
 export interface RunOptions {
@@ -77,13 +80,14 @@ export async function runOperation(runtime: Runtime, id: number, options: RunOpt
     const operation = await runtime.operations.get(id);
     throw new DataalmError('REFUSED', `operation ${id} is ${operation.state}, not queued: it cannot be started`);
   }
-  const run = await OperationRun.open(runtime, id, options);
+  const run = await OperationRun.open(runtime, id, worker, options);
   return run.execute();
 }
 
 class OperationRun {
   readonly #runtime: Runtime;
   readonly #id: number;
+  readonly #worker: string;
   readonly #emit: (event: RunEvent) => void;
   readonly #external: AbortSignal | undefined;
   readonly #abort = new AbortController();
@@ -99,6 +103,7 @@ class OperationRun {
 
   private constructor(
     runtime: Runtime,
+    worker: string,
     operation: Operation,
     target: Environment,
     source: Environment | undefined,
@@ -107,6 +112,7 @@ class OperationRun {
     options: RunOptions,
   ) {
     this.#runtime = runtime;
+    this.#worker = worker;
     this.#id = operation.id;
     this.#operation = operation;
     this.#emit = options.onEvent ?? (() => {});
@@ -119,18 +125,30 @@ class OperationRun {
     this.#databases = { ...operation.databases };
   }
 
-  static async open(runtime: Runtime, id: number, options: RunOptions): Promise<OperationRun> {
+  static async open(runtime: Runtime, id: number, worker: string, options: RunOptions): Promise<OperationRun> {
     const operation = await runtime.operations.get(id);
     const target = await runtime.environments.get(operation.environment);
     const source = operation.source === null ? undefined : await runtime.environments.find(operation.source);
     const targetUrls = await runtime.environments.connectionUrls(target.name);
     const sourceUrls = source ? await runtime.environments.connectionUrls(source.name) : {};
-    return new OperationRun(runtime, operation, target, source, targetUrls, sourceUrls, options);
+    return new OperationRun(runtime, worker, operation, target, source, targetUrls, sourceUrls, options);
   }
 
   async execute(): Promise<Operation> {
     const ops = this.#runtime.operations;
-    const heartbeat = setInterval(() => void ops.heartbeat(this.#id).catch(() => {}), HEARTBEAT_MS);
+    let lost = false;
+    const heartbeat = setInterval(() => {
+      void ops.heartbeat(this.#id, this.#worker).then(
+        (mine) => {
+          // Ended as abandoned by another process: stop, and leave the record to it.
+          if (!mine && !lost) {
+            lost = true;
+            this.#abort.abort(new Error('the operation was ended by another process'));
+          }
+        },
+        () => {},
+      );
+    }, HEARTBEAT_MS);
     const poll = setInterval(() => {
       void ops.isCancelRequested(this.#id).then(
         (requested) => {
@@ -139,17 +157,22 @@ class OperationRun {
         () => {},
       );
     }, CANCEL_POLL_MS);
-    const onExternal = () => void ops.requestCancel(this.#id).then((ok) => ok && this.#abort.abort(new Canceled()));
-    this.#external?.addEventListener('abort', onExternal, { once: true });
-    // A cancel ends a running copy at once: its staging databases are dropped under it.
-    this.#abort.signal.addEventListener('abort', () => void this.#dropStaging().catch(() => {}), { once: true });
-    await this.#runtime.environments.setState(this.#target.name, 'servicing');
+    const onExternal = () =>
+      void ops.requestCancel(this.#id).then(
+        (ok) => ok && this.#abort.abort(new Canceled()),
+        () => this.#abort.abort(new Canceled()),
+      );
     let current: StepName | null = null;
     try {
+      if (this.#external?.aborted) onExternal();
+      else this.#external?.addEventListener('abort', onExternal, { once: true });
+      // A cancel ends a running copy at once: its staging databases are dropped under it.
+      this.#abort.signal.addEventListener('abort', () => void this.#dropStaging().catch(() => {}), { once: true });
+      await this.#runtime.environments.setState(this.#target.name, 'servicing');
       const handlers = this.#handlers();
       for (const step of this.#operation.steps) {
         if (step.status === 'succeeded' || step.status === 'skipped') continue;
-        if (this.#abort.signal.aborted && !this.#cutoverStarted) throw new Canceled();
+        if (this.#abort.signal.aborted && !this.#cutoverStarted) throw lost ? this.#abort.signal.reason : new Canceled();
         current = step.name;
         const handler = handlers[step.name];
         if (!handler) throw new Error(`no handler for step ${step.name}`);
@@ -161,7 +184,13 @@ class OperationRun {
       await this.#runtime.environments.setState(this.#target.name, 'deployed');
     } catch (thrown) {
       await this.#flush().catch(() => {});
-      const canceled = !this.#cutoverStarted && (thrown instanceof Canceled || this.#abort.signal.aborted);
+      if (lost) {
+        await this.#log(current, 'error', `this process stopped working on the operation at step ${current}: another process had ended it as abandoned`);
+        return ops.get(this.#id);
+      }
+      const operation = await reconcileCutover(this.#runtime, await ops.get(this.#id));
+      const cutover = operation.cutoverAt !== null;
+      const canceled = !cutover && !this.#cutoverStarted && (thrown instanceof Canceled || this.#abort.signal.aborted);
       if (canceled) {
         await this.#dropStaging().catch((error: Error) => this.#log(current, 'error', `the staging databases could not be removed: ${error.message}`));
         await this.#log(current, 'warning', 'operation canceled before its cutover: the staging databases were removed; the target was never touched');
@@ -174,7 +203,6 @@ class OperationRun {
         await this.#log(current, 'error', `${current ?? 'operation'} failed: ${error.message}${error.remedy ? ` (${error.remedy})` : ''}`, {
           code: error.code,
         });
-        const cutover = (await ops.get(this.#id)).cutoverAt !== null;
         await this.#log(
           null,
           'info',
@@ -279,7 +307,7 @@ class OperationRun {
       await this.#log('validate', 'info', `restoring ${crumbs.map((c) => `${c.replaced} from ${c.database}`).join(', ')} (state before operation ${operation.restoresOperation})`);
     }
     await this.#runtime.operations.setDatabases(this.#id, this.#databases);
-    const storage = folderFingerprint(this.#target.documentStorage);
+    const storage = await folderFingerprint(this.#target.documentStorage);
     return { databases: Object.keys(this.#databases), storage };
   }
 
@@ -302,6 +330,7 @@ class OperationRun {
     if (dropped.length > 0) await this.#log('prepare', 'info', `removed staging database(s) left by an earlier attempt: ${dropped.join(', ')}`);
     const profile = loadProfile(this.#target.profile);
     const plain = loadProfile('plain');
+    const maskKey = this.#runtime.secrets.derive('masks');
     const jobs = Number(operation.options.jobs ?? 2);
     const verify = operation.options.verify === 'checksums' ? 'checksums' : 'counts';
     const roles = Object.keys(this.#databases) as DatabaseRole[];
@@ -318,6 +347,7 @@ class OperationRun {
       }
     });
     const progress = new Map<DatabaseRole, Extract<CopyEvent, { type: 'progress' }>>();
+    let lastTable: string | null = null;
     let lastSaved = 0;
     const local = new AbortController();
     const onAbort = () => local.abort(this.#abort.signal.reason);
@@ -332,15 +362,24 @@ class OperationRun {
           targetUrl: withDatabase(this.#targetUrls[role]!, names.staging),
           keepFromUrl: role === 'application' ? this.#targetUrls.application : undefined,
           profile: role === 'application' ? profile : plain,
-          maskKey: this.#runtime.secrets.derive('masks'),
+          maskKey,
           jobs: role === 'application' ? jobs : 1,
           verify,
           pgBin: this.#runtime.config.pgBin,
           signal: local.signal,
+          ...(role === 'application'
+            ? {
+                inspectKept: async (copy: pg.Client, keepSnapshot: pg.Client) => {
+                  const checks = await verifyKept(profile, profile.salt ?? maskKey, copy, keepSnapshot);
+                  await this.#runtime.operations.stepCounters(this.#id, 'keep-target', { checks });
+                },
+              }
+            : {}),
           onEvent: (event) => {
             if (event.type === 'phase') tracker.phase(role, PHASE_STEP[event.phase], event.status);
             else if (event.type === 'warning') void this.#log(PHASE_STEP.preflight, 'warning', `${role}: ${event.message}`);
             else if (event.type === 'table') {
+              if (role === 'application') lastTable = event.table;
               const mb = (event.bytes / 1048576).toFixed(1);
               void this.#log('data', 'info', `${role}: ${event.table} (${event.mode}): ${event.rows} rows, ${mb} MiB in ${round(event.seconds)} s`, {
                 table: event.table,
@@ -352,7 +391,7 @@ class OperationRun {
               // few tables would only make the bar jump.
               progress.set(role, event);
               const sum = sumProgress([...progress.values()]);
-              this.#emit({ type: 'progress', step: 'data', ...sum });
+              this.#emit({ type: 'progress', step: 'data', ...sum, lastTable });
               if (Date.now() - lastSaved > 1000) {
                 lastSaved = Date.now();
                 this.#queue(() => this.#runtime.operations.stepCounters(this.#id, 'data', sum));
@@ -466,8 +505,12 @@ class OperationRun {
         detail: copied ? `${copied.tables} tables, ${copied.rows} rows, checked inside the snapshot right after the copy` : 'no record of the copy',
       });
     }
+    const kept = operation.steps.find((s) => s.name === 'keep-target')?.counters.checks as VerificationCheck[] | undefined;
+    if (kept) checks.push(...kept);
+    else if (profile.rules.some((r) => r.action === 'keep-target')) {
+      checks.push({ rule: 'keep-target', description: "The target's kept rows and columns.", status: 'failed', detail: 'no record of the check made during the copy' });
+    }
     const staging = await this.#connect(this.#stagingUrl('application'));
-    const target = await this.#connect(this.#targetUrls.application!);
     const source = await this.#connect(this.#sourceUrls.application!);
     try {
       checks.push(
@@ -475,21 +518,24 @@ class OperationRun {
           profile,
           administrator: this.#target.administrator,
           staging,
-          target,
           source,
           maskKey: profile.salt ?? this.#runtime.secrets.derive('masks'),
         })),
       );
     } finally {
-      await Promise.all([staging.end(), target.end(), source.end()].map((p) => p.catch(() => {})));
+      await Promise.all([staging.end(), source.end()].map((p) => p.catch(() => {})));
     }
     const before = operation.steps.find((s) => s.name === 'validate')?.counters.storage as { files: number; digest: string } | null | undefined;
-    const now = folderFingerprint(this.#target.documentStorage);
+    const now = await folderFingerprint(this.#target.documentStorage);
+    // dataalm never writes there; its users may, since the target stays in use.
+    const same = JSON.stringify(before ?? null) === JSON.stringify(now);
     checks.push({
       rule: 'document-storage',
-      description: "Document storage is not copied: the target's files are untouched.",
-      status: JSON.stringify(before ?? null) === JSON.stringify(now) ? 'passed' : 'failed',
-      detail: now ? `${now.files} files in ${this.#target.documentStorage}, unchanged since the refresh began` : 'the environment has no document storage',
+      description: "Document storage is not copied: the target's files stay as they are.",
+      status: 'passed',
+      detail: now
+        ? `${now.files} files in ${this.#target.documentStorage}; ${same ? 'unchanged since the refresh began' : "changed by the target's users during the refresh, not by dataalm"}`
+        : 'the environment has no document storage',
     });
     const report = { passed: checks.every((c) => c.status === 'passed'), checkedAt: new Date().toISOString(), checks };
     await this.#runtime.operations.setVerification(this.#id, report);
@@ -509,8 +555,14 @@ class OperationRun {
 
   async #cutover(): Promise<Record<string, unknown>> {
     const ops = this.#runtime.operations;
-    if (!(await ops.beginCutover(this.#id))) throw new Canceled();
+    if (!(await ops.beginCutover(this.#id, this.#worker))) {
+      if (await ops.isCancelRequested(this.#id)) throw new Canceled();
+      throw new DataalmError('OPERATION_FAILED', 'the operation is no longer this process\'s to cut over');
+    }
     this.#cutoverStarted = true;
+    const crumbs = Object.entries(this.#databases).map(([role, names]) => ({ role: role as DatabaseRole, database: names.breadcrumb, replaced: names.database }));
+    // Written first: whatever happens next, the control data knows which names to look for.
+    await ops.recordCutoverIntent(this.#id, crumbs, this.#runtime.config.breadcrumbRetentionSeconds);
     const byServer = new Map<string, { url: string; swaps: (Swap & { role: DatabaseRole })[] }>();
     for (const [role, names] of Object.entries(this.#databases) as [DatabaseRole, OperationDatabase][]) {
       const url = this.#targetUrls[role]!;
@@ -535,20 +587,21 @@ class OperationRun {
         sessions += result.terminatedSessions;
       }
     } catch (error) {
-      // A later server failed: switch the servers already done back, so both databases
-      // stay of one generation.
+      // A later server failed: switch the ones already done back, so all databases stay of
+      // one generation. What cannot be switched back stays recorded for the rollback.
+      let undone = true;
       for (const { client, swaps } of done.filter((d) => d.swaps.length > 0)) {
-        await swapDatabases(
-          client,
-          swaps.map((s) => ({ live: s.live, parkAs: s.replacement, replacement: s.parkAs })),
-        ).catch(() => {});
+        await swapDatabases(client, swaps.map((s) => ({ live: s.live, parkAs: s.replacement, replacement: s.parkAs }))).catch(async (undo: Error) => {
+          undone = false;
+          await this.#log('cutover', 'error', `switching ${swaps.map((s) => s.live).join(', ')} back failed: ${undo.message}`);
+        });
       }
+      if (undone) await ops.discardCutoverIntent(this.#id);
       throw error;
     } finally {
       for (const { client } of done) await client.end().catch(() => {});
     }
-    const crumbs = Object.entries(this.#databases).map(([role, names]) => ({ role: role as DatabaseRole, database: names.breadcrumb, replaced: names.database }));
-    await ops.recordCutover(this.#id, offlineMs, crumbs, this.#runtime.config.breadcrumbRetentionSeconds);
+    await retry(() => ops.recordCutover(this.#id, offlineMs));
     if (this.#operation.kind === 'restore') {
       for (const role of Object.keys(this.#databases) as DatabaseRole[]) await ops.setBreadcrumbState(this.#operation.restoresOperation!, role, 'restored');
     }
@@ -713,6 +766,18 @@ function sumProgress(events: readonly Extract<CopyEvent, { type: 'progress' }>[]
     mbPerSecond: round(sum('mbPerSecond')),
     etaSeconds: etas.length === 0 ? null : Math.max(...etas),
   };
+}
+
+/** A write to the control database that must not be lost to a short outage. */
+async function retry<T>(write: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    }
+  }
 }
 
 function round(value: number): number {

@@ -36,6 +36,7 @@ export async function preflightRefresh(runtime: Runtime, sourceName: string, tar
   const warnings: string[] = [];
   const targetBusy = await runtime.operations.activeOn(targetName);
   const sourceBusy = await runtime.operations.activeOn(sourceName);
+  const targetIsCopied = await runtime.operations.activeFrom(targetName);
   let profile: Profile | undefined;
   let targetJobs: string[] = [];
   let sourceJobs: { name: string; pending: number }[] = [];
@@ -76,6 +77,7 @@ export async function preflightRefresh(runtime: Runtime, sourceName: string, tar
     minPlatformUpdate: runtime.config.minPlatformUpdate,
     targetBusy: targetBusy && targetBusy.id !== self ? targetBusy : undefined,
     sourceBusy,
+    targetIsCopied: targetIsCopied && targetIsCopied.id !== self ? targetIsCopied : undefined,
     targetActiveRecurringJobs: targetJobs,
     sourceUnprocessedRecurringJobs: sourceJobs,
   });

@@ -1,12 +1,17 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const DATAALM_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'dataalm.js');
 
-/** Settings a synchronize command must not see: the control database and the secret key. */
-const WITHHELD = ['DATAALM_DATABASE_URL', 'DATAALM_SECRET_KEY'];
+/**
+ * Settings not handed to a synchronize command: the control database, the secret key and
+ * the home folder. (It runs as the same OS user, so this keeps honest commands from
+ * touching the project by accident; it is not a sandbox.)
+ */
+const WITHHELD = ['DATAALM_DATABASE_URL', 'DATAALM_SECRET_KEY', 'DATAALM_HOME'];
 
 export interface SyncRun {
   readonly exitCode: number | null;
@@ -14,7 +19,7 @@ export interface SyncRun {
 }
 
 /**
- * Runs an environment's database synchronization command with `/bin/sh` against the staging
+ * Runs an environment's database synchronization command with `/bin/sh`, in a scratch folder, against the staging
  * copy: its URLs are in DATAALM_SYNC_DATABASE_URL (and DATAALM_SYNC_REPORTING_DATABASE_URL),
  * `dataalm` is on PATH, and every output line goes to `onLine`. Aborting kills the command.
  */
@@ -34,7 +39,8 @@ export async function runSyncCommand(
   if (options.reportingUrl) env.DATAALM_SYNC_REPORTING_DATABASE_URL = options.reportingUrl;
   else delete env.DATAALM_SYNC_REPORTING_DATABASE_URL;
   // Its own process group, so a cancel stops the command and everything it started.
-  const child = spawn('/bin/sh', ['-c', command], { cwd: options.home, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-sync-'));
+  const child = spawn('/bin/sh', ['-c', command], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const stop = () => {
     try {
       process.kill(-child.pid!, 'SIGTERM');
@@ -71,7 +77,10 @@ export async function runSyncCommand(
       err.end();
       resolve({ exitCode, signal });
     });
-  }).finally(() => options.signal.removeEventListener('abort', stop));
+  }).finally(() => {
+    options.signal.removeEventListener('abort', stop);
+    fs.rmSync(cwd, { recursive: true, force: true });
+  });
 }
 
 function shellQuote(text: string): string {

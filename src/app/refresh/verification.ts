@@ -14,11 +14,38 @@ export interface VerificationInput {
   readonly administrator: string;
   /** The staging copy, about to go live. */
   readonly staging: pg.Client;
-  /** The target's current database: what keep-target must have kept. */
-  readonly target: pg.Client;
   /** The source, for looking up values that must not have arrived. */
   readonly source: pg.Client;
   readonly maskKey: string;
+}
+
+/**
+ * The keep-target rules, checked on the finished copy against the target's snapshot the
+ * kept rows were read in (the target stays in use during a refresh; what its users change
+ * after the snapshot is not in the new database, as the preview says).
+ */
+export async function verifyKept(profile: Profile, maskKey: string, staging: pg.Client, target: pg.Client): Promise<VerificationCheck[]> {
+  const checks: VerificationCheck[] = [];
+  const add = (rule: string, description: string, ok: boolean, detail: string) =>
+    checks.push({ rule, description, status: ok ? 'passed' : 'failed', detail });
+  for (const rule of profile.rules) {
+    if (rule.action !== 'keep-target') continue;
+    const name = table(rule.schema, rule.table);
+    const label = `${rule.schema}.${rule.table}`;
+    const description = rule.reason ?? `keep-target ${label}`;
+    try {
+      if (rule.columns === undefined) {
+        const [kept, theirs] = [await tableDigest(staging, name), await tableDigest(target, name)];
+        const ok = kept.digest === theirs.digest && kept.rows === theirs.rows;
+        add(`keep-target:${label}`, description, ok, ok ? `all ${kept.rows} rows are the target's own` : `the copy has ${kept.rows} rows, the target ${theirs.rows}, and they differ`);
+      } else {
+        add(`keep-target:${label}`, description, ...(await checkKeptColumns({ staging, target, maskKey }, rule.schema, rule.table, rule.columns, rule.otherwise)));
+      }
+    } catch (error) {
+      add(`keep-target:${label}`, description, false, `could not be checked: ${(error as Error).message}`);
+    }
+  }
+  return checks;
 }
 
 const q = pg.escapeIdentifier;
@@ -26,9 +53,9 @@ const table = (schema: string, name: string) => `${q(schema)}.${q(name)}`;
 const usesAdministrator = (sql: string) => /\$1\b/.test(sql);
 
 /**
- * Checks every rule of the profile on the staging copy, before it goes live: cleared tables
- * are empty, kept rows and columns equal the target's, no source value of a masked column
- * remains, and each sanitize statement's own check finds nothing left to fix.
+ * Checks the rules of the profile on the staging copy, before it goes live: cleared tables
+ * are empty, no source value of a masked column remains, and each sanitize statement's own
+ * check finds nothing left to fix. (Kept rows and columns: verifyKept.)
  */
 export async function verifyRules(input: VerificationInput): Promise<VerificationCheck[]> {
   const checks: VerificationCheck[] = [];
@@ -42,12 +69,8 @@ export async function verifyRules(input: VerificationInput): Promise<Verificatio
       if (rule.action === 'clear') {
         const n = await count(input.staging, `SELECT count(*) FROM ${name}`);
         add(`clear:${label}`, description, n === 0, n === 0 ? 'the table is empty' : `${n} rows remain`);
-      } else if (rule.action === 'keep-target' && rule.columns === undefined) {
-        const [kept, theirs] = [await tableDigest(input.staging, name), await tableDigest(input.target, name)];
-        const ok = kept.digest === theirs.digest && kept.rows === theirs.rows;
-        add(`keep-target:${label}`, description, ok, ok ? `all ${kept.rows} rows are the target's own` : `the copy has ${kept.rows} rows, the target ${theirs.rows}, and they differ`);
       } else if (rule.action === 'keep-target') {
-        add(`keep-target:${label}`, description, ...(await checkKeptColumns(input, rule.schema, rule.table, rule.columns!, rule.otherwise)));
+        continue; // checked against the target's snapshot during the copy (verifyKept)
       } else {
         for (const [column, mask] of Object.entries(rule.columns)) {
           add(`mask:${label}.${column}`, description, ...(await checkMask(input, rule.schema, rule.table, column, mask)));
@@ -96,7 +119,7 @@ async function primaryKey(client: pg.Client, schema: string, name: string): Prom
 
 /** Each row the target has keeps the target's values; the others got the `otherwise` value. */
 async function checkKeptColumns(
-  input: VerificationInput,
+  input: { staging: pg.Client; target: pg.Client; maskKey: string },
   schema: string,
   name: string,
   columns: readonly string[],
@@ -164,20 +187,24 @@ async function checkMask(input: VerificationInput, schema: string, name: string,
 }
 
 /** A digest of a folder's file names, sizes and contents: equal before and after means untouched. */
-export function folderFingerprint(folder: string | null): { files: number; digest: string } | null {
+export async function folderFingerprint(folder: string | null): Promise<{ files: number; digest: string } | null> {
   if (folder === null || !fs.existsSync(folder)) return null;
   const hash = createHash('sha256');
   let files = 0;
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+  const walk = async (dir: string): Promise<void> => {
+    const entries = (await fs.promises.readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+    for (const entry of entries) {
       const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
+      if (entry.isDirectory()) await walk(full);
       else if (entry.isFile()) {
         files++;
-        hash.update(path.relative(folder, full)).update('\0').update(fs.readFileSync(full)).update('\0');
+        hash.update(path.relative(folder, full)).update('\0');
+        // Streamed, so a large attachment store neither fills memory nor blocks the process.
+        for await (const chunk of fs.createReadStream(full)) hash.update(chunk as Buffer);
+        hash.update('\0');
       }
     }
   };
-  walk(folder);
+  await walk(folder);
   return { files, digest: hash.digest('hex') };
 }

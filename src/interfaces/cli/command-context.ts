@@ -17,7 +17,10 @@ export async function withRuntime<T>(
   output: OutputOptions,
   action: (runtime: Runtime) => Promise<T>,
   options: {
-    /** The command stops its own work on the first signal (true); a second one aborts. */
+    /**
+     * The command handles this signal itself (true), e.g. by canceling its operation or by
+     * finishing a cutover first; false lets it abort the command at once.
+     */
     onSignal?: (signal: NodeJS.Signals) => boolean;
   } = {},
 ): Promise<void> {
@@ -31,14 +34,9 @@ export async function withRuntime<T>(
     aborting ??= (runtime?.abort() ?? Promise.resolve()).finally(() => process.exit(status));
     return aborting;
   };
-  let handled = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) return;
-    if (!handled && runtime && options.onSignal?.(signal)) {
-      handled = true;
-      process.stderr.write(`\ndataalm: ${signal} received, stopping the operation (again to abort at once)\n`);
-      return;
-    }
+    if (runtime && options.onSignal?.(signal)) return;
     signalled = signal;
     process.stderr.write(`\ndataalm: ${signal} received, stopping\n`);
     // While the runtime is still opening, it is aborted as soon as it is open (below).

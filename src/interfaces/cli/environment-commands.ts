@@ -137,20 +137,26 @@ export function registerEnvironmentCommands(program: Command): void {
     .argument('<name>', 'environment name')
     .requiredOption('--operation <ID>', 'the refresh (or restore) whose previous databases to bring back')
     .option('--json', 'print the restore operation as JSON')
-    .action(async (name: string, o: { operation: string; json?: boolean }) =>
-      withRuntime(o, async (runtime) => {
-        const id = await requestRestore(runtime, name, parseOperationId(o.operation), ACTOR);
-        if (!o.json) process.stderr.write(`Operation ${id}: restore of ${name} to its state before operation ${o.operation} started.\n`);
-        const operation = await runOperation(runtime, id, {
-          onEvent: (event) => {
-            if (o.json) return;
-            if (event.type === 'step' && event.status === 'running') process.stderr.write(`${event.step}…\n`);
-            if (event.type === 'log' && event.line.step !== null) process.stderr.write(`      ${event.line.message}\n`);
-          },
-        });
-        finishOperation(operation, o);
-      }),
-    );
+    .action(async (name: string, o: { operation: string; json?: boolean }) => {
+      let cutover = false;
+      await withRuntime(
+        o,
+        async (runtime) => {
+          const id = await requestRestore(runtime, name, parseOperationId(o.operation), ACTOR);
+          if (!o.json) process.stderr.write(`Operation ${id}: restore of ${name} to its state before operation ${o.operation} started.\n`);
+          const operation = await runOperation(runtime, id, {
+            onEvent: (event) => {
+              if (event.type === 'step' && event.step === 'cutover') cutover = event.status === 'running';
+              if (o.json) return;
+              if (event.type === 'step' && event.status === 'running') process.stderr.write(`${event.step}…\n`);
+              if (event.type === 'log' && event.line.step !== null && !event.line.message.startsWith('step ')) process.stderr.write(`      ${event.line.message}\n`);
+            },
+          });
+          finishOperation(operation, o);
+        },
+        { onSignal: () => cutover },
+      );
+    });
 
   env
     .command('breadcrumbs')

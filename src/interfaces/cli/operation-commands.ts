@@ -55,6 +55,7 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
     .action(async (flags: RefreshFlags) => {
       const controller = new AbortController();
       let cutover = false;
+      let started = false;
       await withRuntime(
         flags,
         async (runtime) => {
@@ -89,20 +90,31 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
             }
             process.stderr.write(previewText(preview));
             const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-            const answer = await rl.question(`Type the target's name (${flags.target}) to start the refresh: `).finally(() => rl.close());
+            rl.on('SIGINT', () => controller.abort()); // Ctrl-C at the prompt: not confirmed
+            const answer = await rl
+              .question(`Type the target's name (${flags.target}) to start the refresh: `, { signal: controller.signal })
+              .catch(() => '')
+              .finally(() => rl.close());
             if (answer.trim() !== flags.target) {
+              process.stderr.write('\n');
               process.stderr.write('Not confirmed: nothing was changed.\n');
               process.exitCode = 14;
               return;
             }
           }
+          if (controller.signal.aborted) {
+            process.stderr.write('dataalm: stopped before the refresh started: nothing was changed.\n');
+            process.exitCode = 14;
+            return;
+          }
           const id = await requestRefresh(runtime, { source: flags.source, target: flags.target, jobs, verify: flags.verify, actor: ACTOR });
+          started = true;
           if (!flags.json) process.stderr.write(`Operation ${id}: refresh of ${flags.target} from ${flags.source} started.\n`);
           const progress = new ProgressReporter({ enabled: !flags.json });
           const operation = await runOperation(runtime, id, {
             signal: controller.signal,
             onEvent: (event) => {
-              if (event.type === 'step' && event.step === 'cutover' && event.status === 'running') cutover = true;
+              if (event.type === 'step' && event.step === 'cutover') cutover = event.status === 'running';
               if (!flags.json) showRunEvent(progress, event);
             },
           });
@@ -110,9 +122,15 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
           finishOperation(operation, flags);
         },
         {
-          onSignal: () => {
-            if (cutover) return true; // sub-second; let it finish
+          onSignal: (signal) => {
+            if (cutover) {
+              // A few milliseconds: stopping half-way would leave the target closed.
+              process.stderr.write(`\ndataalm: ${signal} received during the cutover; it finishes first\n`);
+              return true;
+            }
+            if (controller.signal.aborted) return false; // a second signal: abort at once
             controller.abort();
+            if (started) process.stderr.write(`\ndataalm: ${signal} received, canceling the operation (again to abort at once)\n`);
             return true;
           },
         },
@@ -173,11 +191,21 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
     .argument('<ID>', 'operation id')
     .option('--json', 'print the operation as JSON')
     .action(async (text: string, o: { json?: boolean }) =>
-      withRuntime(o, async (runtime) => {
-        const operation = await rollbackOperation(runtime, parseOperationId(text), ACTOR);
-        if (o.json) printJson(operation);
-        else process.stdout.write(`Operation ${operation.id} rolled back: ${operation.environment} is as it was before the operation.\n`);
-      }),
+      withRuntime(
+        o,
+        async (runtime) => {
+          const operation = await rollbackOperation(runtime, parseOperationId(text), ACTOR);
+          if (o.json) printJson(operation);
+          else process.stdout.write(`Operation ${operation.id} rolled back: ${operation.environment} is as it was before the operation.\n`);
+        },
+        {
+          // Stopping a rollback half-way helps nobody: it finishes (in seconds) first.
+          onSignal: (signal) => {
+            process.stderr.write(`\ndataalm: ${signal} received; the rollback finishes first\n`);
+            return true;
+          },
+        },
+      ),
     );
 
   op.command('cancel')
@@ -189,8 +217,9 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
         const operation = await cancelOperation(runtime, parseOperationId(text), ACTOR);
         if (o.json) printJson(operation);
         else if (operation.state === 'canceled') process.stdout.write(`Operation ${operation.id} canceled: ${operation.environment} was not touched.\n`);
-        else process.stdout.write(`Operation ${operation.id} is ${operation.state}: the cancel was asked for but it has not stopped yet.\n`);
-        if (operation.state !== 'canceled') process.exitCode = operation.state === 'running' ? 1 : 0;
+        else if (operation.state === 'running') process.stdout.write(`Operation ${operation.id}: the cancel was asked for, but it has not stopped yet.\n`);
+        else process.stdout.write(`Operation ${operation.id} ended ${operation.state} before the cancel took effect (dataalm op show ${operation.id}).\n`);
+        if (operation.state !== 'canceled') process.exitCode = operation.state === 'succeeded' ? 0 : operation.state === 'failed' ? 13 : 1;
       }),
     );
 }
@@ -206,7 +235,7 @@ function showRunEvent(progress: ProgressReporter, event: RunEvent): void {
       'data',
       event.tablesDone,
       event.tablesTotal,
-      `${event.rows.toLocaleString('en')} rows, ${(event.bytes / 1048576).toFixed(0)} MiB, ${event.mbPerSecond} MB/s${eta}`,
+      `${event.rows.toLocaleString('en')} rows, ${(event.bytes / 1048576).toFixed(0)} MiB, ${event.mbPerSecond} MB/s${eta}${event.lastTable ? `, last ${event.lastTable}` : ''}`,
     );
   }
   if (event.type === 'log') {

@@ -1,0 +1,43 @@
+import pg from 'pg';
+import type { DatabaseRole } from '../../domain/environment.js';
+import type { Operation } from '../../domain/operation.js';
+import { connectMaintenance, databaseExists } from '../../adapters/postgres/database-admin.js';
+import type { Runtime } from '../runtime.js';
+
+/**
+ * A cutover that began but was never recorded (its process failed or stopped between the
+ * swap and the write): the server tells whether the swap happened. It is recorded, or the
+ * intent forgotten, and the live databases are opened again in either case.
+ */
+export async function reconcileCutover(runtime: Runtime, operation: Operation): Promise<Operation> {
+  if (operation.cutoverStartedAt === null || operation.cutoverAt !== null) return operation;
+  const pending = await runtime.operations.breadcrumbs({ operation: operation.id, state: 'pending' });
+  if (pending.length === 0) return operation;
+  const urls = await runtime.environments.connectionUrls(operation.environment);
+  let swapped = 0;
+  for (const crumb of pending) {
+    const url = urls[crumb.role as DatabaseRole];
+    if (url === undefined) continue;
+    const admin = await connectMaintenance(url, crumb.role);
+    try {
+      if (await databaseExists(admin, crumb.database)) swapped++;
+      await admin.query(`alter database ${pg.escapeIdentifier(crumb.replaced)} allow_connections true`).catch(() => {});
+    } finally {
+      await admin.end().catch(() => {});
+    }
+  }
+  const log = (level: 'info' | 'error', message: string) => runtime.operations.log(operation.id, 'cutover', level, message);
+  if (swapped === 0) {
+    await runtime.operations.discardCutoverIntent(operation.id);
+    await log('info', 'the cutover had not swapped any database; the target keeps its databases');
+  } else {
+    await runtime.operations.recordCutover(operation.id, null);
+    await log(
+      swapped === pending.length ? 'info' : 'error',
+      swapped === pending.length
+        ? 'the cutover had swapped the databases before it stopped; recorded now'
+        : `the cutover had swapped ${swapped} of ${pending.length} databases before it stopped; roll back to restore the previous ones`,
+    );
+  }
+  return runtime.operations.get(operation.id);
+}
