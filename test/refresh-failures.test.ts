@@ -149,6 +149,24 @@ describe('refresh failures keep the target whole', () => {
     assert.ok(after.history.some((h) => h.event === `rollback of operation ${operation.id}`));
   });
 
+  test('a failure between the swap and its record: the swap is found on the server, recorded, and rolled back', async () => {
+    const app = await checksums('contoso_uat_app');
+    const result = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-uat', '--yes', '--json'], {
+      DATAALM_TEST_FAIL_AT: 'cutover:swapped',
+    });
+    assert.equal(result.code, 13, result.stderr);
+    const operation = JSON.parse(result.stdout) as OperationJson;
+    assert.equal(operation.error?.step, 'cutover');
+    assert.notEqual(operation.cutoverAt, null, 'the swap that happened is recorded');
+    const logs = await demo.cli(['op', 'logs', String(operation.id)]);
+    assert.match(logs.stdout, /the cutover had swapped the databases before it stopped; recorded now/);
+    const crumbs = JSON.parse((await demo.cli(['env', 'breadcrumbs', 'contoso-uat', '--json'])).stdout) as { operationId: number; state: string }[];
+    assert.deepEqual(crumbs.filter((c) => c.operationId === operation.id).map((c) => c.state), ['kept', 'kept']);
+    const rollback = await demo.cli(['op', 'rollback', String(operation.id)]);
+    assert.equal(rollback.code, 0, rollback.stderr);
+    assert.deepEqual(await checksums('contoso_uat_app'), app);
+  });
+
   test('a second refresh of the same target while one runs is refused; cancel stops the first, the target untouched', async () => {
     await demo.cli(['env', 'set', 'contoso-uat', '--sync-command', 'sleep 60']);
     const before = await checksums('contoso_uat_app');

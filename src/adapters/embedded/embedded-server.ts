@@ -5,7 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
-import { readState, writeSecretFile, writeState } from './embedded-state.js';
+import { writeSecretFile, writeState } from './embedded-state.js';
 import { isAlive, withHomeLock } from './home-lock.js';
 import { type ServerBinaries, SYSTEM_RUNTIME_DIR, stageBinaries } from './server-binaries.js';
 import { type SystemUser, currentUser, isRoot, resolveServerUser, userCan } from './system-user.js';

@@ -40,6 +40,35 @@ export async function connectMaintenance(url: string, field: string): Promise<pg
   throw unreachable({ ...target, database: 'postgres' }, field, lastError);
 }
 
+/** Runs `work` on a maintenance session of the server of `url`, and closes it. */
+export async function onServer<T>(url: string, field: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = await connectMaintenance(url, field);
+  try {
+    return await work(client);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/**
+ * Groups per-role items by the server and user their URL reaches (see serverKey), each
+ * group with a URL to reach it.
+ */
+export function groupByServer<R extends string, T extends { readonly role: R }>(
+  urls: Partial<Record<R, string>>,
+  items: readonly T[],
+): { url: string; items: T[] }[] {
+  const groups = new Map<string, { url: string; items: T[] }>();
+  for (const item of items) {
+    const url = urls[item.role]!;
+    const key = serverKey(parseConnectionUrl(url, item.role));
+    const group = groups.get(key) ?? { url, items: [] };
+    group.items.push(item);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
+
 export async function databaseExists(client: pg.Client, database: string): Promise<boolean> {
   const result = await client.query('select 1 from pg_database where datname = $1', [database]);
   return result.rowCount === 1;

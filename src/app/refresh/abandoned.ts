@@ -1,5 +1,5 @@
 import type { DatabaseRole } from '../../domain/environment.js';
-import { connectMaintenance, dropDatabaseIfExists } from '../../adapters/postgres/database-admin.js';
+import { dropDatabaseIfExists, onServer } from '../../adapters/postgres/database-admin.js';
 import type { Runtime } from '../runtime.js';
 import { reconcileCutover } from './cutover-state.js';
 
@@ -27,12 +27,7 @@ export async function reapAbandoned(runtime: Runtime): Promise<void> {
       for (const [role, names] of Object.entries(operation.databases)) {
         const url = urls[role as DatabaseRole];
         if (url === undefined) continue;
-        const admin = await connectMaintenance(url, role);
-        try {
-          await dropDatabaseIfExists(admin, names.staging);
-        } finally {
-          await admin.end().catch(() => {});
-        }
+        await onServer(url, role, (admin) => dropDatabaseIfExists(admin, names.staging));
       }
       if (await ops.transition(id, ['running'], 'canceled')) {
         await ops.closeOpenSteps(id, 'canceled');

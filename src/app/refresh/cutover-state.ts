@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { DatabaseRole } from '../../domain/environment.js';
 import type { Operation } from '../../domain/operation.js';
-import { connectMaintenance, databaseExists } from '../../adapters/postgres/database-admin.js';
+import { databaseExists, onServer } from '../../adapters/postgres/database-admin.js';
 import type { Runtime } from '../runtime.js';
 
 /**
@@ -18,13 +18,10 @@ export async function reconcileCutover(runtime: Runtime, operation: Operation): 
   for (const crumb of pending) {
     const url = urls[crumb.role as DatabaseRole];
     if (url === undefined) continue;
-    const admin = await connectMaintenance(url, crumb.role);
-    try {
+    await onServer(url, crumb.role, async (admin) => {
       if (await databaseExists(admin, crumb.database)) swapped++;
       await admin.query(`alter database ${pg.escapeIdentifier(crumb.replaced)} allow_connections true`).catch(() => {});
-    } finally {
-      await admin.end().catch(() => {});
-    }
+    });
   }
   const log = (level: 'info' | 'error', message: string) => runtime.operations.log(operation.id, 'cutover', level, message);
   if (swapped === 0) {

@@ -2,8 +2,7 @@ import pg from 'pg';
 import { DataalmError, RefusedError } from '../../domain/errors/dataalm-error.js';
 import type { DatabaseRole } from '../../domain/environment.js';
 import { type Operation, type OperationDatabase, RESTORE_STEPS } from '../../domain/operation.js';
-import { parseConnectionUrl } from '../../adapters/postgres/connection-url.js';
-import { type Swap, connectMaintenance, derivedName, dropDatabaseIfExists, serverKey, swapDatabases } from '../../adapters/postgres/database-admin.js';
+import { type Swap, derivedName, dropDatabaseIfExists, groupByServer, onServer, swapDatabases } from '../../adapters/postgres/database-admin.js';
 import type { Runtime } from '../runtime.js';
 import os from 'node:os';
 import { reapAbandoned } from './abandoned.js';
@@ -69,14 +68,11 @@ export async function rollbackOperation(runtime: Runtime, id: number, actor: str
   try {
     if (operation.cutoverAt === null) {
       for (const [role, names] of databases) {
-        const admin = await connectMaintenance(urls[role]!, role);
-        try {
+        await onServer(urls[role]!, role, async (admin) => {
           if (operation.kind === 'refresh' && (await dropDatabaseIfExists(admin, names.staging))) await log(`staging database ${names.staging} dropped`);
           // A cutover that stopped half-way may have left the live database closed.
           await admin.query(`alter database ${pg.escapeIdentifier(names.database)} allow_connections true`).catch(() => {});
-        } finally {
-          await admin.end().catch(() => {});
-        }
+        });
       }
       await log(`rolled back: ${env} was never touched`);
     } else {
@@ -97,14 +93,9 @@ export async function rollbackOperation(runtime: Runtime, id: number, actor: str
       // The databases the refresh had put live are dropped last; the rollback is done already.
       if (operation.kind === 'refresh') {
         for (const s of swaps) {
-          const admin = await connectMaintenance(urls[s.role]!, s.role);
-          try {
-            await dropDatabaseIfExists(admin, s.parkAs);
-          } catch (error) {
-            await log(`${s.parkAs} (the refreshed data) could not be dropped: ${(error as Error).message}; drop it by hand`, 'warning');
-          } finally {
-            await admin.end().catch(() => {});
-          }
+          await onServer(urls[s.role]!, s.role, (admin) => dropDatabaseIfExists(admin, s.parkAs)).catch((error: Error) =>
+            log(`${s.parkAs} (the refreshed data) could not be dropped: ${error.message}; drop it by hand`, 'warning'),
+          );
         }
       }
     }
@@ -126,22 +117,9 @@ export async function rollbackOperation(runtime: Runtime, id: number, actor: str
 }
 
 async function swapByServer(urls: Partial<Record<DatabaseRole, string>>, swaps: readonly (Swap & { role: DatabaseRole })[]): Promise<number> {
-  const byServer = new Map<string, { url: string; swaps: Swap[] }>();
-  for (const swap of swaps) {
-    const url = urls[swap.role]!;
-    const key = serverKey(parseConnectionUrl(url, swap.role));
-    const entry = byServer.get(key) ?? { url, swaps: [] };
-    entry.swaps.push(swap);
-    byServer.set(key, entry);
-  }
   let offlineMs = 0;
-  for (const { url, swaps: group } of byServer.values()) {
-    const admin = await connectMaintenance(url, 'target');
-    try {
-      offlineMs += (await swapDatabases(admin, group)).offlineMs;
-    } finally {
-      await admin.end().catch(() => {});
-    }
+  for (const group of groupByServer(urls, swaps)) {
+    offlineMs += await onServer(group.url, 'target', async (admin) => (await swapDatabases(admin, group.items)).offlineMs);
   }
   return offlineMs;
 }

@@ -3,7 +3,6 @@ import pg from 'pg';
 import { DataalmError, RefusedError, coerceError } from '../../domain/errors/dataalm-error.js';
 import type { DatabaseRole, Environment } from '../../domain/environment.js';
 import type { LogLine, Operation, OperationDatabase, OperationError, StepName, VerificationCheck } from '../../domain/operation.js';
-import type { Profile } from '../../domain/profile/profile-schema.js';
 import { loadProfile } from '../../adapters/profile/profile-files.js';
 import { parseConnectionUrl, withDatabase } from '../../adapters/postgres/connection-url.js';
 import {
@@ -13,7 +12,8 @@ import {
   databaseExists,
   derivedName,
   dropDatabaseIfExists,
-  serverKey,
+  groupByServer,
+  onServer,
   swapDatabases,
 } from '../../adapters/postgres/database-admin.js';
 import type { CopyEvent, CopyPhase, CopyResult } from '../../engine/copy-events.js';
@@ -93,7 +93,6 @@ class OperationRun {
   readonly #abort = new AbortController();
   #operation: Operation;
   readonly #target: Environment;
-  readonly #source: Environment | undefined;
   readonly #targetUrls: Partial<Record<DatabaseRole, string>>;
   readonly #sourceUrls: Partial<Record<DatabaseRole, string>>;
   readonly #redactor: Redactor;
@@ -106,7 +105,6 @@ class OperationRun {
     worker: string,
     operation: Operation,
     target: Environment,
-    source: Environment | undefined,
     targetUrls: Partial<Record<DatabaseRole, string>>,
     sourceUrls: Partial<Record<DatabaseRole, string>>,
     options: RunOptions,
@@ -118,7 +116,6 @@ class OperationRun {
     this.#emit = options.onEvent ?? (() => {});
     this.#external = options.signal;
     this.#target = target;
-    this.#source = source;
     this.#targetUrls = targetUrls;
     this.#sourceUrls = sourceUrls;
     this.#redactor = new Redactor([...Object.values(targetUrls), ...Object.values(sourceUrls)]);
@@ -128,10 +125,10 @@ class OperationRun {
   static async open(runtime: Runtime, id: number, worker: string, options: RunOptions): Promise<OperationRun> {
     const operation = await runtime.operations.get(id);
     const target = await runtime.environments.get(operation.environment);
-    const source = operation.source === null ? undefined : await runtime.environments.find(operation.source);
     const targetUrls = await runtime.environments.connectionUrls(target.name);
+    const source = operation.source === null ? undefined : await runtime.environments.find(operation.source);
     const sourceUrls = source ? await runtime.environments.connectionUrls(source.name) : {};
-    return new OperationRun(runtime, worker, operation, target, source, targetUrls, sourceUrls, options);
+    return new OperationRun(runtime, worker, operation, target, targetUrls, sourceUrls, options);
   }
 
   async execute(): Promise<Operation> {
@@ -259,8 +256,11 @@ class OperationRun {
     this.#emit({ type: 'step', step: name, status });
   }
 
-  /** A test can make a step fail on purpose: DATAALM_TEST_FAIL_AT=<step>. */
-  async #failAtForTests(name: StepName): Promise<void> {
+  /**
+   * A test can make a step fail on purpose: DATAALM_TEST_FAIL_AT=<step>, or
+   * `cutover:swapped` for the moment between the swap and its record.
+   */
+  async #failAtForTests(name: StepName | 'cutover:swapped'): Promise<void> {
     if (process.env.DATAALM_TEST_FAIL_AT === name) throw new Error(`failure injected at step ${name} (DATAALM_TEST_FAIL_AT)`);
   }
 
@@ -292,13 +292,8 @@ class OperationRun {
         ]);
       }
       for (const crumb of crumbs) {
-        const admin = await connectMaintenance(this.#targetUrls[crumb.role]!, crumb.role);
-        try {
-          if (!(await databaseExists(admin, crumb.database))) {
-            throw new DataalmError('NOT_FOUND', `breadcrumb database "${crumb.database}" no longer exists on ${operation.environment}'s server`);
-          }
-        } finally {
-          await admin.end().catch(() => {});
+        if (!(await onServer(this.#targetUrls[crumb.role]!, crumb.role, (admin) => databaseExists(admin, crumb.database)))) {
+          throw new DataalmError('NOT_FOUND', `breadcrumb database "${crumb.database}" no longer exists on ${operation.environment}'s server`);
         }
       }
       this.#databases = Object.fromEntries(
@@ -563,19 +558,17 @@ class OperationRun {
     const crumbs = Object.entries(this.#databases).map(([role, names]) => ({ role: role as DatabaseRole, database: names.breadcrumb, replaced: names.database }));
     // Written first: whatever happens next, the control data knows which names to look for.
     await ops.recordCutoverIntent(this.#id, crumbs, this.#runtime.config.breadcrumbRetentionSeconds);
-    const byServer = new Map<string, { url: string; swaps: (Swap & { role: DatabaseRole })[] }>();
-    for (const [role, names] of Object.entries(this.#databases) as [DatabaseRole, OperationDatabase][]) {
-      const url = this.#targetUrls[role]!;
-      const key = serverKey(parseConnectionUrl(url, role));
-      const entry = byServer.get(key) ?? { url, swaps: [] };
-      entry.swaps.push({ role, live: names.database, parkAs: names.breadcrumb, replacement: names.staging });
-      byServer.set(key, entry);
-    }
+    const planned = (Object.entries(this.#databases) as [DatabaseRole, OperationDatabase][]).map(([role, names]) => ({
+      role,
+      live: names.database,
+      parkAs: names.breadcrumb,
+      replacement: names.staging,
+    }));
     const done: { client: pg.Client; swaps: Swap[] }[] = [];
     let offlineMs = 0;
     let sessions = 0;
     try {
-      for (const { url, swaps } of byServer.values()) {
+      for (const { url, items: swaps } of groupByServer(this.#targetUrls, planned)) {
         const client = await connectMaintenance(url, 'target');
         done.push({ client, swaps: [] });
         for (const swap of swaps) {
@@ -601,6 +594,7 @@ class OperationRun {
     } finally {
       for (const { client } of done) await client.end().catch(() => {});
     }
+    await this.#failAtForTests('cutover:swapped');
     await retry(() => ops.recordCutover(this.#id, offlineMs));
     if (this.#operation.kind === 'restore') {
       for (const role of Object.keys(this.#databases) as DatabaseRole[]) await ops.setBreadcrumbState(this.#operation.restoresOperation!, role, 'restored');
@@ -645,12 +639,7 @@ class OperationRun {
     if (this.#operation.kind !== 'refresh') return [];
     const dropped: string[] = [];
     for (const [role, names] of Object.entries(this.#databases) as [DatabaseRole, OperationDatabase][]) {
-      const admin = await connectMaintenance(this.#targetUrls[role]!, role);
-      try {
-        if (await dropDatabaseIfExists(admin, names.staging)) dropped.push(names.staging);
-      } finally {
-        await admin.end().catch(() => {});
-      }
+      if (await onServer(this.#targetUrls[role]!, role, (admin) => dropDatabaseIfExists(admin, names.staging))) dropped.push(names.staging);
     }
     return dropped;
   }
