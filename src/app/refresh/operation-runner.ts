@@ -23,7 +23,7 @@ import { pruneBreadcrumbs } from './breadcrumbs.js';
 import { Redactor } from './redactor.js';
 import { preflightRefresh } from './refresh-service.js';
 import { runSyncCommand } from './synchronize.js';
-import { folderFingerprint, verifyKept, verifyRules } from './verification.js';
+import { folderFingerprint, rows, verifyKept, verifyRules } from './verification.js';
 import { reconcileCutover } from './cutover-state.js';
 
 /** What a runner tells whoever watches it (the CLI's progress, later the HTTP API's stream). */
@@ -440,20 +440,20 @@ class OperationRun {
       return 'skipped';
     }
     const client = await this.#connect(this.#stagingUrl('application'));
-    const rows: Record<string, number> = {};
+    const changed: Record<string, number> = {};
     try {
       await client.query('BEGIN');
       for (const step of profile.sanitize) {
         const result = await client.query(step.sql, /\$1\b/.test(step.sql) ? [this.#target.administrator] : []);
-        rows[step.name] = result.rowCount ?? 0;
-        await this.#log('sanitize', 'info', `${step.name}: ${step.description} (${result.rowCount ?? 0} rows)`);
+        changed[step.name] = result.rowCount ?? 0;
+        await this.#log('sanitize', 'info', `${step.name}: ${step.description} (${rows(result.rowCount ?? 0)})`);
       }
       await client.query('COMMIT');
     } finally {
       await client.end().catch(() => {});
     }
     await this.#log('sanitize', 'info', `Admin is now ${this.#target.administrator}, ${this.#target.name}'s administrator`);
-    return { rows };
+    return { rows: changed };
   }
 
   async #synchronize(): Promise<Record<string, unknown> | 'skipped'> {

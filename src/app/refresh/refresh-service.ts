@@ -295,7 +295,6 @@ export async function requestRefresh(runtime: Runtime, request: RefreshRequest):
     jobs: request.jobs,
     verify: request.verify,
   });
-  for (const warning of checked.warnings) await runtime.operations.log(id, null, 'warning', warning);
   return id;
 }
 

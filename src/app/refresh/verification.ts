@@ -37,7 +37,7 @@ export async function verifyKept(profile: Profile, maskKey: string, staging: pg.
       if (rule.columns === undefined) {
         const [kept, theirs] = [await tableDigest(staging, name), await tableDigest(target, name)];
         const ok = kept.digest === theirs.digest && kept.rows === theirs.rows;
-        add(`keep-target:${label}`, description, ok, ok ? `all ${kept.rows} rows are the target's own` : `the copy has ${kept.rows} rows, the target ${theirs.rows}, and they differ`);
+        add(`keep-target:${label}`, description, ok, ok ? `${kept.rows === 1 ? 'the 1 row is' : `all ${kept.rows} rows are`} the target's own` : `the copy has ${rows(kept.rows)}, the target ${theirs.rows}, and they differ`);
       } else {
         add(`keep-target:${label}`, description, ...(await checkKeptColumns({ staging, target, maskKey }, rule.schema, rule.table, rule.columns, rule.otherwise)));
       }
@@ -51,6 +51,8 @@ export async function verifyKept(profile: Profile, maskKey: string, staging: pg.
 const q = pg.escapeIdentifier;
 const table = (schema: string, name: string) => `${q(schema)}.${q(name)}`;
 const usesAdministrator = (sql: string) => /\$1\b/.test(sql);
+/** "1 row", "3 rows". */
+export const rows = (n: number): string => `${n} row${n === 1 ? '' : 's'}`;
 
 /**
  * Checks the rules of the profile on the staging copy, before it goes live: cleared tables
@@ -157,7 +159,7 @@ async function checkKeptColumns(
     else wrong.push(row.k);
   }
   if (wrong.length > 0) return [false, `${wrong.length} rows hold values that are not the target's (first key ${wrong[0]})`];
-  return [true, `${kept} rows keep the target's ${columns.join(', ')}; ${replaced} rows the target lacks got the fallback value`];
+  return [true, `${rows(kept)} keep the target's ${columns.join(', ')}; ${rows(replaced)} the target lacks got the fallback value`];
 }
 
 /** No value of the source's masked column arrived: a sample of them is looked up in the copy. */
