@@ -223,14 +223,14 @@ async function main(): Promise<void> {
   console.log(`\nfinance-operations ÷ plain: ${maskCost.toFixed(2)}; heavy masks ÷ plain: ${heavyMaskCost.toFixed(2)}`);
   console.log(
     `refresh (finance-operations, whole runbook): median ${refresh.medianSeconds} s = ${round2(refresh.medianSeconds / dataalmPlain)} × dataalm copy plain; ` +
-      `offline window ${refresh.offlineMs.join(' / ')} ms (recorded on the operations); longest gap a polling client saw around the cutover ${refresh.clientGapMs.join(' / ')} ms   (written to ${values.out})`,
+      `offline window ${refresh.offlineMs.join(' / ')} ms (recorded on the operations); a client polling every 20 ms went ${refresh.clientGapMs.join(' / ')} ms without an answer across the cutover (usually ${refresh.usualGapMs.join(' / ')} ms between answers)   (written to ${values.out})`,
   );
 }
 
 /**
  * The whole refresh runbook (bench-prod → bench-uat, same size, finance-operations) through
  * the CLI with a control database on the same server: its duration, the offline window the
- * operation records, and the longest gap a client that reconnects every 20 ms sees.
+ * operation records, and how long a client that reconnects every 20 ms goes without an answer across the cutover.
  */
 async function benchRefresh(url: (db: string) => string, sql: (text: string) => Promise<unknown>) {
   await sql('CREATE DATABASE bench_control');
@@ -249,6 +249,7 @@ async function benchRefresh(url: (db: string) => string, sql: (text: string) => 
   const seconds: number[] = [];
   const offlineMs: number[] = [];
   const clientGapMs: number[] = [];
+  const usualGapMs: number[] = [];
   for (let r = 1; r <= rounds; r++) {
     // The sandbox is a copy of production: stop its recurring jobs (preflight rule 7).
     const uat = new pg.Client({ connectionString: url('bench_uat') });
@@ -265,7 +266,7 @@ async function benchRefresh(url: (db: string) => string, sql: (text: string) => 
         try {
           await client.connect();
           await client.query('SELECT count(*) FROM sysemailparameters');
-          ok.push(performance.now());
+          ok.push(Date.now());
         } catch {
           // refused while the cutover runs
         } finally {
@@ -282,14 +283,21 @@ async function benchRefresh(url: (db: string) => string, sql: (text: string) => 
     await watcher;
     const operation = JSON.parse(out) as { offlineMs: number; cutoverAt: string };
     offlineMs.push(operation.offlineMs);
-    const gaps = ok.slice(1).map((t, i) => t - ok[i]!);
-    clientGapMs.push(Math.round(Math.max(...gaps)));
-    process.stderr.write(`  round ${r}: refresh: ${seconds.at(-1)!.toFixed(2)} s, offline ${operation.offlineMs} ms, longest client gap ${clientGapMs.at(-1)} ms\n`);
+    // The gap that spans the cutover (from the last answer before it to the first after it),
+    // and the client's usual gap between two answers, for comparison.
+    const cutover = Date.parse(operation.cutoverAt);
+    const before = ok.filter((t) => t <= cutover).at(-1) ?? ok[0]!;
+    const after = ok.find((t) => t > cutover) ?? ok.at(-1)!;
+    clientGapMs.push(Math.round(after - before));
+    usualGapMs.push(Math.round(median(ok.slice(1).map((t, i) => t - ok[i]!))));
+    process.stderr.write(
+      `  round ${r}: refresh: ${seconds.at(-1)!.toFixed(2)} s, offline ${operation.offlineMs} ms, client gap across the cutover ${clientGapMs.at(-1)} ms (usually ${usualGapMs.at(-1)} ms)\n`,
+    );
     const crumbs = (await sql(`SELECT datname FROM pg_database WHERE datname LIKE 'bench_uat\\_\\_pre\\_%'`)) as { rows: { datname: string }[] };
     for (const { datname } of crumbs.rows) await sql(`DROP DATABASE ${pg.escapeIdentifier(datname)}`);
   }
   fs.rmSync(env.DATAALM_HOME, { recursive: true, force: true });
-  return { rounds, medianSeconds: round2(median(seconds)), runs: seconds.map(round2), offlineMs, clientGapMs };
+  return { rounds, medianSeconds: round2(median(seconds)), runs: seconds.map(round2), offlineMs, clientGapMs, usualGapMs };
 }
 
 await main();

@@ -233,4 +233,15 @@ describe('refresh failures keep the target whole', () => {
     assert.equal(restore.code, 12);
     assert.equal((JSON.parse(restore.stdout) as { reasons: { code: string }[] }).reasons[0]!.code, 'NO_BREADCRUMB');
   });
+
+  test('demo --reset removes the breadcrumbs and staging databases that refreshes left', async () => {
+    await demo.query('contoso_uat_app', 'UPDATE dmfrecurringjob SET enabled = 0');
+    const result = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-uat', '--yes', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const leftovers = async () => (await databases()).filter((d) => /^contoso_uat_(app|reporting)__/.test(d));
+    assert.ok((await leftovers()).length >= 2);
+    const reset = await demo.cli(['demo', '--reset']);
+    assert.equal(reset.code, 0, reset.stderr);
+    assert.deepEqual(await leftovers(), []);
+  });
 });

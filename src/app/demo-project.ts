@@ -119,6 +119,13 @@ async function provisionDatabases(
   for (const database of Object.values(databases)) {
     await admin.query(`drop database if exists ${pg.escapeIdentifier(database)} with (force)`);
   }
+  // The environment's role is dataalm's (checked before): what it owns besides are the
+  // staging databases and breadcrumbs of its refreshes, gone with the environment.
+  const owned = await admin.query<{ datname: string }>(
+    'select d.datname from pg_database d join pg_roles r on r.oid = d.datdba where r.rolname = $1',
+    [role],
+  );
+  for (const { datname } of owned.rows) await admin.query(`drop database if exists ${pg.escapeIdentifier(datname)} with (force)`);
   const password = randomBytes(18).toString('base64url');
   const verb = roleComment === undefined ? 'create' : 'alter';
   // CREATEDB: a refresh builds staging databases beside the environment's and renames them.
