@@ -125,6 +125,33 @@ describe('refresh failures keep the target whole', () => {
     await demo.cli(['env', 'set', 'contoso-uat', '--no-sync-command']);
   });
 
+  test('a synchronize command that changes kept secrets fails the verification before cutover', async () => {
+    // A customisation that overwrites the target's SMTP password: the report must notice.
+    const script = path.join(demo.home, 'overwrite-secret.cjs');
+    fs.writeFileSync(
+      script,
+      `const pg = require(${JSON.stringify(path.join(ROOT, 'node_modules', 'pg'))});
+       const c = new pg.Client({ connectionString: process.env.DATAALM_SYNC_DATABASE_URL });
+       c.connect().then(() => c.query("UPDATE sysemailsmtppassword SET password = 'overwritten'")).then(() => c.end());`,
+    );
+    await demo.cli(['env', 'set', 'contoso-uat', '--sync-command', `${process.execPath} ${script}`]);
+    try {
+      const before = await checksums('contoso_uat_app');
+      const result = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-uat', '--yes', '--json']);
+      assert.equal(result.code, 13, result.stderr);
+      const operation = JSON.parse(result.stdout) as OperationJson & { verification: { checks: { rule: string; status: string; detail: string }[] } };
+      assert.equal(operation.error?.step, 'verify');
+      const check = operation.verification.checks.find((c) => c.rule === 'keep-target:public.sysemailsmtppassword')!;
+      assert.equal(check.status, 'failed');
+      assert.match(check.detail, /changed after the copy/);
+      assert.ok(operation.verification.checks.filter((c) => c.status === 'failed').length === 1, 'only that rule failed');
+      assert.deepEqual(await checksums('contoso_uat_app'), before, 'the target was not touched');
+      assert.equal((await demo.cli(['op', 'rollback', String(operation.id)])).code, 0);
+    } finally {
+      await demo.cli(['env', 'set', 'contoso-uat', '--no-sync-command']);
+    }
+  });
+
   test('a failure after the cutover: rollback restores the previous data exactly', async () => {
     const app = await checksums('contoso_uat_app');
     const reporting = await checksums('contoso_uat_reporting');

@@ -304,17 +304,25 @@ export class OperationStore {
     });
   }
 
-  /** The swap did not happen: forget the breadcrumbs written for it. */
-  async discardCutoverIntent(id: number): Promise<void> {
-    await this.#pool.query(`delete from dataalm.breadcrumbs where operation_id = $1 and state = 'pending'`, [id]);
-  }
-
   /** The swap happened: the operation's cutover time and window, and its breadcrumbs kept. */
   async recordCutover(id: number, offlineMs: number | null): Promise<void> {
     await inTransaction(this.#pool, async (client) => {
       await client.query('update dataalm.operations set cutover_at = now(), offline_ms = $2 where id = $1', [id, offlineMs === null ? null : Math.round(offlineMs)]);
       await client.query(`update dataalm.breadcrumbs set state = 'kept' where operation_id = $1 and state = 'pending'`, [id]);
+      // A restore has put the breadcrumbs it restored back in service.
+      await client.query(
+        `update dataalm.breadcrumbs b set state = 'restored'
+           from dataalm.operations o
+          where o.id = $1 and o.kind = 'restore' and b.operation_id = o.restores_operation_id and b.state = 'kept'
+            and b.role in (select role from dataalm.breadcrumbs where operation_id = $1)`,
+        [id],
+      );
     });
+  }
+
+  /** Forgets one breadcrumb written for a cutover that did not swap that database. */
+  async discardBreadcrumb(id: number, role: DatabaseRole): Promise<void> {
+    await this.#pool.query(`delete from dataalm.breadcrumbs where operation_id = $1 and role = $2 and state = 'pending'`, [id, role]);
   }
 
   /** Marks the cutover as undone (after a rollback swapped the databases back). */

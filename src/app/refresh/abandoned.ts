@@ -14,13 +14,23 @@ export const ABANDONED_AFTER_SECONDS = 60;
 export async function reapAbandoned(runtime: Runtime): Promise<void> {
   const ops = runtime.operations;
   for (const id of await ops.abandoned(ABANDONED_AFTER_SECONDS)) {
+    // One operation that cannot be settled now (its server unreachable) must not block the rest.
+    await reapOne(runtime, id).catch((error: Error) =>
+      ops.log(id, null, 'error', `could not end the abandoned operation yet: ${error.message}`).catch(() => {}),
+    );
+  }
+}
+
+async function reapOne(runtime: Runtime, id: number): Promise<void> {
+  const ops = runtime.operations;
+  {
     const operation = await reconcileCutover(runtime, await ops.get(id));
     const since = `no heartbeat since ${operation.heartbeatAt}`;
     if (operation.state === 'rolling-back') {
       if (await ops.transition(id, ['rolling-back'], 'failed')) {
         await ops.log(id, 'rollback', 'error', `the process running the rollback stopped (${since}); run the rollback again`);
       }
-      continue;
+      return;
     }
     if (operation.cancelRequested && operation.cutoverAt === null && operation.kind === 'refresh') {
       const urls = await runtime.environments.connectionUrls(operation.environment);
@@ -34,7 +44,7 @@ export async function reapAbandoned(runtime: Runtime): Promise<void> {
         await ops.log(id, null, 'warning', `the process running the operation stopped (${since}); canceled as requested, staging removed`);
         await runtime.environments.setState(operation.environment, 'deployed');
       }
-      continue;
+      return;
     }
     const error = {
       code: 'WORKER_STOPPED',

@@ -18,14 +18,17 @@ export async function reconcileCutover(runtime: Runtime, operation: Operation): 
   for (const crumb of pending) {
     const url = urls[crumb.role as DatabaseRole];
     if (url === undefined) continue;
-    await onServer(url, crumb.role, async (admin) => {
-      if (await databaseExists(admin, crumb.database)) swapped++;
+    const exists = await onServer(url, crumb.role, async (admin) => {
+      const found = await databaseExists(admin, crumb.database);
       await admin.query(`alter database ${pg.escapeIdentifier(crumb.replaced)} allow_connections true`).catch(() => {});
+      return found;
     });
+    // Only the databases that were swapped keep a breadcrumb record.
+    if (exists) swapped++;
+    else await runtime.operations.discardBreadcrumb(operation.id, crumb.role as DatabaseRole);
   }
   const log = (level: 'info' | 'error', message: string) => runtime.operations.log(operation.id, 'cutover', level, message);
   if (swapped === 0) {
-    await runtime.operations.discardCutoverIntent(operation.id);
     await log('info', 'the cutover had not swapped any database; the target keeps its databases');
   } else {
     await runtime.operations.recordCutover(operation.id, null);

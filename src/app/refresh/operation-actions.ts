@@ -2,7 +2,7 @@ import pg from 'pg';
 import { DataalmError, RefusedError } from '../../domain/errors/dataalm-error.js';
 import type { DatabaseRole } from '../../domain/environment.js';
 import { type Operation, type OperationDatabase, RESTORE_STEPS } from '../../domain/operation.js';
-import { type Swap, derivedName, dropDatabaseIfExists, groupByServer, onServer, swapDatabases } from '../../adapters/postgres/database-admin.js';
+import { type Swap, databaseExists, derivedName, dropDatabaseIfExists, groupByServer, onServer, swapDatabases } from '../../adapters/postgres/database-admin.js';
 import type { Runtime } from '../runtime.js';
 import os from 'node:os';
 import { reapAbandoned } from './abandoned.js';
@@ -19,9 +19,9 @@ const refuse = (code: string, message: string, remedy: string): never => {
  */
 export async function rollbackOperation(runtime: Runtime, id: number, actor: string): Promise<Operation> {
   await reapAbandoned(runtime);
-  const operation = await reconcileCutover(runtime, await runtime.operations.get(id));
-  const env = operation.environment;
-  switch (operation.state) {
+  const found = await runtime.operations.get(id);
+  const env = found.environment;
+  switch (found.state) {
     case 'failed':
       break;
     case 'succeeded':
@@ -41,9 +41,19 @@ export async function rollbackOperation(runtime: Runtime, id: number, actor: str
       refuse('NOT_ROLLBACKABLE', `operation ${id} is being rolled back already`, `dataalm op show ${id} shows its progress`);
       break;
     default:
-      refuse('NOT_ROLLBACKABLE', `operation ${id} is still ${operation.state}`, `cancel it first: dataalm op cancel ${id}`);
+      refuse('NOT_ROLLBACKABLE', `operation ${id} is still ${found.state}`, `cancel it first: dataalm op cancel ${id}`);
   }
+  // Failed, so nobody else works on it: settle a cutover that was never recorded.
+  const operation = await reconcileCutover(runtime, found);
   if (operation.cutoverAt !== null) {
+    const copying = await runtime.operations.activeFrom(env);
+    if (copying) {
+      refuse(
+        'TARGET_IS_SOURCE',
+        `operation ${copying.id} is copying from ${env} right now; swapping its databases back would break that copy`,
+        `wait for operation ${copying.id} to finish, then roll back`,
+      );
+    }
     const last = await runtime.operations.lastCutover(env);
     if (last !== id) {
       refuse(
@@ -65,6 +75,8 @@ export async function rollbackOperation(runtime: Runtime, id: number, actor: str
   const urls = await runtime.environments.connectionUrls(env);
   const databases = Object.entries(operation.databases) as [DatabaseRole, OperationDatabase][];
   const heartbeat = setInterval(() => void runtime.operations.heartbeat(id, worker).catch(() => {}), 5000);
+  const parked: { role: DatabaseRole; database: string }[] = [];
+  let offlineMs = 0;
   try {
     if (operation.cutoverAt === null) {
       for (const [role, names] of databases) {
@@ -74,42 +86,50 @@ export async function rollbackOperation(runtime: Runtime, id: number, actor: str
           await admin.query(`alter database ${pg.escapeIdentifier(names.database)} allow_connections true`).catch(() => {});
         });
       }
-      await log(`rolled back: ${env} was never touched`);
     } else {
       // A refresh's databases are dropped; a restore's go back to being the breadcrumb they were.
-      const swaps = databases.map(([role, names]) => ({
-        role,
-        live: names.database,
-        parkAs: operation.kind === 'restore' ? names.staging : derivedName(names.database, `__rb_${id}`),
-        replacement: names.breadcrumb,
-      }));
-      const offlineMs = await swapByServer(urls, swaps);
-      await runtime.operations.clearCutover(id);
-      if (operation.kind === 'restore') {
-        for (const s of swaps) await runtime.operations.setBreadcrumbState(operation.restoresOperation!, s.role, 'kept');
-      }
-      await log(`rolled back: ${swaps.map((s) => `${s.live} is again the database from before operation ${id}`).join('; ')}; offline for ${Math.round(offlineMs)} ms`);
-      await runtime.operations.transition(id, ['rolling-back'], 'rolled-back');
-      // The databases the refresh had put live are dropped last; the rollback is done already.
-      if (operation.kind === 'refresh') {
-        for (const s of swaps) {
-          await onServer(urls[s.role]!, s.role, (admin) => dropDatabaseIfExists(admin, s.parkAs)).catch((error: Error) =>
-            log(`${s.parkAs} (the refreshed data) could not be dropped: ${error.message}; drop it by hand`, 'warning'),
-          );
+      // A role whose breadcrumb is gone was swapped back already (by an earlier attempt).
+      const swaps = [];
+      for (const [role, names] of databases) {
+        if (await onServer(urls[role]!, role, (admin) => databaseExists(admin, names.breadcrumb))) {
+          swaps.push({ role, live: names.database, parkAs: operation.kind === 'restore' ? names.staging : derivedName(names.database, `__rb_${id}`), replacement: names.breadcrumb });
         }
       }
+      offlineMs = await swapByServer(urls, swaps);
+      parked.push(...(operation.kind === 'refresh' ? swaps.map((s) => ({ role: s.role, database: s.parkAs })) : []));
+      await runtime.operations.clearCutover(id);
+      if (operation.kind === 'restore') {
+        for (const s of databases) await runtime.operations.setBreadcrumbState(operation.restoresOperation!, s[0], 'kept');
+      }
     }
-    await runtime.operations.transition(id, ['rolling-back'], 'rolled-back');
-    await runtime.environments.addHistory(env, `rollback of operation ${id}`, { operation: id, actor });
-    await runtime.environments.setState(env, 'deployed');
   } catch (error) {
     await log(`rollback failed: ${(error as Error).message}`, 'error');
     await runtime.operations.transition(id, ['rolling-back'], 'failed');
     await runtime.environments.setState(env, operation.cutoverAt === null ? 'deployed' : 'failed');
+    clearInterval(heartbeat);
     throw new DataalmError('OPERATION_FAILED', `rollback of operation ${id} failed: ${(error as Error).message}`, {
       remedy: `dataalm op logs ${id}; then try the rollback again`,
       cause: error,
     });
+  }
+  // Done: what follows only tidies up, and its failures are logged, not fatal.
+  try {
+    await runtime.operations.transition(id, ['rolling-back'], 'rolled-back');
+    await log(
+      operation.cutoverAt === null
+        ? `rolled back: ${env} was never touched`
+        : `rolled back: ${databases.map(([, n]) => n.database).join(', ')} are again the databases from before operation ${id}; offline for ${Math.round(offlineMs)} ms`,
+    );
+    await runtime.environments.addHistory(env, `rollback of operation ${id}`, { operation: id, actor });
+    await runtime.environments.setState(env, 'deployed');
+    // The databases the refresh had put live are dropped last.
+    for (const p of parked) {
+      await onServer(urls[p.role]!, p.role, (admin) => dropDatabaseIfExists(admin, p.database)).catch((error: Error) =>
+        log(`${p.database} (the refreshed data) could not be dropped: ${error.message}; drop it by hand`, 'warning'),
+      );
+    }
+  } catch (error) {
+    await log(`the rollback is done, but tidying up failed: ${(error as Error).message}`, 'warning').catch(() => {});
   } finally {
     clearInterval(heartbeat);
   }
@@ -178,6 +198,14 @@ export async function requestRestore(runtime: Runtime, environment: string, oper
   }
   if (kept.some((c) => Date.parse(c.expiresAt) <= Date.now())) {
     refuse('NO_BREADCRUMB', `the breadcrumbs of operation ${operationId} have expired`, 'they are dropped by the janitor');
+  }
+  const copying = await runtime.operations.activeFrom(environment);
+  if (copying) {
+    refuse(
+      'TARGET_IS_SOURCE',
+      `operation ${copying.id} is copying from ${environment} right now; replacing its databases would break that copy`,
+      `wait for operation ${copying.id} to finish, then restore`,
+    );
   }
   const id = await runtime.operations.create({
     kind: 'restore',

@@ -23,7 +23,7 @@ import { pruneBreadcrumbs } from './breadcrumbs.js';
 import { Redactor } from './redactor.js';
 import { preflightRefresh } from './refresh-service.js';
 import { runSyncCommand } from './synchronize.js';
-import { folderFingerprint, rows, verifyKept, verifyRules } from './verification.js';
+import { folderFingerprint, keptDigests, rows, verifyKept, verifyRules } from './verification.js';
 import { reconcileCutover } from './cutover-state.js';
 
 /** What a runner tells whoever watches it (the CLI's progress, later the HTTP API's stream). */
@@ -176,9 +176,12 @@ class OperationRun {
         await handler();
       }
       await this.#flush();
-      await ops.transition(this.#id, ['running'], 'succeeded');
-      await this.#finishHistory('succeeded');
-      await this.#runtime.environments.setState(this.#target.name, 'deployed');
+      if (await ops.transition(this.#id, ['running'], 'succeeded')) {
+        await this.#finishHistory('succeeded');
+        await this.#runtime.environments.setState(this.#target.name, 'deployed');
+      } else {
+        await this.#log(null, 'error', 'the runbook finished, but another process had ended the operation meanwhile; see its state');
+      }
     } catch (thrown) {
       await this.#flush().catch(() => {});
       if (lost) {
@@ -248,7 +251,13 @@ class OperationRun {
     this.#emit({ type: 'step', step: name, status: 'running' });
     await this.#log(name, 'info', `step ${name} started`);
     const started = performance.now();
-    const result = await work();
+    let result: Awaited<ReturnType<typeof work>>;
+    try {
+      result = await work();
+    } catch (error) {
+      this.#emit({ type: 'step', step: name, status: 'failed' });
+      throw error;
+    }
     const seconds = round((performance.now() - started) / 1000);
     const status = result === 'skipped' ? 'skipped' : 'succeeded';
     await this.#runtime.operations.stepFinished(this.#id, name, status, { seconds, ...(typeof result === 'object' ? result : {}) });
@@ -366,7 +375,8 @@ class OperationRun {
             ? {
                 inspectKept: async (copy: pg.Client, keepSnapshot: pg.Client) => {
                   const checks = await verifyKept(profile, profile.salt ?? maskKey, copy, keepSnapshot);
-                  await this.#runtime.operations.stepCounters(this.#id, 'keep-target', { checks });
+                  const digests = await keptDigests(profile, copy);
+                  await this.#runtime.operations.stepCounters(this.#id, 'keep-target', { checks, digests });
                 },
               }
             : {}),
@@ -500,14 +510,23 @@ class OperationRun {
         detail: copied ? `${copied.tables} tables, ${copied.rows} rows, checked inside the snapshot right after the copy` : 'no record of the copy',
       });
     }
-    const kept = operation.steps.find((s) => s.name === 'keep-target')?.counters.checks as VerificationCheck[] | undefined;
-    if (kept) checks.push(...kept);
-    else if (profile.rules.some((r) => r.action === 'keep-target')) {
-      checks.push({ rule: 'keep-target', description: "The target's kept rows and columns.", status: 'failed', detail: 'no record of the check made during the copy' });
-    }
+    const keptStep = operation.steps.find((s) => s.name === 'keep-target')?.counters as
+      | { checks?: VerificationCheck[]; digests?: Record<string, string> }
+      | undefined;
     const staging = await this.#connect(this.#stagingUrl('application'));
     const source = await this.#connect(this.#sourceUrls.application!);
     try {
+      if (keptStep?.checks && keptStep.digests) {
+        // Checked against the target's snapshot during the copy; still so after sanitize and synchronize?
+        const now = await keptDigests(profile, staging);
+        for (const check of keptStep.checks) {
+          const label = check.rule.replace(/^keep-target:/, '');
+          const changed = now[label] !== keptStep.digests[label];
+          checks.push(changed ? { ...check, status: 'failed', detail: `changed after the copy, by a sanitize statement or the synchronize command (${check.detail})` } : check);
+        }
+      } else if (profile.rules.some((r) => r.action === 'keep-target')) {
+        checks.push({ rule: 'keep-target', description: "The target's kept rows and columns.", status: 'failed', detail: 'no record of the check made during the copy' });
+      }
       checks.push(
         ...(await verifyRules({
           profile,
@@ -581,24 +600,19 @@ class OperationRun {
       }
     } catch (error) {
       // A later server failed: switch the ones already done back, so all databases stay of
-      // one generation. What cannot be switched back stays recorded for the rollback.
-      let undone = true;
+      // one generation. Whether each swap stands is then read from the servers
+      // (reconcileCutover, in the failure path), not assumed.
       for (const { client, swaps } of done.filter((d) => d.swaps.length > 0)) {
         await swapDatabases(client, swaps.map((s) => ({ live: s.live, parkAs: s.replacement, replacement: s.parkAs }))).catch(async (undo: Error) => {
-          undone = false;
           await this.#log('cutover', 'error', `switching ${swaps.map((s) => s.live).join(', ')} back failed: ${undo.message}`);
         });
       }
-      if (undone) await ops.discardCutoverIntent(this.#id);
       throw error;
     } finally {
       for (const { client } of done) await client.end().catch(() => {});
     }
     await this.#failAtForTests('cutover:swapped');
     await retry(() => ops.recordCutover(this.#id, offlineMs));
-    if (this.#operation.kind === 'restore') {
-      for (const role of Object.keys(this.#databases) as DatabaseRole[]) await ops.setBreadcrumbState(this.#operation.restoresOperation!, role, 'restored');
-    }
     await this.#log(
       'cutover',
       'info',

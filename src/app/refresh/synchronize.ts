@@ -41,12 +41,17 @@ export async function runSyncCommand(
   // Its own process group, so a cancel stops the command and everything it started.
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-sync-'));
   const child = spawn('/bin/sh', ['-c', command], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const stop = () => {
+  const signalGroup = (signal: NodeJS.Signals) => {
     try {
-      process.kill(-child.pid!, 'SIGTERM');
+      process.kill(-child.pid!, signal);
     } catch {
       // already gone
     }
+  };
+  // SIGTERM first; a command that ignores it is killed 5 s later.
+  const stop = () => {
+    signalGroup('SIGTERM');
+    setTimeout(() => signalGroup('SIGKILL'), 5000).unref();
   };
   if (options.signal.aborted) stop();
   options.signal.addEventListener('abort', stop, { once: true });

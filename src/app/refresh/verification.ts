@@ -210,3 +210,28 @@ export async function folderFingerprint(folder: string | null): Promise<{ files:
   await walk(folder);
   return { files, digest: hash.digest('hex') };
 }
+
+/**
+ * A digest of what each keep-target rule kept in the copy (whole rows, or key and kept
+ * columns). Taken when the kept data is checked and again before the cutover: a sanitize
+ * statement or synchronize command that changed the kept data in between shows up.
+ */
+export async function keptDigests(profile: Profile, staging: pg.Client): Promise<Record<string, string>> {
+  const digests: Record<string, string> = {};
+  for (const rule of profile.rules) {
+    if (rule.action !== 'keep-target') continue;
+    const name = table(rule.schema, rule.table);
+    const label = `${rule.schema}.${rule.table}`;
+    if (rule.columns === undefined) {
+      const d = await tableDigest(staging, name);
+      digests[label] = `${d.rows}:${d.digest}`;
+    } else {
+      const key = await primaryKey(staging, rule.schema, rule.table);
+      const result = await staging.query<{ d: string | null }>(
+        `SELECT count(*) || ':' || coalesce(md5(string_agg(row(${[...key, ...rule.columns].map(q).join(', ')})::text, E'\\n' ORDER BY ${key.map(q).join(', ')})), '') AS d FROM ${name}`,
+      );
+      digests[label] = result.rows[0]!.d ?? '';
+    }
+  }
+  return digests;
+}

@@ -139,6 +139,7 @@ export function registerEnvironmentCommands(program: Command): void {
     .option('--json', 'print the restore operation as JSON')
     .action(async (name: string, o: { operation: string; json?: boolean }) => {
       let cutover = false;
+      let deferred = false;
       await withRuntime(
         o,
         async (runtime) => {
@@ -154,7 +155,15 @@ export function registerEnvironmentCommands(program: Command): void {
           });
           finishOperation(operation, o);
         },
-        { onSignal: () => cutover },
+        {
+          // The swap takes milliseconds: the first signal during it waits for it, a second aborts.
+          onSignal: (signal) => {
+            if (!cutover || deferred) return false;
+            deferred = true;
+            process.stderr.write(`\ndataalm: ${signal} received during the cutover; it finishes first\n`);
+            return true;
+          },
+        },
       );
     });
 

@@ -123,12 +123,13 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
         },
         {
           onSignal: (signal) => {
+            if (controller.signal.aborted) return false; // a second signal: abort at once
             if (cutover) {
               // A few milliseconds: stopping half-way would leave the target closed.
-              process.stderr.write(`\ndataalm: ${signal} received during the cutover; it finishes first\n`);
+              controller.abort();
+              process.stderr.write(`\ndataalm: ${signal} received during the cutover; it finishes first (again to abort at once)\n`);
               return true;
             }
-            if (controller.signal.aborted) return false; // a second signal: abort at once
             controller.abort();
             if (started) process.stderr.write(`\ndataalm: ${signal} received, canceling the operation (again to abort at once)\n`);
             return true;
@@ -190,8 +191,9 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
     .description('undo a failed operation: before cutover drop the staging databases, after it swap the breadcrumbs back')
     .argument('<ID>', 'operation id')
     .option('--json', 'print the operation as JSON')
-    .action(async (text: string, o: { json?: boolean }) =>
-      withRuntime(
+    .action(async (text: string, o: { json?: boolean }) => {
+      let signalled = false;
+      await withRuntime(
         o,
         async (runtime) => {
           const operation = await rollbackOperation(runtime, parseOperationId(text), ACTOR);
@@ -199,14 +201,17 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
           else process.stdout.write(`Operation ${operation.id} rolled back: ${operation.environment} is as it was before the operation.\n`);
         },
         {
-          // Stopping a rollback half-way helps nobody: it finishes (in seconds) first.
+          // Stopping a rollback half-way helps nobody: it finishes (in seconds) first,
+          // unless a second signal insists.
           onSignal: (signal) => {
-            process.stderr.write(`\ndataalm: ${signal} received; the rollback finishes first\n`);
+            if (signalled) return false;
+            signalled = true;
+            process.stderr.write(`\ndataalm: ${signal} received; the rollback finishes first (again to abort at once)\n`);
             return true;
           },
         },
-      ),
-    );
+      );
+    });
 
   op.command('cancel')
     .description('stop an operation before its cutover: staging removed, target untouched')
