@@ -374,8 +374,7 @@ class OperationRun {
           ...(role === 'application'
             ? {
                 inspectKept: async (copy: pg.Client, keepSnapshot: pg.Client) => {
-                  const checks = await verifyKept(profile, profile.salt ?? maskKey, copy, keepSnapshot);
-                  const digests = await keptDigests(profile, copy);
+                  const { checks, digests } = await verifyKept(profile, profile.salt ?? maskKey, copy, keepSnapshot);
                   await this.#runtime.operations.stepCounters(this.#id, 'keep-target', { checks, digests });
                 },
               }
