@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createPool } from '../src/adapters/postgres/create-pool.ts';
-import { tableChecksums } from '../src/sample/generate-sample.ts';
 import { BIN, ROOT } from './helpers/cli.ts';
+import type { Operation } from '../src/domain/operation.ts';
 import { type Demo, startDemo } from './helpers/demo.ts';
 
 // What goes wrong in a refresh, and how the target is kept whole: a failing synchronize
@@ -19,33 +19,16 @@ after(async () => {
   await demo?.close();
 });
 
-async function checksums(database: string): Promise<Record<string, string>> {
-  const pool = createPool(demo.url(database), 2);
-  try {
-    return await tableChecksums(pool);
-  } finally {
-    await pool.end();
-  }
-}
-
-interface OperationJson {
-  id: number;
-  state: string;
-  cutoverAt: string | null;
-  offlineMs: number | null;
-  error: { code: string; step?: string; message: string } | null;
-  steps: { name: string; status: string }[];
-  databases: Record<string, { database: string; staging: string; breadcrumb: string }>;
-}
+const checksums = (database: string) => demo.checksums(database);
 
 async function databases(): Promise<string[]> {
   return (await demo.query<{ datname: string }>('postgres', 'SELECT datname FROM pg_database ORDER BY 1')).map((r) => r.datname);
 }
 
-async function operations(): Promise<OperationJson[]> {
+async function operations(): Promise<Operation[]> {
   const list = await demo.cli(['op', 'list', '--json']);
   assert.equal(list.code, 0, list.stderr);
-  return JSON.parse(list.stdout) as OperationJson[];
+  return JSON.parse(list.stdout) as Operation[];
 }
 
 /** Starts `dataalm refresh … --yes` and resolves once its runbook has reached `step`. */
@@ -91,7 +74,7 @@ describe('refresh failures keep the target whole', () => {
     await pool.end();
 
     assert.equal(result.code, 13, result.stderr);
-    const operation = JSON.parse(result.stdout) as OperationJson;
+    const operation = JSON.parse(result.stdout) as Operation;
     assert.equal(operation.state, 'failed');
     assert.equal(operation.error?.step, 'synchronize');
     assert.equal(operation.cutoverAt, null);
@@ -107,7 +90,7 @@ describe('refresh failures keep the target whole', () => {
 
     const rollback = await demo.cli(['op', 'rollback', String(operation.id), '--json']);
     assert.equal(rollback.code, 0, rollback.stderr + rollback.stdout);
-    assert.equal((JSON.parse(rollback.stdout) as OperationJson).state, 'rolled-back');
+    assert.equal((JSON.parse(rollback.stdout) as Operation).state, 'rolled-back');
     assert.ok(!(await databases()).some((d) => d.includes('__stage_')), 'no staging database is left');
     assert.deepEqual(await checksums('contoso_uat_app'), before);
 
@@ -139,12 +122,12 @@ describe('refresh failures keep the target whole', () => {
       const before = await checksums('contoso_uat_app');
       const result = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-uat', '--yes', '--json']);
       assert.equal(result.code, 13, result.stderr);
-      const operation = JSON.parse(result.stdout) as OperationJson & { verification: { checks: { rule: string; status: string; detail: string }[] } };
+      const operation = JSON.parse(result.stdout) as Operation;
       assert.equal(operation.error?.step, 'verify');
-      const check = operation.verification.checks.find((c) => c.rule === 'keep-target:public.sysemailsmtppassword')!;
+      const check = operation.verification!.checks.find((c) => c.rule === 'keep-target:public.sysemailsmtppassword')!;
       assert.equal(check.status, 'failed');
       assert.match(check.detail, /changed after the copy/);
-      assert.ok(operation.verification.checks.filter((c) => c.status === 'failed').length === 1, 'only that rule failed');
+      assert.ok(operation.verification!.checks.filter((c) => c.status === 'failed').length === 1, 'only that rule failed');
       assert.deepEqual(await checksums('contoso_uat_app'), before, 'the target was not touched');
       assert.equal((await demo.cli(['op', 'rollback', String(operation.id)])).code, 0);
     } finally {
@@ -157,7 +140,7 @@ describe('refresh failures keep the target whole', () => {
     const reporting = await checksums('contoso_uat_reporting');
     const result = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-uat', '--yes', '--json'], { DATAALM_TEST_FAIL_AT: 'post' });
     assert.equal(result.code, 13, result.stderr);
-    const operation = JSON.parse(result.stdout) as OperationJson;
+    const operation = JSON.parse(result.stdout) as Operation;
     assert.equal(operation.state, 'failed');
     assert.equal(operation.error?.step, 'post');
     assert.notEqual(operation.cutoverAt, null);
@@ -182,7 +165,7 @@ describe('refresh failures keep the target whole', () => {
       DATAALM_TEST_FAIL_AT: 'cutover:swapped',
     });
     assert.equal(result.code, 13, result.stderr);
-    const operation = JSON.parse(result.stdout) as OperationJson;
+    const operation = JSON.parse(result.stdout) as Operation;
     assert.equal(operation.error?.step, 'cutover');
     assert.notEqual(operation.cutoverAt, null, 'the swap that happened is recorded');
     const logs = await demo.cli(['op', 'logs', String(operation.id)]);
@@ -217,7 +200,7 @@ describe('refresh failures keep the target whole', () => {
 
       const cancel = await demo.cli(['op', 'cancel', String(running.id), '--json']);
       assert.equal(cancel.code, 0, cancel.stderr + cancel.stdout);
-      assert.equal((JSON.parse(cancel.stdout) as OperationJson).state, 'canceled');
+      assert.equal((JSON.parse(cancel.stdout) as Operation).state, 'canceled');
       assert.equal(await first.exited, 14, first.output());
     } finally {
       first.child.kill('SIGKILL');
@@ -225,7 +208,7 @@ describe('refresh failures keep the target whole', () => {
     }
     assert.ok(!(await databases()).some((d) => d.includes('__stage_')));
     assert.deepEqual(await checksums('contoso_uat_app'), before);
-    const shown = JSON.parse((await demo.cli(['op', 'show', String((await operations())[0]!.id), '--json'])).stdout) as OperationJson;
+    const shown = JSON.parse((await demo.cli(['op', 'show', String((await operations())[0]!.id), '--json'])).stdout) as Operation;
     assert.ok(shown.steps.some((s) => s.name === 'synchronize' && s.status === 'canceled'));
   });
 
@@ -248,7 +231,7 @@ describe('refresh failures keep the target whole', () => {
       DATAALM_BREADCRUMB_RETENTION: '1s',
     });
     assert.equal(result.code, 0, result.stderr);
-    const operation = JSON.parse(result.stdout) as OperationJson;
+    const operation = JSON.parse(result.stdout) as Operation;
     const crumb = operation.databases.application!.breadcrumb;
     assert.ok((await databases()).includes(crumb));
     await new Promise((resolve) => setTimeout(resolve, 1200));

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { createPool } from '../src/adapters/postgres/create-pool.ts';
-import { tableChecksums } from '../src/sample/generate-sample.ts';
 import { BUILT_IN_PROFILE_INPUTS } from '../src/domain/profile/built-in-profiles.ts';
+import type { Operation } from '../src/domain/operation.ts';
 import { type Demo, startDemo } from './helpers/demo.ts';
 
 // contoso-prod → contoso-uat on the demo project, checked in SQL on both sides.
@@ -16,24 +15,7 @@ after(async () => {
   await demo?.close();
 });
 
-async function checksums(database: string): Promise<Record<string, string>> {
-  const pool = createPool(demo.url(database), 2);
-  try {
-    return await tableChecksums(pool);
-  } finally {
-    await pool.end();
-  }
-}
-
-interface OperationJson {
-  id: number;
-  state: string;
-  offlineMs: number | null;
-  cutoverAt: string | null;
-  error: { code: string; step?: string; message: string } | null;
-  verification: { passed: boolean; checks: { rule: string; status: string }[] } | null;
-  steps: { name: string; status: string; startedAt: string | null; finishedAt: string | null }[];
-}
+const checksums = (database: string) => demo.checksums(database);
 
 /** A client of the sandbox that keeps opening connections and reading while a refresh runs. */
 function watchTarget(database: string, sql: string) {
@@ -98,7 +80,7 @@ describe('refresh contoso-prod → contoso-uat', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     await watcher.stop();
     assert.equal(result.code, 0, result.stderr + result.stdout);
-    const operation = JSON.parse(result.stdout) as OperationJson;
+    const operation = JSON.parse(result.stdout) as Operation;
     refreshId = operation.id;
     assert.equal(operation.state, 'succeeded');
     assert.deepEqual(
@@ -208,7 +190,7 @@ describe('refresh contoso-prod → contoso-uat', () => {
 
     const restore = await demo.cli(['env', 'restore', 'contoso-uat', '--operation', String(refreshId), '--json']);
     assert.equal(restore.code, 0, restore.stderr + restore.stdout);
-    const operation = JSON.parse(restore.stdout) as OperationJson;
+    const operation = JSON.parse(restore.stdout) as Operation;
     assert.equal(operation.state, 'succeeded');
     assert.equal(typeof operation.offlineMs, 'number');
     assert.deepEqual(await checksums('contoso_uat_app'), uatBefore, 'the state before the refresh, exactly');

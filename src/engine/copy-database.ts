@@ -4,9 +4,10 @@ import path from 'node:path';
 import pg from 'pg';
 import { DataalmError } from '../domain/errors/dataalm-error.js';
 import type { Profile } from '../domain/profile/profile-schema.js';
-import { type ConnectionTarget, parseConnectionUrl, withDatabase } from '../adapters/postgres/connection-url.js';
+import { type ConnectionTarget, parseConnectionUrl } from '../adapters/postgres/connection-url.js';
 import { unreachable } from '../adapters/postgres/database-probe.js';
 import { findPgTools } from '../adapters/postgres/pg-tools.js';
+import { connectMaintenance } from '../adapters/postgres/database-admin.js';
 import { type SourceCatalog, readSourceCatalog } from '../adapters/postgres/source-catalog.js';
 import { type CopyEvent, type CopyPhase, type CopyResult, COPY_PHASES } from './copy-events.js';
 import { type CopyPlan, planCopy } from './copy-plan.js';
@@ -128,7 +129,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
     await lockTables(sourceHolder.client, plan.tables.filter((t) => t.mode !== 'clear' && t.mode !== 'keep-rows'));
     if (keepHolder) await lockTables(keepHolder.client, plan.tables.filter((t) => t.mode === 'keep-rows' || t.mode === 'keep-columns'));
 
-    admin = await connectAdmin(options.targetUrl, target);
+    admin = await connectMaintenance(options.targetUrl, 'to (--to)');
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [target.database]);
     if (exists.rowCount !== 0) {
       throw new DataalmError('ALREADY_EXISTS', `to (--to): database "${target.database}" already exists on ${target.host}:${target.port}; nothing was changed`, {
@@ -244,22 +245,6 @@ async function holdSnapshot(url: string, where: ConnectionTarget, field: string)
   return { client, snapshot };
 }
 
-/** The target server's maintenance database, reached with the --to credentials. */
-async function connectAdmin(url: string, target: ConnectionTarget): Promise<pg.Client> {
-  let lastError: unknown;
-  for (const database of ['postgres', 'template1']) {
-    const client = new pg.Client({ connectionString: withDatabase(url, database), connectionTimeoutMillis: 10_000 });
-    client.on('error', () => {});
-    try {
-      await client.connect();
-      return client;
-    } catch (error) {
-      lastError = error;
-      if ((error as { code?: string }).code !== '3D000') break;
-    }
-  }
-  throw unreachable({ ...target, database: 'postgres' }, 'to (--to)', lastError);
-}
 
 function checkKeepFrom(plan: CopyPlan, keepCatalog: SourceCatalog): void {
   const tables = new Map(keepCatalog.tables.map((t) => [`${t.schema}.${t.name}`, new Set(t.columns.map((c) => c.name))]));

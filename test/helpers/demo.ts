@@ -4,6 +4,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { type EmbeddedServer, openEmbeddedServer } from '../../src/adapters/embedded/embedded-server.ts';
 import { loadConfig } from '../../src/config/config.ts';
+import { createPool } from '../../src/adapters/postgres/create-pool.ts';
+import { tableChecksums } from '../../src/sample/generate-sample.ts';
 import { type Runtime, openRuntime } from '../../src/app/runtime.ts';
 import { cliEnv, runCli, type CliResult } from './cli.ts';
 
@@ -20,6 +22,8 @@ export interface Demo {
   /** Superuser URL of a database of the demo server. */
   url(database: string): string;
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(database: string, sql: string, values?: unknown[]): Promise<R[]>;
+  /** Per-table checksums of a database of the demo server (schema public). */
+  checksums(database: string): Promise<Record<string, string>>;
   /** A runtime of this project in the test process (for secrets the CLI never shows). */
   runtime(): Promise<Runtime>;
   close(): Promise<void>;
@@ -48,6 +52,14 @@ export async function startDemo(prefix: string): Promise<Demo> {
         return (await client.query(sql, values)).rows;
       } finally {
         await client.end();
+      }
+    },
+    async checksums(database) {
+      const pool = createPool(demo.url(database), 2);
+      try {
+        return await tableChecksums(pool);
+      } finally {
+        await pool.end();
       }
     },
     async runtime() {

@@ -10,7 +10,7 @@ import { parseConnectionUrl, withDatabase } from '../../adapters/postgres/connec
 import type { CopyEvent, CopyResult } from '../../engine/copy-events.js';
 import { copyDatabase } from '../../engine/copy-database.js';
 import { STOP_SIGNALS, configOrExit, printJson, reportError } from './command-context.js';
-import { ProgressReporter } from './progress-reporter.js';
+import { ProgressReporter, showDataProgress } from './progress-reporter.js';
 
 interface CopyFlags {
   from: string;
@@ -136,15 +136,7 @@ export function registerCopyCommands(program: Command): void {
 function showEvent(progress: ProgressReporter, event: CopyEvent): void {
   if (event.type === 'warning') process.stderr.write(`dataalm: warning: ${event.message}\n`);
   if (event.type === 'phase' && event.status === 'started' && event.phase !== 'data') progress.step(`${event.phase}…`);
-  if (event.type === 'progress') {
-    const eta = event.etaSeconds === null ? '' : ` ETA ${event.etaSeconds}s`;
-    progress.update(
-      'data',
-      event.tablesDone,
-      event.tablesTotal,
-      `${event.rows.toLocaleString('en')} rows, ${(event.bytes / 1048576).toFixed(0)} MiB, ${event.mbPerSecond} MB/s${eta}`,
-    );
-  }
+  if (event.type === 'progress') showDataProgress(progress, event);
 }
 
 function summary(result: CopyResult, peakRssMiB: number): string {

@@ -10,7 +10,7 @@ import { previewRefresh, requestRefresh } from '../../app/refresh/refresh-servic
 import { reapAbandoned } from '../../app/refresh/abandoned.js';
 import { printJson, withRuntime } from './command-context.js';
 import { logText, operationDetails, operationTable, previewText } from './operation-view.js';
-import { ProgressReporter } from './progress-reporter.js';
+import { ProgressReporter, showDataProgress } from './progress-reporter.js';
 
 const ACTOR = 'cli';
 
@@ -234,15 +234,7 @@ function showRunEvent(progress: ProgressReporter, event: RunEvent): void {
     progress.step(`[${REFRESH_STEPS.indexOf(event.step) + 1}/${REFRESH_STEPS.length}] ${event.step}…`);
   }
   if (event.type === 'step' && event.status === 'skipped') progress.step(`      ${event.step}: skipped`);
-  if (event.type === 'progress') {
-    const eta = event.etaSeconds === null ? '' : ` ETA ${event.etaSeconds}s`;
-    progress.update(
-      'data',
-      event.tablesDone,
-      event.tablesTotal,
-      `${event.rows.toLocaleString('en')} rows, ${(event.bytes / 1048576).toFixed(0)} MiB, ${event.mbPerSecond} MB/s${eta}${event.lastTable ? `, last ${event.lastTable}` : ''}`,
-    );
-  }
+  if (event.type === 'progress') showDataProgress(progress, event);
   if (event.type === 'log') {
     const { line } = event;
     if (line.level !== 'info') progress.step(`      ${line.level}: ${line.message}`);

@@ -58,3 +58,18 @@ export class ProgressReporter {
     this.#label = '';
   }
 }
+
+/** The data step's progress, as both `copy` and `refresh` show it. */
+export function showDataProgress(
+  progress: ProgressReporter,
+  event: { tablesDone: number; tablesTotal: number; rows: number; bytes: number; mbPerSecond: number; etaSeconds: number | null; lastTable?: string | null },
+): void {
+  const eta = event.etaSeconds === null ? '' : ` ETA ${event.etaSeconds}s`;
+  const last = event.lastTable ? `, last ${event.lastTable}` : '';
+  progress.update(
+    'data',
+    event.tablesDone,
+    event.tablesTotal,
+    `${event.rows.toLocaleString('en')} rows, ${(event.bytes / 1048576).toFixed(0)} MiB, ${event.mbPerSecond} MB/s${eta}${last}`,
+  );
+}
