@@ -244,10 +244,15 @@ describe('refresh failures keep the target whole', () => {
     assert.equal((JSON.parse(restore.stdout) as { reasons: { code: string }[] }).reasons[0]!.code, 'NO_BREADCRUMB');
   });
 
-  test('demo --reset removes the breadcrumbs and staging databases that refreshes left', async () => {
+  test('a refresh shows its progress per step and per table; demo --reset removes the breadcrumbs and staging databases that refreshes left', async () => {
     await demo.query('contoso_uat_app', 'UPDATE dmfrecurringjob SET enabled = 0');
-    const result = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-uat', '--yes', '--json']);
+    // Without --json, as a person runs it: progress per step and per table, then one result line.
+    const result = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-uat', '--yes']);
     assert.equal(result.code, 0, result.stderr);
+    const steps = [...result.stderr.matchAll(/^\[(\d+)\/11\] ([a-z-]+)…$/gm)].map((m) => m[2]);
+    assert.deepEqual(steps, ['validate', 'prepare', 'schema', 'data', 'keep-target', 'constraints', 'sanitize', 'synchronize', 'verify', 'cutover', 'post']);
+    assert.match(result.stderr, /^ {2}data: \d+\/\d+ [\d,]+ rows, \d+ MiB, .*last public\.\w+$/m, 'tables done, rows and the table copied last');
+    assert.match(result.stdout, /^Operation \d+ succeeded: contoso-uat was offline for \d+ ms; verification passed \(\d+ checks\)\.$/m);
     const leftovers = async () => (await databases()).filter((d) => /^contoso_uat_(app|reporting)__/.test(d));
     assert.ok((await leftovers()).length >= 2);
     const reset = await demo.cli(['demo', '--reset']);

@@ -119,8 +119,3 @@ export interface RefusalReason {
   readonly message: string;
   readonly remedy: string;
 }
-
-/** What a rollback does, depending on how far the operation got. */
-export function rollbackKind(operation: Pick<Operation, 'cutoverAt'>): 'drop-staging' | 'swap-back' {
-  return operation.cutoverAt === null ? 'drop-staging' : 'swap-back';
-}

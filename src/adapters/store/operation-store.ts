@@ -1,17 +1,18 @@
 import type pg from 'pg';
 import { DataalmError, RefusedError } from '../../domain/errors/dataalm-error.js';
 import type { DatabaseRole } from '../../domain/environment.js';
-import type {
-  LogLine,
-  Operation,
-  OperationDatabase,
-  OperationError,
-  OperationKind,
-  OperationState,
-  Step,
-  StepName,
-  StepStatus,
-  VerificationReport,
+import {
+  ACTIVE_STATES,
+  type LogLine,
+  type Operation,
+  type OperationDatabase,
+  type OperationError,
+  type OperationKind,
+  type OperationState,
+  type Step,
+  type StepName,
+  type StepStatus,
+  type VerificationReport,
 } from '../../domain/operation.js';
 import { inTransaction } from './environment-store.js';
 
@@ -164,8 +165,8 @@ export class OperationStore {
   async activeOn(environment: string): Promise<{ id: number; kind: string; state: string } | undefined> {
     const result = await this.#pool.query<{ id: string; kind: string; state: string }>(
       `select o.id, o.kind, o.state from dataalm.operations o join dataalm.environments t on t.id = o.environment_id
-        where t.name = $1 and o.state in ('queued', 'running', 'rolling-back')`,
-      [environment],
+        where t.name = $1 and o.state = any($2::text[])`,
+      [environment, ACTIVE_STATES],
     );
     const row = result.rows[0];
     return row ? { id: Number(row.id), kind: row.kind, state: row.state } : undefined;
@@ -325,8 +326,8 @@ export class OperationStore {
     await this.#pool.query(`delete from dataalm.breadcrumbs where operation_id = $1 and role = $2 and state = 'pending'`, [id, role]);
   }
 
-  /** Marks the cutover as undone (after a rollback swapped the databases back). */
-  async clearCutover(id: number): Promise<void> {
+  /** After a rollback swapped them back: the operation's breadcrumbs are live again. */
+  async markBreadcrumbsRestored(id: number): Promise<void> {
     await this.#pool.query(`update dataalm.breadcrumbs set state = 'restored' where operation_id = $1 and state = 'kept'`, [id]);
   }
 

@@ -97,7 +97,7 @@ export async function rollbackOperation(runtime: Runtime, id: number, actor: str
       }
       offlineMs = await swapByServer(urls, swaps);
       parked.push(...(operation.kind === 'refresh' ? swaps.map((s) => ({ role: s.role, database: s.parkAs })) : []));
-      await runtime.operations.clearCutover(id);
+      await runtime.operations.markBreadcrumbsRestored(id);
       if (operation.kind === 'restore') {
         for (const s of databases) await runtime.operations.setBreadcrumbState(operation.restoresOperation!, s[0], 'kept');
       }

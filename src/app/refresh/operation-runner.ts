@@ -532,7 +532,6 @@ class OperationRun {
           administrator: this.#target.administrator,
           staging,
           source,
-          maskKey: profile.salt ?? this.#runtime.secrets.derive('masks'),
         })),
       );
     } finally {

@@ -16,7 +16,6 @@ export interface VerificationInput {
   readonly staging: pg.Client;
   /** The source, for looking up values that must not have arrived. */
   readonly source: pg.Client;
-  readonly maskKey: string;
 }
 
 /**
