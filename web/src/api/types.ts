@@ -1,0 +1,190 @@
+/** Shapes of the dataalm HTTP API, as the web UI reads them. */
+
+export type Role = 'owner' | 'manager' | 'member';
+
+export interface User {
+  readonly name: string;
+  readonly role: Role;
+}
+
+export interface SessionInfo {
+  readonly user: User;
+  readonly csrfToken: string;
+}
+
+export interface Reason {
+  readonly code: string;
+  readonly message: string;
+  readonly remedy?: string;
+}
+
+export type EnvironmentState = 'deployed' | 'servicing' | 'offline' | 'failed';
+
+export interface DatabaseInfo {
+  readonly role: 'application' | 'financialReporting';
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+}
+
+export interface Environment {
+  readonly name: string;
+  readonly type: 'production' | 'sandbox';
+  readonly tenant: string;
+  readonly administrator: string;
+  readonly applicationRelease: string;
+  readonly platformUpdate: number;
+  readonly financialReportingVersion: string;
+  readonly retail: boolean;
+  readonly profile: string;
+  readonly documentStorage: string | null;
+  readonly syncCommand: string | null;
+  readonly state: EnvironmentState;
+  readonly databases: readonly DatabaseInfo[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface HistoryEntry {
+  readonly at: string;
+  readonly event: string;
+  readonly details: Readonly<Record<string, unknown>> | null;
+}
+
+export interface Versions {
+  readonly applicationRelease: string;
+  readonly platformUpdate: number;
+  readonly financialReportingVersion: string;
+  readonly components: readonly { readonly name: string; readonly version: string }[];
+}
+
+export interface EnvironmentDetails extends Environment {
+  readonly history: readonly HistoryEntry[];
+  readonly versions?: Versions;
+}
+
+export interface Credentials {
+  readonly application: string;
+  readonly financialReporting?: string;
+}
+
+export interface RefreshSource {
+  readonly name: string;
+  readonly type: Environment['type'];
+  readonly eligible: boolean;
+  readonly reasons: readonly Reason[];
+}
+
+export interface NotCopied {
+  readonly table: string;
+  readonly action: string;
+  readonly element: string;
+}
+
+export interface RefreshPreview {
+  readonly administrator: string;
+  readonly profile: string;
+  readonly notCopied: readonly NotCopied[];
+  readonly afterwards: readonly string[];
+  readonly warnings: readonly string[];
+  readonly notice: string;
+  readonly estimate?: { readonly bytes: number; readonly seconds: number };
+  readonly refused: boolean;
+  readonly reasons: readonly Reason[];
+}
+
+export type OperationState = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'rolling-back' | 'rolled-back';
+export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'canceled';
+
+export interface Step {
+  readonly position: number;
+  readonly name: string;
+  readonly status: StepStatus;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+  readonly attempts: number;
+}
+
+export interface VerificationCheck {
+  readonly rule: string;
+  readonly description: string;
+  readonly status: 'passed' | 'failed';
+  readonly detail: string;
+}
+
+export interface VerificationReport {
+  readonly passed: boolean;
+  readonly checkedAt: string;
+  readonly checks: readonly VerificationCheck[];
+}
+
+export interface OperationError {
+  readonly code: string;
+  readonly message: string;
+  readonly remedy?: string;
+  readonly step?: string;
+}
+
+export interface Operation {
+  readonly id: number;
+  readonly kind: 'refresh' | 'restore';
+  readonly environment: string;
+  readonly source: string | null;
+  readonly restoresOperation: number | null;
+  readonly state: OperationState;
+  readonly requestedBy: string;
+  readonly requestedAt: string;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+  readonly cancelRequested: boolean;
+  readonly cutoverStartedAt: string | null;
+  readonly cutoverAt: string | null;
+  readonly offlineMs: number | null;
+  readonly verification: VerificationReport | null;
+  readonly error: OperationError | null;
+  readonly steps: readonly Step[];
+}
+
+export interface LogLine {
+  readonly at: string;
+  readonly step: string | null;
+  readonly level: 'info' | 'warning' | 'error';
+  readonly message: string;
+}
+
+export interface Progress {
+  readonly step: string;
+  readonly done: number;
+  readonly total: number;
+  readonly detail?: string;
+}
+
+export interface ManagedUser extends User {
+  readonly createdAt: string;
+}
+
+export interface ApiToken {
+  readonly id: number;
+  readonly name: string;
+  readonly user: string;
+  readonly createdAt: string;
+  readonly lastUsedAt: string | null;
+  readonly revokedAt: string | null;
+}
+
+export interface NewApiToken {
+  readonly id: number;
+  readonly name: string;
+  readonly token: string;
+}
+
+export interface AuditEntry {
+  readonly id: number;
+  readonly at: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly target: string | null;
+  readonly origin: string;
+  readonly details: Readonly<Record<string, unknown>> | null;
+}

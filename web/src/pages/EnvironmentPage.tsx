@@ -1,0 +1,47 @@
+import { enc } from '../api/client';
+import type { EnvironmentDetails } from '../api/types';
+import { MaintainMenu } from '../components/MaintainMenu';
+import { ErrorNotice, Loading } from '../components/Notice';
+import { Page } from '../components/Page';
+import { StatusBadge } from '../components/StatusBadge';
+import { canMaintain, useSession } from '../session';
+import { useResource } from '../useResource';
+import { HistoryCard, RecentOperationsCard } from './environment/ActivityCards';
+import { CredentialsCard } from './environment/CredentialsCard';
+import { DatabasesCard, OverviewCard, VersionsCard } from './environment/OverviewCards';
+
+export function EnvironmentPage({ name }: { readonly name: string }) {
+  const { user } = useSession();
+  const environment = useResource<EnvironmentDetails>(`/api/environments/${enc(name)}`);
+  const data = environment.data;
+  const maintainer = canMaintain(user.role);
+
+  return (
+    <Page
+      title={name}
+      subtitle={
+        data && (
+          <>
+            <StatusBadge status={data.type} /> <StatusBadge status={data.state} /> Tenant {data.tenant}
+          </>
+        )
+      }
+      actions={data && maintainer && data.type === 'sandbox' && <MaintainMenu environment={name} />}
+    >
+      {environment.error && <ErrorNotice error={environment.error} />}
+      {environment.loading && <Loading what="the environment" />}
+      {data && (
+        <>
+          <div className="grid">
+            <OverviewCard environment={data} />
+            <VersionsCard environment={data} />
+          </div>
+          <DatabasesCard environment={data} />
+          {(maintainer || data.type === 'production') && <CredentialsCard environment={data} />}
+          <RecentOperationsCard environment={name} />
+          <HistoryCard history={data.history} />
+        </>
+      )}
+    </Page>
+  );
+}

@@ -1,0 +1,93 @@
+import type { Operation } from '../api/types';
+import { DetailList } from '../components/DetailList';
+import { ErrorNotice, Loading } from '../components/Notice';
+import { Page } from '../components/Page';
+import { StatusBadge } from '../components/StatusBadge';
+import { elapsed, formatDateTime, formatDuration } from '../format';
+import { Link, paths } from '../router';
+import { canMaintain, useSession } from '../session';
+import { useNow } from '../useNow';
+import { Card } from '../components/Card';
+import { operationTitle } from './environment/ActivityCards';
+import { LogTailCard, OfflineWindowCard, VerificationCard } from './operation/OperationCards';
+import { OperationActions } from './operation/OperationActions';
+import { StepList, stepLabel } from './operation/StepList';
+import { useOperationStream } from './operation/useOperationStream';
+
+const ACTIVE: readonly Operation['state'][] = ['queued', 'running', 'rolling-back'];
+
+export function OperationPage({ id }: { readonly id: number }) {
+  const { user } = useSession();
+  const { operation, log, progress, error, update } = useOperationStream(id);
+  const active = operation !== undefined && ACTIVE.includes(operation.state);
+  const now = useNow(active);
+
+  return (
+    <Page
+      title={operation ? operationTitle(operation) : `Operation #${id}`}
+      subtitle={operation && <OperationSubtitle operation={operation} />}
+      actions={operation && canMaintain(user.role) && <OperationActions operation={operation} onChange={update} />}
+    >
+      {error && <ErrorNotice error={error} />}
+      {!operation && !error && <Loading what="the operation" />}
+      {operation && (
+        <>
+          {operation.error && <FailureNotice operation={operation} />}
+          <div className="grid">
+            <Card title="Summary">
+              <DetailList
+                items={[
+                  ['State', <StatusBadge status={operation.state} />],
+                  ['Requested by', operation.requestedBy],
+                  ['Requested', formatDateTime(operation.requestedAt)],
+                  ['Elapsed', formatElapsed(operation, now)],
+                  ...(operation.cancelRequested && active ? ([['Cancel', 'Requested; the operation stops at its next step.']] as const) : []),
+                ]}
+              />
+            </Card>
+            <OfflineWindowCard operation={operation} />
+          </div>
+          <StepList operation={operation} progress={progress} now={now} />
+          <VerificationCard report={operation.verification} />
+          <LogTailCard id={operation.id} log={log} />
+        </>
+      )}
+    </Page>
+  );
+}
+
+function OperationSubtitle({ operation }: { readonly operation: Operation }) {
+  const target = <Link to={paths.environment(operation.environment)}>{operation.environment}</Link>;
+  if (operation.kind === 'restore') {
+    return (
+      <>
+        Restore of {target} to its state before{' '}
+        {operation.restoresOperation === null ? 'a refresh' : <Link to={paths.operation(operation.restoresOperation)}>refresh #{operation.restoresOperation}</Link>}
+      </>
+    );
+  }
+  return (
+    <>
+      Refresh of {target} from {operation.source ?? 'its source'}
+    </>
+  );
+}
+
+function FailureNotice({ operation }: { readonly operation: Operation }) {
+  const failure = operation.error;
+  if (!failure) return null;
+  return (
+    <div className="notice notice-danger" role="alert">
+      <p className="notice-title">
+        {failure.step ? `Failed at “${stepLabel(failure.step)}”` : 'The operation failed'} ({failure.code})
+      </p>
+      <p>{failure.message}</p>
+      {failure.remedy && <p className="remedy">What to do: {failure.remedy}</p>}
+    </div>
+  );
+}
+
+function formatElapsed(operation: Operation, now: number): string {
+  const ms = elapsed(operation.startedAt, operation.finishedAt, now);
+  return ms === null ? 'Not started' : formatDuration(ms);
+}

@@ -1,0 +1,116 @@
+import { type FormEvent, useState } from 'react';
+import { api, ApiError, enc } from '../api/client';
+import type { Environment, Operation, RefreshPreview, RefreshSource } from '../api/types';
+import { ErrorNotice, Loading, Notice } from '../components/Notice';
+import { Page } from '../components/Page';
+import { canMaintain, useSession } from '../session';
+import { Link, navigate, paths } from '../router';
+import { useResource } from '../useResource';
+import { RefreshPreviewPanel } from './refresh/RefreshPreviewPanel';
+import { SourcePicker } from './refresh/SourcePicker';
+
+type Verify = 'counts' | 'checksums';
+
+/** Maintain › Move database › Refresh database: choose a source, read the preview, acknowledge, confirm. */
+export function RefreshPage({ target }: { readonly target: string }) {
+  const { user } = useSession();
+  const allowed = canMaintain(user.role);
+  const environment = useResource<Environment>(`/api/environments/${enc(target)}`);
+  const sandbox = environment.data?.type === 'sandbox';
+  const sources = useResource<RefreshSource[]>(allowed && sandbox ? `/api/environments/${enc(target)}/refresh-sources` : null);
+  const [source, setSource] = useState<string>();
+  const preview = useResource<RefreshPreview>(
+    source ? `/api/environments/${enc(target)}/refresh-preview?source=${enc(source)}` : null,
+  );
+  const [acknowledged, setAcknowledged] = useState(false);
+  const [verify, setVerify] = useState<Verify>('counts');
+  const [jobs, setJobs] = useState('');
+  const [submitting, setSubmitting] = useState(false);
+  const [failure, setFailure] = useState<ApiError>();
+
+  const choose = (name: string) => {
+    setSource(name);
+    setAcknowledged(false);
+    setFailure(undefined);
+  };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!source) return;
+    setSubmitting(true);
+    setFailure(undefined);
+    try {
+      const { operation } = await api.post<{ operation: Operation }>('/api/refreshes', {
+        source,
+        target,
+        acknowledge: true,
+        verify,
+        ...(jobs ? { jobs: Number(jobs) } : {}),
+      });
+      navigate(paths.operation(operation.id));
+    } catch (error) {
+      setFailure(error instanceof ApiError ? error : new ApiError(0, 'NETWORK', 'The service could not be reached.'));
+      setSubmitting(false);
+    }
+  };
+
+  const back = <Link to={paths.environment(target)}>Back to {target}</Link>;
+  const ready = preview.data !== undefined && !preview.data.refused;
+
+  return (
+    <Page title="Refresh database" subtitle={<>Maintain › Move database › Refresh database · target {target}</>}>
+      <p>{back}</p>
+      {environment.error && <ErrorNotice error={environment.error} />}
+      {!allowed && <Notice tone="info">Only project owners and environment managers can refresh an environment.</Notice>}
+      {environment.data?.type === 'production' && <Notice tone="info">A production environment is never the target of a refresh.</Notice>}
+      {(environment.loading || sources.loading) && <Loading what="the possible sources" />}
+      {sources.error && <ErrorNotice error={sources.error} />}
+      {sources.data && (
+        <form className="refresh-form" onSubmit={(e) => void submit(e)}>
+          <p>
+            The data of <strong>{target}</strong> is replaced by one consistent copy of the source. Secrets, e-mail
+            addresses and environment-specific records are not copied; users and batch jobs are locked down afterwards.
+          </p>
+          <SourcePicker sources={sources.data} value={source} onChange={choose} />
+          {preview.loading && <Loading what="the preview" />}
+          {preview.error && <ErrorNotice error={preview.error} />}
+          {source && preview.data && <RefreshPreviewPanel source={source} target={target} preview={preview.data} />}
+          {source && ready && (
+            <section className="card" aria-labelledby="confirm-heading">
+              <h2 id="confirm-heading">Confirm</h2>
+              <details className="disclosure">
+                <summary>Options</summary>
+                <div className="field">
+                  <label htmlFor="verify">Verification</label>
+                  <select id="verify" value={verify} onChange={(e) => setVerify(e.target.value as Verify)}>
+                    <option value="counts">Row counts</option>
+                    <option value="checksums">Row counts and checksums (slower)</option>
+                  </select>
+                </div>
+                <div className="field">
+                  <label htmlFor="jobs">Parallel copy jobs</label>
+                  <input id="jobs" type="number" min={1} max={16} inputMode="numeric" placeholder="Default" value={jobs} onChange={(e) => setJobs(e.target.value)} />
+                </div>
+              </details>
+              <div className="checkbox">
+                <input id="acknowledge" type="checkbox" checked={acknowledged} onChange={(e) => setAcknowledged(e.target.checked)} />
+                <label htmlFor="acknowledge">
+                  I understand that all data in {target} is replaced with the data of {source}.
+                </label>
+              </div>
+              {failure && <ErrorNotice error={failure} title="The refresh was not started." />}
+              <div className="button-row">
+                <button type="submit" className="button button-primary" disabled={!acknowledged || submitting}>
+                  {submitting ? 'Starting…' : 'Refresh database'}
+                </button>
+                <Link to={paths.environment(target)} className="button">
+                  Cancel
+                </Link>
+              </div>
+            </section>
+          )}
+        </form>
+      )}
+    </Page>
+  );
+}

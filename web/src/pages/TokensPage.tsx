@@ -1,0 +1,94 @@
+import { type FormEvent, useState } from 'react';
+import { api, ApiError } from '../api/client';
+import type { ApiToken, NewApiToken } from '../api/types';
+import { Card } from '../components/Card';
+import { CopyField } from '../components/CopyField';
+import { ErrorNotice, Loading, Notice } from '../components/Notice';
+import { Page } from '../components/Page';
+import { formatDateTime } from '../format';
+import { useResource } from '../useResource';
+
+export function TokensPage() {
+  const tokens = useResource<ApiToken[]>('/api/tokens');
+  const [name, setName] = useState('');
+  const [created, setCreated] = useState<NewApiToken>();
+  const [error, setError] = useState<ApiError>();
+
+  const act = async (change: () => Promise<void>) => {
+    setError(undefined);
+    try {
+      await change();
+    } catch (reason) {
+      if (reason instanceof ApiError) setError(reason);
+    }
+    tokens.reload();
+  };
+
+  const create = (event: FormEvent) => {
+    event.preventDefault();
+    void act(async () => {
+      setCreated(await api.post<NewApiToken>('/api/tokens', { name }));
+      setName('');
+    });
+  };
+
+  return (
+    <Page title="API tokens" subtitle="Tokens let scripts and the CLI call the API as you, with your role.">
+      {error && <ErrorNotice error={error} />}
+      {created && (
+        <Notice tone="warning">
+          <p className="notice-title">Copy the token “{created.name}” now: it is not shown again.</p>
+          <CopyField label="New API token" value={created.token} />
+        </Notice>
+      )}
+      <Card title="Create a token">
+        <form className="form form-inline" onSubmit={create}>
+          <div className="field">
+            <label htmlFor="token-name">Token name</label>
+            <input id="token-name" required placeholder="e.g. nightly refresh" value={name} onChange={(e) => setName(e.target.value)} />
+          </div>
+          <button type="submit" className="button button-primary">
+            Create token
+          </button>
+        </form>
+      </Card>
+      {tokens.error && <ErrorNotice error={tokens.error} />}
+      {tokens.loading && <Loading what="tokens" />}
+      {tokens.data && (
+        <div className="card table-card">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Created</th>
+                <th scope="col">Last used</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {tokens.data.map((token) => (
+                <tr key={token.id}>
+                  <th scope="row">{token.name}</th>
+                  <td>{formatDateTime(token.createdAt)}</td>
+                  <td>{token.lastUsedAt ? formatDateTime(token.lastUsedAt) : 'Never'}</td>
+                  <td>{token.revokedAt ? `Revoked ${formatDateTime(token.revokedAt)}` : 'Active'}</td>
+                  <td className="align-end">
+                    {!token.revokedAt && (
+                      <button type="button" className="button button-quiet" onClick={() => void act(() => api.delete(`/api/tokens/${token.id}`))}>
+                        Revoke<span className="visually-hidden"> {token.name}</span>
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {tokens.data.length === 0 && <p className="empty">You have no API tokens.</p>}
+        </div>
+      )}
+    </Page>
+  );
+}

@@ -1,0 +1,115 @@
+import { useState } from 'react';
+import { api, ApiError, enc } from '../../api/client';
+import type { Operation } from '../../api/types';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { ErrorNotice } from '../../components/Notice';
+import { navigate, paths } from '../../router';
+
+type Action = 'cancel' | 'rollback' | 'restore';
+
+interface OperationActionsProps {
+  readonly operation: Operation;
+  /** The operation's new state after a cancel or rollback. */
+  readonly onChange: (operation: Operation) => void;
+}
+
+/**
+ * Cancel (before the cutover), Rollback of a failed operation, and Rollback of a succeeded
+ * refresh, which restores the database it replaced as a new operation.
+ */
+export function OperationActions({ operation, onChange }: OperationActionsProps) {
+  const [asking, setAsking] = useState<Action>();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError>();
+
+  const available: Action[] = [];
+  if ((operation.state === 'queued' || operation.state === 'running') && !operation.cutoverStartedAt && !operation.cancelRequested) {
+    available.push('cancel');
+  }
+  if (operation.state === 'failed') available.push('rollback');
+  if (operation.state === 'succeeded' && operation.kind === 'refresh') available.push('restore');
+
+  const run = async (action: Action) => {
+    setAsking(undefined);
+    setBusy(true);
+    setError(undefined);
+    try {
+      if (action === 'restore') {
+        const { operation: restore } = await api.post<{ operation: Operation }>(`/api/environments/${enc(operation.environment)}/restore`, {
+          operation: operation.id,
+        });
+        navigate(paths.operation(restore.id));
+        return;
+      }
+      onChange(await api.post<Operation>(`/api/operations/${operation.id}/${action}`));
+    } catch (reason) {
+      setError(reason instanceof ApiError ? reason : new ApiError(0, 'NETWORK', 'The service could not be reached.'));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (available.length === 0 && !error) return null;
+  const env = operation.environment;
+
+  return (
+    <div className="operation-actions">
+      <div className="button-row">
+        {available.includes('cancel') && (
+          <button type="button" className="button" disabled={busy} onClick={() => setAsking('cancel')}>
+            Cancel
+          </button>
+        )}
+        {(available.includes('rollback') || available.includes('restore')) && (
+          <button
+            type="button"
+            className="button button-danger"
+            disabled={busy}
+            onClick={() => setAsking(available.includes('rollback') ? 'rollback' : 'restore')}
+          >
+            Rollback
+          </button>
+        )}
+      </div>
+      {error && <ErrorNotice error={error} />}
+      <ConfirmDialog
+        open={asking === 'cancel'}
+        title={`Cancel operation #${operation.id}?`}
+        confirmLabel="Cancel the operation"
+        onConfirm={() => void run('cancel')}
+        onCancel={() => setAsking(undefined)}
+      >
+        <p>
+          The copy stops and its staging database is dropped. {env} has not been touched yet and stays as it is.
+        </p>
+      </ConfirmDialog>
+      <ConfirmDialog
+        open={asking === 'rollback'}
+        title={`Roll back operation #${operation.id}?`}
+        confirmLabel="Roll back"
+        danger
+        onConfirm={() => void run('rollback')}
+        onCancel={() => setAsking(undefined)}
+      >
+        <p>
+          dataalm undoes what this operation did to {env}: a database swapped in at cutover is replaced again by the one it
+          replaced, and the staging database is dropped. The runbook logs stay available.
+        </p>
+      </ConfirmDialog>
+      <ConfirmDialog
+        open={asking === 'restore'}
+        title={`Roll back refresh #${operation.id}?`}
+        confirmLabel="Roll back the refresh"
+        danger
+        onConfirm={() => void run('restore')}
+        onCancel={() => setAsking(undefined)}
+      >
+        <p>
+          {env} gets back the database it had before this refresh, kept at cutover. Everything written to {env} since the
+          refresh is replaced. This runs as a new restore operation with its own runbook, and {env} is offline for a moment
+          during its cutover.
+        </p>
+      </ConfirmDialog>
+    </div>
+  );
+}

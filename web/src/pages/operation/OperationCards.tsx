@@ -1,0 +1,89 @@
+import type { Operation, VerificationReport } from '../../api/types';
+import { Card } from '../../components/Card';
+import { DetailList } from '../../components/DetailList';
+import { formatDateTime, formatDuration } from '../../format';
+
+/** How long the target did not accept connections, once the cutover has happened. */
+export function OfflineWindowCard({ operation }: { readonly operation: Operation }) {
+  return (
+    <Card title="Offline window">
+      {operation.offlineMs === null ? (
+        <p>
+          {operation.cutoverStartedAt
+            ? 'The cutover is under way.'
+            : `${operation.environment} stays online until the cutover: the copy is built in a staging database.`}
+        </p>
+      ) : (
+        <DetailList
+          items={[
+            ['Offline for', <strong>{formatDuration(operation.offlineMs)}</strong>],
+            ['Cutover started', formatDateTime(operation.cutoverStartedAt)],
+            ['Cut over', formatDateTime(operation.cutoverAt)],
+          ]}
+        />
+      )}
+    </Card>
+  );
+}
+
+export function VerificationCard({ report }: { readonly report: VerificationReport | null }) {
+  return (
+    <Card title="Verification report">
+      {!report ? (
+        <p className="muted">The report is written by the verify step.</p>
+      ) : (
+        <>
+          <p>
+            <strong>{report.passed ? '✓ All checks passed' : '✕ Some checks failed'}</strong>{' '}
+            <span className="muted">· {report.checks.length} checks at {formatDateTime(report.checkedAt)}</span>
+          </p>
+          <div className="table-scroll">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Check</th>
+                  <th scope="col">Result</th>
+                  <th scope="col">Detail</th>
+                </tr>
+              </thead>
+              <tbody>
+                {report.checks.map((check) => (
+                  <tr key={check.rule}>
+                    <th scope="row">
+                      {check.description}
+                      <br />
+                      <code className="muted">{check.rule}</code>
+                    </th>
+                    <td className={`nowrap check-${check.status}`}>{check.status === 'passed' ? '✓ Passed' : '✕ Failed'}</td>
+                    <td>{check.detail}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+    </Card>
+  );
+}
+
+export function LogTailCard({ id, log }: { readonly id: number; readonly log: readonly string[] }) {
+  return (
+    <Card
+      title="Runbook log"
+      actions={
+        <a className="button" href={`/api/operations/${id}/logs`} download={`operation-${id}.log`}>
+          Download runbook logs
+        </a>
+      }
+    >
+      {log.length === 0 ? (
+        <p className="muted">No log lines yet.</p>
+      ) : (
+        <pre className="log" tabIndex={0} aria-label="Latest runbook log lines">
+          {log.join('\n')}
+        </pre>
+      )}
+    </Card>
+  );
+}

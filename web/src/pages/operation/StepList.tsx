@@ -1,0 +1,77 @@
+import type { Operation, Progress, Step } from '../../api/types';
+import { Card } from '../../components/Card';
+import { StatusBadge, statusLabel } from '../../components/StatusBadge';
+import { elapsed, formatDuration } from '../../format';
+
+const STEP_LABELS: Readonly<Record<string, string>> = {
+  validate: 'Validate the request',
+  prepare: 'Prepare the staging database',
+  schema: 'Create the schema',
+  data: 'Copy the data',
+  'keep-target': 'Keep the target’s own records',
+  constraints: 'Create indexes and constraints',
+  sanitize: 'Sanitize',
+  synchronize: 'Synchronize',
+  verify: 'Verify',
+  cutover: 'Cut over',
+  post: 'After the refresh',
+};
+
+export const stepLabel = (name: string) => STEP_LABELS[name] ?? name;
+
+interface StepListProps {
+  readonly operation: Operation;
+  readonly progress: Progress | undefined;
+  readonly now: number;
+}
+
+/** The runbook: every step with its status (icon and word) and elapsed time, announced as it changes. */
+export function StepList({ operation, progress, now }: StepListProps) {
+  const current = operation.steps.find((step) => step.status === 'running' || step.status === 'failed');
+  return (
+    <Card title="Runbook">
+      <p className="visually-hidden" aria-live="polite">
+        {current ? `${stepLabel(current.name)}: ${statusLabel(current.status)}` : `Operation ${statusLabel(operation.state)}`}
+      </p>
+      <ol className="steps">
+        {operation.steps.map((step) => (
+          <li key={step.position} className={`step step-${step.status}`}>
+            <div className="step-line">
+              <span className="step-name">
+                {step.position}. {stepLabel(step.name)}
+              </span>
+              <StatusBadge status={step.status} />
+              <StepTime step={step} now={now} />
+            </div>
+            {step.status === 'running' && progress?.step === step.name && <StepProgress progress={progress} />}
+          </li>
+        ))}
+      </ol>
+    </Card>
+  );
+}
+
+function StepTime({ step, now }: { readonly step: Step; readonly now: number }) {
+  const ms = elapsed(step.startedAt, step.finishedAt, now);
+  if (ms === null) return <span className="step-time" />;
+  return (
+    <span className="step-time">
+      {formatDuration(ms)}
+      {step.attempts > 1 && ` · attempt ${step.attempts}`}
+    </span>
+  );
+}
+
+function StepProgress({ progress }: { readonly progress: Progress }) {
+  const id = `progress-${progress.step}`;
+  const percent = progress.total > 0 ? Math.round((progress.done / progress.total) * 100) : 0;
+  return (
+    <div className="step-progress">
+      <label htmlFor={id}>
+        {percent}% · {progress.done.toLocaleString()} of {progress.total.toLocaleString()}
+        {progress.detail && ` · ${progress.detail}`}
+      </label>
+      <progress id={id} max={progress.total || 1} value={progress.done} />
+    </div>
+  );
+}

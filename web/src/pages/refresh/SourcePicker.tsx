@@ -1,0 +1,47 @@
+import type { RefreshSource } from '../../api/types';
+import { ReasonList } from '../../components/Notice';
+import { StatusBadge } from '../../components/StatusBadge';
+
+interface SourcePickerProps {
+  readonly sources: readonly RefreshSource[];
+  readonly value: string | undefined;
+  readonly onChange: (source: string) => void;
+}
+
+/** Every other environment as a source; the ones that cannot be used say why. */
+export function SourcePicker({ sources, value, onChange }: SourcePickerProps) {
+  return (
+    <fieldset className="card source-picker">
+      <legend>Source environment</legend>
+      {sources.length === 0 && <p className="empty">There is no other environment to copy from.</p>}
+      {sources.map((source) => {
+        const id = `source-${source.name}`;
+        return (
+          <div key={source.name} className={source.eligible ? 'option' : 'option option-disabled'}>
+            <input
+              type="radio"
+              id={id}
+              name="source"
+              value={source.name}
+              checked={value === source.name}
+              disabled={!source.eligible}
+              aria-describedby={source.eligible ? undefined : `${id}-reasons`}
+              onChange={() => onChange(source.name)}
+            />
+            <div>
+              <label htmlFor={id}>
+                {source.name} <StatusBadge status={source.type} />
+              </label>
+              {!source.eligible && (
+                <div id={`${id}-reasons`} className="option-reasons">
+                  <span>Cannot be used as the source:</span>
+                  <ReasonList reasons={source.reasons} />
+                </div>
+              )}
+            </div>
+          </div>
+        );
+      })}
+    </fieldset>
+  );
+}
