@@ -1,3 +1,4 @@
+import { SYSTEM_ACTOR } from '../domain/actor.js';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -67,7 +68,7 @@ export async function createDemo(runtime: Runtime, options: DemoOptions): Promis
     await runtime.settings.delete(DEMO_SETTING);
     for (const spec of DEMO_ENVIRONMENTS) {
       options.onStep?.(`${spec.name}: creating databases`);
-      if (await runtime.environments.find(spec.name)) await runtime.environments.remove(spec.name, 'demo');
+      if (await runtime.environments.find(spec.name)) await runtime.environments.remove(spec.name, SYSTEM_ACTOR);
       const urls = await provisionDatabases(admin, runtime.serverUrl, spec.name);
       const storage = createDocumentStorage(runtime.config.home, spec.name);
       environments.push(
@@ -87,7 +88,7 @@ export async function createDemo(runtime: Runtime, options: DemoOptions): Promis
             syncCommand: spec.syncCommand,
             databaseUrls: urls,
           },
-          'demo',
+          SYSTEM_ACTOR,
         ),
       );
       options.onStep?.(`${spec.name}: loading sample data (scale ${options.scale})`);

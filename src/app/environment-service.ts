@@ -1,3 +1,5 @@
+import pg from 'pg';
+import type { Actor } from '../domain/actor.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataalmError } from '../domain/errors/dataalm-error.js';
@@ -14,7 +16,7 @@ export type EnvironmentRequest = Record<string, unknown> & { databaseUrls: Recor
  * Registers an environment after checking every field and that its databases answer.
  * Nothing is written unless all checks pass.
  */
-export async function addEnvironment(runtime: Runtime, request: EnvironmentRequest, actor: string): Promise<Environment> {
+export async function addEnvironment(runtime: Runtime, request: EnvironmentRequest, actor: Actor): Promise<Environment> {
   const input = parseNewEnvironment(request);
   const profile = resolveProfile(input.profile);
   const documentStorage = input.documentStorage === null ? null : path.resolve(input.documentStorage);
@@ -46,7 +48,7 @@ function resolveProfile(profile: string): string {
 export async function environmentCredentials(
   runtime: Runtime,
   name: string,
-  actor: string,
+  actor: Actor,
 ): Promise<Partial<Record<DatabaseRole, string>>> {
   const environment = await runtime.environments.get(name);
   if (environment.type === 'production') {
@@ -57,4 +59,48 @@ export async function environmentCredentials(
   }
   await runtime.environments.audit(actor, 'environment.credentials', name);
   return runtime.environments.connectionUrls(name);
+}
+
+export interface VersionDetails {
+  readonly applicationRelease: string;
+  readonly platformUpdate: number;
+  readonly financialReportingVersion: string;
+  /** Each component with its version; a database that does not answer says so. */
+  readonly components: readonly { readonly name: string; readonly version: string }[];
+}
+
+/**
+ * Detailed version information: the registered versions, and the PostgreSQL server each
+ * database runs on, asked of the server itself (a few seconds at most).
+ */
+export async function environmentVersions(runtime: Runtime, environment: Environment): Promise<VersionDetails> {
+  const urls = await runtime.environments.connectionUrls(environment.name);
+  const components: { name: string; version: string }[] = [
+    { name: 'Application release', version: environment.applicationRelease },
+    { name: 'Platform update', version: String(environment.platformUpdate) },
+    { name: 'Financial reporting', version: environment.financialReportingVersion },
+  ];
+  const labels: Record<DatabaseRole, string> = { application: 'application database', financialReporting: 'financial reporting database' };
+  for (const [role, url] of Object.entries(urls) as [DatabaseRole, string][]) {
+    components.push({ name: `PostgreSQL (${labels[role]})`, version: await serverVersion(url) });
+  }
+  return {
+    applicationRelease: environment.applicationRelease,
+    platformUpdate: environment.platformUpdate,
+    financialReportingVersion: environment.financialReportingVersion,
+    components,
+  };
+}
+
+async function serverVersion(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000, query_timeout: 3000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return (await client.query<{ server_version: string }>('show server_version')).rows[0]!.server_version.split(' ')[0]!;
+  } catch {
+    return 'not reachable';
+  } finally {
+    await client.end().catch(() => {});
+  }
 }

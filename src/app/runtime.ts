@@ -6,6 +6,7 @@ import { parseConnectionUrl, withDatabase } from '../adapters/postgres/connectio
 import { createPool } from '../adapters/postgres/create-pool.js';
 import { unreachable } from '../adapters/postgres/database-probe.js';
 import { SecretBox } from '../adapters/secrets/secret-box.js';
+import { AccountStore } from '../adapters/store/account-store.js';
 import { EnvironmentStore } from '../adapters/store/environment-store.js';
 import { OperationStore } from '../adapters/store/operation-store.js';
 import { migrate } from '../adapters/store/migrate.js';
@@ -20,6 +21,7 @@ export interface Runtime {
   readonly pool: pg.Pool;
   readonly environments: EnvironmentStore;
   readonly operations: OperationStore;
+  readonly accounts: AccountStore;
   readonly settings: Settings;
   readonly secrets: SecretBox;
   /** A URL with the right to create databases and roles (the embedded superuser, or the control URL). */
@@ -71,6 +73,7 @@ export async function openRuntime(config: Config, onServerLog?: (line: string) =
       settings,
       environments: new EnvironmentStore(pool, secrets),
       operations: new OperationStore(pool),
+      accounts: new AccountStore(pool),
       secrets,
       serverUrl,
       embedded,

@@ -1,3 +1,4 @@
+import { SYSTEM_ACTOR } from '../domain/actor.js';
 import pg from 'pg';
 import { DataalmError } from '../domain/errors/dataalm-error.js';
 import type { DatabaseRole, Environment } from '../domain/environment.js';
@@ -47,7 +48,7 @@ export async function loadSampleIntoEnvironment(
     if (url === undefined) continue;
     result[role] = await loadInto(url, role, environment, options);
   }
-  await runtime.environments.audit('cli', 'sample.load', name, { scale: options.scale });
+  await runtime.environments.audit(SYSTEM_ACTOR, 'sample.load', name, { scale: options.scale });
   return result;
 }
 

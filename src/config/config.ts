@@ -43,6 +43,12 @@ const configSchema = z
       .transform((v) => Number(v.slice(0, -1)) * { s: 1, m: 60, h: 3600, d: 86400 }[v.slice(-1) as 's' | 'm' | 'h' | 'd']),
     /** Lowest platform update a refresh accepts. (Default: 21; the seed refuses update 20 and earlier) */
     DATAALM_MIN_PLATFORM_UPDATE: z.coerce.number().int().min(0).default(DEFAULT_MIN_PLATFORM_UPDATE),
+    /** Password of the first project owner, `admin`, created on the first start. (Default: generated and printed once) */
+    DATAALM_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(200).optional(),
+    /** The CLI acts on this remote dataalm instead of the local project (same as --server). */
+    DATAALM_SERVER: z.string().url('must be a URL such as http://dataalm.example:4280').optional(),
+    /** API token for --server / DATAALM_SERVER (dataalm token create). */
+    DATAALM_TOKEN: z.string().min(1).optional(),
     /** Set by dataalm for a synchronize command: the staging application database. Not a setting. */
     DATAALM_SYNC_DATABASE_URL: z.string().optional(),
     /** Set by dataalm for a synchronize command: the staging financial reporting database. Not a setting. */
@@ -57,6 +63,9 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   readonly httpPort: number;
   readonly httpHost: string;
+  readonly adminPassword: string | undefined;
+  readonly server: string | undefined;
+  readonly token: string | undefined;
   readonly embeddedPort: number | undefined;
   readonly embeddedUser: string | undefined;
   readonly secretKey: string | undefined;
@@ -90,6 +99,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     databaseUrl: raw.DATAALM_DATABASE_URL,
     httpPort: raw.DATAALM_PORT,
     httpHost: raw.DATAALM_HOST,
+    adminPassword: raw.DATAALM_ADMIN_PASSWORD,
+    server: raw.DATAALM_SERVER,
+    token: raw.DATAALM_TOKEN,
     embeddedPort: raw.DATAALM_PG_PORT,
     embeddedUser: raw.DATAALM_PG_USER,
     secretKey: raw.DATAALM_SECRET_KEY,

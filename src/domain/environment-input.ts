@@ -11,7 +11,7 @@ const domain = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}
  * The rules for a new environment, field by field. Each message is written to be shown
  * after the field's name, so the person knows which input to fix.
  */
-const newEnvironmentSchema = z
+export const newEnvironmentSchema = z
   .object({
     name: z
       .string()

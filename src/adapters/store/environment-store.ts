@@ -1,3 +1,4 @@
+import type { Actor } from '../../domain/actor.js';
 import type pg from 'pg';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import type {
@@ -71,7 +72,7 @@ export class EnvironmentStore {
     return found;
   }
 
-  async add(input: NewEnvironment, actor: string): Promise<Environment> {
+  async add(input: NewEnvironment, actor: Actor): Promise<Environment> {
     await inTransaction(this.#pool, async (client) => {
       const inserted = await client.query<{ id: string }>(
         `insert into dataalm.environments (name, type, tenant, administrator, application_release, platform_update,
@@ -108,17 +109,17 @@ export class EnvironmentStore {
       }
       await client.query(
         `insert into dataalm.environment_history (environment_id, event, details) values ($1, 'registered', $2)`,
-        [id, { type: input.type, actor }],
+        [id, { type: input.type, actor: actor.name }],
       );
       await client.query(
-        `insert into dataalm.audit_log (actor, action, target, details) values ($1, 'environment.add', $2, $3)`,
-        [actor, input.name, { type: input.type }],
+        `insert into dataalm.audit_log (actor, origin, action, target, details) values ($1, $2, 'environment.add', $3, $4)`,
+        [actor.name, actor.origin, input.name, { type: input.type }],
       );
     });
     return this.get(input.name);
   }
 
-  async remove(name: string, actor: string): Promise<void> {
+  async remove(name: string, actor: Actor): Promise<void> {
     await inTransaction(this.#pool, async (client) => {
       const busy = await client.query<{ id: string }>(
         `select o.id from dataalm.operations o join dataalm.environments e on e.id = o.environment_id
@@ -136,8 +137,8 @@ export class EnvironmentStore {
         throw new DataalmError('NOT_FOUND', `environment "${name}" does not exist`, { field: 'name' });
       }
       await client.query(
-        `insert into dataalm.audit_log (actor, action, target) values ($1, 'environment.remove', $2)`,
-        [actor, name],
+        `insert into dataalm.audit_log (actor, origin, action, target) values ($1, $2, 'environment.remove', $3)`,
+        [actor.name, actor.origin, name],
       );
     });
   }
@@ -174,26 +175,28 @@ export class EnvironmentStore {
   }
 
   /** Changes the synchronize command (null removes it). */
-  async setSyncCommand(name: string, command: string | null, actor: string): Promise<void> {
+  async setSyncCommand(name: string, command: string | null, actor: Actor): Promise<void> {
     await inTransaction(this.#pool, async (client) => {
       const updated = await client.query('update dataalm.environments set sync_command = $2, updated_at = now() where name = $1', [name, command]);
       if (updated.rowCount === 0) throw new DataalmError('NOT_FOUND', `environment "${name}" does not exist`, { field: 'name' });
-      await client.query(`insert into dataalm.audit_log (actor, action, target, details) values ($1, 'environment.set', $2, $3)`, [
-        actor,
+      await client.query(`insert into dataalm.audit_log (actor, origin, action, target, details) values ($1, $2, 'environment.set', $3, $4)`, [
+        actor.name,
+        actor.origin,
         name,
         { syncCommand: command !== null },
       ]);
       await client.query(
         `insert into dataalm.environment_history (environment_id, event, details)
          select id, 'synchronize command changed', $2 from dataalm.environments where name = $1`,
-        [name, { actor }],
+        [name, { actor: actor.name }],
       );
     });
   }
 
-  async audit(actor: string, action: string, target: string, details: Record<string, unknown> = {}): Promise<void> {
-    await this.#pool.query('insert into dataalm.audit_log (actor, action, target, details) values ($1, $2, $3, $4)', [
-      actor,
+  async audit(actor: Actor, action: string, target: string | null, details: Record<string, unknown> = {}): Promise<void> {
+    await this.#pool.query('insert into dataalm.audit_log (actor, origin, action, target, details) values ($1, $2, $3, $4, $5)', [
+      actor.name,
+      actor.origin,
       action,
       target,
       details,

@@ -1,3 +1,4 @@
+import type { Actor } from '../../domain/actor.js';
 import type pg from 'pg';
 import { DataalmError, RefusedError } from '../../domain/errors/dataalm-error.js';
 import type { DatabaseRole } from '../../domain/environment.js';
@@ -67,7 +68,7 @@ export interface NewOperation {
   readonly restoresOperation?: number;
   readonly options: Record<string, unknown>;
   readonly steps: readonly StepName[];
-  readonly actor: string;
+  readonly actor: Actor;
 }
 
 export interface Breadcrumb {
@@ -102,7 +103,7 @@ export class OperationStore {
              from dataalm.environments t left join dataalm.environments s on s.name = $3
             where t.name = $2
            returning id`,
-          [input.kind, input.environment, input.source, input.restoresOperation ?? null, input.actor, input.options],
+          [input.kind, input.environment, input.source, input.restoresOperation ?? null, input.actor.name, input.options],
         );
         const id = inserted.rows[0]?.id;
         if (id === undefined) throw new DataalmError('NOT_FOUND', `environment "${input.environment}" does not exist`);
@@ -112,8 +113,8 @@ export class OperationStore {
           [id, input.steps],
         );
         await client.query(
-          `insert into dataalm.audit_log (actor, action, target, details) values ($1, $2, $3, $4)`,
-          [input.actor, `operation.${input.kind}`, input.environment, { operation: Number(id), source: input.source }],
+          `insert into dataalm.audit_log (actor, origin, action, target, details) values ($1, $2, $3, $4, $5)`,
+          [input.actor.name, input.actor.origin, `operation.${input.kind}`, input.environment, { operation: Number(id), source: input.source }],
         );
         return Number(id);
       });

@@ -1,3 +1,4 @@
+import type { Actor } from '../../domain/actor.js';
 import pg from 'pg';
 import { DataalmError, RefusedError } from '../../domain/errors/dataalm-error.js';
 import type { DatabaseRole } from '../../domain/environment.js';
@@ -17,7 +18,7 @@ const refuse = (code: string, message: string, remedy: string): never => {
  * databases are dropped. After it, the breadcrumbs are swapped back into place (the same
  * sub-second cutover) and the databases it had put live are dropped.
  */
-export async function rollbackOperation(runtime: Runtime, id: number, actor: string): Promise<Operation> {
+export async function rollbackOperation(runtime: Runtime, id: number, actor: Actor): Promise<Operation> {
   await reapAbandoned(runtime);
   const found = await runtime.operations.get(id);
   const env = found.environment;
@@ -69,7 +70,7 @@ export async function rollbackOperation(runtime: Runtime, id: number, actor: str
     refuse('TARGET_BUSY', `operation ${busy?.id ?? '?'} is running on ${env}`, 'wait for it to finish, then roll back');
   }
   const log = (message: string, level: 'info' | 'warning' | 'error' = 'info') => runtime.operations.log(id, 'rollback', level, message);
-  await log(`rollback requested by ${actor}`);
+  await log(`rollback requested by ${actor.name}`);
   await runtime.environments.audit(actor, 'operation.rollback', env, { operation: id });
   await runtime.environments.setState(env, 'servicing');
   const urls = await runtime.environments.connectionUrls(env);
@@ -120,7 +121,7 @@ export async function rollbackOperation(runtime: Runtime, id: number, actor: str
         ? `rolled back: ${env} was never touched`
         : `rolled back: ${databases.map(([, n]) => n.database).join(', ')} are again the databases from before operation ${id}; offline for ${Math.round(offlineMs)} ms`,
     );
-    await runtime.environments.addHistory(env, `rollback of operation ${id}`, { operation: id, actor });
+    await runtime.environments.addHistory(env, `rollback of operation ${id}`, { operation: id, actor: actor.name });
     await runtime.environments.setState(env, 'deployed');
     // The databases the refresh had put live are dropped last.
     for (const p of parked) {
@@ -148,11 +149,11 @@ async function swapByServer(urls: Partial<Record<DatabaseRole, string>>, swaps: 
  * Cancels an operation before its cutover. A queued one ends at once; a running one is
  * asked to stop (its runner drops the staging databases) and this waits for it to end.
  */
-export async function cancelOperation(runtime: Runtime, id: number, actor: string, waitMs = 120_000): Promise<Operation> {
+export async function cancelOperation(runtime: Runtime, id: number, actor: Actor, waitMs = 120_000): Promise<Operation> {
   const operation = await runtime.operations.get(id);
   if (operation.state === 'queued' && (await runtime.operations.transition(id, ['queued'], 'canceled'))) {
     await runtime.operations.closeOpenSteps(id, 'canceled');
-    await runtime.operations.log(id, null, 'warning', `canceled by ${actor} before it started`);
+    await runtime.operations.log(id, null, 'warning', `canceled by ${actor.name} before it started`);
     await runtime.environments.audit(actor, 'operation.cancel', operation.environment, { operation: id });
     return runtime.operations.get(id);
   }
@@ -166,7 +167,7 @@ export async function cancelOperation(runtime: Runtime, id: number, actor: strin
       `wait for it to end; if it fails, dataalm op rollback ${id} undoes it`,
     );
   }
-  await runtime.operations.log(id, null, 'warning', `cancel requested by ${actor}`);
+  await runtime.operations.log(id, null, 'warning', `cancel requested by ${actor.name}`);
   await runtime.environments.audit(actor, 'operation.cancel', operation.environment, { operation: id });
   const deadline = Date.now() + waitMs;
   for (;;) {
@@ -179,7 +180,7 @@ export async function cancelOperation(runtime: Runtime, id: number, actor: strin
 }
 
 /** Queues a restore of the databases an operation replaced (its breadcrumbs). */
-export async function requestRestore(runtime: Runtime, environment: string, operationId: number, actor: string): Promise<number> {
+export async function requestRestore(runtime: Runtime, environment: string, operationId: number, actor: Actor): Promise<number> {
   await runtime.environments.get(environment);
   const operation = await runtime.operations.find(operationId);
   if (!operation || operation.environment !== environment) {
@@ -216,6 +217,6 @@ export async function requestRestore(runtime: Runtime, environment: string, oper
     steps: RESTORE_STEPS,
     actor,
   });
-  await runtime.operations.log(id, null, 'info', `restore of ${environment} to its state before operation ${operationId} requested by ${actor}`);
+  await runtime.operations.log(id, null, 'info', `restore of ${environment} to its state before operation ${operationId} requested by ${actor.name}`);
   return id;
 }

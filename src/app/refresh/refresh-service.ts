@@ -1,3 +1,4 @@
+import type { Actor } from '../../domain/actor.js';
 import pg from 'pg';
 import { DataalmError, RefusedError } from '../../domain/errors/dataalm-error.js';
 import type { DatabaseRole, Environment } from '../../domain/environment.js';
@@ -273,7 +274,7 @@ export interface RefreshRequest {
   readonly target: string;
   readonly jobs: number;
   readonly verify: 'counts' | 'checksums';
-  readonly actor: string;
+  readonly actor: Actor;
 }
 
 /** Checks every rule and queues the refresh; a refused request changes nothing. */
@@ -291,7 +292,7 @@ export async function requestRefresh(runtime: Runtime, request: RefreshRequest):
     steps: REFRESH_STEPS,
     actor: request.actor,
   });
-  await runtime.operations.log(id, null, 'info', `refresh of ${request.target} from ${request.source} requested by ${request.actor}`, {
+  await runtime.operations.log(id, null, 'info', `refresh of ${request.target} from ${request.source} requested by ${request.actor.name}`, {
     jobs: request.jobs,
     verify: request.verify,
   });

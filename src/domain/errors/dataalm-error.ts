@@ -50,6 +50,8 @@ export const ERROR_CODES = {
   REFUSED: { status: 409, exit: 12 },
   OPERATION_FAILED: { status: 500, exit: 13 },
   CANCELED: { status: 409, exit: 14 },
+  UNAUTHENTICATED: { status: 401, exit: 15 },
+  RATE_LIMITED: { status: 429, exit: 16 },
   INTERNAL: { status: 500, exit: 1 },
 } as const satisfies Record<string, { status: number; exit: number }>;
 

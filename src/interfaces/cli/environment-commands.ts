@@ -1,3 +1,4 @@
+import { localActor } from './local-actor.js';
 import type { Command } from 'commander';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import { DEFAULT_PROFILE } from '../../domain/environment-input.js';
@@ -10,7 +11,7 @@ import { environmentDetails, environmentJson, environmentTable } from './environ
 import { finishOperation, parseOperationId } from './operation-commands.js';
 import { breadcrumbTable } from './operation-view.js';
 
-const ACTOR = 'cli';
+const ACTOR = localActor();
 
 export function registerEnvironmentCommands(program: Command): void {
   const env = program.command('env').description('register and inspect environments');

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerCopyCommands } from './copy-commands.js';
 import { registerDemoCommands } from './demo-commands.js';
@@ -6,6 +5,7 @@ import { registerEnvironmentCommands } from './environment-commands.js';
 import { registerOperationCommands } from './operation-commands.js';
 import { registerStartCommand } from './start-command.js';
 import { reportError } from './command-context.js';
+import { packageVersion } from './package-version.js';
 
 /** Exit status for a command line that could not be understood (wrong flag, missing value). */
 const USAGE_EXIT = 2;
@@ -53,9 +53,4 @@ exit codes in docs/errors.md. Run "dataalm <command> --help" for a command's opt
     }
     reportError(error, { json: argv.includes('--json') });
   }
-}
-
-function packageVersion(): string {
-  const manifest = new URL('../../../package.json', import.meta.url);
-  return (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string }).version;
 }

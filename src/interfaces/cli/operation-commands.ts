@@ -1,3 +1,4 @@
+import { localActor } from './local-actor.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import readline from 'node:readline/promises';
@@ -12,7 +13,7 @@ import { printJson, withRuntime } from './command-context.js';
 import { logText, operationDetails, operationTable, previewText } from './operation-view.js';
 import { ProgressReporter, showDataProgress } from './progress-reporter.js';
 
-const ACTOR = 'cli';
+const ACTOR = localActor();
 
 /** Steps whose log lines a person watching a refresh wants to see as they happen. */
 const TOLD_STEPS = new Set(['validate', 'sanitize', 'synchronize', 'verify', 'cutover', 'post']);

@@ -6,7 +6,10 @@ import { createDemo } from '../../app/demo-project.js';
 import { type Runtime, openRuntime } from '../../app/runtime.js';
 import { pruneBreadcrumbs } from '../../app/refresh/breadcrumbs.js';
 import { reapAbandoned } from '../../app/refresh/abandoned.js';
+import { ensureFirstOwner } from '../../app/accounts.js';
+import { BackgroundRuns } from '../../app/refresh/background-runs.js';
 import { buildHttpServer } from '../http/http-server.js';
+import { packageVersion } from './package-version.js';
 import { STOP_SIGNALS, configOrExit, reportError } from './command-context.js';
 import { ProgressReporter } from './progress-reporter.js';
 
@@ -24,11 +27,15 @@ export function registerStartCommand(program: Command): void {
 async function runService(config: Config): Promise<void> {
   let runtime: Runtime | undefined;
   let app: FastifyInstance | undefined;
+  let runs: BackgroundRuns | undefined;
   let signalled: NodeJS.Signals | undefined;
   let stopping: Promise<void> | undefined;
   // Runs once, whether reached from the signal handler or from the work it interrupted.
   const shutdown = (): Promise<void> =>
     (stopping ??= (async () => {
+      // Operations started over HTTP are canceled cleanly (a cutover in progress finishes).
+      if (runs && runs.size > 0) process.stderr.write(`dataalm: canceling ${runs.size} running operation(s)\n`);
+      await runs?.stopAll().catch(() => {});
       await app?.close().catch(() => {});
       await runtime?.abort().catch(() => {});
       process.exit(0);
@@ -48,7 +55,15 @@ async function runService(config: Config): Promise<void> {
       process.stderr.write(`Embedded PostgreSQL on 127.0.0.1:${runtime.embedded.port} (admin URL in ${config.home}/embedded.json)\n`);
       if (config.demo && (await runtime.settings.get('demo')) === undefined) await createDemoOnFirstStart(runtime, config);
     }
-    app = buildHttpServer(runtime);
+    const owner = await ensureFirstOwner(runtime);
+    if (owner?.generatedPassword) {
+      process.stdout.write(
+        `First start: created the project owner "${owner.name}" with the password ${owner.generatedPassword}\n` +
+          '  It is shown only this once. Sign in and change it, or set DATAALM_ADMIN_PASSWORD before the first start.\n',
+      );
+    } else if (owner) process.stdout.write(`First start: created the project owner "${owner.name}" (password from DATAALM_ADMIN_PASSWORD).\n`);
+    runs = new BackgroundRuns(runtime, (id, error) => process.stderr.write(`dataalm: operation ${id} could not be recorded: ${error.message}\n`));
+    app = await buildHttpServer(runtime, { runs, version: packageVersion() });
     await app.listen({ host: config.httpHost, port: config.httpPort }).catch((cause: { code?: string }) => {
       if (cause.code !== 'EADDRINUSE') throw cause;
       throw new DataalmError('CONFIGURATION', `HTTP port ${config.httpHost}:${config.httpPort} is already in use`, {

@@ -1,21 +1,79 @@
-import Fastify, { type FastifyInstance } from 'fastify';
-import { DataalmError, ERROR_CODES } from '../../domain/errors/dataalm-error.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyCookie from '@fastify/cookie';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { DataalmError, ERROR_CODES, RefusedError } from '../../domain/errors/dataalm-error.js';
+import type { Principal } from '../../app/accounts.js';
+import type { BackgroundRuns } from '../../app/refresh/background-runs.js';
 import type { Runtime } from '../../app/runtime.js';
-import { environmentJson } from '../cli/environment-view.js';
+import { type ApiRoute, openApiDocument, parsePart } from './api-route.js';
+import { authenticate, authorize } from './auth.js';
+import { LOGIN_LIMIT, accountRoutes } from './routes/account-routes.js';
+import { environmentRoutes } from './routes/environment-routes.js';
+import { operationRoutes } from './routes/operation-routes.js';
 
-/** The HTTP API. Routes call the runtime's stores; errors become `{ error: { code, message } }`. */
-export function buildHttpServer(runtime: Runtime): FastifyInstance {
-  const app = Fastify({ logger: false });
+/** Where `npm run build` puts the web UI. */
+const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'web');
 
-  app.setErrorHandler((error, _request, reply) => {
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | undefined;
+  }
+}
+
+export interface HttpServerOptions {
+  readonly runs: BackgroundRuns;
+  readonly version: string;
+}
+
+/** Every API route, in the order the OpenAPI document lists them. */
+export function apiRoutes(runtime: Runtime, runs: BackgroundRuns): ApiRoute[] {
+  return [...accountRoutes(runtime), ...environmentRoutes(runtime), ...operationRoutes(runtime, runs)];
+}
+
+/**
+ * The HTTP API and the web UI. Every route declares who may call it; requests are checked
+ * against that (session cookie with a CSRF token, or a bearer token), validated with the
+ * route's schemas, and answered with `{ error: { code, message, remedy } }` when refused.
+ */
+export async function buildHttpServer(runtime: Runtime, options: HttpServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
+  const routes = apiRoutes(runtime, options.runs);
+  const openapi = openApiDocument(routes, options.version);
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyRateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      error: { code: 'RATE_LIMITED', message: `too many login attempts; try again in ${Math.ceil(context.ttl / 1000)} s` },
+    }),
+  });
+
+  app.decorateRequest('principal', undefined);
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    void reply.header('x-content-type-options', 'nosniff');
+    void reply.header('referrer-policy', 'same-origin');
+    void reply.header('x-frame-options', 'DENY');
+    void reply.header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+    return payload;
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof RefusedError) return reply.status(409).send({ refused: true, reasons: error.reasons });
     if (error instanceof DataalmError) {
-      void reply.status(ERROR_CODES[error.code].status).send({ error: { code: error.code, message: error.message, field: error.field } });
-      return;
+      return reply.status(ERROR_CODES[error.code].status).send({ error: { code: error.code, message: error.message, field: error.field, remedy: error.remedy } });
     }
     const { statusCode, message } = error as { statusCode?: number; message?: string };
+    if (statusCode === 429) return reply.status(429).send({ error: { code: 'RATE_LIMITED', message: message ?? 'too many requests' } });
     const status = statusCode ?? 500;
+    if (status >= 500) request.log.error(error);
     // Unexpected errors are not described to the client: their text may name internals.
-    void reply.status(status).send({
+    return reply.status(status).send({
       error: status < 500 ? { code: 'INVALID_INPUT', message: message ?? 'bad request' } : { code: 'INTERNAL', message: 'internal error' },
     });
   });
@@ -28,13 +86,57 @@ export function buildHttpServer(runtime: Runtime): FastifyInstance {
       return reply.status(503).send({ status: 'unavailable', controlDatabase: 'unreachable' });
     }
   });
+  app.get('/api/openapi.json', async () => openapi);
 
-  app.get('/api/environments', async () => (await runtime.environments.list()).map((e) => environmentJson(e)));
+  for (const r of routes) {
+    const isLogin = r.method === 'POST' && r.url === '/api/session';
+    app.route({
+      method: r.method,
+      url: r.url,
+      ...(isLogin
+        ? {
+            config: {
+              rateLimit: {
+                max: LOGIN_LIMIT.max,
+                timeWindow: LOGIN_LIMIT.timeWindow,
+                hook: 'preHandler',
+                keyGenerator: (request: FastifyRequest) => `${request.ip}|${String((request.body as { username?: unknown } | undefined)?.username ?? '').toLowerCase()}`,
+              },
+            },
+          }
+        : {}),
+      onRequest: async (request) => {
+        request.principal = await authenticate(runtime, request);
+        authorize(request, r.access, request.principal);
+      },
+      handler: async (request, reply) => {
+        const principal = request.principal;
+        return r.handler({
+          request,
+          reply,
+          params: parsePart(r.params, request.params, 'path'),
+          query: parsePart(r.query, request.query, 'query'),
+          body: parsePart(r.body, request.body, 'body'),
+          principal: principal as Principal,
+          actor: { name: principal?.user.name ?? 'anonymous', origin: request.ip },
+        });
+      },
+    });
+  }
 
-  app.get<{ Params: { name: string } }>('/api/environments/:name', async (request) => {
-    const environment = await runtime.environments.get(request.params.name);
-    return environmentJson(environment, await runtime.environments.history(environment.name));
+  app.all('/api/*', async (request) => {
+    throw new DataalmError('NOT_FOUND', `no API route ${request.method} ${request.url.split('?')[0]} (see /api/openapi.json)`);
   });
 
+  if (fs.existsSync(path.join(WEB_ROOT, 'index.html'))) {
+    await app.register(fastifyStatic, { root: WEB_ROOT, prefix: '/', index: ['index.html'], wildcard: true });
+    // The UI routes in the browser: any other page address gets the app.
+    app.setNotFoundHandler((request, reply) => {
+      if (request.method === 'GET' && !request.url.startsWith('/api/')) return reply.type('text/html').sendFile('index.html');
+      return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `nothing at ${request.method} ${request.url.split('?')[0]}` } });
+    });
+  } else {
+    app.get('/', async (_request, reply) => reply.type('text/plain').send('The web UI is not built: run npm run build.\n'));
+  }
   return app;
 }

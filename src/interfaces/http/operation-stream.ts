@@ -1,0 +1,81 @@
+import type { FastifyReply } from 'fastify';
+import { ACTIVE_STATES } from '../../domain/operation.js';
+import type { BackgroundRuns } from '../../app/refresh/background-runs.js';
+import type { Runtime } from '../../app/runtime.js';
+
+/** How often the stream looks at the operation in the control database. */
+const POLL_MS = 400;
+/** A comment line now and then keeps proxies from closing a quiet stream. */
+const KEEPALIVE_MS = 15_000;
+/** At most this many data-progress events per second reach a client. */
+const PROGRESS_EVERY_MS = 250;
+
+/**
+ * Server-sent events of one operation. State, steps and log come from the control
+ * database, so the stream shows an operation whichever process runs it (the CLI, this
+ * service, another host); the copy's byte-level progress comes live from this process when
+ * it runs the operation.
+ */
+export async function streamOperation(runtime: Runtime, runs: BackgroundRuns, id: number, reply: FastifyReply): Promise<void> {
+  reply.hijack();
+  const out = reply.raw;
+  out.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  let closed = false;
+  const send = (event: string, data: unknown) => {
+    if (!closed) out.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+  let lastProgress = 0;
+  const unsubscribe = runs.subscribe(id, (event) => {
+    if (event.type !== 'progress' || Date.now() - lastProgress < PROGRESS_EVERY_MS) return;
+    lastProgress = Date.now();
+    send('progress', {
+      step: event.step,
+      done: event.bytes,
+      total: event.bytesTotal,
+      rows: event.rows,
+      tablesDone: event.tablesDone,
+      tablesTotal: event.tablesTotal,
+      mbPerSecond: event.mbPerSecond,
+      etaSeconds: event.etaSeconds,
+      detail: event.lastTable,
+    });
+  });
+  const keepalive = setInterval(() => !closed && out.write(': keepalive\n\n'), KEEPALIVE_MS);
+  const finished = new Promise<void>((resolve) => {
+    // The response's close, not the request's: a GET's request is "closed" once read.
+    out.once('close', () => {
+      closed = true;
+      resolve();
+    });
+  });
+  let lastJson = '';
+  let logsSent = 0;
+  try {
+    while (!closed) {
+      const operation = await runtime.operations.get(id);
+      const lines = await runtime.operations.logs(id);
+      for (const line of lines.slice(logsSent)) send('log', { at: line.at, step: line.step, level: line.level, message: line.message });
+      logsSent = lines.length;
+      const json = JSON.stringify(operation);
+      if (json !== lastJson) send('operation', operation);
+      lastJson = json;
+      if (!ACTIVE_STATES.includes(operation.state)) {
+        send('end', operation);
+        break;
+      }
+      await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, POLL_MS))]);
+    }
+  } catch {
+    send('error', { code: 'INTERNAL', message: 'the stream stopped; reload to follow the operation again' });
+  } finally {
+    clearInterval(keepalive);
+    unsubscribe();
+    closed = true;
+    out.end();
+  }
+}

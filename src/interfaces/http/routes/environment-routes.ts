@@ -1,0 +1,172 @@
+import { z } from 'zod';
+import { DATABASE_ROLES, ENVIRONMENT_STATES, ENVIRONMENT_TYPES } from '../../../domain/environment.js';
+import { DataalmError } from '../../../domain/errors/dataalm-error.js';
+import { newEnvironmentSchema } from '../../../domain/environment-input.js';
+import { type EnvironmentRequest, addEnvironment, environmentCredentials, environmentVersions } from '../../../app/environment-service.js';
+import { preflightRefresh, previewRefresh } from '../../../app/refresh/refresh-service.js';
+import type { Runtime } from '../../../app/runtime.js';
+import { type ApiRoute, route } from '../api-route.js';
+
+const reasonSchema = z.object({ code: z.string(), message: z.string(), remedy: z.string() });
+export const environmentSchema = z.object({
+  name: z.string(),
+  type: z.enum(ENVIRONMENT_TYPES),
+  tenant: z.string(),
+  administrator: z.string(),
+  applicationRelease: z.string(),
+  platformUpdate: z.number(),
+  financialReportingVersion: z.string(),
+  retail: z.boolean(),
+  profile: z.string(),
+  documentStorage: z.string().nullable(),
+  syncCommand: z.string().nullable(),
+  state: z.enum(ENVIRONMENT_STATES),
+  databases: z.array(z.object({ role: z.enum(DATABASE_ROLES), host: z.string(), port: z.number(), database: z.string(), user: z.string() })),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+const nameParams = z.object({ name: z.string().min(1).max(63) });
+
+export function environmentRoutes(runtime: Runtime): ApiRoute[] {
+  return [
+    route({
+      method: 'GET',
+      url: '/api/environments',
+      access: 'read',
+      tag: 'environments',
+      summary: 'Every environment (never a password)',
+      success: { status: 200, schema: z.array(environmentSchema), description: 'environments' },
+      handler: async () => runtime.environments.list(),
+    }),
+    route({
+      method: 'POST',
+      url: '/api/environments',
+      access: 'manage-environments',
+      tag: 'environments',
+      summary: 'Register an environment; its databases must answer',
+      body: newEnvironmentSchema,
+      success: { status: 201, schema: environmentSchema, description: 'the new environment' },
+      async handler({ request, actor, reply }) {
+        // The domain's parser checks every field again and names the CLI flag as well.
+        return reply.status(201).send(await addEnvironment(runtime, request.body as EnvironmentRequest, actor));
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/environments/:name',
+      access: 'read',
+      tag: 'environments',
+      summary: 'One environment with its history and detailed version information',
+      params: nameParams,
+      success: {
+        status: 200,
+        description: 'the environment',
+        schema: environmentSchema.extend({
+          history: z.array(z.object({ at: z.string(), event: z.string(), details: z.record(z.string(), z.unknown()) })),
+          versions: z.object({
+            applicationRelease: z.string(),
+            platformUpdate: z.number(),
+            financialReportingVersion: z.string(),
+            components: z.array(z.object({ name: z.string(), version: z.string() })),
+          }),
+        }),
+      },
+      async handler({ params }) {
+        const environment = await runtime.environments.get(params.name);
+        const [history, versions] = await Promise.all([runtime.environments.history(environment.name), environmentVersions(runtime, environment)]);
+        return { ...environment, history, versions };
+      },
+    }),
+    route({
+      method: 'PATCH',
+      url: '/api/environments/:name',
+      access: 'manage-environments',
+      tag: 'environments',
+      summary: "Change an environment's synchronize command (null removes it)",
+      params: nameParams,
+      body: z.object({ syncCommand: z.string().trim().min(1, 'must not be empty (null removes it)').nullable() }).strict(),
+      success: { status: 200, schema: environmentSchema, description: 'the environment' },
+      async handler({ params, body, actor }) {
+        await runtime.environments.setSyncCommand(params.name, body.syncCommand, actor);
+        return runtime.environments.get(params.name);
+      },
+    }),
+    route({
+      method: 'DELETE',
+      url: '/api/environments/:name',
+      access: 'manage-environments',
+      tag: 'environments',
+      summary: 'Forget an environment; its databases are not touched',
+      params: nameParams,
+      success: { status: 204, description: 'removed from the registry' },
+      async handler({ params, actor, reply }) {
+        await runtime.environments.remove(params.name, actor);
+        return reply.status(204).send();
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/environments/:name/credentials',
+      access: 'reveal-credentials',
+      tag: 'environments',
+      summary: 'Connection URLs of a non-production environment, with passwords (audited; production never)',
+      params: nameParams,
+      success: { status: 200, schema: z.record(z.enum(DATABASE_ROLES), z.string()), description: 'URL per database role' },
+      handler: async ({ params, actor }) => environmentCredentials(runtime, params.name, actor),
+    }),
+    route({
+      method: 'GET',
+      url: '/api/environments/:name/breadcrumbs',
+      access: 'read',
+      tag: 'environments',
+      summary: 'Previous databases kept by refreshes and restores, for a restore within their retention',
+      params: nameParams,
+      success: {
+        status: 200,
+        description: 'breadcrumbs, newest first',
+        schema: z.array(
+          z.object({ operation: z.number(), role: z.enum(DATABASE_ROLES), database: z.string(), replaced: z.string(), createdAt: z.string(), expiresAt: z.string(), state: z.string() }),
+        ),
+      },
+      async handler({ params }) {
+        await runtime.environments.get(params.name);
+        const crumbs = await runtime.operations.breadcrumbs({ environment: params.name });
+        return crumbs.map((c) => ({ operation: c.operationId, role: c.role, database: c.database, replaced: c.replaced, createdAt: c.createdAt, expiresAt: c.expiresAt, state: c.state }));
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/environments/:name/refresh-sources',
+      access: 'read',
+      tag: 'environments',
+      summary: 'Every other environment as a source for refreshing this one: eligible, or the reasons it is not',
+      params: nameParams,
+      success: {
+        status: 200,
+        description: 'candidate sources',
+        schema: z.array(z.object({ name: z.string(), type: z.enum(ENVIRONMENT_TYPES), eligible: z.boolean(), reasons: z.array(reasonSchema) })),
+      },
+      async handler({ params }) {
+        const target = await runtime.environments.get(params.name);
+        const others = (await runtime.environments.list()).filter((e) => e.name !== target.name);
+        const checked = await Promise.all(others.map((source) => preflightRefresh(runtime, source.name, target.name)));
+        return others.map((source, i) => ({ name: source.name, type: source.type, eligible: checked[i]!.reasons.length === 0, reasons: checked[i]!.reasons }));
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/environments/:name/refresh-preview',
+      access: 'read',
+      tag: 'environments',
+      summary: 'What a refresh from the source would do: warnings, elements not copied, the new Admin, and any reasons it is refused',
+      params: nameParams,
+      query: z.object({ source: z.string().min(1) }),
+      success: { status: 200, description: 'the preview (refused: true with reasons when a rule forbids it)' },
+      async handler({ params, query }) {
+        const preview = await previewRefresh(runtime, query.source, params.name);
+        if (!preview.target) throw new DataalmError('NOT_FOUND', `environment "${params.name}" does not exist`, { field: 'name' });
+        return preview;
+      },
+    }),
+  ];
+}

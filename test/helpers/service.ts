@@ -1,0 +1,94 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { BIN, type CliResult, ROOT, cliEnv } from './cli.ts';
+
+/** Password of the first project owner (`admin`) of a test service. */
+export const OWNER_PASSWORD = 'owner-password-for-tests-1';
+
+/** `dataalm start` on its embedded default in a fresh home, with the demo project. */
+export interface Service {
+  readonly home: string;
+  readonly port: number;
+  /** e.g. http://127.0.0.1:41234 */
+  readonly baseUrl: string;
+  env(extra?: Record<string, string>): NodeJS.ProcessEnv;
+  /** Runs the CLI against this service's project; `input` is written to its stdin. */
+  cli(args: string[], options?: { env?: Record<string, string>; input?: string }): Promise<CliResult>;
+  /** Everything the service printed so far. */
+  output(): string;
+  stop(): Promise<number | null>;
+}
+
+export async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+export async function startService(prefix: string, extraEnv: Record<string, string> = {}): Promise<Service> {
+  const parent = fs.mkdtempSync(path.join(os.tmpdir(), `dataalm-${prefix}-`));
+  fs.chmodSync(parent, 0o755);
+  const home = path.join(parent, 'home');
+  const port = await freePort();
+  const base = {
+    DATAALM_HOME: home,
+    DATAALM_SECRET_KEY: 'service-tests-installation-key',
+    DATAALM_ADMIN_PASSWORD: OWNER_PASSWORD,
+    ...extraEnv,
+  };
+  const child: ChildProcess = spawn(process.execPath, [BIN, 'start'], {
+    cwd: ROOT,
+    env: cliEnv({ ...base, DATAALM_PORT: String(port) }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`dataalm start exited early:\n${output}`);
+    if (output.includes('dataalm is running at')) break;
+    if (Date.now() > deadline) throw new Error(`dataalm start did not come up within 180 s:\n${output}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const baseUrl = `http://127.0.0.1:${port}`;
+  return {
+    home,
+    port,
+    baseUrl,
+    env: (extra = {}) => cliEnv({ ...base, ...extra }),
+    cli: (args, options = {}) => runCliWithInput(args, cliEnv({ ...base, ...(options.env ?? {}) }), options.input),
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const code = await exited;
+      fs.rmSync(parent, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+export function runCliWithInput(args: string[], env: NodeJS.ProcessEnv, input?: string, timeoutMs = 300_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdin.end(input ?? '');
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`dataalm ${args.join(' ')} timed out\n${stderr}`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
