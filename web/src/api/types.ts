@@ -83,8 +83,9 @@ export interface NotCopied {
 }
 
 export interface RefreshPreview {
-  readonly administrator: string;
-  readonly profile: string;
+  /** Missing when the request is refused before the target or its profile are known. */
+  readonly administrator?: string;
+  readonly profile?: string;
   readonly notCopied: readonly NotCopied[];
   readonly afterwards: readonly string[];
   readonly warnings: readonly string[];
@@ -153,11 +154,17 @@ export interface LogLine {
   readonly message: string;
 }
 
+/** The data step's copy: `done` and `total` are bytes; `detail` is the table copied last. */
 export interface Progress {
   readonly step: string;
   readonly done: number;
   readonly total: number;
-  readonly detail?: string;
+  readonly rows: number;
+  readonly tablesDone: number;
+  readonly tablesTotal: number;
+  readonly mbPerSecond: number;
+  readonly etaSeconds: number | null;
+  readonly detail: string | null;
 }
 
 export interface ManagedUser extends User {

@@ -146,10 +146,15 @@ function AddUserCard({ onAdded }: { readonly onAdded: () => void }) {
             id="new-user-password"
             type="password"
             required
+            minLength={12}
+            aria-describedby="new-user-password-hint"
             autoComplete="new-password"
             value={password}
             onChange={(e) => setPassword(e.target.value)}
           />
+          <span id="new-user-password-hint" className="hint">
+            At least 12 characters.
+          </span>
         </div>
         <button type="submit" className="button button-primary">
           Add user

@@ -1,7 +1,7 @@
 import type { Operation, Progress, Step } from '../../api/types';
 import { Card } from '../../components/Card';
 import { StatusBadge, statusLabel } from '../../components/StatusBadge';
-import { elapsed, formatDuration } from '../../format';
+import { elapsed, formatBytes, formatDuration } from '../../format';
 
 const STEP_LABELS: Readonly<Record<string, string>> = {
   validate: 'Validate the request',
@@ -64,14 +64,20 @@ function StepTime({ step, now }: { readonly step: Step; readonly now: number }) 
 
 function StepProgress({ progress }: { readonly progress: Progress }) {
   const id = `progress-${progress.step}`;
-  const percent = progress.total > 0 ? Math.round((progress.done / progress.total) * 100) : 0;
+  const percent = progress.total > 0 ? Math.min(100, Math.round((progress.done / progress.total) * 100)) : 0;
+  const parts = [
+    `${percent}%`,
+    `${formatBytes(progress.done)} of ${formatBytes(progress.total)}`,
+    `${progress.tablesDone} of ${progress.tablesTotal} tables`,
+    `${progress.rows.toLocaleString()} rows`,
+    `${progress.mbPerSecond} MB/s`,
+    ...(progress.etaSeconds === null ? [] : [`about ${formatDuration(progress.etaSeconds * 1000)} left`]),
+  ];
   return (
     <div className="step-progress">
-      <label htmlFor={id}>
-        {percent}% · {progress.done.toLocaleString()} of {progress.total.toLocaleString()}
-        {progress.detail && ` · ${progress.detail}`}
-      </label>
-      <progress id={id} max={progress.total || 1} value={progress.done} />
+      <label htmlFor={id}>{parts.join(' · ')}</label>
+      <progress id={id} max={progress.total || 1} value={Math.min(progress.done, progress.total)} />
+      {progress.detail && <span>Last table copied: {progress.detail}</span>}
     </div>
   );
 }

@@ -24,8 +24,8 @@ function parse<T>(event: Event): T {
 }
 
 /**
- * The operation as the server streams it: the whole operation on every change, log lines,
- * and the data step's progress. A finished operation's log is read from its log file.
+ * The operation as the server streams it: the whole operation on every change, every log
+ * line from the first (again on each connection), and the data step's progress.
  */
 export function useOperationStream(id: number): OperationStream {
   const [operation, setOperation] = useState<Operation>();
@@ -35,20 +35,10 @@ export function useOperationStream(id: number): OperationStream {
   const [generation, setGeneration] = useState(0);
 
   useEffect(() => {
-    let streamedLog = false;
     const events = new EventSource(`/api/operations/${id}/events`);
-
-    const readLogFile = () => {
-      if (streamedLog) return;
-      fetch(`/api/operations/${id}/logs`, { credentials: 'same-origin' })
-        .then((response) => (response.ok ? response.text() : ''))
-        .then((text) => setLog(text.split('\n').filter(Boolean).slice(-LOG_TAIL)))
-        .catch(() => undefined);
-    };
-
+    events.onopen = () => setLog([]);
     events.addEventListener('operation', (event) => setOperation(parse<Operation>(event)));
     events.addEventListener('log', (event) => {
-      streamedLog = true;
       const line = logText(parse<LogLine>(event));
       setLog((lines) => [...lines, line].slice(-LOG_TAIL));
     });
@@ -57,26 +47,20 @@ export function useOperationStream(id: number): OperationStream {
       events.close();
       setOperation(parse<Operation>(event));
       setProgress(undefined);
-      readLogFile();
     });
     // The browser reconnects by itself after a network error; a refused stream (401, 404) is
     // closed for good, and the operation's own endpoint then says why.
     events.onerror = () => {
       if (events.readyState !== EventSource.CLOSED) return;
-      api.get<Operation>(`/api/operations/${id}`).then(
-        (latest) => {
-          setOperation(latest);
-          readLogFile();
-        },
-        (reason: unknown) => setError(reason instanceof ApiError ? reason : undefined),
-      );
+      api.get<Operation>(`/api/operations/${id}`).then(setOperation, (reason: unknown) => {
+        if (reason instanceof ApiError) setError(reason);
+      });
     };
     return () => events.close();
   }, [id, generation]);
 
   const update = useCallback((latest: Operation) => {
     setOperation(latest);
-    setLog([]);
     setGeneration((g) => g + 1);
   }, []);
 

@@ -37,8 +37,8 @@ export function RefreshPreviewPanel({ source, target, preview }: RefreshPreviewP
           items={[
             ['Copy from', source],
             ['Replace the data of', target],
-            ['Becomes the Admin user', preview.administrator],
-            ['Profile', preview.profile],
+            ['Becomes the Admin user', preview.administrator ?? '—'],
+            ['Profile', preview.profile ?? '—'],
             ...(preview.estimate
               ? ([['Estimate', `${formatBytes(preview.estimate.bytes)}, about ${formatDuration(preview.estimate.seconds * 1000)}`]] as const)
               : []),
@@ -54,7 +54,7 @@ export function RefreshPreviewPanel({ source, target, preview }: RefreshPreviewP
           <table>
             <thead>
               <tr>
-                <th scope="col">Element</th>
+                <th scope="col">What</th>
                 <th scope="col">Table</th>
                 <th scope="col">Action</th>
               </tr>
