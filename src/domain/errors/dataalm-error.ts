@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   CANCELED: { status: 409, exit: 14 },
   UNAUTHENTICATED: { status: 401, exit: 15 },
   RATE_LIMITED: { status: 429, exit: 16 },
+  UNREACHABLE_SERVER: { status: 502, exit: 17 },
   INTERNAL: { status: 500, exit: 1 },
 } as const satisfies Record<string, { status: number; exit: number }>;
 

@@ -1,12 +1,61 @@
 import { type Config, loadConfig } from '../../config/config.js';
 import { DataalmError, ERROR_CODES, RefusedError, coerceError } from '../../domain/errors/dataalm-error.js';
 import { type Runtime, openRuntime } from '../../app/runtime.js';
+import { RemoteClient } from './remote-client.js';
 
 /** Ctrl-C, a service manager's stop, and a closed terminal all end a command cleanly. */
 export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 export interface OutputOptions {
   readonly json?: boolean;
+}
+
+let serverFlag: string | undefined;
+
+/** Set from the global --server option before a command runs. */
+export function setServerFlag(server: string | undefined): void {
+  serverFlag = server;
+}
+
+/** The remote dataalm this run acts on (--server, else DATAALM_SERVER), if any. */
+function remoteServer(config: Config): string | undefined {
+  return serverFlag ?? config.server;
+}
+
+/**
+ * Runs a command on the local project (`local`) or, with --server, through the remote
+ * dataalm's HTTP API as the user of DATAALM_TOKEN (`remote`).
+ */
+export async function withBackend(
+  output: OutputOptions,
+  actions: { local: (runtime: Runtime) => Promise<unknown>; remote: (client: RemoteClient) => Promise<unknown> },
+  options: { onSignal?: (signal: NodeJS.Signals) => boolean } = {},
+): Promise<void> {
+  const config = configOrExit(output);
+  if (!config) return;
+  const server = remoteServer(config);
+  if (server === undefined) return withRuntime(output, actions.local, options);
+  try {
+    if (!/^https?:\/\/[^/]/.test(server)) {
+      throw new DataalmError('INVALID_INPUT', `server (--server): "${server}" is not an http(s) URL`, { field: 'server' });
+    }
+    if (config.token === undefined) {
+      throw new DataalmError('UNAUTHENTICATED', `--server ${server} needs an API token in DATAALM_TOKEN`, {
+        remedy: 'create one on that server (web UI: API tokens, or dataalm token create there) and export DATAALM_TOKEN',
+      });
+    }
+    // Without a handler of its own, a signal ends the command; the remote service goes on.
+    for (const signal of STOP_SIGNALS) process.on(signal, onRemoteSignal);
+    await actions.remote(new RemoteClient(server, config.token));
+  } catch (error) {
+    reportError(error, output);
+  } finally {
+    for (const signal of STOP_SIGNALS) process.off(signal, onRemoteSignal);
+  }
+  function onRemoteSignal(signal: NodeJS.Signals): void {
+    if (options.onSignal?.(signal)) return;
+    process.exit(signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143);
+  }
 }
 
 /**
@@ -45,6 +94,12 @@ export async function withRuntime<T>(
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   try {
     const config = loadConfig();
+    if (remoteServer(config) !== undefined) {
+      throw new DataalmError('INVALID_INPUT', 'this command works on the local project only, not with --server (DATAALM_SERVER)', {
+        field: 'server',
+        remedy: 'run it on the dataalm host, or drop --server',
+      });
+    }
     runtime = await openRuntime(config);
     if (signalled) return await exitAfterAbort();
     await action(runtime);

@@ -6,9 +6,12 @@ import { addEnvironment, environmentCredentials } from '../../app/environment-se
 import { requestRestore } from '../../app/refresh/operation-actions.js';
 import { runOperation } from '../../app/refresh/operation-runner.js';
 import { pruneBreadcrumbs } from '../../app/refresh/breadcrumbs.js';
-import { printJson, withRuntime } from './command-context.js';
+import { printJson, withBackend, withRuntime } from './command-context.js';
+import type { Environment, HistoryEntry } from '../../domain/environment.js';
+import type { Breadcrumb } from '../../adapters/store/operation-store.js';
 import { environmentDetails, environmentJson, environmentTable } from './environment-view.js';
-import { finishOperation, parseOperationId } from './operation-commands.js';
+import { finishOperation, followRemote, parseOperationId } from './operation-commands.js';
+import type { Operation } from '../../domain/operation.js';
 import { breadcrumbTable } from './operation-view.js';
 
 const ACTOR = localActor();
@@ -20,27 +23,34 @@ export function registerEnvironmentCommands(program: Command): void {
     .command('list')
     .description('list the environments of the project')
     .option('--json', 'print a JSON array')
-    .action(async (options: { json?: boolean }) =>
-      withRuntime(options, async (runtime) => {
-        const environments = await runtime.environments.list();
-        if (options.json) printJson(environments.map((e) => environmentJson(e)));
-        else process.stdout.write(environmentTable(environments));
-      }),
-    );
+    .action(async (options: { json?: boolean }) => {
+      const show = (environments: Environment[]) =>
+        options.json ? printJson(environments.map((e) => environmentJson(e))) : process.stdout.write(environmentTable(environments));
+      await withBackend(options, {
+        local: async (runtime) => show(await runtime.environments.list()),
+        remote: async (client) => show(await client.json<Environment[]>('GET', '/api/environments')),
+      });
+    });
 
   env
     .command('show')
     .description('show one environment: versions, administrator, databases (no passwords), history')
     .argument('<name>', 'environment name')
     .option('--json', 'print a JSON object')
-    .action(async (name: string, options: { json?: boolean }) =>
-      withRuntime(options, async (runtime) => {
-        const environment = await runtime.environments.get(name);
-        const history = await runtime.environments.history(name);
-        if (options.json) printJson(environmentJson(environment, history));
-        else process.stdout.write(environmentDetails(environment, history));
-      }),
-    );
+    .action(async (name: string, options: { json?: boolean }) => {
+      const show = (environment: Environment, history: HistoryEntry[]) =>
+        options.json ? printJson(environmentJson(environment, history)) : process.stdout.write(environmentDetails(environment, history));
+      await withBackend(options, {
+        local: async (runtime) => show(await runtime.environments.get(name), await runtime.environments.history(name)),
+        remote: async (client) => {
+          const { history, versions: _versions, ...environment } = await client.json<Environment & { history: HistoryEntry[]; versions: unknown }>(
+            'GET',
+            `/api/environments/${encodeURIComponent(name)}`,
+          );
+          show(environment, history);
+        },
+      });
+    });
 
   env
     .command('add')
@@ -102,13 +112,16 @@ export function registerEnvironmentCommands(program: Command): void {
     .description('connection URLs of a non-production environment (production ones are never shown)')
     .argument('<name>', 'environment name')
     .option('--json', 'print a JSON object')
-    .action(async (name: string, options: { json?: boolean }) =>
-      withRuntime(options, async (runtime) => {
-        const urls = await environmentCredentials(runtime, name, ACTOR);
+    .action(async (name: string, options: { json?: boolean }) => {
+      const show = (urls: Record<string, string | undefined>) => {
         if (options.json) printJson({ name, databases: urls });
         else for (const [role, url] of Object.entries(urls)) process.stdout.write(`${role}: ${url}\n`);
-      }),
-    );
+      };
+      await withBackend(options, {
+        local: async (runtime) => show(await environmentCredentials(runtime, name, ACTOR)),
+        remote: async (client) => show(await client.json('GET', `/api/environments/${encodeURIComponent(name)}/credentials`)),
+      });
+    });
 
   env
     .command('set')
@@ -141,20 +154,29 @@ export function registerEnvironmentCommands(program: Command): void {
     .action(async (name: string, o: { operation: string; json?: boolean }) => {
       let cutover = false;
       let deferred = false;
-      await withRuntime(
+      await withBackend(
         o,
-        async (runtime) => {
-          const id = await requestRestore(runtime, name, parseOperationId(o.operation), ACTOR);
-          if (!o.json) process.stderr.write(`Operation ${id}: restore of ${name} to its state before operation ${o.operation} started.\n`);
-          const operation = await runOperation(runtime, id, {
-            onEvent: (event) => {
-              if (event.type === 'step' && event.step === 'cutover') cutover = event.status === 'running';
-              if (o.json) return;
-              if (event.type === 'step' && event.status === 'running') process.stderr.write(`${event.step}…\n`);
-              if (event.type === 'log' && event.line.step !== null && !event.line.message.startsWith('step ')) process.stderr.write(`      ${event.line.message}\n`);
-            },
-          });
-          finishOperation(operation, o);
+        {
+          local: async (runtime) => {
+            const id = await requestRestore(runtime, name, parseOperationId(o.operation), ACTOR);
+            if (!o.json) process.stderr.write(`Operation ${id}: restore of ${name} to its state before operation ${o.operation} started.\n`);
+            const operation = await runOperation(runtime, id, {
+              onEvent: (event) => {
+                if (event.type === 'step' && event.step === 'cutover') cutover = event.status === 'running';
+                if (o.json) return;
+                if (event.type === 'step' && event.status === 'running') process.stderr.write(`${event.step}…\n`);
+                if (event.type === 'log' && event.line.step !== null && !event.line.message.startsWith('step ')) process.stderr.write(`      ${event.line.message}\n`);
+              },
+            });
+            finishOperation(operation, o);
+          },
+          remote: async (client) => {
+            const { operation } = await client.json<{ operation: Operation }>('POST', `/api/environments/${encodeURIComponent(name)}/restore`, {
+              operation: parseOperationId(o.operation),
+            });
+            if (!o.json) process.stderr.write(`Operation ${operation.id} on ${client.server}: restore of ${name} to its state before operation ${o.operation} started.\n`);
+            finishOperation(await followRemote(client, operation.id, o, undefined, (running) => (cutover = running)), o);
+          },
         },
         {
           // The swap takes milliseconds: the first signal during it waits for it, a second aborts.
@@ -173,14 +195,27 @@ export function registerEnvironmentCommands(program: Command): void {
     .description("the previous databases kept by refreshes (restorable with env restore until they expire)")
     .argument('[name]', 'environment name (default: all)')
     .option('--json', 'print a JSON array')
-    .action(async (name: string | undefined, o: { json?: boolean }) =>
-      withRuntime(o, async (runtime) => {
-        if (name !== undefined) await runtime.environments.get(name);
-        const crumbs = await runtime.operations.breadcrumbs(name === undefined ? {} : { environment: name });
-        if (o.json) printJson(crumbs);
-        else process.stdout.write(breadcrumbTable(crumbs));
-      }),
-    );
+    .action(async (name: string | undefined, o: { json?: boolean }) => {
+      const show = (crumbs: Breadcrumb[]) => (o.json ? printJson(crumbs) : process.stdout.write(breadcrumbTable(crumbs)));
+      await withBackend(o, {
+        local: async (runtime) => {
+          if (name !== undefined) await runtime.environments.get(name);
+          show(await runtime.operations.breadcrumbs(name === undefined ? {} : { environment: name }));
+        },
+        remote: async (client) => {
+          const names = name !== undefined ? [name] : (await client.json<Environment[]>('GET', '/api/environments')).map((e) => e.name);
+          const crumbs: Breadcrumb[] = [];
+          for (const environment of names) {
+            const rows = await client.json<(Omit<Breadcrumb, 'operationId' | 'environment'> & { operation: number })[]>(
+              'GET',
+              `/api/environments/${encodeURIComponent(environment)}/breadcrumbs`,
+            );
+            crumbs.push(...rows.map(({ operation, ...rest }) => ({ ...rest, operationId: operation, environment })));
+          }
+          show(crumbs);
+        },
+      });
+    });
 
   program
     .command('janitor')

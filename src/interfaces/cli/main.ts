@@ -1,10 +1,11 @@
 import { Command, CommanderError } from 'commander';
+import { registerAccountCommands } from './account-commands.js';
 import { registerCopyCommands } from './copy-commands.js';
 import { registerDemoCommands } from './demo-commands.js';
 import { registerEnvironmentCommands } from './environment-commands.js';
 import { registerOperationCommands } from './operation-commands.js';
 import { registerStartCommand } from './start-command.js';
-import { reportError } from './command-context.js';
+import { reportError, setServerFlag } from './command-context.js';
 import { packageVersion } from './package-version.js';
 
 /** Exit status for a command line that could not be understood (wrong flag, missing value). */
@@ -25,12 +26,16 @@ export async function main(argv: string[]): Promise<void> {
         process.stdout.write(`${JSON.stringify({ error: { code: 'INVALID_INPUT', message } })}\n`);
       },
     })
+    .option('--server <url>', 'act on a remote dataalm through its HTTP API, as the user of DATAALM_TOKEN (also DATAALM_SERVER)')
     .exitOverride()
+    .hook('preAction', (_program, action) => setServerFlag(action.optsWithGlobals<{ server?: string }>().server))
     .addHelpText(
       'after',
       `
 With no configuration dataalm runs its own PostgreSQL under ./.dataalm; set
 DATAALM_DATABASE_URL to keep the control data on an existing server instead.
+With --server URL (and DATAALM_TOKEN) env, refresh, op, user and token commands act
+on a remote dataalm through its HTTP API.
 Settings (DATAALM_HOME, DATAALM_PORT, DATAALM_SECRET_KEY, ...) are listed in README.md;
 exit codes in docs/errors.md. Run "dataalm <command> --help" for a command's options.`,
     );
@@ -39,6 +44,7 @@ exit codes in docs/errors.md. Run "dataalm <command> --help" for a command's opt
   registerDemoCommands(program);
   registerCopyCommands(program);
   registerOperationCommands(program);
+  registerAccountCommands(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -4,12 +4,13 @@ import os from 'node:os';
 import readline from 'node:readline/promises';
 import { type Command, Option } from 'commander';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
-import { type Operation, REFRESH_STEPS } from '../../domain/operation.js';
+import { type LogLine, type Operation, REFRESH_STEPS, type StepName } from '../../domain/operation.js';
 import { cancelOperation, rollbackOperation } from '../../app/refresh/operation-actions.js';
 import { type RunEvent, runOperation } from '../../app/refresh/operation-runner.js';
-import { previewRefresh, requestRefresh } from '../../app/refresh/refresh-service.js';
+import { type RefreshPreview, previewRefresh, requestRefresh } from '../../app/refresh/refresh-service.js';
 import { reapAbandoned } from '../../app/refresh/abandoned.js';
-import { printJson, withRuntime } from './command-context.js';
+import { printJson, withBackend } from './command-context.js';
+import type { RemoteClient } from './remote-client.js';
 import { logText, operationDetails, operationTable, previewText } from './operation-view.js';
 import { ProgressReporter, showDataProgress } from './progress-reporter.js';
 
@@ -31,6 +32,116 @@ interface RefreshFlags {
 export function parseOperationId(text: string): number {
   if (!/^\d{1,15}$/.test(text)) throw new DataalmError('INVALID_INPUT', `ID: "${text}" is not an operation id (a number, see dataalm op list)`, { field: 'id' });
   return Number(text);
+}
+
+function parseJobs(text: string): number {
+  const jobs = Number(text);
+  if (!(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) {
+    throw new DataalmError('INVALID_INPUT', 'jobs (--jobs): must be a whole number from 1 to 64', { field: 'jobs' });
+  }
+  return jobs;
+}
+
+/**
+ * Shows the preview (--dry-run), or the refusal, or asks the person to type the target's
+ * name; true when the refresh may start. Sets the exit status when it may not.
+ */
+async function confirmRefresh(preview: RefreshPreview, flags: RefreshFlags, controller: AbortController): Promise<boolean> {
+  const printReasons = () => {
+    for (const r of preview.reasons) process.stderr.write(`dataalm: refused: ${r.message} [${r.code}]\n  remedy: ${r.remedy}\n`);
+  };
+  if (flags.dryRun) {
+    if (flags.json) printJson(preview);
+    else {
+      process.stdout.write(previewText(preview));
+      if (!preview.refused) process.stdout.write('Dry run: nothing was changed. Run again with --yes to start.\n');
+      if (preview.refused) printReasons();
+    }
+    process.exitCode = preview.refused ? 12 : 0;
+    return false;
+  }
+  if (preview.refused) {
+    if (flags.json) printJson({ refused: true, reasons: preview.reasons });
+    else printReasons();
+    process.exitCode = 12;
+    return false;
+  }
+  if (!flags.yes) {
+    if (!process.stdin.isTTY || !process.stderr.isTTY) {
+      throw new DataalmError('INVALID_INPUT', "a refresh replaces the target's databases: confirm it on a terminal, or pass --yes (see --dry-run for the preview)", {
+        field: 'yes',
+      });
+    }
+    process.stderr.write(previewText(preview));
+    const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+    rl.on('SIGINT', () => controller.abort()); // Ctrl-C at the prompt: not confirmed
+    const answer = await rl
+      .question(`Type the target's name (${flags.target}) to start the refresh: `, { signal: controller.signal })
+      .catch(() => '')
+      .finally(() => rl.close());
+    if (answer.trim() !== flags.target) {
+      process.stderr.write('\n');
+      process.stderr.write('Not confirmed: nothing was changed.\n');
+      process.exitCode = 14;
+      return false;
+    }
+  }
+  if (controller.signal.aborted) {
+    process.stderr.write('dataalm: stopped before the refresh started: nothing was changed.\n');
+    process.exitCode = 14;
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Follows an operation on a remote dataalm to its end, printing its steps and log as a
+ * local run does. When `signal` aborts, the operation is asked to cancel and followed on.
+ */
+export async function followRemote(
+  client: RemoteClient,
+  id: number,
+  flags: { json?: boolean },
+  signal: AbortSignal | undefined,
+  onCutover: (running: boolean) => void = () => {},
+): Promise<Operation> {
+  const progress = new ProgressReporter({ enabled: !flags.json });
+  const statuses = new Map<string, string>();
+  let final: Operation | undefined;
+  const follow = new AbortController();
+  const onAbort = () => {
+    void client.json<Operation>('POST', `/api/operations/${id}/cancel`).catch((error: Error) => process.stderr.write(`dataalm: ${error.message}\n`));
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    await client.events(
+      `/api/operations/${id}/events`,
+      (event, data) => {
+        if (event === 'operation' || event === 'end') {
+          const operation = data as Operation;
+          for (const step of operation.steps) {
+            if (statuses.get(step.name) === step.status) continue;
+            statuses.set(step.name, step.status);
+            if (step.name === 'cutover') onCutover(step.status === 'running');
+            if (flags.json) continue;
+            if (step.status === 'running') showRunEvent(progress, { type: 'step', step: step.name, status: 'running' });
+            if (step.status === 'skipped') showRunEvent(progress, { type: 'step', step: step.name, status: 'skipped' });
+          }
+          if (event === 'end') final = operation;
+        } else if (event === 'log' && !flags.json) {
+          showRunEvent(progress, { type: 'log', line: { ...(data as Omit<LogLine, 'data'>), data: null } });
+        } else if (event === 'progress' && !flags.json) {
+          const p = data as { step: StepName; done: number; total: number; rows: number; tablesDone: number; tablesTotal: number; mbPerSecond: number; etaSeconds: number | null; detail: string | null };
+          showDataProgress(progress, { rows: p.rows, bytes: p.done, tablesDone: p.tablesDone, tablesTotal: p.tablesTotal, mbPerSecond: p.mbPerSecond, etaSeconds: p.etaSeconds, lastTable: p.detail });
+        }
+      },
+      follow.signal,
+    );
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    progress.finish();
+  }
+  return final ?? client.json<Operation>('GET', `/api/operations/${id}`);
 }
 
 export function registerOperationCommands(program: Command): void {
@@ -57,70 +168,44 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
       const controller = new AbortController();
       let cutover = false;
       let started = false;
-      await withRuntime(
+      await withBackend(
         flags,
-        async (runtime) => {
-          const jobs = Number(flags.jobs);
-          if (!(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) {
-            throw new DataalmError('INVALID_INPUT', 'jobs (--jobs): must be a whole number from 1 to 64', { field: 'jobs' });
-          }
-          const preview = await previewRefresh(runtime, flags.source, flags.target);
-          if (flags.dryRun) {
-            if (flags.json) printJson(preview);
-            else {
-              process.stdout.write(previewText(preview));
-              if (!preview.refused) process.stdout.write('Dry run: nothing was changed. Run again with --yes to start.\n');
-            }
-            if (preview.refused && !flags.json) {
-              for (const r of preview.reasons) process.stderr.write(`dataalm: refused: ${r.message} [${r.code}]\n  remedy: ${r.remedy}\n`);
-            }
-            process.exitCode = preview.refused ? 12 : 0;
-            return;
-          }
-          if (preview.refused) {
-            if (flags.json) printJson({ refused: true, reasons: preview.reasons });
-            else for (const r of preview.reasons) process.stderr.write(`dataalm: refused: ${r.message} [${r.code}]\n  remedy: ${r.remedy}\n`);
-            process.exitCode = 12;
-            return;
-          }
-          if (!flags.yes) {
-            if (!process.stdin.isTTY || !process.stderr.isTTY) {
-              throw new DataalmError('INVALID_INPUT', 'a refresh replaces the target\'s databases: confirm it on a terminal, or pass --yes (see --dry-run for the preview)', {
-                field: 'yes',
-              });
-            }
-            process.stderr.write(previewText(preview));
-            const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-            rl.on('SIGINT', () => controller.abort()); // Ctrl-C at the prompt: not confirmed
-            const answer = await rl
-              .question(`Type the target's name (${flags.target}) to start the refresh: `, { signal: controller.signal })
-              .catch(() => '')
-              .finally(() => rl.close());
-            if (answer.trim() !== flags.target) {
-              process.stderr.write('\n');
-              process.stderr.write('Not confirmed: nothing was changed.\n');
-              process.exitCode = 14;
-              return;
-            }
-          }
-          if (controller.signal.aborted) {
-            process.stderr.write('dataalm: stopped before the refresh started: nothing was changed.\n');
-            process.exitCode = 14;
-            return;
-          }
-          const id = await requestRefresh(runtime, { source: flags.source, target: flags.target, jobs, verify: flags.verify, actor: ACTOR });
-          started = true;
-          if (!flags.json) process.stderr.write(`Operation ${id}: refresh of ${flags.target} from ${flags.source} started.\n`);
-          const progress = new ProgressReporter({ enabled: !flags.json });
-          const operation = await runOperation(runtime, id, {
-            signal: controller.signal,
-            onEvent: (event) => {
-              if (event.type === 'step' && event.step === 'cutover') cutover = event.status === 'running';
-              if (!flags.json) showRunEvent(progress, event);
-            },
-          });
-          progress.finish();
-          finishOperation(operation, flags);
+        {
+          local: async (runtime) => {
+            const jobs = parseJobs(flags.jobs);
+            if (!(await confirmRefresh(await previewRefresh(runtime, flags.source, flags.target), flags, controller))) return;
+            const id = await requestRefresh(runtime, { source: flags.source, target: flags.target, jobs, verify: flags.verify, actor: ACTOR });
+            started = true;
+            if (!flags.json) process.stderr.write(`Operation ${id}: refresh of ${flags.target} from ${flags.source} started.\n`);
+            const progress = new ProgressReporter({ enabled: !flags.json });
+            const operation = await runOperation(runtime, id, {
+              signal: controller.signal,
+              onEvent: (event) => {
+                if (event.type === 'step' && event.step === 'cutover') cutover = event.status === 'running';
+                if (!flags.json) showRunEvent(progress, event);
+              },
+            });
+            progress.finish();
+            finishOperation(operation, flags);
+          },
+          remote: async (client) => {
+            const jobs = parseJobs(flags.jobs);
+            const preview = await client.json<RefreshPreview>(
+              'GET',
+              `/api/environments/${encodeURIComponent(flags.target)}/refresh-preview?source=${encodeURIComponent(flags.source)}`,
+            );
+            if (!(await confirmRefresh(preview, flags, controller))) return;
+            const { operation } = await client.json<{ operation: Operation }>('POST', '/api/refreshes', {
+              source: flags.source,
+              target: flags.target,
+              acknowledge: true,
+              jobs,
+              verify: flags.verify,
+            });
+            started = true;
+            if (!flags.json) process.stderr.write(`Operation ${operation.id} on ${client.server}: refresh of ${flags.target} from ${flags.source} started.\n`);
+            finishOperation(await followRemote(client, operation.id, flags, controller.signal, (running) => (cutover = running)), flags);
+          },
         },
         {
           onSignal: (signal) => {
@@ -146,47 +231,67 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
     .option('--env <name>', 'only operations on this environment')
     .option('--limit <N>', 'how many', '50')
     .option('--json', 'print a JSON array')
-    .action(async (o: { env?: string; limit: string; json?: boolean }) =>
-      withRuntime(o, async (runtime) => {
-        await reapAbandoned(runtime);
+    .action(async (o: { env?: string; limit: string; json?: boolean }) => {
+      const parseLimit = () => {
         const limit = Number(o.limit);
-        if (!Number.isInteger(limit) || limit < 1) throw new DataalmError('INVALID_INPUT', 'limit (--limit): must be a whole number above 0', { field: 'limit' });
-        const operations = await runtime.operations.list({ ...(o.env ? { environment: o.env } : {}), limit });
-        if (o.json) printJson(operations);
-        else process.stdout.write(operationTable(operations));
-      }),
-    );
+        if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new DataalmError('INVALID_INPUT', 'limit (--limit): must be a whole number from 1 to 500', { field: 'limit' });
+        return limit;
+      };
+      const show = (operations: Operation[]) => (o.json ? printJson(operations) : process.stdout.write(operationTable(operations)));
+      await withBackend(o, {
+        local: async (runtime) => {
+          const limit = parseLimit();
+          await reapAbandoned(runtime);
+          show(await runtime.operations.list({ ...(o.env ? { environment: o.env } : {}), limit }));
+        },
+        remote: async (client) => {
+          const query = new URLSearchParams({ limit: String(parseLimit()), ...(o.env ? { environment: o.env } : {}) });
+          show(await client.json<Operation[]>('GET', `/api/operations?${query}`));
+        },
+      });
+    });
 
   op.command('show')
     .description('one operation: steps with times and counters, offline window, verification report, error')
     .argument('<ID>', 'operation id')
     .option('--json', 'print a JSON object')
-    .action(async (text: string, o: { json?: boolean }) =>
-      withRuntime(o, async (runtime) => {
-        await reapAbandoned(runtime);
-        const operation = await runtime.operations.get(parseOperationId(text));
-        if (o.json) printJson(operation);
-        else process.stdout.write(operationDetails(operation));
-      }),
-    );
+    .action(async (text: string, o: { json?: boolean }) => {
+      const show = (operation: Operation) => (o.json ? printJson(operation) : process.stdout.write(operationDetails(operation)));
+      await withBackend(o, {
+        local: async (runtime) => {
+          const id = parseOperationId(text);
+          await reapAbandoned(runtime);
+          show(await runtime.operations.get(id));
+        },
+        remote: async (client) => show(await client.json<Operation>('GET', `/api/operations/${parseOperationId(text)}`)),
+      });
+    });
 
   op.command('logs')
     .description('the whole runbook log with timestamps and counts (no secrets); also after a rollback')
     .argument('<ID>', 'operation id')
     .option('-o, --output <file>', 'write the log to this file instead of standard output')
     .option('--json', 'print JSON lines')
-    .action(async (text: string, o: { output?: string; json?: boolean }) =>
-      withRuntime(o, async (runtime) => {
-        const id = parseOperationId(text);
-        await runtime.operations.get(id);
-        const lines = await runtime.operations.logs(id);
-        const body = o.json ? lines.map((l) => `${JSON.stringify(l)}\n`).join('') : logText(lines);
+    .action(async (text: string, o: { output?: string; json?: boolean }) => {
+      const write = (id: number, body: string) => {
         if (o.output) {
           fs.writeFileSync(o.output, body, { mode: 0o600 });
-          process.stderr.write(`Wrote ${lines.length} log lines of operation ${id} to ${o.output}.\n`);
+          process.stderr.write(`Wrote ${body.split('\n').length - 1} log lines of operation ${id} to ${o.output}.\n`);
         } else process.stdout.write(body);
-      }),
-    );
+      };
+      await withBackend(o, {
+        local: async (runtime) => {
+          const id = parseOperationId(text);
+          await runtime.operations.get(id);
+          const lines = await runtime.operations.logs(id);
+          write(id, o.json ? lines.map((l) => `${JSON.stringify(l)}\n`).join('') : logText(lines));
+        },
+        remote: async (client) => {
+          const id = parseOperationId(text);
+          write(id, await client.text(`/api/operations/${id}/logs?format=${o.json ? 'json' : 'text'}`));
+        },
+      });
+    });
 
   op.command('rollback')
     .description('undo a failed operation: before cutover drop the staging databases, after it swap the breadcrumbs back')
@@ -194,12 +299,13 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
     .option('--json', 'print the operation as JSON')
     .action(async (text: string, o: { json?: boolean }) => {
       let signalled = false;
-      await withRuntime(
+      const done = (operation: Operation) =>
+        o.json ? printJson(operation) : process.stdout.write(`Operation ${operation.id} rolled back: ${operation.environment} is as it was before the operation.\n`);
+      await withBackend(
         o,
-        async (runtime) => {
-          const operation = await rollbackOperation(runtime, parseOperationId(text), ACTOR);
-          if (o.json) printJson(operation);
-          else process.stdout.write(`Operation ${operation.id} rolled back: ${operation.environment} is as it was before the operation.\n`);
+        {
+          local: async (runtime) => done(await rollbackOperation(runtime, parseOperationId(text), ACTOR)),
+          remote: async (client) => done(await client.json<Operation>('POST', `/api/operations/${parseOperationId(text)}/rollback`)),
         },
         {
           // Stopping a rollback half-way helps nobody: it finishes (in seconds) first,
@@ -218,16 +324,19 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
     .description('stop an operation before its cutover: staging removed, target untouched')
     .argument('<ID>', 'operation id')
     .option('--json', 'print the operation as JSON')
-    .action(async (text: string, o: { json?: boolean }) =>
-      withRuntime(o, async (runtime) => {
-        const operation = await cancelOperation(runtime, parseOperationId(text), ACTOR);
+    .action(async (text: string, o: { json?: boolean }) => {
+      const done = (operation: Operation) => {
         if (o.json) printJson(operation);
         else if (operation.state === 'canceled') process.stdout.write(`Operation ${operation.id} canceled: ${operation.environment} was not touched.\n`);
         else if (operation.state === 'running') process.stdout.write(`Operation ${operation.id}: the cancel was asked for, but it has not stopped yet.\n`);
         else process.stdout.write(`Operation ${operation.id} ended ${operation.state} before the cancel took effect (dataalm op show ${operation.id}).\n`);
         if (operation.state !== 'canceled') process.exitCode = operation.state === 'succeeded' ? 0 : operation.state === 'failed' ? 13 : 1;
-      }),
-    );
+      };
+      await withBackend(o, {
+        local: async (runtime) => done(await cancelOperation(runtime, parseOperationId(text), ACTOR)),
+        remote: async (client) => done(await client.json<Operation>('POST', `/api/operations/${parseOperationId(text)}/cancel`)),
+      });
+    });
 }
 
 function showRunEvent(progress: ProgressReporter, event: RunEvent): void {

@@ -2,7 +2,7 @@ import type { LogLine, Operation } from '../../domain/operation.js';
 import type { Breadcrumb } from '../../adapters/store/operation-store.js';
 import type { RefreshPreview } from '../../app/refresh/refresh-service.js';
 
-function table(header: string[], rows: string[][]): string {
+export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
 }
