@@ -119,12 +119,14 @@ export async function followRemote(
       (event, data) => {
         if (event === 'operation' || event === 'end') {
           const operation = data as Operation;
+          // Each step is announced once, in order, even when it began and ended between two pictures.
           for (const step of operation.steps) {
-            if (statuses.get(step.name) === step.status) continue;
+            if (step.status === 'pending' || statuses.get(step.name) === step.status) continue;
+            const announced = statuses.has(step.name);
             statuses.set(step.name, step.status);
             if (step.name === 'cutover') onCutover(step.status === 'running');
             if (flags.json) continue;
-            if (step.status === 'running') showRunEvent(progress, { type: 'step', step: step.name, status: 'running' });
+            if (!announced) showRunEvent(progress, { type: 'step', step: step.name, status: 'running' });
             if (step.status === 'skipped') showRunEvent(progress, { type: 'step', step: step.name, status: 'skipped' });
           }
           if (event === 'end') final = operation;

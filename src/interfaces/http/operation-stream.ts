@@ -30,8 +30,11 @@ export async function streamOperation(runtime: Runtime, runs: BackgroundRuns, id
     if (!closed) out.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   };
   let lastProgress = 0;
+  // A step or log event of a run in this process wakes the loop at once, so no step is missed.
+  let wake: () => void = () => {};
   const unsubscribe = runs.subscribe(id, (event) => {
-    if (event.type !== 'progress' || Date.now() - lastProgress < PROGRESS_EVERY_MS) return;
+    if (event.type !== 'progress') return wake();
+    if (Date.now() - lastProgress < PROGRESS_EVERY_MS) return;
     lastProgress = Date.now();
     send('progress', {
       step: event.step,
@@ -59,16 +62,26 @@ export async function streamOperation(runtime: Runtime, runs: BackgroundRuns, id
     while (!closed) {
       const operation = await runtime.operations.get(id);
       const lines = await runtime.operations.logs(id);
-      for (const line of lines.slice(logsSent)) send('log', { at: line.at, step: line.step, level: line.level, message: line.message });
-      logsSent = lines.length;
       const json = JSON.stringify(operation);
       if (json !== lastJson) send('operation', operation);
       lastJson = json;
+      for (const line of lines.slice(logsSent)) send('log', { at: line.at, step: line.step, level: line.level, message: line.message });
+      logsSent = lines.length;
       if (!ACTIVE_STATES.includes(operation.state)) {
         send('end', operation);
         break;
       }
-      await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, POLL_MS))]);
+      await Promise.race([
+        finished,
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, POLL_MS);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        }),
+      ]);
+      wake = () => {};
     }
   } catch {
     send('error', { code: 'INTERNAL', message: 'the stream stopped; reload to follow the operation again' });
