@@ -249,6 +249,21 @@ describe('web UI', { skip }, () => {
     await page.getByRole('link', { name: `Refresh #${operationId}` }).waitFor();
   });
 
+  test('Rollback of the succeeded refresh asks first, then restores the previous databases as a new operation', async () => {
+    await page.getByRole('link', { name: `Refresh #${operationId}` }).click();
+    await h1(`Refresh #${operationId}`).waitFor();
+    await page.getByRole('button', { name: 'Rollback' }).click();
+    const dialog = page.getByRole('dialog', { name: `Roll back refresh #${operationId}?` });
+    await dialog.getByText('new restore operation').waitFor();
+    await dialog.getByRole('button', { name: 'Roll back the refresh' }).click();
+    await page.waitForURL((address) => /\/operations\/\d+$/.test(address.pathname) && !address.pathname.endsWith(`/${operationId}`));
+    await h1(/^Restore #\d+$/).waitFor();
+    const state = page.locator('.card', { has: page.getByRole('heading', { name: 'Summary' }) }).locator('dd').first();
+    await state.getByText(/Succeeded|Failed/).waitFor({ timeout: REFRESH_TIMEOUT_MS });
+    assert.match(await state.innerText(), /Succeeded/);
+    assert.match(await page.getByRole('main').innerText(), new RegExp(`state before refresh #${operationId}`));
+  });
+
   test('the audit log records the refresh and the revealed credentials', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
     await h1('Audit log').waitFor();

@@ -19,7 +19,7 @@ export function ReasonList({ reasons }: { readonly reasons: readonly Reason[] })
       {reasons.map((reason) => (
         <li key={reason.code + reason.message}>
           {reason.message}
-          {reason.remedy && <span className="remedy"> What to do: {reason.remedy}</span>}
+          {reason.remedy && <span className="remedy">What to do: {reason.remedy}</span>}
         </li>
       ))}
     </ul>

@@ -5,7 +5,7 @@ import { Page } from '../components/Page';
 
 function loginFailure(error: unknown): string {
   if (!(error instanceof ApiError)) return 'The service could not be reached. Check that dataalm is running and try again.';
-  if (error.code === 'RATE_LIMITED' || error.status === 429) return 'Too many sign-in attempts. Wait a minute, then try again.';
+  if (error.code === 'RATE_LIMITED' || error.status === 429) return 'Too many sign-in attempts. Wait a few minutes, then try again.';
   if (error.status === 401) return 'The user name or password is not right.';
   return error.message;
 }

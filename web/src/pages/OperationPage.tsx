@@ -73,13 +73,20 @@ function OperationSubtitle({ operation }: { readonly operation: Operation }) {
   );
 }
 
+const ENDINGS: Partial<Record<Operation['state'], string>> = {
+  canceled: 'Canceled',
+  'rolling-back': 'Failed, being rolled back',
+  'rolled-back': 'Failed and rolled back',
+};
+
 function FailureNotice({ operation }: { readonly operation: Operation }) {
   const failure = operation.error;
   if (!failure) return null;
+  const ending = ENDINGS[operation.state] ?? 'Failed';
   return (
     <div className="notice notice-danger" role="alert">
       <p className="notice-title">
-        {failure.step ? `Failed at “${stepLabel(failure.step)}”` : 'The operation failed'} ({failure.code})
+        {failure.step ? `${ending} at “${stepLabel(failure.step)}”` : ending} ({failure.code})
       </p>
       <p>{failure.message}</p>
       {failure.remedy && <p className="remedy">What to do: {failure.remedy}</p>}

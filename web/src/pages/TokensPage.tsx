@@ -33,7 +33,7 @@ export function TokensPage() {
   };
 
   return (
-    <Page title="API tokens" subtitle="Tokens let scripts and the CLI call the API as you, with your role.">
+    <Page title="API tokens" subtitle="Tokens let scripts and the CLI call the API as you, with your role. Project owners see everyone's.">
       {error && <ErrorNotice error={error} />}
       {created && (
         <Notice tone="warning">
@@ -60,6 +60,7 @@ export function TokensPage() {
             <thead>
               <tr>
                 <th scope="col">Name</th>
+                <th scope="col">User</th>
                 <th scope="col">Created</th>
                 <th scope="col">Last used</th>
                 <th scope="col">Status</th>
@@ -72,6 +73,7 @@ export function TokensPage() {
               {tokens.data.map((token) => (
                 <tr key={token.id}>
                   <th scope="row">{token.name}</th>
+                  <td>{token.user}</td>
                   <td>{formatDateTime(token.createdAt)}</td>
                   <td>{token.lastUsedAt ? formatDateTime(token.lastUsedAt) : 'Never'}</td>
                   <td>{token.revokedAt ? `Revoked ${formatDateTime(token.revokedAt)}` : 'Active'}</td>

@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import type { Operation, VerificationReport } from '../../api/types';
 import { Card } from '../../components/Card';
 import { DetailList } from '../../components/DetailList';
@@ -68,6 +69,14 @@ export function VerificationCard({ report }: { readonly report: VerificationRepo
 }
 
 export function LogTailCard({ id, log }: { readonly id: number; readonly log: readonly string[] }) {
+  const tail = useRef<HTMLPreElement>(null);
+
+  // A tail: the newest line stays in view as lines arrive.
+  useEffect(() => {
+    const element = tail.current;
+    if (element) element.scrollTop = element.scrollHeight;
+  }, [log]);
+
   return (
     <Card
       title="Runbook log"
@@ -80,7 +89,7 @@ export function LogTailCard({ id, log }: { readonly id: number; readonly log: re
       {log.length === 0 ? (
         <p className="muted">No log lines yet.</p>
       ) : (
-        <pre className="log" tabIndex={0} aria-label="Latest runbook log lines">
+        <pre ref={tail} className="log" tabIndex={0} aria-label="Latest runbook log lines">
           {log.join('\n')}
         </pre>
       )}

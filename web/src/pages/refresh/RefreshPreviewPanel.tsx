@@ -4,6 +4,13 @@ import { DetailList } from '../../components/DetailList';
 import { ReasonList } from '../../components/Notice';
 import { formatBytes, formatDuration } from '../../format';
 
+/** What a profile rule does with a table's rows. */
+const ACTIONS: Readonly<Record<string, string>> = {
+  clear: 'Emptied',
+  mask: 'Masked',
+  'keep-target': 'Kept from the target',
+};
+
 interface RefreshPreviewPanelProps {
   readonly source: string;
   readonly target: string;
@@ -66,7 +73,7 @@ export function RefreshPreviewPanel({ source, target, preview }: RefreshPreviewP
                   <td>
                     <code>{row.table}</code>
                   </td>
-                  <td>{row.action}</td>
+                  <td className="nowrap">{ACTIONS[row.action] ?? row.action}</td>
                 </tr>
               ))}
             </tbody>
