@@ -9,6 +9,7 @@ import pg from 'pg';
 import { createPool } from '../src/adapters/postgres/create-pool.ts';
 import { openEmbeddedServer } from '../src/adapters/embedded/embedded-server.ts';
 import { ENVIRONMENT_SPECIFIC_TABLES, tableChecksums } from '../src/sample/generate-sample.ts';
+import { signIn } from './helpers/http-client.ts';
 import { BIN, ROOT, cliEnv, runCli } from './helpers/cli.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/test-database.ts';
 
@@ -139,10 +140,16 @@ describe('dataalm start on the embedded default', () => {
       firstCreatedAt = Object.fromEntries((JSON.parse(list.stdout) as { name: string; createdAt: string }[]).map((e) => [e.name, e.createdAt]));
       assert.ok(alive(postmasterPid()), 'the service keeps its server running after the CLI command');
 
-      const api = (await (await fetch(`http://127.0.0.1:${service.port}/api/environments`)).json()) as { name: string; databases: unknown[] }[];
+      // The first start made the project owner and printed its generated password, once.
+      const password = /created the project owner "admin" with the password (\S+)/.exec(service.output())?.[1];
+      assert.ok(password, service.output());
+      assert.equal((await fetch(`http://127.0.0.1:${service.port}/api/environments`)).status, 401, 'the API needs a sign-in');
+      const { cookie } = await signIn(`http://127.0.0.1:${service.port}`, 'admin', password);
+      const headers = { cookie: cookie! };
+      const api = (await (await fetch(`http://127.0.0.1:${service.port}/api/environments`, { headers })).json()) as { name: string; databases: unknown[] }[];
       assert.deepEqual(api.map((e) => e.name), ['contoso-prod', 'contoso-test', 'contoso-uat', 'fabrikam-uat']);
       assert.ok(api.every((e) => e.databases.length === 2));
-      const missing = await fetch(`http://127.0.0.1:${service.port}/api/environments/nope`);
+      const missing = await fetch(`http://127.0.0.1:${service.port}/api/environments/nope`, { headers });
       assert.equal(missing.status, 404);
       assert.equal(((await missing.json()) as { error: { code: string } }).error.code, 'NOT_FOUND');
 
@@ -168,6 +175,7 @@ describe('dataalm start on the embedded default', () => {
     const service = await startService(env());
     try {
       assert.doesNotMatch(service.output(), /creating the demo project/);
+      assert.doesNotMatch(service.output(), /project owner/, 'the owner is made once, and its password shown once');
       const list = await runCli(['env', 'list', '--json'], env());
       const createdAt = Object.fromEntries((JSON.parse(list.stdout) as { name: string; createdAt: string }[]).map((e) => [e.name, e.createdAt]));
       assert.deepEqual(createdAt, firstCreatedAt);
@@ -341,11 +349,14 @@ describe('dataalm start on DATAALM_DATABASE_URL', () => {
   });
 
   test('uses the existing server: no embedded server, no demo', async () => {
-    const service = await startService(cliEnv({ DATAALM_HOME: urlHome, DATAALM_DATABASE_URL: control.url }));
+    const service = await startService(cliEnv({ DATAALM_HOME: urlHome, DATAALM_DATABASE_URL: control.url, DATAALM_ADMIN_PASSWORD: 'chosen-owner-password' }));
     try {
       const health = (await (await fetch(`http://127.0.0.1:${service.port}/healthz`)).json()) as Record<string, unknown>;
       assert.deepEqual(health, { status: 'ok', controlDatabase: 'ok', embedded: false });
-      const api = (await (await fetch(`http://127.0.0.1:${service.port}/api/environments`)).json()) as unknown[];
+      assert.match(service.output(), /created the project owner "admin" \(password from DATAALM_ADMIN_PASSWORD\)/);
+      assert.doesNotMatch(service.output(), /chosen-owner-password/);
+      const { cookie } = await signIn(`http://127.0.0.1:${service.port}`, 'admin', 'chosen-owner-password');
+      const api = (await (await fetch(`http://127.0.0.1:${service.port}/api/environments`, { headers: { cookie: cookie! } })).json()) as unknown[];
       assert.deepEqual(api, []);
     } finally {
       assert.equal(await service.stop(), 0);
