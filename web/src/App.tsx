@@ -33,7 +33,7 @@ export function App() {
 
   useEffect(() => {
     whenUnauthenticated(signedOut);
-    // Any failure (401 or an unreachable service) leads to the login page, which reports it.
+    // Without a session (401), or when the check fails, the login page shows.
     api.get<SessionInfo>('/api/session').then(signedIn, signedOut);
   }, [signedIn, signedOut]);
 
@@ -48,8 +48,8 @@ export function App() {
   }, [signedOut]);
 
   const value = useMemo<SessionValue | null>(
-    () => (session.status === 'signed-in' ? { user: session.user, signOut } : null),
-    [session, signOut],
+    () => (session.status === 'signed-in' ? { user: session.user } : null),
+    [session],
   );
 
   if (session.status === 'checking') {

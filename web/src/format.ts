@@ -1,3 +1,5 @@
+import type { Operation } from './api/types';
+
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 
 export function formatDateTime(iso: string | null | undefined): string {
@@ -44,4 +46,9 @@ const time = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
 
 export function formatTime(iso: string): string {
   return time.format(new Date(iso));
+}
+
+/** Refresh #12, Restore #13. */
+export function operationTitle(operation: Pick<Operation, 'id' | 'kind'>): string {
+  return `${operation.kind === 'refresh' ? 'Refresh' : 'Restore'} #${operation.id}`;
 }

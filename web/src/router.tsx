@@ -27,7 +27,6 @@ export function parseRoute(pathname: string): Route {
 }
 
 export const paths = {
-  environments: () => '/',
   environment: (name: string) => `/environments/${encodeURIComponent(name)}`,
   refresh: (name: string) => `/environments/${encodeURIComponent(name)}/refresh`,
   operation: (id: number) => `/operations/${id}`,

@@ -3,7 +3,6 @@ import type { Role, User } from './api/types';
 
 export interface SessionValue {
   readonly user: User;
-  readonly signOut: () => Promise<void>;
 }
 
 export const SessionContext = createContext<SessionValue | null>(null);

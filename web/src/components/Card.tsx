@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { type ReactNode, useId } from 'react';
 
 interface CardProps {
   readonly title: string;
@@ -8,7 +8,7 @@ interface CardProps {
 
 /** A titled section of a page. */
 export function Card({ title, actions, children }: CardProps) {
-  const id = `card-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+  const id = useId();
   return (
     <section className="card" aria-labelledby={id}>
       <div className="card-head">

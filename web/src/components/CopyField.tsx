@@ -6,10 +6,13 @@ export function CopyField({ label, value }: { readonly label: string; readonly v
   const [copied, setCopied] = useState<'yes' | 'no'>();
 
   const copy = () => {
-    navigator.clipboard.writeText(value).then(
-      () => setCopied('yes'),
-      () => setCopied('no'),
-    );
+    // The clipboard exists only on secure origins (https, localhost); elsewhere this rejects.
+    Promise.resolve()
+      .then(() => navigator.clipboard.writeText(value))
+      .then(
+        () => setCopied('yes'),
+        () => setCopied('no'),
+      );
   };
 
   return (

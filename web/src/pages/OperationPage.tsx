@@ -1,14 +1,13 @@
 import type { Operation } from '../api/types';
+import { Card } from '../components/Card';
 import { DetailList } from '../components/DetailList';
 import { ErrorNotice, Loading } from '../components/Notice';
 import { Page } from '../components/Page';
 import { StatusBadge } from '../components/StatusBadge';
-import { elapsed, formatDateTime, formatDuration } from '../format';
+import { elapsed, formatDateTime, formatDuration, operationTitle } from '../format';
 import { Link, paths } from '../router';
 import { canMaintain, useSession } from '../session';
 import { useNow } from '../useNow';
-import { Card } from '../components/Card';
-import { operationTitle } from './environment/ActivityCards';
 import { LogTailCard, OfflineWindowCard, VerificationCard } from './operation/OperationCards';
 import { OperationActions } from './operation/OperationActions';
 import { StepList, stepLabel } from './operation/StepList';

@@ -3,7 +3,7 @@ import type { HistoryEntry, Operation } from '../../api/types';
 import { Card } from '../../components/Card';
 import { ErrorNotice, Loading } from '../../components/Notice';
 import { StatusBadge } from '../../components/StatusBadge';
-import { formatDateTime, formatDetails } from '../../format';
+import { formatDateTime, formatDetails, operationTitle } from '../../format';
 import { Link, paths } from '../../router';
 import { useResource } from '../../useResource';
 
@@ -46,10 +46,6 @@ export function RecentOperationsCard({ environment }: { readonly environment: st
       )}
     </Card>
   );
-}
-
-export function operationTitle(operation: Pick<Operation, 'id' | 'kind'>): string {
-  return `${operation.kind === 'refresh' ? 'Refresh' : 'Restore'} #${operation.id}`;
 }
 
 export function HistoryCard({ history }: { readonly history: readonly HistoryEntry[] }) {
