@@ -38,3 +38,5 @@ create index api_tokens_user_idx on dataalm.api_tokens (user_id);
 -- "From where": the client address of an HTTP request, or the host of a CLI run.
 alter table dataalm.audit_log add column origin text not null default 'unknown';
 create index audit_log_at_idx on dataalm.audit_log (at desc);
+-- The per-user sign-in limit counts a user's recent failures.
+create index audit_log_action_target_idx on dataalm.audit_log (action, target, at);

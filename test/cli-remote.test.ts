@@ -80,6 +80,9 @@ describe('dataalm --server URL with DATAALM_TOKEN', () => {
     const users = await remote(['user', 'list', '--json'], ownerToken);
     assert.deepEqual((JSON.parse(users.stdout) as { name: string; role: string }[]).map((u) => `${u.name}:${u.role}`), ['admin:owner', 'mia:manager', 'tom:member']);
     assert.equal((await remote(['user', 'list'], memberToken)).code, 5);
+    const minted = await remote(['token', 'create', '--name', 'another'], ownerToken);
+    assert.equal(minted.code, 2, 'a token cannot make more tokens');
+    assert.match(minted.stderr, /created in the web UI/);
     const revoked = await service.cli(['token', 'revoke', String(ownerTokenId)]);
     assert.equal(revoked.code, 0, revoked.stderr);
     const after = await remote(['env', 'list'], ownerToken);

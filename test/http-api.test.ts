@@ -14,6 +14,7 @@ const ROLES = ['owner', 'manager', 'member'] as const;
 type Role = (typeof ROLES)[number];
 const ALL: readonly Role[] = ROLES;
 const OPERATORS: readonly Role[] = ['owner', 'manager'];
+const OWNER: readonly Role[] = ['owner'];
 
 /**
  * Who may call each route, written out here on purpose rather than read from the server:
@@ -21,7 +22,7 @@ const OPERATORS: readonly Role[] = ['owner', 'manager'];
  * fails the test too. `request` is a call that changes nothing (an unknown name, an invalid
  * body) so an allowed role gets past the access check and nothing else happens.
  */
-const MATRIX: Record<string, { allowed: readonly Role[] | 'public'; request: (op: number) => { path: string; body?: unknown } }> = {
+const MATRIX: Record<string, { allowed: readonly Role[] | 'public'; sessionOnly?: true; request: (op: number) => { path: string; body?: unknown } }> = {
   'POST /api/session': { allowed: 'public', request: () => ({ path: '/api/session', body: { username: `nobody-${Math.random()}`, password: 'wrong password' } }) },
   'GET /api/session': { allowed: ALL, request: () => ({ path: '/api/session' }) },
   'DELETE /api/session': { allowed: ALL, request: () => ({ path: '/api/session' }) },
@@ -30,14 +31,16 @@ const MATRIX: Record<string, { allowed: readonly Role[] | 'public'; request: (op
   'PATCH /api/users/{name}': { allowed: ['owner'], request: () => ({ path: '/api/users/nobody', body: { role: 'member' } }) },
   'DELETE /api/users/{name}': { allowed: ['owner'], request: () => ({ path: '/api/users/nobody' }) },
   'GET /api/tokens': { allowed: ALL, request: () => ({ path: '/api/tokens' }) },
-  'POST /api/tokens': { allowed: ALL, request: () => ({ path: '/api/tokens', body: { name: 'matrix' } }) },
+  // A token cannot make more tokens: revoking a leaked one must be enough.
+  'POST /api/tokens': { allowed: ALL, sessionOnly: true, request: () => ({ path: '/api/tokens', body: { name: 'matrix' } }) },
   'DELETE /api/tokens/{id}': { allowed: ALL, request: () => ({ path: '/api/tokens/999999' }) },
   'GET /api/audit': { allowed: OPERATORS, request: () => ({ path: '/api/audit?limit=5' }) },
   'GET /api/environments': { allowed: ALL, request: () => ({ path: '/api/environments' }) },
-  'POST /api/environments': { allowed: OPERATORS, request: () => ({ path: '/api/environments', body: {} }) },
+  // An environment's synchronize command runs on the dataalm host: the project owner's call.
+  'POST /api/environments': { allowed: OWNER, request: () => ({ path: '/api/environments', body: {} }) },
   'GET /api/environments/{name}': { allowed: ALL, request: () => ({ path: '/api/environments/contoso-uat' }) },
-  'PATCH /api/environments/{name}': { allowed: OPERATORS, request: () => ({ path: '/api/environments/no-such-env', body: { syncCommand: null } }) },
-  'DELETE /api/environments/{name}': { allowed: OPERATORS, request: () => ({ path: '/api/environments/no-such-env' }) },
+  'PATCH /api/environments/{name}': { allowed: OWNER, request: () => ({ path: '/api/environments/no-such-env', body: { syncCommand: null } }) },
+  'DELETE /api/environments/{name}': { allowed: OWNER, request: () => ({ path: '/api/environments/no-such-env' }) },
   'GET /api/environments/{name}/credentials': { allowed: OPERATORS, request: () => ({ path: '/api/environments/contoso-test/credentials' }) },
   'GET /api/environments/{name}/breadcrumbs': { allowed: ALL, request: () => ({ path: '/api/environments/contoso-uat/breadcrumbs' }) },
   'GET /api/environments/{name}/refresh-sources': { allowed: ALL, request: () => ({ path: '/api/environments/contoso-test/refresh-sources' }) },
@@ -187,7 +190,7 @@ describe('HTTP API: accounts, roles, sessions, operations', () => {
       // Signing out ends the session the rest of the matrix uses: it goes last.
       const order = Object.keys(MATRIX).sort((a, b) => Number(a === 'DELETE /api/session') - Number(b === 'DELETE /api/session'));
       for (const key of order) {
-        const { allowed, request } = MATRIX[key]!;
+        const { allowed, request, sessionOnly } = MATRIX[key]!;
         const method = key.split(' ')[0]!;
         const { path: urlPath, body } = request(operationId);
         const check = (who: string, answer: Answer, expect: 'allowed' | 401 | 403) => {
@@ -202,7 +205,7 @@ describe('HTTP API: accounts, roles, sessions, operations', () => {
             assert.equal(answer.status, 401);
             continue;
           }
-          check(role, answer, allowed.includes(role) ? 'allowed' : 403);
+          check(role, answer, allowed.includes(role) && !(sessionOnly && kind === 'token') ? 'allowed' : 403);
         }
         if (allowed !== 'public') {
           check('anonymous', await call(service.baseUrl, anonymous, method, urlPath, body), 401);
@@ -252,24 +255,67 @@ describe('HTTP API: accounts, roles, sessions, operations', () => {
     assert.equal(otherSite.status, 403);
     assert.equal((await call(service.baseUrl, session, 'POST', '/api/tokens', body, { origin: service.baseUrl })).status, 201);
     // A bearer token carries no ambient credential, so it needs no CSRF token.
-    assert.equal((await call(service.baseUrl, tokens.manager, 'POST', '/api/tokens', body)).status, 201);
+    assert.equal((await call(service.baseUrl, tokens.manager, 'POST', '/api/operations/999999/cancel')).status, 404);
+    // Signing in again replaces the browser's session.
+    const again = await fetch(`${service.baseUrl}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: session.cookie! },
+      body: JSON.stringify({ username: 'mia', password: MIA_PASSWORD }),
+    });
+    assert.equal(again.status, 200);
+    assert.equal((await call(service.baseUrl, { label: 'old', cookie: session.cookie! }, 'GET', '/api/session')).status, 401);
+    const current: Caller = {
+      label: 'mia again',
+      cookie: again.headers.get('set-cookie')!.split(';')[0]!,
+      csrfToken: ((await again.json()) as { csrfToken: string }).csrfToken,
+    };
     // A GET with the cookie needs none either, and signing out ends the session.
-    assert.equal((await call(service.baseUrl, { label: 'cookie only', cookie: session.cookie! }, 'GET', '/api/session')).status, 200);
-    assert.equal((await call(service.baseUrl, session, 'DELETE', '/api/session')).status, 204);
-    assert.equal((await call(service.baseUrl, session, 'GET', '/api/session')).status, 401);
+    assert.equal((await call(service.baseUrl, { label: 'cookie only', cookie: current.cookie! }, 'GET', '/api/session')).status, 200);
+    assert.equal((await call(service.baseUrl, current, 'DELETE', '/api/session')).status, 204);
+    assert.equal((await call(service.baseUrl, current, 'GET', '/api/session')).status, 401);
   });
 
-  test('login is rate-limited per address and user name', async () => {
+  test("sign-in is limited per user: ten failures, and even the right password waits", async () => {
     const added = await service.cli(['user', 'add', 'rita', '--role', 'member', '--password-stdin'], { input: 'rita-password-123\n' });
     assert.equal(added.code, 0, added.stderr);
     const attempt = (password: string, username = 'rita') => call(service.baseUrl, anonymous, 'POST', '/api/session', { username, password });
     for (let i = 0; i < 10; i += 1) assert.equal((await attempt(`guess-${i}`)).status, 401);
     const limited = await attempt('rita-password-123');
     assert.equal(limited.status, 429, 'even the right password waits once the limit is reached');
-    assert.equal(limited.json<{ error: { code: string } }>().error.code, 'RATE_LIMITED');
-    assert.ok(Number(limited.headers.get('retry-after')) > 0);
-    // Another user from the same address is not locked out.
+    const { error } = limited.json<{ error: { code: string; remedy: string } }>();
+    assert.equal(error.code, 'RATE_LIMITED');
+    assert.match(error.remedy, /wait 5 minutes/);
+    // Another user from the same address is not locked out, and a new password lifts the limit.
     assert.equal((await attempt(TOM_PASSWORD, 'tom')).status, 200);
+    const reset = await service.cli(['user', 'set-password', 'rita', '--password-stdin'], { input: 'rita-new-password-1\n' });
+    assert.equal(reset.code, 0, reset.stderr);
+    assert.equal((await attempt('rita-new-password-1')).status, 200);
+    // A name that is no user is not written down: it may be a password typed in the wrong field.
+    assert.equal((await attempt('whatever', 'Correct-Horse-Battery')).status, 401);
+    const audit = (await call(service.baseUrl, sessions.owner, 'GET', '/api/audit?limit=50')).text;
+    assert.doesNotMatch(audit, /Correct-Horse-Battery/);
+    assert.match(audit, /"actor":"\(unknown user\)"/);
+  });
+
+  test("a synchronize command gets none of dataalm's settings, and a password in it is not shown", async () => {
+    const command = 'env | sort; echo postgresql://sync:pw-in-the-command@localhost/x; dataalm sample customise uat-notes';
+    assert.equal((await call(service.baseUrl, sessions.manager, 'PATCH', '/api/environments/contoso-uat', { syncCommand: command })).status, 403);
+    const set = await call(service.baseUrl, sessions.owner, 'PATCH', '/api/environments/contoso-uat', { syncCommand: command });
+    assert.equal(set.status, 200, set.text);
+    assert.doesNotMatch(set.text, /pw-in-the-command/);
+    assert.doesNotMatch((await call(service.baseUrl, sessions.member, 'GET', '/api/environments/contoso-uat')).text, /pw-in-the-command/);
+    const started = await call(service.baseUrl, sessions.manager, 'POST', '/api/refreshes', { source: 'contoso-prod', target: 'contoso-uat', acknowledge: true });
+    assert.equal(started.status, 202, started.text);
+    const id = started.json<{ operation: Operation }>().operation.id;
+    const end = (await readEvents(service.baseUrl, sessions.member, `/api/operations/${id}/events`)).at(-1)!;
+    assert.equal((end.data as unknown as Operation).error?.step, 'post', 'synchronize ran and passed');
+    const log = (await call(service.baseUrl, sessions.member, 'GET', `/api/operations/${id}/logs`)).text;
+    assert.match(log, /stdout: DATAALM_SYNC_DATABASE_URL=postgresql:\/\/[^:]+:\*\*\*@/, 'the staging URL is given, its password hidden');
+    assert.deepEqual(log.match(/stdout: DATAALM_[A-Z_]+/g)?.sort(), ['stdout: DATAALM_SYNC_DATABASE_URL', 'stdout: DATAALM_SYNC_REPORTING_DATABASE_URL']);
+    assert.doesNotMatch(log, new RegExp(OWNER_PASSWORD));
+    assert.doesNotMatch(log, /pw-in-the-command/);
+    assert.equal((await call(service.baseUrl, sessions.manager, 'POST', `/api/operations/${id}/rollback`)).status, 200);
+    assert.equal((await call(service.baseUrl, sessions.owner, 'PATCH', '/api/environments/contoso-uat', { syncCommand: 'dataalm sample customise uat-notes' })).status, 200);
   });
 
   test('the audit log records login, refresh, rollback and credential reveal: who, what, when, from where', async () => {
@@ -334,5 +380,19 @@ describe('HTTP API: accounts, roles, sessions, operations', () => {
     assert.equal(demote.status, 400);
     assert.match(demote.text, /only project owner/);
     assert.equal((await call(service.baseUrl, sessions.owner, 'DELETE', '/api/users/admin')).status, 400);
+  });
+
+  // Last: it spends this address's sign-in budget for the next five minutes.
+  test('sign-in is limited per client address, whatever the user names', async () => {
+    let answer: Answer | undefined;
+    for (let i = 0; i < 101; i += 1) {
+      // Malformed attempts cost the server nothing, and count all the same.
+      answer = await call(service.baseUrl, anonymous, 'POST', '/api/session', { username: `user-${i}` });
+      if (answer.status === 429) break;
+    }
+    assert.equal(answer!.status, 429);
+    assert.equal(answer!.json<{ error: { code: string } }>().error.code, 'RATE_LIMITED');
+    assert.ok(Number(answer!.headers.get('retry-after')) > 0);
+    assert.equal((await call(service.baseUrl, anonymous, 'POST', '/api/session', { username: 'tom', password: TOM_PASSWORD })).status, 429);
   });
 });

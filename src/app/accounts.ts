@@ -72,15 +72,28 @@ export async function setPassword(runtime: Runtime, name: string, password: stri
   await runtime.accounts.setPasswordHash(name, await hashPassword(password), actor);
 }
 
+/** Failed sign-ins of one user within the window, after which they wait (whatever the address). */
+export const USER_LOGIN_LIMIT = { failures: 10, windowSeconds: 5 * 60 } as const;
+
 /**
  * Checks a user name and password; a wrong name and a wrong password fail alike and take
- * as long. Both outcomes are audited, which is also what the login rate limit reads.
+ * as long. Both outcomes are audited. A user's failed sign-ins in the audit log are what
+ * the per-user limit counts, so it holds across restarts and addresses. A name that is
+ * no user is not written down: it may be a password typed into the wrong field.
  */
 export async function login(runtime: Runtime, name: string, password: string, origin: string): Promise<{ user: User; sessionId: string; csrfToken: string }> {
   const found = await runtime.accounts.findUserWithHash(name);
+  if (found) {
+    const failures = await runtime.accounts.recentFailedLogins(found.user.name, USER_LOGIN_LIMIT.windowSeconds);
+    if (failures >= USER_LOGIN_LIMIT.failures) {
+      throw new DataalmError('RATE_LIMITED', `too many failed sign-ins for ${found.user.name}`, {
+        remedy: `wait ${USER_LOGIN_LIMIT.windowSeconds / 60} minutes, or have a project owner set a new password`,
+      });
+    }
+  }
   const ok = await verifyPassword(password, found?.passwordHash ?? (await decoyHash()));
   if (!found || !ok) {
-    await runtime.accounts.audit({ name, origin }, 'login.failed', name);
+    await runtime.accounts.audit({ name: found ? found.user.name : '(unknown user)', origin }, 'login.failed', found ? found.user.name : null);
     throw new DataalmError('UNAUTHENTICATED', 'wrong user name or password');
   }
   const sessionId = randomSecret();
@@ -101,8 +114,12 @@ export async function tokenPrincipal(runtime: Runtime, token: string): Promise<P
 }
 
 export async function logout(runtime: Runtime, sessionId: string, actor: Actor): Promise<void> {
-  await runtime.accounts.deleteSession(digest(sessionId));
+  await endSession(runtime, sessionId);
   await runtime.accounts.audit(actor, 'logout', actor.name);
+}
+
+export async function endSession(runtime: Runtime, sessionId: string): Promise<void> {
+  await runtime.accounts.deleteSession(digest(sessionId));
 }
 
 /** A new API token for `user`; the token itself is returned once and stored only as a hash. */

@@ -45,6 +45,8 @@ const configSchema = z
     DATAALM_MIN_PLATFORM_UPDATE: z.coerce.number().int().min(0).default(DEFAULT_MIN_PLATFORM_UPDATE),
     /** Password of the first project owner, `admin`, created on the first start. (Default: generated and printed once) */
     DATAALM_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(200).optional(),
+    /** Behind a reverse proxy: take the client's address, host and scheme from X-Forwarded-* headers. (Default: false) */
+    DATAALM_TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
     /** The CLI acts on this remote dataalm instead of the local project (same as --server). */
     DATAALM_SERVER: z.string().url('must be a URL such as http://dataalm.example:4280').optional(),
     /** API token for --server / DATAALM_SERVER (dataalm token create). */
@@ -64,6 +66,7 @@ export interface Config {
   readonly httpPort: number;
   readonly httpHost: string;
   readonly adminPassword: string | undefined;
+  readonly trustProxy: boolean;
   readonly server: string | undefined;
   readonly token: string | undefined;
   readonly embeddedPort: number | undefined;
@@ -100,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     httpPort: raw.DATAALM_PORT,
     httpHost: raw.DATAALM_HOST,
     adminPassword: raw.DATAALM_ADMIN_PASSWORD,
+    trustProxy: raw.DATAALM_TRUST_PROXY,
     server: raw.DATAALM_SERVER,
     token: raw.DATAALM_TOKEN,
     embeddedPort: raw.DATAALM_PG_PORT,

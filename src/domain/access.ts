@@ -19,7 +19,10 @@ export const PERMISSIONS = [
   'read',
   /** start a refresh or a restore, roll back, cancel */
   'operate',
-  /** add, change and remove environments */
+  /**
+   * add, change and remove environments. A project owner's only: an environment's
+   * synchronize command runs on the dataalm host, and its profile may name a file there.
+   */
   'manage-environments',
   /** connection URLs of non-production environments (audited; production never) */
   'reveal-credentials',
@@ -32,7 +35,7 @@ export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Readonly<Record<Role, readonly Permission[]>> = {
   owner: PERMISSIONS,
-  manager: ['read', 'operate', 'manage-environments', 'reveal-credentials', 'read-audit'],
+  manager: ['read', 'operate', 'reveal-credentials', 'read-audit'],
   member: ['read'],
 };
 

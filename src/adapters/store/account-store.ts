@@ -183,12 +183,12 @@ export class AccountStore {
     return { id: Number(row.id), name, user: user.name, createdAt: row.created_at.toISOString(), lastUsedAt: null, revokedAt: null };
   }
 
-  async listTokens(user?: string): Promise<ApiToken[]> {
+  async listTokens(filter: { user?: string; id?: number } = {}): Promise<ApiToken[]> {
     const rows = await this.#pool.query<{ id: string; name: string; user: string; created_at: Date; last_used_at: Date | null; revoked_at: Date | null }>(
       `select t.id, t.name, u.name as user, t.created_at, t.last_used_at, t.revoked_at
          from dataalm.api_tokens t join dataalm.users u on u.id = t.user_id
-        where $1::text is null or u.name = $1 order by t.id`,
-      [user ?? null],
+        where ($1::text is null or u.name = $1) and ($2::bigint is null or t.id = $2) order by t.id`,
+      [filter.user ?? null, filter.id ?? null],
     );
     return rows.rows.map((r) => ({
       id: Number(r.id),
@@ -201,7 +201,7 @@ export class AccountStore {
   }
 
   async getToken(id: number): Promise<ApiToken> {
-    const token = (await this.listTokens()).find((t) => t.id === id);
+    const token = (await this.listTokens({ id }))[0];
     if (!token) throw new DataalmError('NOT_FOUND', `token ${id} does not exist`, { field: 'id' });
     return token;
   }
@@ -227,6 +227,16 @@ export class AccountStore {
     );
     if (updated.rowCount === 0) throw new DataalmError('NOT_FOUND', `token ${id} does not exist`, { field: 'id' });
     await this.audit(actor, 'token.revoke', updated.rows[0].user as string, { token: id });
+  }
+
+  async recentFailedLogins(user: string, windowSeconds: number): Promise<number> {
+    const result = await this.#pool.query<{ n: string }>(
+      `select count(*) as n from dataalm.audit_log
+        where action = 'login.failed' and target = $1 and at > now() - make_interval(secs => $2)
+          and at > coalesce((select max(at) from dataalm.audit_log where action = 'user.set-password' and target = $1), '-infinity')`,
+      [user, windowSeconds],
+    );
+    return Number(result.rows[0]!.n);
   }
 
   async audit(actor: Actor, action: string, target: string | null, details: Record<string, unknown> = {}): Promise<void> {

@@ -281,6 +281,18 @@ export class OperationStore {
     ]);
   }
 
+  /** Log lines after the one with id `after` (0: from the first), and the id of the last. */
+  async logsAfter(id: number, after: number): Promise<{ lines: LogLine[]; last: number }> {
+    const result = await this.#pool.query<{ id: string; at: Date; step: string | null; level: LogLine['level']; message: string; data: Record<string, unknown> | null }>(
+      'select id, at, step, level, message, data from dataalm.operation_log where operation_id = $1 and id > $2 order by id',
+      [id, after],
+    );
+    return {
+      lines: result.rows.map((r) => ({ at: r.at.toISOString(), step: r.step, level: r.level, message: r.message, data: r.data })),
+      last: result.rows.length > 0 ? Number(result.rows.at(-1)!.id) : after,
+    };
+  }
+
   async logs(id: number): Promise<LogLine[]> {
     const result = await this.#pool.query<{ at: Date; step: string | null; level: LogLine['level']; message: string; data: Record<string, unknown> | null }>(
       'select at, step, level, message, data from dataalm.operation_log where operation_id = $1 order by id',

@@ -19,6 +19,7 @@ export class BackgroundRuns {
   readonly #runtime: Runtime;
   readonly #runs = new Map<number, Run>();
   readonly #onError: (id: number, error: Error) => void;
+  #stopping = false;
 
   constructor(runtime: Runtime, onError: (id: number, error: Error) => void) {
     this.#runtime = runtime;
@@ -27,6 +28,8 @@ export class BackgroundRuns {
 
   start(id: number): void {
     const controller = new AbortController();
+    // While the service stops, an operation queued meanwhile is canceled as it starts.
+    if (this.#stopping) controller.abort();
     const listeners = new Set<Listener>();
     const done = runOperation(this.#runtime, id, {
       signal: controller.signal,
@@ -59,7 +62,10 @@ export class BackgroundRuns {
    * so no target is left half-way and no staging database is left behind.
    */
   async stopAll(): Promise<void> {
-    for (const run of this.#runs.values()) run.controller.abort();
-    await Promise.all([...this.#runs.values()].map((run) => run.done));
+    this.#stopping = true;
+    while (this.#runs.size > 0) {
+      for (const run of this.#runs.values()) run.controller.abort();
+      await Promise.all([...this.#runs.values()].map((run) => run.done));
+    }
   }
 }

@@ -1,3 +1,4 @@
+import { Redactor } from './redactor.js';
 import type { Actor } from '../../domain/actor.js';
 import pg from 'pg';
 import { DataalmError, RefusedError } from '../../domain/errors/dataalm-error.js';
@@ -104,11 +105,12 @@ export async function rollbackOperation(runtime: Runtime, id: number, actor: Act
       }
     }
   } catch (error) {
-    await log(`rollback failed: ${(error as Error).message}`, 'error');
+    const reason = new Redactor(Object.values(urls)).redact((error as Error).message);
+    await log(`rollback failed: ${reason}`, 'error');
     await runtime.operations.transition(id, ['rolling-back'], 'failed');
     await runtime.environments.setState(env, operation.cutoverAt === null ? 'deployed' : 'failed');
     clearInterval(heartbeat);
-    throw new DataalmError('OPERATION_FAILED', `rollback of operation ${id} failed: ${(error as Error).message}`, {
+    throw new DataalmError('OPERATION_FAILED', `rollback of operation ${id} failed: ${reason}`, {
       remedy: `dataalm op logs ${id}; then try the rollback again`,
       cause: error,
     });

@@ -7,11 +7,13 @@ import { fileURLToPath } from 'node:url';
 const DATAALM_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'dataalm.js');
 
 /**
- * Settings not handed to a synchronize command: the control database, the secret key and
- * the home folder. (It runs as the same OS user, so this keeps honest commands from
- * touching the project by accident; it is not a sandbox.)
+ * A synchronize command gets none of dataalm's own settings (the control database, the
+ * secret key, the home folder, the owner's first password, an API token), only the two
+ * URLs of the staging copy. Its output goes to a runbook log every team member reads.
+ * (It runs as the same OS user, so this keeps honest commands from touching the project
+ * or leaking its secrets by accident; it is not a sandbox.)
  */
-const WITHHELD = ['DATAALM_DATABASE_URL', 'DATAALM_SECRET_KEY', 'DATAALM_HOME'];
+const isWithheld = (key: string) => key.startsWith('DATAALM_');
 
 export interface SyncRun {
   readonly exitCode: number | null;
@@ -34,7 +36,7 @@ export async function runSyncCommand(
   if (fs.readFileSync(shim, { encoding: 'utf8', flag: 'a+' }) !== script) fs.writeFileSync(shim, script);
   fs.chmodSync(shim, 0o755);
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ''}` };
-  for (const key of WITHHELD) delete env[key];
+  for (const key of Object.keys(env)) if (isWithheld(key)) delete env[key];
   env.DATAALM_SYNC_DATABASE_URL = options.applicationUrl;
   if (options.reportingUrl) env.DATAALM_SYNC_REPORTING_DATABASE_URL = options.reportingUrl;
   else delete env.DATAALM_SYNC_REPORTING_DATABASE_URL;

@@ -153,7 +153,12 @@ export function registerAccountCommands(program: Command): void {
           : process.stdout.write(`Token ${t.id} (${t.name}) for ${t.user}; shown only this once:\n${t.token}\n`);
       await withBackend(o, {
         local: async (runtime) => done(await createToken(runtime, o.user, o.name, localActor())),
-        remote: async (client) => done(await client.json<ApiToken & { token: string }>('POST', '/api/tokens', { name: o.name })),
+        remote: async () => {
+          throw new DataalmError('INVALID_INPUT', 'tokens are created in the web UI (API tokens) or on the dataalm host, not with a token', {
+            field: 'server',
+            remedy: 'sign in to the web UI and create it under API tokens, or run dataalm token create on the host',
+          });
+        },
       });
     });
 
@@ -165,8 +170,8 @@ export function registerAccountCommands(program: Command): void {
     .action(async (o: { user?: string; json?: boolean }) => {
       const show = (tokens: readonly ApiToken[]) => (o.json ? printJson(tokens) : process.stdout.write(tokenTable(tokens)));
       await withBackend(o, {
-        local: async (runtime) => show(await runtime.accounts.listTokens(o.user)),
-        remote: async (client) => show(await client.json<ApiToken[]>('GET', '/api/tokens')),
+        local: async (runtime) => show(await runtime.accounts.listTokens(o.user ? { user: o.user } : {})),
+        remote: async (client) => show((await client.json<ApiToken[]>('GET', '/api/tokens')).filter((t) => o.user === undefined || t.user === o.user)),
       });
     });
 

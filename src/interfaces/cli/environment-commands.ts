@@ -14,7 +14,6 @@ import { finishOperation, followRemote, parseOperationId } from './operation-com
 import type { Operation } from '../../domain/operation.js';
 import { breadcrumbTable } from './operation-view.js';
 
-const ACTOR = localActor();
 
 export function registerEnvironmentCommands(program: Command): void {
   const env = program.command('env').description('register and inspect environments');
@@ -87,7 +86,7 @@ export function registerEnvironmentCommands(program: Command): void {
             syncCommand: o.syncCommand ?? null,
             databaseUrls: { application: o.appDb, ...(o.reportingDb === undefined ? {} : { financialReporting: o.reportingDb }) },
           },
-          ACTOR,
+          localActor(),
         );
         if (o.json) printJson(environmentJson(environment));
         else process.stdout.write(`Environment ${environment.name} (${environment.type}) registered.\n`);
@@ -101,7 +100,7 @@ export function registerEnvironmentCommands(program: Command): void {
     .option('--json', 'print a JSON object')
     .action(async (name: string, options: { json?: boolean }) =>
       withRuntime(options, async (runtime) => {
-        await runtime.environments.remove(name, ACTOR);
+        await runtime.environments.remove(name, localActor());
         if (options.json) printJson({ removed: name });
         else process.stdout.write(`Environment ${name} removed from the registry; its databases were not touched.\n`);
       }),
@@ -118,7 +117,7 @@ export function registerEnvironmentCommands(program: Command): void {
         else for (const [role, url] of Object.entries(urls)) process.stdout.write(`${role}: ${url}\n`);
       };
       await withBackend(options, {
-        local: async (runtime) => show(await environmentCredentials(runtime, name, ACTOR)),
+        local: async (runtime) => show(await environmentCredentials(runtime, name, localActor())),
         remote: async (client) => show(await client.json('GET', `/api/environments/${encodeURIComponent(name)}/credentials`)),
       });
     });
@@ -138,7 +137,7 @@ export function registerEnvironmentCommands(program: Command): void {
         if (o.syncCommand !== false && o.syncCommand.trim() === '') {
           throw new DataalmError('INVALID_INPUT', 'syncCommand (--sync-command): must not be empty (--no-sync-command removes it)', { field: 'syncCommand' });
         }
-        await runtime.environments.setSyncCommand(name, o.syncCommand === false ? null : o.syncCommand, ACTOR);
+        await runtime.environments.setSyncCommand(name, o.syncCommand === false ? null : o.syncCommand, localActor());
         const environment = await runtime.environments.get(name);
         if (o.json) printJson(environmentJson(environment));
         else process.stdout.write(`Environment ${name}: synchronize command ${environment.syncCommand === null ? 'removed' : `set to ${environment.syncCommand}`}.\n`);
@@ -158,7 +157,7 @@ export function registerEnvironmentCommands(program: Command): void {
         o,
         {
           local: async (runtime) => {
-            const id = await requestRestore(runtime, name, parseOperationId(o.operation), ACTOR);
+            const id = await requestRestore(runtime, name, parseOperationId(o.operation), localActor());
             if (!o.json) process.stderr.write(`Operation ${id}: restore of ${name} to its state before operation ${o.operation} started.\n`);
             const operation = await runOperation(runtime, id, {
               onEvent: (event) => {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import readline from 'node:readline/promises';
 import { type Command, Option } from 'commander';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
-import { type LogLine, type Operation, REFRESH_STEPS, type StepName } from '../../domain/operation.js';
+import { ACTIVE_STATES, type LogLine, type Operation, REFRESH_STEPS } from '../../domain/operation.js';
 import { cancelOperation, rollbackOperation } from '../../app/refresh/operation-actions.js';
 import { type RunEvent, runOperation } from '../../app/refresh/operation-runner.js';
 import { type RefreshPreview, previewRefresh, requestRefresh } from '../../app/refresh/refresh-service.js';
@@ -14,7 +14,6 @@ import type { RemoteClient } from './remote-client.js';
 import { logText, operationDetails, operationTable, previewText } from './operation-view.js';
 import { ProgressReporter, showDataProgress } from './progress-reporter.js';
 
-const ACTOR = localActor();
 
 /** Steps whose log lines a person watching a refresh wants to see as they happen. */
 const TOLD_STEPS = new Set(['validate', 'sanitize', 'synchronize', 'verify', 'cutover', 'post']);
@@ -107,43 +106,58 @@ export async function followRemote(
 ): Promise<Operation> {
   const progress = new ProgressReporter({ enabled: !flags.json });
   const statuses = new Map<string, string>();
-  let final: Operation | undefined;
-  const follow = new AbortController();
   const onAbort = () => {
     void client.json<Operation>('POST', `/api/operations/${id}/cancel`).catch((error: Error) => process.stderr.write(`dataalm: ${error.message}\n`));
   };
   signal?.addEventListener('abort', onAbort, { once: true });
+  const onEvent = (event: string, data: unknown): Operation | undefined => {
+    if (event === 'operation' || event === 'end') {
+      const operation = data as Operation;
+      // Each step is announced once, in order, even when it began and ended between two pictures.
+      for (const step of operation.steps) {
+        if (step.status === 'pending' || statuses.get(step.name) === step.status) continue;
+        const announced = statuses.has(step.name);
+        statuses.set(step.name, step.status);
+        if (step.name === 'cutover') onCutover(step.status === 'running');
+        if (flags.json) continue;
+        if (!announced) showRunEvent(progress, { type: 'step', step: step.name, status: 'running' });
+        if (step.status === 'skipped') showRunEvent(progress, { type: 'step', step: step.name, status: 'skipped' });
+      }
+      return event === 'end' ? operation : undefined;
+    }
+    if (event === 'log' && !flags.json) {
+      showRunEvent(progress, { type: 'log', line: { ...(data as Omit<LogLine, 'data'>), data: null } });
+    } else if (event === 'progress' && !flags.json) {
+      const p = data as { done: number; rows: number; tablesDone: number; tablesTotal: number; mbPerSecond: number; etaSeconds: number | null; detail: string | null };
+      showDataProgress(progress, { rows: p.rows, bytes: p.done, tablesDone: p.tablesDone, tablesTotal: p.tablesTotal, mbPerSecond: p.mbPerSecond, etaSeconds: p.etaSeconds, lastTable: p.detail });
+    }
+    return undefined;
+  };
   try {
-    await client.events(
-      `/api/operations/${id}/events`,
-      (event, data) => {
-        if (event === 'operation' || event === 'end') {
-          const operation = data as Operation;
-          // Each step is announced once, in order, even when it began and ended between two pictures.
-          for (const step of operation.steps) {
-            if (step.status === 'pending' || statuses.get(step.name) === step.status) continue;
-            const announced = statuses.has(step.name);
-            statuses.set(step.name, step.status);
-            if (step.name === 'cutover') onCutover(step.status === 'running');
-            if (flags.json) continue;
-            if (!announced) showRunEvent(progress, { type: 'step', step: step.name, status: 'running' });
-            if (step.status === 'skipped') showRunEvent(progress, { type: 'step', step: step.name, status: 'skipped' });
-          }
-          if (event === 'end') final = operation;
-        } else if (event === 'log' && !flags.json) {
-          showRunEvent(progress, { type: 'log', line: { ...(data as Omit<LogLine, 'data'>), data: null } });
-        } else if (event === 'progress' && !flags.json) {
-          const p = data as { step: StepName; done: number; total: number; rows: number; tablesDone: number; tablesTotal: number; mbPerSecond: number; etaSeconds: number | null; detail: string | null };
-          showDataProgress(progress, { rows: p.rows, bytes: p.done, tablesDone: p.tablesDone, tablesTotal: p.tablesTotal, mbPerSecond: p.mbPerSecond, etaSeconds: p.etaSeconds, lastTable: p.detail });
-        }
-      },
-      follow.signal,
-    );
+    // A stream can end early (a proxy's timeout, a restart of the service): follow it again
+    // while the operation is still going; the log starts over, its lines already shown are skipped.
+    let shown = 0;
+    for (;;) {
+      let final: Operation | undefined;
+      let seen = 0;
+      await client
+        .events(`/api/operations/${id}/events`, (event, data) => {
+          if (event === 'log' && (seen += 1) <= shown) return;
+          final = onEvent(event, data) ?? final;
+        })
+        .catch((error: unknown) => {
+          if (!(error instanceof TypeError)) throw error; // a broken connection is retried below
+        });
+      shown = Math.max(shown, seen);
+      if (final) return final;
+      const now = await client.json<Operation>('GET', `/api/operations/${id}`);
+      if (!ACTIVE_STATES.includes(now.state)) return now;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
   } finally {
     signal?.removeEventListener('abort', onAbort);
     progress.finish();
   }
-  return final ?? client.json<Operation>('GET', `/api/operations/${id}`);
 }
 
 export function registerOperationCommands(program: Command): void {
@@ -176,7 +190,7 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
           local: async (runtime) => {
             const jobs = parseJobs(flags.jobs);
             if (!(await confirmRefresh(await previewRefresh(runtime, flags.source, flags.target), flags, controller))) return;
-            const id = await requestRefresh(runtime, { source: flags.source, target: flags.target, jobs, verify: flags.verify, actor: ACTOR });
+            const id = await requestRefresh(runtime, { source: flags.source, target: flags.target, jobs, verify: flags.verify, actor: localActor() });
             started = true;
             if (!flags.json) process.stderr.write(`Operation ${id}: refresh of ${flags.target} from ${flags.source} started.\n`);
             const progress = new ProgressReporter({ enabled: !flags.json });
@@ -306,7 +320,7 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
       await withBackend(
         o,
         {
-          local: async (runtime) => done(await rollbackOperation(runtime, parseOperationId(text), ACTOR)),
+          local: async (runtime) => done(await rollbackOperation(runtime, parseOperationId(text), localActor())),
           remote: async (client) => done(await client.json<Operation>('POST', `/api/operations/${parseOperationId(text)}/rollback`)),
         },
         {
@@ -335,7 +349,7 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
         if (operation.state !== 'canceled') process.exitCode = operation.state === 'succeeded' ? 0 : operation.state === 'failed' ? 13 : 1;
       };
       await withBackend(o, {
-        local: async (runtime) => done(await cancelOperation(runtime, parseOperationId(text), ACTOR)),
+        local: async (runtime) => done(await cancelOperation(runtime, parseOperationId(text), localActor())),
         remote: async (client) => done(await client.json<Operation>('POST', `/api/operations/${parseOperationId(text)}/cancel`)),
       });
     });

@@ -1,4 +1,5 @@
-import type { LogLine, Operation } from '../../domain/operation.js';
+import { logText } from '../../app/refresh/log-text.js';
+import type { Operation } from '../../domain/operation.js';
 import type { Breadcrumb } from '../../adapters/store/operation-store.js';
 import type { RefreshPreview } from '../../app/refresh/refresh-service.js';
 
@@ -63,9 +64,6 @@ export function operationDetails(o: Operation): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function logText(lines: readonly LogLine[]): string {
-  return lines.map((l) => `${l.at} ${l.level.toUpperCase().padEnd(7)} [${l.step ?? '-'}] ${l.message}\n`).join('');
-}
 
 export function breadcrumbTable(crumbs: readonly Breadcrumb[]): string {
   if (crumbs.length === 0) return 'No breadcrumbs.\n';
@@ -98,3 +96,5 @@ export function previewText(p: RefreshPreview): string {
   ];
   return `${lines.join('\n')}\n`;
 }
+
+export { logText };

@@ -20,7 +20,16 @@ export class RemoteClient {
   async json<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const response = await this.#fetch(method, path, body);
     if (response.status === 204) return undefined as T;
+    if (!(response.headers.get('content-type') ?? '').startsWith('application/json')) throw this.#notDataalm(response);
     return (await response.json()) as T;
+  }
+
+  /** An answer that is not the API's: the URL names a web page, another program, or a path inside dataalm. */
+  #notDataalm(response: Response): DataalmError {
+    return new DataalmError('UNREACHABLE_SERVER', `${this.#base.href} answered with ${response.headers.get('content-type') ?? 'no content type'}, not dataalm's API`, {
+      field: 'server',
+      remedy: 'give the address dataalm start prints, e.g. http://host:4280 (no path)',
+    });
   }
 
   async text(path: string): Promise<string> {
@@ -30,6 +39,7 @@ export class RemoteClient {
   /** Follows a server-sent event stream until the server ends it or `signal` aborts. */
   async events(path: string, onEvent: (event: string, data: unknown) => void, signal?: AbortSignal): Promise<void> {
     const response = await this.#fetch('GET', path, undefined, signal);
+    if (!(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) throw this.#notDataalm(response);
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';
     try {

@@ -41,7 +41,10 @@ async function runService(config: Config): Promise<void> {
       process.exit(0);
     })());
   const onSignal = (signal: NodeJS.Signals) => {
-    if (signalled) return;
+    if (signalled) {
+      process.stderr.write(`dataalm: ${signal} received again, stopping at once\n`);
+      process.exit(1);
+    }
     signalled = signal;
     process.stderr.write(`dataalm: ${signal} received, shutting down\n`);
     // While the runtime is still opening, shutdown happens as soon as it is open (below).
@@ -59,11 +62,16 @@ async function runService(config: Config): Promise<void> {
     if (owner?.generatedPassword) {
       process.stdout.write(
         `First start: created the project owner "${owner.name}" with the password ${owner.generatedPassword}\n` +
-          '  It is shown only this once. Sign in and change it, or set DATAALM_ADMIN_PASSWORD before the first start.\n',
+          '  It is shown only this once. Change it with: dataalm user set-password admin (or set DATAALM_ADMIN_PASSWORD before the first start).\n',
       );
     } else if (owner) process.stdout.write(`First start: created the project owner "${owner.name}" (password from DATAALM_ADMIN_PASSWORD).\n`);
     runs = new BackgroundRuns(runtime, (id, error) => process.stderr.write(`dataalm: operation ${id} could not be recorded: ${error.message}\n`));
-    app = await buildHttpServer(runtime, { runs, version: packageVersion() });
+    app = await buildHttpServer(runtime, {
+      runs,
+      version: packageVersion(),
+      trustProxy: config.trustProxy,
+      onError: (message) => process.stderr.write(`dataalm: unexpected error in the HTTP API: ${message}\n`),
+    });
     await app.listen({ host: config.httpHost, port: config.httpPort }).catch((cause: { code?: string }) => {
       if (cause.code !== 'EADDRINUSE') throw cause;
       throw new DataalmError('CONFIGURATION', `HTTP port ${config.httpHost}:${config.httpPort} is already in use`, {

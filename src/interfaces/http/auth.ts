@@ -47,7 +47,9 @@ export function authorize(request: FastifyRequest, access: Access, principal: Pr
   if (changes) checkOrigin(request);
   if (access === 'public') return;
   if (!principal) {
-    throw new DataalmError('UNAUTHENTICATED', 'sign in first (POST /api/session) or send an API token (Authorization: Bearer …)');
+    throw new DataalmError('UNAUTHENTICATED', 'sign in first, or send an API token', {
+      remedy: 'POST /api/session with a user name and password, or send Authorization: Bearer <token> (dataalm token create)',
+    });
   }
   if (changes && principal.via === 'session') {
     const sent = request.headers['x-csrf-token'];
@@ -56,7 +58,9 @@ export function authorize(request: FastifyRequest, access: Access, principal: Pr
     }
   }
   if (access !== 'signed-in' && !can(principal.user.role, access)) {
-    throw new DataalmError('FORBIDDEN', `your role (${principal.user.role}) may not do this: it needs the "${access}" permission`);
+    throw new DataalmError('FORBIDDEN', `your role (${principal.user.role}) may not do this: it needs the "${access}" permission`, {
+      remedy: 'ask a project owner for a role that may (dataalm user set-role)',
+    });
   }
 }
 
@@ -69,7 +73,8 @@ function checkOrigin(request: FastifyRequest): void {
   } catch {
     host = undefined;
   }
-  if (host !== request.headers.host) throw new DataalmError('FORBIDDEN', 'a request from another site (Origin header) is refused');
+  // request.host is the Host header, or X-Forwarded-Host behind a trusted proxy.
+  if (host !== request.host) throw new DataalmError('FORBIDDEN', 'a request from another site (Origin header) is refused');
 }
 
 function sameSecret(a: string, b: string): boolean {

@@ -4,14 +4,15 @@ import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { DataalmError, ERROR_CODES, RefusedError } from '../../domain/errors/dataalm-error.js';
 import type { Principal } from '../../app/accounts.js';
 import type { BackgroundRuns } from '../../app/refresh/background-runs.js';
 import type { Runtime } from '../../app/runtime.js';
+import { Redactor } from '../../app/refresh/redactor.js';
 import { type ApiRoute, openApiDocument, parsePart } from './api-route.js';
 import { authenticate, authorize } from './auth.js';
-import { LOGIN_LIMIT, accountRoutes } from './routes/account-routes.js';
+import { accountRoutes } from './routes/account-routes.js';
 import { environmentRoutes } from './routes/environment-routes.js';
 import { operationRoutes } from './routes/operation-routes.js';
 
@@ -27,6 +28,20 @@ declare module 'fastify' {
 export interface HttpServerOptions {
   readonly runs: BackgroundRuns;
   readonly version: string;
+  /** Behind a reverse proxy: client address, host and scheme from X-Forwarded-* headers. */
+  readonly trustProxy: boolean;
+  /** Where unexpected errors are reported (their text is redacted first). */
+  readonly onError: (message: string) => void;
+}
+
+/** The client's address for rate limits: an IPv6 /64 is one client, as providers hand them out. */
+function clientKey(ip: string): string {
+  if (!ip.includes(':') || ip.startsWith('::ffff:')) return ip.replace(/^::ffff:/, '');
+  const groups = ip.split('::');
+  const head = groups[0]!.split(':').filter(Boolean);
+  const tail = groups.length > 1 ? groups[1]!.split(':').filter(Boolean) : [];
+  const full = [...head, ...Array<string>(8 - head.length - tail.length).fill('0'), ...tail];
+  return `${full.slice(0, 4).join(':')}::/64`;
 }
 
 /** Every API route, in the order the OpenAPI document lists them. */
@@ -40,17 +55,22 @@ export function apiRoutes(runtime: Runtime, runs: BackgroundRuns): ApiRoute[] {
  * route's schemas, and answered with `{ error: { code, message, remedy } }` when refused.
  */
 export async function buildHttpServer(runtime: Runtime, options: HttpServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true, trustProxy: options.trustProxy });
+  const redactor = new Redactor([]);
   const routes = apiRoutes(runtime, options.runs);
   const openapi = openApiDocument(routes, options.version);
 
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, {
     global: false,
-    errorResponseBuilder: (_request, context) => ({
-      statusCode: 429,
-      error: { code: 'RATE_LIMITED', message: `too many login attempts; try again in ${Math.ceil(context.ttl / 1000)} s` },
-    }),
+    // Enough room that made-up keys cannot push a real client's count out of memory.
+    cache: 100_000,
+    keyGenerator: (request) => clientKey(request.ip),
+    errorResponseBuilder: (_request, context) =>
+      Object.assign(
+        new DataalmError('RATE_LIMITED', `too many requests from this address`, { remedy: `try again in ${Math.ceil(context.ttl / 1000)} s` }),
+        { statusCode: 429 },
+      ),
   });
 
   app.decorateRequest('principal', undefined);
@@ -69,9 +89,8 @@ export async function buildHttpServer(runtime: Runtime, options: HttpServerOptio
       return reply.status(ERROR_CODES[error.code].status).send({ error: { code: error.code, message: error.message, field: error.field, remedy: error.remedy } });
     }
     const { statusCode, message } = error as { statusCode?: number; message?: string };
-    if (statusCode === 429) return reply.status(429).send({ error: { code: 'RATE_LIMITED', message: message ?? 'too many requests' } });
     const status = statusCode ?? 500;
-    if (status >= 500) request.log.error(error);
+    if (status >= 500) options.onError(redactor.redact(`${request.method} ${request.url.split('?')[0]}: ${(error as Error).stack ?? String(error)}`));
     // Unexpected errors are not described to the client: their text may name internals.
     return reply.status(status).send({
       error: status < 500 ? { code: 'INVALID_INPUT', message: message ?? 'bad request' } : { code: 'INTERNAL', message: 'internal error' },
@@ -89,22 +108,10 @@ export async function buildHttpServer(runtime: Runtime, options: HttpServerOptio
   app.get('/api/openapi.json', async () => openapi);
 
   for (const r of routes) {
-    const isLogin = r.method === 'POST' && r.url === '/api/session';
     app.route({
       method: r.method,
       url: r.url,
-      ...(isLogin
-        ? {
-            config: {
-              rateLimit: {
-                max: LOGIN_LIMIT.max,
-                timeWindow: LOGIN_LIMIT.timeWindow,
-                hook: 'preHandler',
-                keyGenerator: (request: FastifyRequest) => `${request.ip}|${String((request.body as { username?: unknown } | undefined)?.username ?? '').toLowerCase()}`,
-              },
-            },
-          }
-        : {}),
+      ...(r.rateLimit ? { config: { rateLimit: { max: r.rateLimit.max, timeWindow: r.rateLimit.windowMs } } } : {}),
       onRequest: async (request) => {
         request.principal = await authenticate(runtime, request);
         authorize(request, r.access, request.principal);

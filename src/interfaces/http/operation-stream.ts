@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { ACTIVE_STATES } from '../../domain/operation.js';
+import { reapAbandoned } from '../../app/refresh/abandoned.js';
 import type { BackgroundRuns } from '../../app/refresh/background-runs.js';
 import type { Runtime } from '../../app/runtime.js';
 
@@ -7,6 +8,8 @@ import type { Runtime } from '../../app/runtime.js';
 const POLL_MS = 400;
 /** A comment line now and then keeps proxies from closing a quiet stream. */
 const KEEPALIVE_MS = 15_000;
+/** How often the stream checks that the caller may still read, and that the operation's process lives. */
+const RECHECK_MS = 10_000;
 /** At most this many data-progress events per second reach a client. */
 const PROGRESS_EVERY_MS = 250;
 
@@ -16,7 +19,14 @@ const PROGRESS_EVERY_MS = 250;
  * service, another host); the copy's byte-level progress comes live from this process when
  * it runs the operation.
  */
-export async function streamOperation(runtime: Runtime, runs: BackgroundRuns, id: number, reply: FastifyReply): Promise<void> {
+export async function streamOperation(
+  runtime: Runtime,
+  runs: BackgroundRuns,
+  id: number,
+  reply: FastifyReply,
+  /** Whether the caller may still read it (signed out, revoked, removed: the stream ends). */
+  allowed: () => Promise<boolean>,
+): Promise<void> {
   reply.hijack();
   const out = reply.raw;
   out.writeHead(200, {
@@ -57,16 +67,23 @@ export async function streamOperation(runtime: Runtime, runs: BackgroundRuns, id
     });
   });
   let lastJson = '';
-  let logsSent = 0;
+  let lastLog = 0;
+  let lastCheck = Date.now();
   try {
     while (!closed) {
+      if (Date.now() - lastCheck > RECHECK_MS) {
+        lastCheck = Date.now();
+        if (!(await allowed())) break;
+        // An operation whose process died ends here too, instead of streaming forever.
+        await reapAbandoned(runtime);
+      }
       const operation = await runtime.operations.get(id);
-      const lines = await runtime.operations.logs(id);
       const json = JSON.stringify(operation);
       if (json !== lastJson) send('operation', operation);
       lastJson = json;
-      for (const line of lines.slice(logsSent)) send('log', { at: line.at, step: line.step, level: line.level, message: line.message });
-      logsSent = lines.length;
+      const { lines, last } = await runtime.operations.logsAfter(id, lastLog);
+      for (const line of lines) send('log', { at: line.at, step: line.step, level: line.level, message: line.message });
+      lastLog = last;
       if (!ACTIVE_STATES.includes(operation.state)) {
         send('end', operation);
         break;

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { ROLES, ROLE_TITLES, can } from '../../../domain/access.js';
 import { DataalmError } from '../../../domain/errors/dataalm-error.js';
-import { SESSION_SECONDS, addUser, createToken, login, logout } from '../../../app/accounts.js';
+import { SESSION_SECONDS, USER_LOGIN_LIMIT, addUser, createToken, endSession, login, logout } from '../../../app/accounts.js';
 import type { Runtime } from '../../../app/runtime.js';
 import { type ApiRoute, route } from '../api-route.js';
+import { idParams, nameParams } from '../params.js';
 import { SESSION_COOKIE, sessionCookieOptions } from '../auth.js';
 
 const userSchema = z.object({ name: z.string(), role: z.enum(ROLES), roleTitle: z.string(), createdAt: z.string() });
@@ -20,11 +21,12 @@ const tokenSchema = z.object({
   lastUsedAt: z.string().nullable(),
   revokedAt: z.string().nullable(),
 });
-const nameParams = z.object({ name: z.string().min(1).max(63) });
-const idParams = z.object({ id: z.coerce.number().int().positive() });
 
-/** Login rate limit: attempts per client address and user name within the window. */
-export const LOGIN_LIMIT = { max: 10, timeWindow: 5 * 60 * 1000 } as const;
+/**
+ * Sign-in attempts per client address within the window, whatever the user names; each
+ * costs a 32 MiB hash. (Each user also has a limit of failures of their own, see login.)
+ */
+export const LOGIN_LIMIT = { max: 100, windowMs: 5 * 60 * 1000 } as const;
 
 export function accountRoutes(runtime: Runtime): ApiRoute[] {
   const userJson = (u: { name: string; role: (typeof ROLES)[number]; createdAt: string }) => ({
@@ -39,11 +41,15 @@ export function accountRoutes(runtime: Runtime): ApiRoute[] {
       url: '/api/session',
       access: 'public',
       tag: 'accounts',
-      summary: `Sign in: sets an HttpOnly, SameSite=Strict session cookie and returns the CSRF token (${LOGIN_LIMIT.max} attempts per 5 minutes per address and user)`,
+      summary: `Sign in: sets an HttpOnly, SameSite=Strict session cookie and returns the CSRF token. Limited to ${LOGIN_LIMIT.max} attempts per 5 minutes per address, and ${USER_LOGIN_LIMIT.failures} failures per 5 minutes per user`,
+      rateLimit: LOGIN_LIMIT,
       body: z.object({ username: z.string().min(1).max(63), password: z.string().min(1).max(200) }).strict(),
       success: { status: 200, schema: sessionSchema, description: 'signed in' },
       async handler({ body, reply, request }) {
         const session = await login(runtime, body.username, body.password, request.ip);
+        // A sign-in replaces the session this browser had, if any.
+        const previous = request.cookies[SESSION_COOKIE];
+        if (previous) await endSession(runtime, previous);
         void reply.setCookie(SESSION_COOKIE, session.sessionId, sessionCookieOptions(SESSION_SECONDS));
         return { user: { name: session.user.name, role: session.user.role, roleTitle: ROLE_TITLES[session.user.role] }, csrfToken: session.csrfToken, via: 'session' };
       },
@@ -130,17 +136,21 @@ export function accountRoutes(runtime: Runtime): ApiRoute[] {
       summary: "API tokens: one's own (a project owner sees everyone's); never the token itself",
       success: { status: 200, schema: z.array(tokenSchema), description: 'tokens' },
       handler: async ({ principal }) =>
-        runtime.accounts.listTokens(can(principal.user.role, 'manage-users') ? undefined : principal.user.name),
+        runtime.accounts.listTokens(can(principal.user.role, 'manage-users') ? {} : { user: principal.user.name }),
     }),
     route({
       method: 'POST',
       url: '/api/tokens',
       access: 'signed-in',
       tag: 'accounts',
-      summary: 'Create an API token for oneself, with one\'s own role; the token is in this answer only',
+      summary:
+        "Create an API token for oneself, with one's own role; the token is in this answer only. Only from a signed-in session: a token cannot make more tokens, so revoking a leaked one is enough",
       body: z.object({ name: z.string() }).strict(),
       success: { status: 201, schema: tokenSchema.extend({ token: z.string() }), description: 'the token, shown once' },
       async handler({ body, principal, actor, reply }) {
+        if (principal.via !== 'session') {
+          throw new DataalmError('FORBIDDEN', 'an API token cannot create tokens', { remedy: 'sign in (web UI: API tokens) or run dataalm token create on the host' });
+        }
         return reply.status(201).send(await createToken(runtime, principal.user.name, body.name, actor));
       },
     }),

@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import { DATABASE_ROLES, ENVIRONMENT_STATES, ENVIRONMENT_TYPES } from '../../../domain/environment.js';
+import { DATABASE_ROLES, ENVIRONMENT_STATES, ENVIRONMENT_TYPES, type Environment } from '../../../domain/environment.js';
+import { Redactor } from '../../../app/refresh/redactor.js';
 import { DataalmError } from '../../../domain/errors/dataalm-error.js';
 import { newEnvironmentSchema } from '../../../domain/environment-input.js';
 import { type EnvironmentRequest, addEnvironment, environmentCredentials, environmentVersions } from '../../../app/environment-service.js';
 import { preflightRefresh, previewRefresh } from '../../../app/refresh/refresh-service.js';
 import type { Runtime } from '../../../app/runtime.js';
 import { type ApiRoute, route } from '../api-route.js';
+import { idParams, nameParams } from '../params.js';
 
 const reasonSchema = z.object({ code: z.string(), message: z.string(), remedy: z.string() });
 export const environmentSchema = z.object({
@@ -25,7 +27,15 @@ export const environmentSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
 });
-const nameParams = z.object({ name: z.string().min(1).max(63) });
+
+/**
+ * An environment as the API shows it: a password written into its synchronize command
+ * (a connection URL, say) is hidden, as it is in the runbook log.
+ */
+function shown<T extends Environment>(environment: T): T {
+  const command = environment.syncCommand;
+  return command === null ? environment : { ...environment, syncCommand: new Redactor([]).redact(command) };
+}
 
 export function environmentRoutes(runtime: Runtime): ApiRoute[] {
   return [
@@ -36,7 +46,7 @@ export function environmentRoutes(runtime: Runtime): ApiRoute[] {
       tag: 'environments',
       summary: 'Every environment (never a password)',
       success: { status: 200, schema: z.array(environmentSchema), description: 'environments' },
-      handler: async () => runtime.environments.list(),
+      handler: async () => (await runtime.environments.list()).map(shown),
     }),
     route({
       method: 'POST',
@@ -48,7 +58,7 @@ export function environmentRoutes(runtime: Runtime): ApiRoute[] {
       success: { status: 201, schema: environmentSchema, description: 'the new environment' },
       async handler({ request, actor, reply }) {
         // The domain's parser checks every field again and names the CLI flag as well.
-        return reply.status(201).send(await addEnvironment(runtime, request.body as EnvironmentRequest, actor));
+        return reply.status(201).send(shown(await addEnvironment(runtime, request.body as EnvironmentRequest, actor)));
       },
     }),
     route({
@@ -74,7 +84,7 @@ export function environmentRoutes(runtime: Runtime): ApiRoute[] {
       async handler({ params }) {
         const environment = await runtime.environments.get(params.name);
         const [history, versions] = await Promise.all([runtime.environments.history(environment.name), environmentVersions(runtime, environment)]);
-        return { ...environment, history, versions };
+        return { ...shown(environment), history, versions };
       },
     }),
     route({
@@ -88,7 +98,7 @@ export function environmentRoutes(runtime: Runtime): ApiRoute[] {
       success: { status: 200, schema: environmentSchema, description: 'the environment' },
       async handler({ params, body, actor }) {
         await runtime.environments.setSyncCommand(params.name, body.syncCommand, actor);
-        return runtime.environments.get(params.name);
+        return shown(await runtime.environments.get(params.name));
       },
     }),
     route({

@@ -6,9 +6,12 @@ import type { BackgroundRuns } from '../../../app/refresh/background-runs.js';
 import { cancelOperation, requestRestore, rollbackOperation } from '../../../app/refresh/operation-actions.js';
 import { requestRefresh } from '../../../app/refresh/refresh-service.js';
 import type { Runtime } from '../../../app/runtime.js';
-import { logText } from '../../cli/operation-view.js';
+import { logText } from '../../../app/refresh/log-text.js';
 import { type ApiRoute, route } from '../api-route.js';
+import { idParams, nameParams } from '../params.js';
 import { streamOperation } from '../operation-stream.js';
+import { authenticate } from '../auth.js';
+import { can } from '../../../domain/access.js';
 
 const verificationSchema = z.object({
   passed: z.boolean(),
@@ -48,7 +51,6 @@ export const operationSchema = z.object({
     }),
   ),
 });
-const idParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 const started = z.object({ operation: operationSchema });
 
 export function operationRoutes(runtime: Runtime, runs: BackgroundRuns): ApiRoute[] {
@@ -125,9 +127,13 @@ export function operationRoutes(runtime: Runtime, runs: BackgroundRuns): ApiRout
         'Live progress as server-sent events: "operation" (the whole operation, at first and on each change), "log" (each runbook line), "progress" (the data copy), then "end"',
       params: idParams,
       success: { status: 200, contentType: 'text/event-stream', description: 'an event stream that ends when the operation does' },
-      async handler({ params, reply }) {
+      async handler({ params, request, reply }) {
         await runtime.operations.get(params.id);
-        await streamOperation(runtime, runs, params.id, reply);
+        const allowed = async () => {
+          const principal = await authenticate(runtime, request).catch(() => undefined);
+          return principal !== undefined && can(principal.user.role, 'read');
+        };
+        await streamOperation(runtime, runs, params.id, reply, allowed);
       },
     }),
     route({
