@@ -12,6 +12,13 @@ import { packageVersion } from './package-version.js';
 const USAGE_EXIT = 2;
 
 export async function main(argv: string[]): Promise<void> {
+  // A reader that stops early (`dataalm op logs 1 | head`) is not an error of dataalm's.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   const program = new Command('dataalm')
     .description('Refresh sandbox PostgreSQL environments from production: consistent, sanitised, with rollback.')
     .version(packageVersion())
