@@ -89,7 +89,7 @@ export function LogTailCard({ id, log }: { readonly id: number; readonly log: re
       {log.length === 0 ? (
         <p className="muted">No log lines yet.</p>
       ) : (
-        <pre ref={tail} className="log" tabIndex={0} aria-label="Latest runbook log lines">
+        <pre ref={tail} className="log" tabIndex={0} role="region" aria-label="Latest runbook log lines">
           {log.join('\n')}
         </pre>
       )}
