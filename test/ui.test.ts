@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
-import { type Browser, browserMissing, launchBrowser } from './helpers/browser.ts';
+import { type Browser, browserMissing, checkAccessibility, launchBrowser } from './helpers/browser.ts';
 import { ROOT } from './helpers/cli.ts';
 import { OWNER_PASSWORD, type Service, startService } from './helpers/service.ts';
 
@@ -38,6 +38,11 @@ describe('web UI', { skip }, () => {
 
   const url = (pathname: string) => `${service.baseUrl}${pathname}`;
   const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  /** A screenshot of the page as it is, and no serious or critical accessibility violation on it. */
+  const visit = async (name: string) => {
+    await shot(name);
+    await checkAccessibility(page, name);
+  };
   const h1 = (name: string | RegExp) => page.getByRole('heading', { level: 1, name });
   const focused = (locator: Locator) => locator.evaluate((element) => element === document.activeElement);
 
@@ -79,11 +84,12 @@ describe('web UI', { skip }, () => {
   test('a wrong password is announced, then the manager signs in and sees the environments', async () => {
     await page.goto(url('/'));
     await h1('Sign in to dataalm').waitFor();
-    await shot('01-login');
+    await visit('01-login');
     await page.getByLabel('User name').fill('mia');
     await page.getByLabel('Password').fill('not-her-password');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').getByText('The user name or password is not right.').waitFor();
+    await checkAccessibility(page, 'login with a wrong password');
 
     await signIn('mia', MIA_PASSWORD);
     const banner = page.getByRole('banner');
@@ -93,7 +99,7 @@ describe('web UI', { skip }, () => {
       await page.getByRole('row').filter({ has: page.getByRole('link', { name, exact: true }) }).waitFor();
     }
     await page.getByRole('row', { name: /contoso-prod/ }).getByText('Production').waitFor();
-    await shot('02-environments');
+    await visit('02-environments');
   });
 
   test('the environment details show versions, databases and credentials on request', async () => {
@@ -127,7 +133,7 @@ describe('web UI', { skip }, () => {
     assert.match(await application.inputValue(), /^postgresql:\/\//);
     assert.equal(await application.getAttribute('readonly'), '');
     await page.getByRole('button', { name: 'Copy Application database URL' }).waitFor();
-    await shot('03-environment-details');
+    await visit('03-environment-details');
   });
 
   test('Maintain › Move database › Refresh database works from the keyboard', async () => {
@@ -146,7 +152,7 @@ describe('web UI', { skip }, () => {
     await page.keyboard.press('Space');
     await page.keyboard.press('ArrowDown');
     assert.ok(await focused(refreshItem), 'the arrow key moves into the menu');
-    await shot('04-maintain-menu');
+    await visit('04-maintain-menu');
     await page.keyboard.press('Enter');
     await h1('Refresh database').waitFor();
     assert.match(await page.getByRole('main').innerText(), /Maintain › Move database › Refresh database/);
@@ -179,7 +185,7 @@ describe('web UI', { skip }, () => {
     assert.equal(await confirm.isDisabled(), true, 'the confirm button waits for the acknowledgement');
     await acknowledge.check();
     assert.equal(await confirm.isDisabled(), false);
-    await shot('05-refresh-page');
+    await visit('05-refresh-page');
     await confirm.click();
     await page.waitForURL(/\/operations\/\d+$/);
     operationId = Number(new URL(page.url()).pathname.split('/').pop());
@@ -202,7 +208,7 @@ describe('web UI', { skip }, () => {
       sawProgressBar ||= (await page.locator('progress').count()) > 0;
       if (!runningShot && snapshot.includes('Running')) {
         runningShot = true;
-        await shot('06-operation-running');
+        await visit('06-operation-running');
       }
       const current = await state.innerText().catch(() => '');
       if (/Succeeded|Failed|Canceled|Rolled back/.test(current)) break;
@@ -228,7 +234,7 @@ describe('web UI', { skip }, () => {
     assert.ok((await verification.getByRole('row').count()) > 2, 'the verification report lists its checks');
     await page.getByRole('button', { name: 'Rollback' }).waitFor();
     assert.equal(await page.getByRole('button', { name: 'Cancel', exact: true }).count(), 0, 'no cancel after the cutover');
-    await shot('07-operation-done');
+    await visit('07-operation-done');
   });
 
   test('Download runbook logs gives the step lines and no password', async () => {
@@ -255,6 +261,7 @@ describe('web UI', { skip }, () => {
     await page.getByRole('button', { name: 'Rollback' }).click();
     const dialog = page.getByRole('dialog', { name: `Roll back refresh #${operationId}?` });
     await dialog.getByText('new restore operation').waitFor();
+    await checkAccessibility(page, 'rollback question');
     await dialog.getByRole('button', { name: 'Roll back the refresh' }).click();
     await page.waitForURL((address) => /\/operations\/\d+$/.test(address.pathname) && !address.pathname.endsWith(`/${operationId}`));
     await h1(/^Restore #\d+$/).waitFor();
@@ -272,7 +279,7 @@ describe('web UI', { skip }, () => {
     const text = await table.innerText();
     assert.match(text, /mia/);
     assert.match(text, /credentials/);
-    await shot('09-audit');
+    await visit('09-audit');
     await signOut();
   });
 
@@ -282,7 +289,17 @@ describe('web UI', { skip }, () => {
     await h1('Users and roles').waitFor();
     assert.equal(await page.getByLabel('Role of mia').inputValue(), 'manager');
     assert.equal(await page.getByLabel('Role of tom').inputValue(), 'member');
-    await shot('08-users');
+    await visit('08-users');
+  });
+
+  test('the project owner creates an API token and sees it once', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API tokens' }).click();
+    await h1('API tokens').waitFor();
+    await page.getByLabel('Token name').fill('nightly refresh');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await page.getByText('Copy the token “nightly refresh” now').waitFor();
+    await page.getByRole('row', { name: /nightly refresh/ }).getByRole('button', { name: 'Revoke nightly refresh' }).waitFor();
+    await visit('11-tokens');
     await signOut();
   });
 
@@ -297,7 +314,7 @@ describe('web UI', { skip }, () => {
     const nav = page.getByRole('navigation', { name: 'Main' });
     assert.equal(await nav.getByRole('link', { name: 'Users and roles' }).count(), 0);
     assert.equal(await nav.getByRole('link', { name: 'Audit log' }).count(), 0);
-    await shot('10-member-view');
+    await visit('10-member-view');
 
     const session = (await (await page.request.get(url('/api/session'))).json()) as { csrfToken: string };
     const refused = await page.request.post(url('/api/refreshes'), {
