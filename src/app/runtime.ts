@@ -7,6 +7,8 @@ import { createPool } from '../adapters/postgres/create-pool.js';
 import { unreachable } from '../adapters/postgres/database-probe.js';
 import { SecretBox } from '../adapters/secrets/secret-box.js';
 import { AccountStore } from '../adapters/store/account-store.js';
+import { JobQueue } from '../adapters/queue/job-queue.js';
+import { WorkerStore } from '../adapters/store/worker-store.js';
 import { EnvironmentStore } from '../adapters/store/environment-store.js';
 import { OperationStore } from '../adapters/store/operation-store.js';
 import { migrate } from '../adapters/store/migrate.js';
@@ -22,6 +24,11 @@ export interface Runtime {
   readonly environments: EnvironmentStore;
   readonly operations: OperationStore;
   readonly accounts: AccountStore;
+  readonly workers: WorkerStore;
+  /** Where operations are queued for workers. */
+  readonly queue: JobQueue;
+  /** The control database's URL (with its password: never shown). */
+  readonly controlUrl: string;
   readonly settings: Settings;
   readonly secrets: SecretBox;
   /** A URL with the right to create databases and roles (the embedded superuser, or the control URL). */
@@ -65,6 +72,7 @@ export async function openRuntime(config: Config, onServerLog?: (line: string) =
       throw unreachable(parseConnectionUrl(controlUrl, 'DATAALM_DATABASE_URL'), 'DATAALM_DATABASE_URL', cause);
     }
     const settings = new Settings(pool);
+    const queue = new JobQueue(controlUrl);
     const secrets = SecretBox.load(config.secretKey, config.home);
     await checkSecretKey(settings, secrets);
     return {
@@ -74,14 +82,19 @@ export async function openRuntime(config: Config, onServerLog?: (line: string) =
       environments: new EnvironmentStore(pool, secrets),
       operations: new OperationStore(pool),
       accounts: new AccountStore(pool),
+      workers: new WorkerStore(pool),
+      queue,
+      controlUrl,
       secrets,
       serverUrl,
       embedded,
       async close() {
+        await queue.close();
         await pool.end();
         await embedded?.release();
       },
       async abort() {
+        void queue.close();
         await embedded?.release();
         await Promise.race([pool.end(), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
       },

@@ -1,3 +1,4 @@
+import { FAULT_POINTS } from '../domain/faults.js';
 import path from 'node:path';
 import { z } from 'zod';
 import { DataalmError } from '../domain/errors/dataalm-error.js';
@@ -47,6 +48,15 @@ const configSchema = z
     DATAALM_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(200).optional(),
     /** Behind a reverse proxy: take the client's address, host and scheme from X-Forwarded-* headers. (Default: false) */
     DATAALM_TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+    /**
+     * Seconds an operation's runner may be silent before a worker takes the operation over.
+     * (Default: 60; runners write a heartbeat every lease/4 s, at most every 5 s)
+     */
+    DATAALM_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(60),
+    /** Operations one worker runs at once. (Default: 2) */
+    DATAALM_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
+    /** For tests: exit hard at this point of an operation (see docs/errors.md). Not a setting. */
+    DATAALM_FAULT: z.enum(FAULT_POINTS).optional(),
     /** The CLI acts on this remote dataalm instead of the local project (same as --server). */
     DATAALM_SERVER: z.string().url('must be a URL such as http://dataalm.example:4280').optional(),
     /** API token for --server / DATAALM_SERVER (dataalm token create). */
@@ -67,6 +77,8 @@ export interface Config {
   readonly httpHost: string;
   readonly adminPassword: string | undefined;
   readonly trustProxy: boolean;
+  readonly leaseSeconds: number;
+  readonly workerConcurrency: number;
   readonly server: string | undefined;
   readonly token: string | undefined;
   readonly embeddedPort: number | undefined;
@@ -104,6 +116,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     httpHost: raw.DATAALM_HOST,
     adminPassword: raw.DATAALM_ADMIN_PASSWORD,
     trustProxy: raw.DATAALM_TRUST_PROXY,
+    leaseSeconds: raw.DATAALM_LEASE_SECONDS,
+    workerConcurrency: raw.DATAALM_WORKER_CONCURRENCY,
     server: raw.DATAALM_SERVER,
     token: raw.DATAALM_TOKEN,
     embeddedPort: raw.DATAALM_PG_PORT,

@@ -129,7 +129,12 @@ export interface SwapResult {
  * replacement renamed into place, then opened. Several databases on one server switch
  * together. The parked databases stay closed to connections (they are breadcrumbs).
  */
-export async function swapDatabases(client: pg.Client, swaps: readonly Swap[]): Promise<SwapResult> {
+export async function swapDatabases(
+  client: pg.Client,
+  swaps: readonly Swap[],
+  /** Called between the two renames of a swap, and between one swap and the next (fault tests). */
+  between: (moment: 'renames' | 'databases') => void = () => {},
+): Promise<SwapResult> {
   const ident = pg.escapeIdentifier;
   // The replacements first, before the clock starts: a database with a session in it
   // cannot be renamed, and nobody should be in a staging database or a breadcrumb anyway.
@@ -152,8 +157,10 @@ export async function swapDatabases(client: pg.Client, swaps: readonly Swap[]): 
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     await client.query('begin');
-    for (const swap of swaps) {
+    for (const [i, swap] of swaps.entries()) {
+      if (i > 0) between('databases');
       await client.query(`alter database ${ident(swap.live)} rename to ${ident(swap.parkAs)}`);
+      between('renames');
       await client.query(`alter database ${ident(swap.replacement)} rename to ${ident(swap.live)}`);
       await client.query(`alter database ${ident(swap.live)} allow_connections true`);
     }

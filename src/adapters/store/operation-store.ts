@@ -388,6 +388,42 @@ export class OperationStore {
     return id === undefined ? undefined : Number(id);
   }
 
+  /**
+   * Takes over an operation whose runner stopped: it becomes this worker's when it is still
+   * in `state` and silent for `staleSeconds`. Returns the worker it was taken from.
+   */
+  async claimStale(id: number, worker: string, state: 'running' | 'rolling-back', staleSeconds: number): Promise<string | undefined> {
+    const result = await this.#pool.query<{ previous: string | null }>(
+      `update dataalm.operations o set worker = $2, heartbeat_at = now()
+         from (select id, worker as previous from dataalm.operations where id = $1 for update) old
+        where o.id = old.id and o.state = $3 and o.heartbeat_at < now() - make_interval(secs => $4)
+        returning old.previous`,
+      [id, worker, state, staleSeconds],
+    );
+    return result.rowCount === 1 ? (result.rows[0]!.previous ?? 'an unknown process') : undefined;
+  }
+
+  /** Steps back to pending, so a resumed operation runs them again. */
+  async resetSteps(id: number, names: readonly string[]): Promise<void> {
+    await this.#pool.query(`update dataalm.operation_steps set status = 'pending' where operation_id = $1 and name = any($2)`, [id, names]);
+  }
+
+  async markStepSucceeded(id: number, name: string): Promise<void> {
+    await this.#pool.query(
+      `update dataalm.operation_steps set status = 'succeeded', finished_at = coalesce(finished_at, now()) where operation_id = $1 and name = $2`,
+      [id, name],
+    );
+  }
+
+  /** Operations queued for longer than `seconds`, oldest first: their job may have been lost. */
+  async queuedSince(seconds: number): Promise<number[]> {
+    const result = await this.#pool.query<{ id: string }>(
+      `select id from dataalm.operations where state = 'queued' and requested_at < now() - make_interval(secs => $1) order by id`,
+      [seconds],
+    );
+    return result.rows.map((r) => Number(r.id));
+  }
+
   /** Running operations whose process stopped sending heartbeats. */
   async abandoned(staleSeconds: number): Promise<number[]> {
     const result = await this.#pool.query<{ id: string }>(

@@ -1,19 +1,23 @@
+import pg from 'pg';
 import type { DatabaseRole } from '../../domain/environment.js';
 import { dropDatabaseIfExists, onServer } from '../../adapters/postgres/database-admin.js';
 import type { Runtime } from '../runtime.js';
 import { reconcileCutover } from './cutover-state.js';
 
-/** A runner writes a heartbeat every 5 s; one silent this long has stopped. */
-export const ABANDONED_AFTER_SECONDS = 60;
-
 /**
  * Operations whose process stopped (killed, machine lost) would hold their target forever.
- * Any process that looks finds them and ends them: failed, with rollback offered, or
- * canceled (staging dropped) when a cancel had been asked for.
+ * A runner silent for a whole lease (DATAALM_LEASE_SECONDS) has stopped. While a worker is
+ * alive, a stopped refresh or restore is its to take over and resume; with no worker, any
+ * process that looks ends it: failed, with rollback offered, or canceled (staging dropped)
+ * when a cancel had been asked for. A rollback cut short is always ended as failed, with
+ * the rollback offered again.
  */
 export async function reapAbandoned(runtime: Runtime): Promise<void> {
   const ops = runtime.operations;
-  for (const id of await ops.abandoned(ABANDONED_AFTER_SECONDS)) {
+  const lease = runtime.config.leaseSeconds;
+  const workers = await runtime.workers.live(lease);
+  for (const id of await ops.abandoned(lease)) {
+    if (workers > 0 && (await ops.find(id))?.state === 'running') continue;
     // One operation that cannot be settled now (its server unreachable) must not block the rest.
     await reapOne(runtime, id).catch((error: Error) =>
       ops.log(id, null, 'error', `could not end the abandoned operation yet: ${error.message}`).catch(() => {}),
@@ -28,6 +32,14 @@ async function reapOne(runtime: Runtime, id: number): Promise<void> {
     const since = `no heartbeat since ${operation.heartbeatAt}`;
     if (operation.state === 'rolling-back') {
       if (await ops.transition(id, ['rolling-back'], 'failed')) {
+        // A swap cut short leaves nothing renamed (it is one transaction), but the live
+        // databases closed to new sessions: open them again.
+        const urls = await runtime.environments.connectionUrls(operation.environment);
+        for (const [role, names] of Object.entries(operation.databases)) {
+          const url = urls[role as DatabaseRole];
+          if (url === undefined) continue;
+          await onServer(url, role, (admin) => admin.query(`alter database ${pg.escapeIdentifier(names.database)} allow_connections true`)).catch(() => {});
+        }
         await ops.log(id, 'rollback', 'error', `the process running the rollback stopped (${since}); run the rollback again`);
       }
       return;

@@ -1,49 +1,37 @@
 import type { Operation } from '../../domain/operation.js';
-import type { Runtime } from '../runtime.js';
-import { type RunEvent, runOperation } from './operation-runner.js';
+import type { RunEvent, RunOptions } from './operation-runner.js';
 
 type Listener = (event: RunEvent) => void;
 
 interface Run {
   readonly controller: AbortController;
-  readonly done: Promise<Operation | undefined>;
+  readonly done: Promise<unknown>;
   readonly listeners: Set<Listener>;
 }
 
 /**
- * Operations the service runs in its own process, after the HTTP API queued them. Their
- * state and log are in the control database like any other operation's; what only this
- * process knows is the live data progress, which watchers subscribe to.
+ * The operations this process is running (as a worker). Their state and log are in the
+ * control database like any other operation's; what only this process knows is the live
+ * data progress, which watchers subscribe to, and how to stop them when it shuts down.
  */
 export class BackgroundRuns {
-  readonly #runtime: Runtime;
   readonly #runs = new Map<number, Run>();
-  readonly #onError: (id: number, error: Error) => void;
   #stopping = false;
 
-  constructor(runtime: Runtime, onError: (id: number, error: Error) => void) {
-    this.#runtime = runtime;
-    this.#onError = onError;
-  }
-
-  start(id: number): void {
+  /** Runs `start` (a runner of operation `id`) with this process's signal and watchers. */
+  async run(id: number, start: (options: RunOptions) => Promise<Operation>): Promise<void> {
     const controller = new AbortController();
-    // While the service stops, an operation queued meanwhile is canceled as it starts.
+    // While the process stops, an operation that arrives meanwhile is canceled as it starts.
     if (this.#stopping) controller.abort();
     const listeners = new Set<Listener>();
-    const done = runOperation(this.#runtime, id, {
+    const done = start({
       signal: controller.signal,
       onEvent: (event) => {
         for (const listener of listeners) listener(event);
       },
-    })
-      .catch((error: Error) => {
-        // The runner records failures on the operation; this is a failure to record them.
-        this.#onError(id, error);
-        return undefined;
-      })
-      .finally(() => this.#runs.delete(id));
-    this.#runs.set(id, { controller, done, listeners });
+    }).finally(() => this.#runs.delete(id));
+    this.#runs.set(id, { controller, done: done.catch(() => {}), listeners });
+    await done;
   }
 
   /** Live events of an operation running here; a no-op subscription for any other. */

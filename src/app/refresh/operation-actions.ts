@@ -1,3 +1,4 @@
+import { fault } from '../faults.js';
 import { Redactor } from './redactor.js';
 import type { Actor } from '../../domain/actor.js';
 import pg from 'pg';
@@ -84,6 +85,7 @@ export async function rollbackOperation(runtime: Runtime, id: number, actor: Act
       for (const [role, names] of databases) {
         await onServer(urls[role]!, role, async (admin) => {
           if (operation.kind === 'refresh' && (await dropDatabaseIfExists(admin, names.staging))) await log(`staging database ${names.staging} dropped`);
+          fault('rollback:middle');
           // A cutover that stopped half-way may have left the live database closed.
           await admin.query(`alter database ${pg.escapeIdentifier(names.database)} allow_connections true`).catch(() => {});
         });
@@ -142,7 +144,7 @@ export async function rollbackOperation(runtime: Runtime, id: number, actor: Act
 async function swapByServer(urls: Partial<Record<DatabaseRole, string>>, swaps: readonly (Swap & { role: DatabaseRole })[]): Promise<number> {
   let offlineMs = 0;
   for (const group of groupByServer(urls, swaps)) {
-    offlineMs += await onServer(group.url, 'target', async (admin) => (await swapDatabases(admin, group.items)).offlineMs);
+    offlineMs += await onServer(group.url, 'target', async (admin) => (await swapDatabases(admin, group.items, () => fault('rollback:middle'))).offlineMs);
   }
   return offlineMs;
 }

@@ -1,3 +1,5 @@
+import { fault } from '../faults.js';
+import { operationFingerprint } from './fingerprint.js';
 import os from 'node:os';
 import pg from 'pg';
 import { DataalmError, RefusedError, coerceError } from '../../domain/errors/dataalm-error.js';
@@ -50,7 +52,6 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
 }
 
-const HEARTBEAT_MS = 5000;
 const CANCEL_POLL_MS = 500;
 /** Copy phases → the runbook step they belong to. The count check runs inside the snapshot, at the end. */
 const PHASE_STEP: Record<CopyPhase, StepName> = {
@@ -74,8 +75,22 @@ class Canceled extends Error {
  * written to the control database as they happen; a step that was already done is not run
  * again, and the copy steps restart cleanly from a new snapshot when entered again.
  */
+/**
+ * Goes on with an operation this worker has just taken over (OperationStore.claimStale):
+ * steps already done are not run again.
+ */
+export async function resumeOperation(runtime: Runtime, id: number, options: RunOptions = {}): Promise<Operation> {
+  const run = await OperationRun.open(runtime, id, workerId(), options);
+  return run.resume();
+}
+
+/** This process, as the operations it runs name it. */
+export function workerId(): string {
+  return `${os.hostname()}:${process.pid}`;
+}
+
 export async function runOperation(runtime: Runtime, id: number, options: RunOptions = {}): Promise<Operation> {
-  const worker = `${os.hostname()}:${process.pid}`;
+  const worker = workerId();
   if (!(await runtime.operations.transition(id, ['queued'], 'running', { worker }))) {
     const operation = await runtime.operations.get(id);
     throw new DataalmError('REFUSED', `operation ${id} is ${operation.state}, not queued: it cannot be started`);
@@ -98,6 +113,7 @@ class OperationRun {
   readonly #redactor: Redactor;
   #databases: Record<string, OperationDatabase> = {};
   #cutoverStarted = false;
+  #resuming = false;
   #writes: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -134,6 +150,8 @@ class OperationRun {
   async execute(): Promise<Operation> {
     const ops = this.#runtime.operations;
     let lost = false;
+    // Four heartbeats per lease, so one late write does not look like a stopped runner.
+    const heartbeatMs = Math.min(5000, this.#runtime.config.leaseSeconds * 250);
     const heartbeat = setInterval(() => {
       void ops.heartbeat(this.#id, this.#worker).then(
         (mine) => {
@@ -145,7 +163,7 @@ class OperationRun {
         },
         () => {},
       );
-    }, HEARTBEAT_MS);
+    }, heartbeatMs);
     const poll = setInterval(() => {
       void ops.isCancelRequested(this.#id).then(
         (requested) => {
@@ -166,6 +184,7 @@ class OperationRun {
       // A cancel ends a running copy at once: its staging databases are dropped under it.
       this.#abort.signal.addEventListener('abort', () => void this.#dropStaging().catch(() => {}), { once: true });
       await this.#runtime.environments.setState(this.#target.name, 'servicing');
+      if (this.#resuming) await this.#prepareResume();
       const handlers = this.#handlers();
       for (const step of this.#operation.steps) {
         if (step.status === 'succeeded' || step.status === 'skipped') continue;
@@ -223,6 +242,46 @@ class OperationRun {
     return ops.get(this.#id);
   }
 
+  /** Runs an operation this worker has taken over: what was done stays done. */
+  async resume(): Promise<Operation> {
+    this.#resuming = true;
+    return this.execute();
+  }
+
+  /**
+   * Before a taken-over operation goes on: it must still be about the same databases and
+   * profile; a cutover cut short is settled from the servers; a synchronize command cut
+   * short may have changed the staging copy half-way, so the copy is made again.
+   */
+  async #prepareResume(): Promise<void> {
+    const ops = this.#runtime.operations;
+    const recorded = this.#operation.options.fingerprint;
+    if (typeof recorded === 'string' && this.#operation.kind === 'refresh') {
+      const source = this.#operation.source === null ? undefined : await this.#runtime.environments.get(this.#operation.source);
+      if (operationFingerprint(source, this.#target) !== recorded) {
+        throw new DataalmError('REFUSED', 'the source, the target or the refresh profile changed since the operation started: it cannot be resumed', {
+          remedy: `roll it back (dataalm op rollback ${this.#id}) and start a new refresh`,
+        });
+      }
+    }
+    const operation = await reconcileCutover(this.#runtime, await ops.get(this.#id));
+    const status = (name: StepName) => operation.steps.find((s) => s.name === name)?.status;
+    if (operation.cutoverAt !== null) {
+      if (status('cutover') !== 'succeeded') {
+        await ops.markStepSucceeded(this.#id, 'cutover');
+        await this.#log('cutover', 'info', 'the cutover had completed before the previous worker stopped');
+      }
+      this.#cutoverStarted = true;
+    } else if (status('synchronize') === 'running' || status('synchronize') === 'failed') {
+      const again = [...COPY_STEPS, 'sanitize', 'synchronize', 'verify'];
+      await ops.resetSteps(this.#id, again);
+      await this.#log('synchronize', 'warning', 'the synchronize command was cut short: its changes to the staging copy are unknown, so the copy is made again');
+    }
+    this.#operation = await ops.get(this.#id);
+    const next = this.#operation.steps.find((s) => s.status !== 'succeeded' && s.status !== 'skipped');
+    await this.#log(null, 'info', `resuming at step ${next?.name ?? 'the end'}; steps already done are not run again`);
+  }
+
   #handlers(): Partial<Record<StepName, () => Promise<void>>> {
     const copy = () => this.#copyStep();
     const common = {
@@ -246,6 +305,7 @@ class OperationRun {
 
   /** Runs one step: running → succeeded (or skipped), with its counters. */
   async #step(name: StepName, work: () => Promise<Record<string, unknown> | 'skipped' | void>): Promise<void> {
+    fault(`before:${name}`);
     await this.#failAtForTests(name);
     await this.#runtime.operations.stepStarted(this.#id, name);
     this.#emit({ type: 'step', step: name, status: 'running' });
@@ -263,6 +323,7 @@ class OperationRun {
     await this.#runtime.operations.stepFinished(this.#id, name, status, { seconds, ...(typeof result === 'object' ? result : {}) });
     await this.#log(name, 'info', `step ${name} ${status} (${seconds} s)`);
     this.#emit({ type: 'step', step: name, status });
+    fault(`after:${name}`);
   }
 
   /**
@@ -340,6 +401,7 @@ class OperationRun {
     const roles = Object.keys(this.#databases) as DatabaseRole[];
     const tracker = new StepTracker(roles, async (step, status) => {
       if (status === 'running') {
+        fault(`before:${step}`);
         await this.#runtime.operations.stepStarted(this.#id, step);
         this.#emit({ type: 'step', step, status });
         await this.#log(step, 'info', `step ${step} started`);
@@ -348,6 +410,7 @@ class OperationRun {
         await this.#runtime.operations.stepFinished(this.#id, step, 'succeeded', { seconds: tracker.seconds(step) });
         await this.#log(step, 'info', `step ${step} succeeded (${tracker.seconds(step)} s)`);
         this.#emit({ type: 'step', step, status });
+        fault(`after:${step}`);
       }
     });
     const progress = new Map<DatabaseRole, Extract<CopyEvent, { type: 'progress' }>>();
@@ -394,6 +457,8 @@ class OperationRun {
               // The application database is nearly all of the bytes; the reporting copy's
               // few tables would only make the bar jump.
               progress.set(role, event);
+              // Some tables are in and others are streaming: the middle of a table's copy.
+              if (event.tablesDone > 0 && event.tablesDone < event.tablesTotal) fault('data:mid-table');
               const sum = sumProgress([...progress.values()]);
               this.#emit({ type: 'progress', step: 'data', ...sum, lastTable });
               if (Date.now() - lastSaved > 1000) {
@@ -591,7 +656,7 @@ class OperationRun {
         for (const swap of swaps) {
           if (this.#operation.kind === 'refresh') await copyDatabaseAttributes(client, swap.live, swap.replacement);
         }
-        const result = await swapDatabases(client, swaps);
+        const result = await swapDatabases(client, swaps, (moment) => fault(`cutover:between-${moment}`));
         done[done.length - 1]!.swaps.push(...swaps);
         offlineMs += result.offlineMs;
         sessions += result.terminatedSessions;

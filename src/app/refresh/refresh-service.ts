@@ -10,6 +10,7 @@ import { unreachable } from '../../adapters/postgres/database-probe.js';
 import { parseConnectionUrl } from '../../adapters/postgres/connection-url.js';
 import type { Runtime } from '../runtime.js';
 import { reapAbandoned } from './abandoned.js';
+import { operationFingerprint } from './fingerprint.js';
 
 export const PRODUCTION_REPORTING_NOTICE =
   'Copying production data to a sandbox for the purpose of production reporting is not supported.';
@@ -288,7 +289,13 @@ export async function requestRefresh(runtime: Runtime, request: RefreshRequest):
     kind: 'refresh',
     environment: request.target,
     source: request.source,
-    options: { jobs: request.jobs, verify: request.verify, profile: checked.profile!.name, warnings: checked.warnings },
+    options: {
+      jobs: request.jobs,
+      verify: request.verify,
+      profile: checked.profile!.name,
+      warnings: checked.warnings,
+      fingerprint: operationFingerprint(checked.source, checked.target!),
+    },
     steps: REFRESH_STEPS,
     actor: request.actor,
   });

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerAccountCommands } from './account-commands.js';
+import { registerWorkerCommand } from './worker-command.js';
 import { registerCopyCommands } from './copy-commands.js';
 import { registerDemoCommands } from './demo-commands.js';
 import { registerEnvironmentCommands } from './environment-commands.js';
@@ -52,6 +53,7 @@ exit codes in docs/errors.md. Run "dataalm <command> --help" for a command's opt
   registerCopyCommands(program);
   registerOperationCommands(program);
   registerAccountCommands(program);
+  registerWorkerCommand(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -8,6 +8,7 @@ import { ACTIVE_STATES, type LogLine, type Operation, REFRESH_STEPS } from '../.
 import { cancelOperation, rollbackOperation } from '../../app/refresh/operation-actions.js';
 import { type RunEvent, runOperation } from '../../app/refresh/operation-runner.js';
 import { type RefreshPreview, previewRefresh, requestRefresh } from '../../app/refresh/refresh-service.js';
+import { enqueueOperation } from '../../app/worker/operation-worker.js';
 import { reapAbandoned } from '../../app/refresh/abandoned.js';
 import { printJson, withBackend } from './command-context.js';
 import type { RemoteClient } from './remote-client.js';
@@ -23,6 +24,7 @@ interface RefreshFlags {
   target: string;
   dryRun?: boolean;
   yes?: boolean;
+  detach?: boolean;
   jobs: string;
   verify: 'counts' | 'checksums';
   json?: boolean;
@@ -31,6 +33,12 @@ interface RefreshFlags {
 export function parseOperationId(text: string): number {
   if (!/^\d{1,15}$/.test(text)) throw new DataalmError('INVALID_INPUT', `ID: "${text}" is not an operation id (a number, see dataalm op list)`, { field: 'id' });
   return Number(text);
+}
+
+/** A refresh queued with --detach: its id, and how to follow it. */
+function reportDetached(operation: Operation, flags: { json?: boolean }): void {
+  if (flags.json) printJson(operation);
+  else process.stdout.write(`Operation ${operation.id} queued: refresh of ${operation.environment} from ${operation.source}. Follow it with dataalm op show ${operation.id}.\n`);
 }
 
 function parseJobs(text: string): number {
@@ -168,6 +176,7 @@ export function registerOperationCommands(program: Command): void {
     .requiredOption('--target <env>', 'sandbox whose application and financial reporting databases are replaced')
     .option('--dry-run', 'show the preview (and any reason it would be refused), change nothing')
     .option('--yes', 'start without asking (needed when not on a terminal)')
+    .option('--detach', 'queue it for the workers (dataalm start, dataalm worker) and return at once with its id')
     .option('--jobs <N>', 'parallel workers for data and indexes', String(Math.max(2, os.availableParallelism())))
     .addOption(new Option('--verify <what>', 'check row counts, or counts and content checksums, against the source snapshot').choices(['counts', 'checksums']).default('counts'))
     .option('--json', 'print JSON: the preview (with --dry-run), the refusal, or the finished operation')
@@ -191,6 +200,11 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
             const jobs = parseJobs(flags.jobs);
             if (!(await confirmRefresh(await previewRefresh(runtime, flags.source, flags.target), flags, controller))) return;
             const id = await requestRefresh(runtime, { source: flags.source, target: flags.target, jobs, verify: flags.verify, actor: localActor() });
+            if (flags.detach) {
+              await enqueueOperation(runtime, id);
+              reportDetached(await runtime.operations.get(id), flags);
+              return;
+            }
             started = true;
             if (!flags.json) process.stderr.write(`Operation ${id}: refresh of ${flags.target} from ${flags.source} started.\n`);
             const progress = new ProgressReporter({ enabled: !flags.json });
@@ -218,6 +232,7 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
               jobs,
               verify: flags.verify,
             });
+            if (flags.detach) return reportDetached(operation, flags);
             started = true;
             if (!flags.json) process.stderr.write(`Operation ${operation.id} on ${client.server}: refresh of ${flags.target} from ${flags.source} started.\n`);
             finishOperation(await followRemote(client, operation.id, flags, controller.signal, (running) => (cutover = running)), flags);

@@ -8,6 +8,7 @@ import { pruneBreadcrumbs } from '../../app/refresh/breadcrumbs.js';
 import { reapAbandoned } from '../../app/refresh/abandoned.js';
 import { ensureFirstOwner } from '../../app/accounts.js';
 import { BackgroundRuns } from '../../app/refresh/background-runs.js';
+import { type OperationWorker, startOperationWorker } from '../../app/worker/operation-worker.js';
 import { buildHttpServer } from '../http/http-server.js';
 import { packageVersion } from './package-version.js';
 import { STOP_SIGNALS, configOrExit, reportError } from './command-context.js';
@@ -17,24 +18,27 @@ export function registerStartCommand(program: Command): void {
   program
     .command('start')
     .description('run the dataalm service in the foreground (HTTP API; the embedded PostgreSQL unless DATAALM_DATABASE_URL is set)')
-    .action(async () => {
+    .option('--no-worker', 'do not run operations in this process (dataalm worker processes run them)')
+    .action(async (o: { worker: boolean }) => {
       const config = configOrExit({});
-      if (config) await runService(config);
+      if (config) await runService(config, o.worker);
     });
 }
 
 /** Runs until SIGINT/SIGTERM, then closes HTTP and the runtime (stopping an embedded server). */
-async function runService(config: Config): Promise<void> {
+async function runService(config: Config, withWorker: boolean): Promise<void> {
   let runtime: Runtime | undefined;
   let app: FastifyInstance | undefined;
   let runs: BackgroundRuns | undefined;
+  let worker: OperationWorker | undefined;
   let signalled: NodeJS.Signals | undefined;
   let stopping: Promise<void> | undefined;
   // Runs once, whether reached from the signal handler or from the work it interrupted.
   const shutdown = (): Promise<void> =>
     (stopping ??= (async () => {
-      // Operations started over HTTP are canceled cleanly (a cutover in progress finishes).
+      // Operations this process runs are canceled cleanly (a cutover in progress finishes).
       if (runs && runs.size > 0) process.stderr.write(`dataalm: canceling ${runs.size} running operation(s)\n`);
+      await worker?.stop().catch(() => {});
       await runs?.stopAll().catch(() => {});
       await app?.close().catch(() => {});
       await runtime?.abort().catch(() => {});
@@ -65,7 +69,13 @@ async function runService(config: Config): Promise<void> {
           '  It is shown only this once. Change it with: dataalm user set-password admin (or set DATAALM_ADMIN_PASSWORD before the first start).\n',
       );
     } else if (owner) process.stdout.write(`First start: created the project owner "${owner.name}" (password from DATAALM_ADMIN_PASSWORD).\n`);
-    runs = new BackgroundRuns(runtime, (id, error) => process.stderr.write(`dataalm: operation ${id} could not be recorded: ${error.message}\n`));
+    runs = new BackgroundRuns();
+    if (withWorker) {
+      worker = await startOperationWorker(runtime, runs, {
+        concurrency: config.workerConcurrency,
+        onLine: (line) => process.stderr.write(`dataalm: ${line}\n`),
+      });
+    }
     app = await buildHttpServer(runtime, {
       runs,
       version: packageVersion(),

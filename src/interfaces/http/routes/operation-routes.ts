@@ -5,6 +5,7 @@ import { reapAbandoned } from '../../../app/refresh/abandoned.js';
 import type { BackgroundRuns } from '../../../app/refresh/background-runs.js';
 import { cancelOperation, requestRestore, rollbackOperation } from '../../../app/refresh/operation-actions.js';
 import { requestRefresh } from '../../../app/refresh/refresh-service.js';
+import { enqueueOperation } from '../../../app/worker/operation-worker.js';
 import type { Runtime } from '../../../app/runtime.js';
 import { logText } from '../../../app/refresh/log-text.js';
 import { type ApiRoute, route } from '../api-route.js';
@@ -60,7 +61,7 @@ export function operationRoutes(runtime: Runtime, runs: BackgroundRuns): ApiRout
       url: '/api/refreshes',
       access: 'operate',
       tag: 'operations',
-      summary: "Start a refresh of the target from the source; the person must have seen the preview and acknowledged that the target's data is replaced",
+      summary: "Start a refresh of the target from the source (queued for a worker); the person must have seen the preview and acknowledged that the target's data is replaced",
       body: z
         .object({
           source: z.string().min(1),
@@ -73,7 +74,7 @@ export function operationRoutes(runtime: Runtime, runs: BackgroundRuns): ApiRout
       success: { status: 202, schema: started, description: 'queued; it runs in the service (follow /api/operations/{id}/events)' },
       async handler({ body, actor, reply }) {
         const id = await requestRefresh(runtime, { source: body.source, target: body.target, jobs: body.jobs, verify: body.verify, actor });
-        runs.start(id);
+        await enqueueOperation(runtime, id);
         return reply.status(202).send({ operation: await runtime.operations.get(id) });
       },
     }),
@@ -88,7 +89,7 @@ export function operationRoutes(runtime: Runtime, runs: BackgroundRuns): ApiRout
       success: { status: 202, schema: started, description: 'queued' },
       async handler({ params, body, actor, reply }) {
         const id = await requestRestore(runtime, params.name, body.operation, actor);
-        runs.start(id);
+        await enqueueOperation(runtime, id);
         return reply.status(202).send({ operation: await runtime.operations.get(id) });
       },
     }),

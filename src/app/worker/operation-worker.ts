@@ -1,0 +1,76 @@
+import os from 'node:os';
+import { DataalmError } from '../../domain/errors/dataalm-error.js';
+import { type OperationJob, startJobWorker } from '../../adapters/queue/job-queue.js';
+import type { BackgroundRuns } from '../refresh/background-runs.js';
+import { reapAbandoned } from '../refresh/abandoned.js';
+import { resumeOperation, runOperation, workerId } from '../refresh/operation-runner.js';
+import type { Runtime } from '../runtime.js';
+
+export interface OperationWorker {
+  readonly id: string;
+  stop(): Promise<void>;
+}
+
+/** Queues an operation for the workers. */
+export async function enqueueOperation(runtime: Runtime, id: number): Promise<void> {
+  await runtime.queue.enqueue({ id, reason: 'requested' }, `operation:${id}`);
+}
+
+/**
+ * A worker: takes operation jobs from the queue and runs them, `concurrency` at a time.
+ * Every lease/2 seconds it also looks for operations whose runner went silent for a whole
+ * lease (a worker or CLI that died) and queues their takeover, which the first free
+ * worker claims and resumes; the takeover is written to the runbook log.
+ */
+export async function startOperationWorker(
+  runtime: Runtime,
+  runs: BackgroundRuns,
+  options: { readonly concurrency: number; readonly onLine: (line: string) => void },
+): Promise<OperationWorker> {
+  const id = workerId();
+  const lease = runtime.config.leaseSeconds;
+  const ops = runtime.operations;
+  await runtime.workers.register(id, os.hostname(), process.pid, options.concurrency);
+
+  const handle = async (job: OperationJob): Promise<void> => {
+    const operation = await ops.find(job.id);
+    if (!operation) return;
+    if (operation.state === 'queued') {
+      await runs.run(job.id, (o) => runOperation(runtime, job.id, o)).catch((error: unknown) => {
+        // Another worker (or the CLI that asked) started it first: nothing to do.
+        if (!(error instanceof DataalmError && error.code === 'REFUSED')) throw error;
+      });
+    } else if (operation.state === 'running') {
+      const from = await ops.claimStale(job.id, id, 'running', lease);
+      if (from === undefined) return; // its runner is alive, or another worker took it
+      await ops.log(job.id, null, 'warning', `worker ${id} took the operation over from ${from}, silent for more than ${lease} s`);
+      await runs.run(job.id, (o) => resumeOperation(runtime, job.id, o));
+    }
+  };
+
+  const sweep = async () => {
+    await runtime.workers.seen(id);
+    // A rollback cut short becomes failed again, with the rollback offered once more.
+    await reapAbandoned(runtime);
+    for (const stale of await ops.abandoned(lease)) {
+      const operation = await ops.find(stale);
+      if (operation?.state !== 'running') continue;
+      await runtime.queue.enqueue({ id: stale, reason: 'takeover' }, `takeover:${stale}:${operation.heartbeatAt}`);
+    }
+    for (const waiting of await ops.queuedSince(lease)) await enqueueOperation(runtime, waiting);
+  };
+  const tick = () => void sweep().catch((error: Error) => options.onLine(`worker sweep failed: ${error.message}`));
+
+  const jobs = await startJobWorker({ controlUrl: runtime.controlUrl, concurrency: options.concurrency, handle, onLine: options.onLine });
+  tick();
+  const timer = setInterval(tick, Math.max(1000, (lease * 1000) / 2));
+  return {
+    id,
+    async stop() {
+      clearInterval(timer);
+      // No new jobs are taken while the running ones are canceled and awaited.
+      await Promise.all([jobs.stop(), runs.stopAll()]);
+      await runtime.workers.remove(id).catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,17 @@
+import { REFRESH_STEPS } from './operation.js';
+
+/**
+ * Named places where a test makes the process exit hard (DATAALM_FAULT=<point>), to show
+ * that another worker finishes or undoes the operation from there: before and after each
+ * runbook step, in the middle of a table's copy, between the two renames of the cutover,
+ * between the application and financial reporting databases' cutovers, and in the middle
+ * of a rollback.
+ */
+export const FAULT_POINTS = [
+  ...REFRESH_STEPS.flatMap((step) => [`before:${step}`, `after:${step}`]),
+  'data:mid-table',
+  'cutover:between-renames',
+  'cutover:between-databases',
+  'rollback:middle',
+] as const;
+export type FaultPoint = (typeof FAULT_POINTS)[number];
