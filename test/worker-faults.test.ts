@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
 import { FAULT_POINTS } from '../src/domain/faults.ts';
 import type { Operation } from '../src/domain/operation.ts';
 import { type Demo, startDemo } from './helpers/demo.ts';
@@ -53,7 +54,11 @@ describe('a worker that dies at any point: another worker finishes or undoes the
       assert.equal(queued.code, 0, queued.stderr + queued.stdout);
       const id = (JSON.parse(queued.stdout) as Operation).id;
       const ended = await Promise.race([doomed.exited, new Promise((r) => setTimeout(() => r('still running'), 90_000).unref())]);
-      assert.equal(ended, 'SIGKILL', `the worker was to die at ${point}:\n${doomed.output()}`);
+      if (ended !== 'SIGKILL') {
+        const operation = await operationRow(demo, id);
+        await doomed.stop();
+        assert.fail(`the worker was to die at ${point}, but the operation is ${operation.state} (${operation.error ?? ''}):\n${doomed.output()}\n${await logMessages(demo, id)}`);
+      }
       assert.match(doomed.output(), new RegExp(`fault injected at ${point}`));
 
       const rescuer = await startWorker(demo.env(LEASE));
@@ -111,5 +116,61 @@ describe('a worker that dies at any point: another worker finishes or undoes the
     assert.deepEqual(await demo.checksums('contoso_uat_reporting'), before.reporting);
     await noOrphans();
     survived.push('rollback:middle');
+  });
+
+  test('a resume is refused when the profile changed since the operation started', async () => {
+    const before = await demo.checksums('contoso_uat_app');
+    const doomed = await startWorker(demo.env({ ...LEASE, DATAALM_FAULT: 'after:data' }));
+    const queued = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-uat', '--yes', '--detach', '--json'], LEASE);
+    assert.equal(queued.code, 0, queued.stderr);
+    const id = (JSON.parse(queued.stdout) as Operation).id;
+    assert.equal(await doomed.exited, 'SIGKILL');
+    await demo.query('dataalm', `update dataalm.environments set profile = 'plain' where name = 'contoso-uat'`);
+    try {
+      const rescuer = await startWorker(demo.env(LEASE));
+      let operation: OperationRow;
+      try {
+        operation = await waitForEnd(demo, id);
+      } finally {
+        await rescuer.stop();
+      }
+      assert.equal(operation.state, 'failed');
+      assert.match(operation.error ?? '', /changed since the operation started: it cannot be resumed/);
+    } finally {
+      await demo.query('dataalm', `update dataalm.environments set profile = 'finance-operations' where name = 'contoso-uat'`);
+    }
+    assert.equal((await demo.cli(['op', 'rollback', String(id)], LEASE)).code, 0);
+    assert.deepEqual(await demo.checksums('contoso_uat_app'), before);
+    await noOrphans();
+  });
+
+  test('a copy whose connection is terminated mid-table starts again from a new snapshot and succeeds', async () => {
+    const watcher = new pg.Client({ connectionString: demo.url('postgres') });
+    await watcher.connect();
+    let terminated = 0;
+    let watching = true;
+    // Ends the first COPY into a staging database as soon as one is seen.
+    const killer = (async () => {
+      while (watching && terminated === 0) {
+        const killed = await watcher.query<{ ok: boolean }>(
+          `select pg_terminate_backend(pid) as ok from pg_stat_activity
+            where datname like 'contoso_uat_app__stage_%' and backend_type = 'client backend' and query ilike 'copy %from stdin%'`,
+        );
+        terminated += killed.rows.filter((r) => r.ok).length;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    const run = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-uat', '--yes', '--json'], LEASE);
+    watching = false;
+    await killer;
+    await watcher.end();
+    assert.ok(terminated > 0, 'a COPY backend was terminated');
+    assert.equal(run.code, 0, run.stderr);
+    const operation = JSON.parse(run.stdout) as Operation;
+    assert.equal(operation.state, 'succeeded');
+    const logs = await logMessages(demo, operation.id);
+    assert.match(logs, /the copy lost a database connection \(.*\); it starts again from a new snapshot in 1 s \(attempt 2 of 3\)/);
+    await allowNextRefresh();
+    await noOrphans();
   });
 });

@@ -384,6 +384,23 @@ class OperationRun {
    * starts over from a new snapshot: a snapshot does not survive its session.
    */
   async #copyStep(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#copyOnce();
+      } catch (error) {
+        if (attempt >= COPY_ATTEMPTS || this.#abort.signal.aborted || !lostConnection(error)) throw error;
+        const wait = 1000 * 2 ** (attempt - 1);
+        await this.#log(
+          'data',
+          'warning',
+          `the copy lost a database connection (${this.#redactor.redact((error as Error).message)}); it starts again from a new snapshot in ${wait / 1000} s (attempt ${attempt + 1} of ${COPY_ATTEMPTS})`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
+  async #copyOnce(): Promise<void> {
     const operation = await this.#runtime.operations.get(this.#id);
     if (COPY_STEPS.every((s) => operation.steps.find((x) => x.name === s)?.status === 'succeeded')) return;
     const again = operation.steps.some((s) => COPY_STEPS.includes(s.name) && s.attempts > 0);
@@ -832,6 +849,22 @@ function sumProgress(events: readonly Extract<CopyEvent, { type: 'progress' }>[]
     mbPerSecond: round(sum('mbPerSecond')),
     etaSeconds: etas.length === 0 ? null : Math.max(...etas),
   };
+}
+
+/** Attempts of the copy when a connection to the source or the target is lost. */
+const COPY_ATTEMPTS = 3;
+
+/**
+ * A connection to the source or the target ended under the copy (a backend terminated, a
+ * server restarted, the network lost): worth a new attempt, unlike a wrong schema or data.
+ */
+function lostConnection(error: unknown): boolean {
+  const CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
+  for (let e = error as { code?: string; message?: string; cause?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
+    if (e.code !== undefined && CODES.has(e.code)) return true;
+    if (/terminating connection|Connection terminated|server closed the connection|connection to server .* failed/i.test(e.message ?? '')) return true;
+  }
+  return false;
 }
 
 /** A write to the control database that must not be lost to a short outage. */
