@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, type CliResult, ROOT, cliEnv } from './cli.ts';
+import { BIN, type CliResult, ROOT, cliEnv, runCli } from './cli.ts';
 
 /** Password of the first project owner (`admin`) of a test service. */
 export const OWNER_PASSWORD = 'owner-password-for-tests-1';
@@ -63,7 +63,7 @@ export async function startService(prefix: string, extraEnv: Record<string, stri
     port,
     baseUrl,
     env: (extra = {}) => cliEnv({ ...base, ...extra }),
-    cli: (args, options = {}) => runCliWithInput(args, cliEnv({ ...base, ...(options.env ?? {}) }), options.input),
+    cli: (args, options = {}) => runCli(args, cliEnv({ ...base, ...(options.env ?? {}) }), 300_000, options.input),
     output: () => output,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
@@ -72,23 +72,4 @@ export async function startService(prefix: string, extraEnv: Record<string, stri
       return code;
     },
   };
-}
-
-export function runCliWithInput(args: string[], env: NodeJS.ProcessEnv, input?: string, timeoutMs = 300_000): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.stdin.end(input ?? '');
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`dataalm ${args.join(' ')} timed out\n${stderr}`));
-    }, timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
 }

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Actor } from '../../domain/actor.js';
 import type { Role } from '../../domain/access.js';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
+import { inTransaction } from './environment-store.js';
 
 export interface User {
   readonly id: number;
@@ -57,9 +58,7 @@ export class AccountStore {
   }
 
   async createUser(name: string, role: Role, passwordHash: string, actor: Actor): Promise<User> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query('begin');
+    return inTransaction(this.#pool, async (client) => {
       const inserted = await client
         .query<UserRow>(
           `insert into dataalm.users as u (name, role, password_hash) values ($1, $2, $3) returning ${USER_COLUMNS}`,
@@ -70,14 +69,8 @@ export class AccountStore {
           throw error;
         });
       await audit(client, actor, 'user.add', name, { role });
-      await client.query('commit');
       return toUser(inserted.rows[0]!);
-    } catch (error) {
-      await client.query('rollback').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async listUsers(): Promise<User[]> {
@@ -102,9 +95,7 @@ export class AccountStore {
    * two requests at once cannot leave the project without a project owner.
    */
   async changeUser(name: string, change: { role: Role } | 'remove', actor: Actor): Promise<User | undefined> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query('begin');
+    return inTransaction(this.#pool, async (client) => {
       const owners = (await client.query<{ name: string }>(`select name from dataalm.users where role = 'owner' for update`)).rows.map((r) => r.name);
       const current = (await client.query<UserRow>(`select ${USER_COLUMNS} from dataalm.users u where u.name = $1 for update`, [name])).rows[0];
       if (!current) throw new DataalmError('NOT_FOUND', `user "${name}" does not exist`, { field: 'name' });
@@ -115,28 +106,20 @@ export class AccountStore {
           remedy: 'make another user a project owner first',
         });
       }
-      let result: User | undefined;
       if (change === 'remove') {
         await client.query('delete from dataalm.users where id = $1', [current.id]);
         await audit(client, actor, 'user.remove', name, {});
-      } else {
-        const updated = await client.query<UserRow>(
-          `update dataalm.users u set role = $2, updated_at = now() where u.id = $1 returning ${USER_COLUMNS}`,
-          [current.id, change.role],
-        );
-        // A new role takes effect at once: the user's sessions end and they sign in again.
-        await client.query('delete from dataalm.sessions where user_id = $1', [current.id]);
-        await audit(client, actor, 'user.set-role', name, { from: current.role, to: change.role });
-        result = toUser(updated.rows[0]!);
+        return undefined;
       }
-      await client.query('commit');
-      return result;
-    } catch (error) {
-      await client.query('rollback').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+      const updated = await client.query<UserRow>(
+        `update dataalm.users u set role = $2, updated_at = now() where u.id = $1 returning ${USER_COLUMNS}`,
+        [current.id, change.role],
+      );
+      // A new role takes effect at once: the user's sessions end and they sign in again.
+      await client.query('delete from dataalm.sessions where user_id = $1', [current.id]);
+      await audit(client, actor, 'user.set-role', name, { from: current.role, to: change.role });
+      return toUser(updated.rows[0]!);
+    });
   }
 
   async setPasswordHash(name: string, passwordHash: string, actor: Actor): Promise<void> {
