@@ -145,13 +145,19 @@ export async function swapDatabases(
     for (const swap of swaps) await client.query(`alter database ${ident(swap.live)} allow_connections false`);
     const lives = swaps.flatMap((s) => [s.live, s.replacement]);
     const deadline = Date.now() + 10_000;
+    // Client sessions only: an autovacuum worker belongs to the server (a non-superuser may
+    // not signal it), and the rename itself asks it to stop.
     for (;;) {
       const ended = await client.query<{ ok: boolean }>(
-        'select pg_terminate_backend(pid) as ok from pg_stat_activity where datname = any($1) and pid <> pg_backend_pid()',
+        `select pg_terminate_backend(pid) as ok from pg_stat_activity
+          where datname = any($1) and pid <> pg_backend_pid() and backend_type = 'client backend'`,
         [lives],
       );
       terminated += ended.rows.filter((r) => r.ok).length;
-      const left = await client.query<{ n: string }>('select count(*) as n from pg_stat_activity where datname = any($1)', [lives]);
+      const left = await client.query<{ n: string }>(
+        `select count(*) as n from pg_stat_activity where datname = any($1) and backend_type = 'client backend'`,
+        [lives],
+      );
       if (left.rows[0]!.n === '0') break;
       if (Date.now() > deadline) throw new Error(`sessions of ${lives.join(', ')} did not end within 10 s (another role's sessions need pg_signal_backend)`);
       await new Promise((resolve) => setTimeout(resolve, 5));
