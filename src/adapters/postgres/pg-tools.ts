@@ -94,7 +94,8 @@ export function runTool(file: string, args: string[], env: NodeJS.ProcessEnv, wh
       stderr = (stderr + chunk.toString()).slice(-4000);
     });
     child.once('error', (cause) => reject(new DataalmError('TOOLS_MISSING', `${what}: cannot run ${file}`, { cause })));
-    child.once('exit', (code, signal) => {
+    // 'close', not 'exit': only then has all of stderr been read.
+    child.once('close', (code, signal) => {
       if (code === 0) return resolve();
       const lines = stderr.trim().split('\n').filter((l) => !/^\s*$/.test(l));
       const reason = lines.filter((l) => /error|fatal/i.test(l)).slice(-2).join('; ') || lines.slice(-2).join('; ') || `exit ${code ?? signal}`;
@@ -112,7 +113,9 @@ export function runToolOutput(file: string, args: string[], what: string): Promi
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
     child.once('error', (cause) => reject(new DataalmError('TOOLS_MISSING', `${what}: cannot run ${file}`, { cause })));
-    child.once('exit', (code) =>
+    // 'close', not 'exit': a process can exit before its output has all been read, and a
+    // table of contents cut short would restore a schema without some of its tables.
+    child.once('close', (code) =>
       code === 0 ? resolve(stdout) : reject(new DataalmError('COPY_FAILED', `${what} failed: ${stderr.trim().split('\n').at(-1) ?? code}`)),
     );
   });
