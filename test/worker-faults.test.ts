@@ -41,6 +41,16 @@ describe('a worker that dies at any point: another worker finishes or undoes the
     assert.deepEqual(left.breadcrumbs.filter((b) => !known.includes(b)), [], 'every breadcrumb database is known to the control data');
   }
 
+  /** Starts another worker and waits until it has ended the operation. */
+  async function rescue(id: number): Promise<OperationRow> {
+    const rescuer = await startWorker(demo.env(LEASE));
+    try {
+      return await waitForEnd(demo, id);
+    } finally {
+      await rescuer.stop();
+    }
+  }
+
   /** After a refresh succeeded, the copied recurring jobs are stopped so the next refresh may run. */
   async function allowNextRefresh(): Promise<void> {
     await demo.query('contoso_uat_app', 'update dmfrecurringjob set enabled = 0');
@@ -61,13 +71,7 @@ describe('a worker that dies at any point: another worker finishes or undoes the
       }
       assert.match(doomed.output(), new RegExp(`fault injected at ${point}`));
 
-      const rescuer = await startWorker(demo.env(LEASE));
-      let operation: OperationRow;
-      try {
-        operation = await waitForEnd(demo, id);
-      } finally {
-        await rescuer.stop();
-      }
+      const operation = await rescue(id);
       const logs = await logMessages(demo, id);
       assert.match(logs, /took the operation over from/, 'the takeover is in the runbook log');
       assert.ok(['succeeded', 'failed'].includes(operation.state), `${point}: ended ${operation.state}: ${operation.error}`);
@@ -127,13 +131,7 @@ describe('a worker that dies at any point: another worker finishes or undoes the
     assert.equal(await doomed.exited, 'SIGKILL');
     await demo.query('dataalm', `update dataalm.environments set profile = 'plain' where name = 'contoso-uat'`);
     try {
-      const rescuer = await startWorker(demo.env(LEASE));
-      let operation: OperationRow;
-      try {
-        operation = await waitForEnd(demo, id);
-      } finally {
-        await rescuer.stop();
-      }
+      const operation = await rescue(id);
       assert.equal(operation.state, 'failed');
       assert.match(operation.error ?? '', /changed since the operation started: it cannot be resumed/);
     } finally {
