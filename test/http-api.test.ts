@@ -26,6 +26,11 @@ const MATRIX: Record<string, { allowed: readonly Role[] | 'public'; sessionOnly?
   'POST /api/session': { allowed: 'public', request: () => ({ path: '/api/session', body: { username: `nobody-${Math.random()}`, password: 'wrong password' } }) },
   'GET /api/session': { allowed: ALL, request: () => ({ path: '/api/session' }) },
   'DELETE /api/session': { allowed: ALL, request: () => ({ path: '/api/session' }) },
+  'POST /api/session/password': {
+    allowed: ALL,
+    sessionOnly: true,
+    request: () => ({ path: '/api/session/password', body: { currentPassword: 'not the password', newPassword: 'another-password-1' } }),
+  },
   'GET /api/users': { allowed: ['owner'], request: () => ({ path: '/api/users' }) },
   'POST /api/users': { allowed: ['owner'], request: () => ({ path: '/api/users', body: {} }) },
   'PATCH /api/users/{name}': { allowed: ['owner'], request: () => ({ path: '/api/users/nobody', body: { role: 'member' } }) },
@@ -380,6 +385,23 @@ describe('HTTP API: accounts, roles, sessions, operations', () => {
     assert.equal(demote.status, 400);
     assert.match(demote.text, /only project owner/);
     assert.equal((await call(service.baseUrl, sessions.owner, 'DELETE', '/api/users/admin')).status, 400);
+  });
+
+  test('a user changes their own password: the current one is checked, and every session ends', async () => {
+    const mia = await signIn(service.baseUrl, 'mia', MIA_PASSWORD);
+    const other = await signIn(service.baseUrl, 'mia', MIA_PASSWORD);
+    const wrong = await call(service.baseUrl, mia, 'POST', '/api/session/password', { currentPassword: 'not-it', newPassword: 'mia-new-password-1' });
+    assert.equal(wrong.status, 400);
+    assert.equal(wrong.json<{ error: { field: string } }>().error.field, 'currentPassword');
+    const short = await call(service.baseUrl, mia, 'POST', '/api/session/password', { currentPassword: MIA_PASSWORD, newPassword: 'short' });
+    assert.equal(short.status, 400);
+    const changed = await call(service.baseUrl, mia, 'POST', '/api/session/password', { currentPassword: MIA_PASSWORD, newPassword: 'mia-new-password-1' });
+    assert.equal(changed.status, 204, changed.text);
+    for (const session of [mia, other]) assert.equal((await call(service.baseUrl, session, 'GET', '/api/session')).status, 401);
+    assert.equal((await call(service.baseUrl, anonymous, 'POST', '/api/session', { username: 'mia', password: MIA_PASSWORD })).status, 401);
+    await signIn(service.baseUrl, 'mia', 'mia-new-password-1');
+    const audit = (await call(service.baseUrl, sessions.owner, 'GET', '/api/audit?limit=20')).json<{ actor: string; action: string; target: string }[]>();
+    assert.ok(audit.some((e) => e.action === 'user.set-password' && e.actor === 'mia' && e.target === 'mia'));
   });
 
   // Last: it spends this address's sign-in budget for the next five minutes.

@@ -293,8 +293,9 @@ describe('web UI', { skip }, () => {
   });
 
   test('the project owner creates an API token and sees it once', async () => {
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API tokens' }).click();
-    await h1('API tokens').waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Your account' }).click();
+    await h1('Your account').waitFor();
+    await page.getByLabel('Current password').waitFor();
     await page.getByLabel('Token name').fill('nightly refresh');
     await page.getByRole('button', { name: 'Create token' }).click();
     await page.getByText('Copy the token “nightly refresh” now').waitFor();

@@ -103,6 +103,25 @@ export async function login(runtime: Runtime, name: string, password: string, or
   return { user: found.user, sessionId, csrfToken };
 }
 
+/**
+ * A signed-in user's own new password. The current one is checked first, and a wrong one
+ * counts as a failed sign-in, so a stolen session cannot guess it unhindered. Every session
+ * of the user ends, this one too.
+ */
+export async function changeOwnPassword(runtime: Runtime, name: string, current: string, next: string, actor: Actor): Promise<void> {
+  checkPassword(next);
+  const found = await runtime.accounts.findUserWithHash(name);
+  if (!found) throw new DataalmError('UNAUTHENTICATED', 'the user no longer exists');
+  if ((await runtime.accounts.recentFailedLogins(name, USER_LOGIN_LIMIT.windowSeconds)) >= USER_LOGIN_LIMIT.failures) {
+    throw new DataalmError('RATE_LIMITED', `too many failed sign-ins for ${name}`, { remedy: `wait ${USER_LOGIN_LIMIT.windowSeconds / 60} minutes` });
+  }
+  if (!(await verifyPassword(current, found.passwordHash))) {
+    await runtime.accounts.audit(actor, 'login.failed', name, { during: 'password change' });
+    throw new DataalmError('INVALID_INPUT', 'currentPassword: is not your current password', { field: 'currentPassword' });
+  }
+  await runtime.accounts.setPasswordHash(name, await hashPassword(next), actor);
+}
+
 export async function sessionPrincipal(runtime: Runtime, sessionId: string): Promise<Principal | undefined> {
   const session = await runtime.accounts.findSession(digest(sessionId));
   return session && { user: session.user, via: 'session', csrfToken: session.csrfToken };

@@ -122,11 +122,17 @@ export class AccountStore {
     });
   }
 
+  /** A new password ends the user's sessions; the change and its audit entry are one transaction. */
   async setPasswordHash(name: string, passwordHash: string, actor: Actor): Promise<void> {
-    const updated = await this.#pool.query('update dataalm.users set password_hash = $2, updated_at = now() where name = $1 returning id', [name, passwordHash]);
-    if (updated.rowCount === 0) throw new DataalmError('NOT_FOUND', `user "${name}" does not exist`, { field: 'name' });
-    await this.#pool.query('delete from dataalm.sessions where user_id = $1', [updated.rows[0].id]);
-    await this.audit(actor, 'user.set-password', name);
+    await inTransaction(this.#pool, async (client) => {
+      const updated = await client.query<{ id: string }>('update dataalm.users set password_hash = $2, updated_at = now() where name = $1 returning id', [
+        name,
+        passwordHash,
+      ]);
+      if (updated.rowCount === 0) throw new DataalmError('NOT_FOUND', `user "${name}" does not exist`, { field: 'name' });
+      await client.query('delete from dataalm.sessions where user_id = $1', [updated.rows[0]!.id]);
+      await audit(client, actor, 'user.set-password', name, {});
+    });
   }
 
   async createSession(userId: number, idHash: string, csrfToken: string, lifetimeSeconds: number, origin: string): Promise<void> {
@@ -156,13 +162,16 @@ export class AccountStore {
   }
 
   async createToken(user: User, name: string, tokenHash: string, actor: Actor): Promise<ApiToken> {
-    const row = (
-      await this.#pool.query<{ id: string; created_at: Date }>(
-        'insert into dataalm.api_tokens (user_id, name, token_hash) values ($1, $2, $3) returning id, created_at',
-        [user.id, name, tokenHash],
-      )
-    ).rows[0]!;
-    await this.audit(actor, 'token.create', user.name, { token: Number(row.id), name });
+    const row = await inTransaction(this.#pool, async (client) => {
+      const inserted = (
+        await client.query<{ id: string; created_at: Date }>(
+          'insert into dataalm.api_tokens (user_id, name, token_hash) values ($1, $2, $3) returning id, created_at',
+          [user.id, name, tokenHash],
+        )
+      ).rows[0]!;
+      await audit(client, actor, 'token.create', user.name, { token: Number(inserted.id), name });
+      return inserted;
+    });
     return { id: Number(row.id), name, user: user.name, createdAt: row.created_at.toISOString(), lastUsedAt: null, revokedAt: null };
   }
 
@@ -203,13 +212,15 @@ export class AccountStore {
   }
 
   async revokeToken(id: number, actor: Actor): Promise<void> {
-    const updated = await this.#pool.query(
-      `update dataalm.api_tokens set revoked_at = coalesce(revoked_at, now()) where id = $1
-       returning (select name from dataalm.users where id = user_id) as user`,
-      [id],
-    );
-    if (updated.rowCount === 0) throw new DataalmError('NOT_FOUND', `token ${id} does not exist`, { field: 'id' });
-    await this.audit(actor, 'token.revoke', updated.rows[0].user as string, { token: id });
+    await inTransaction(this.#pool, async (client) => {
+      const updated = await client.query<{ user: string }>(
+        `update dataalm.api_tokens set revoked_at = coalesce(revoked_at, now()) where id = $1
+         returning (select name from dataalm.users where id = user_id) as user`,
+        [id],
+      );
+      if (updated.rowCount === 0) throw new DataalmError('NOT_FOUND', `token ${id} does not exist`, { field: 'id' });
+      await audit(client, actor, 'token.revoke', updated.rows[0]!.user, { token: id });
+    });
   }
 
   async recentFailedLogins(user: string, windowSeconds: number): Promise<number> {

@@ -154,9 +154,9 @@ export function registerAccountCommands(program: Command): void {
       await withBackend(o, {
         local: async (runtime) => done(await createToken(runtime, o.user, o.name, localActor())),
         remote: async () => {
-          throw new DataalmError('INVALID_INPUT', 'tokens are created in the web UI (API tokens) or on the dataalm host, not with a token', {
+          throw new DataalmError('INVALID_INPUT', 'tokens are created in the web UI (Your account) or on the dataalm host, not with a token', {
             field: 'server',
-            remedy: 'sign in to the web UI and create it under API tokens, or run dataalm token create on the host',
+            remedy: 'sign in to the web UI and create it under Your account, or run dataalm token create on the host',
           });
         },
       });

@@ -41,7 +41,7 @@ export async function withBackend(
     }
     if (config.token === undefined) {
       throw new DataalmError('UNAUTHENTICATED', `--server ${server} needs an API token in DATAALM_TOKEN`, {
-        remedy: 'create one on that server (web UI: API tokens, or dataalm token create there) and export DATAALM_TOKEN',
+        remedy: 'create one on that server (web UI: Your account, or dataalm token create there) and export DATAALM_TOKEN',
       });
     }
     // Without a handler of its own, a signal ends the command; the remote service goes on.

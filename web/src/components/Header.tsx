@@ -13,7 +13,7 @@ export function Header({ user, pathname, onSignOut }: HeaderProps) {
     { to: '/', label: 'Environments', current: pathname === '/' || pathname.startsWith('/environments') || pathname.startsWith('/operations') },
     ...(canManageUsers(user.role) ? [{ to: '/users', label: 'Users and roles', current: pathname === '/users' }] : []),
     ...(canReadAudit(user.role) ? [{ to: '/audit', label: 'Audit log', current: pathname === '/audit' }] : []),
-    { to: '/tokens', label: 'API tokens', current: pathname === '/tokens' },
+    { to: '/tokens', label: 'Your account', current: pathname === '/tokens' },
   ];
   return (
     <header className="site-header">

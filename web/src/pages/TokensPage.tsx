@@ -24,6 +24,18 @@ export function TokensPage() {
     tokens.reload();
   };
 
+  const [currentPassword, setCurrentPassword] = useState('');
+  const [newPassword, setNewPassword] = useState('');
+
+  const changePassword = (event: FormEvent) => {
+    event.preventDefault();
+    void act(async () => {
+      await api.post('/api/session/password', { currentPassword, newPassword });
+      // Every session of the user ended, this one too: sign in again with the new password.
+      window.location.assign('/login');
+    });
+  };
+
   const create = (event: FormEvent) => {
     event.preventDefault();
     void act(async () => {
@@ -33,15 +45,31 @@ export function TokensPage() {
   };
 
   return (
-    <Page title="API tokens" subtitle="Tokens let scripts and the CLI call the API as you, with your role. Project owners see everyone's.">
+    <Page title="Your account" subtitle="Your password, and the API tokens that let scripts and the CLI call the API as you, with your role.">
       {error && <ErrorNotice error={error} />}
+      <Card title="Your password">
+        <form className="form form-inline" onSubmit={changePassword}>
+          <div className="field">
+            <label htmlFor="current-password">Current password</label>
+            <input id="current-password" type="password" autoComplete="current-password" required value={currentPassword} onChange={(e) => setCurrentPassword(e.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor="new-password">New password (at least 12 characters)</label>
+            <input id="new-password" type="password" autoComplete="new-password" required minLength={12} value={newPassword} onChange={(e) => setNewPassword(e.target.value)} />
+          </div>
+          <button type="submit" className="button button-primary">
+            Change password
+          </button>
+        </form>
+        <p className="hint">Every session of yours ends, this one too: you sign in again with the new password.</p>
+      </Card>
       {created && (
         <Notice tone="warning">
           <p className="notice-title">Copy the token “{created.name}” now: it is not shown again.</p>
           <CopyField label="New API token" value={created.token} />
         </Notice>
       )}
-      <Card title="Create a token">
+      <Card title="Create an API token">
         <form className="form form-inline" onSubmit={create}>
           <div className="field">
             <label htmlFor="token-name">Token name</label>

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ROLES, ROLE_TITLES, can } from '../../../domain/access.js';
 import { DataalmError } from '../../../domain/errors/dataalm-error.js';
-import { SESSION_SECONDS, USER_LOGIN_LIMIT, addUser, createToken, endSession, login, logout } from '../../../app/accounts.js';
+import { SESSION_SECONDS, USER_LOGIN_LIMIT, addUser, changeOwnPassword, createToken, endSession, login, logout } from '../../../app/accounts.js';
 import type { Runtime } from '../../../app/runtime.js';
 import { type ApiRoute, route } from '../api-route.js';
 import { idParams, nameParams } from '../params.js';
@@ -81,6 +81,23 @@ export function accountRoutes(runtime: Runtime): ApiRoute[] {
       },
     }),
     route({
+      method: 'POST',
+      url: '/api/session/password',
+      access: 'signed-in',
+      tag: 'accounts',
+      summary: "Change one's own password (at least 12 characters) from a signed-in session; every session of the user ends, so sign in again",
+      body: z.object({ currentPassword: z.string().min(1).max(200), newPassword: z.string() }).strict(),
+      success: { status: 204, description: 'changed; signed out everywhere' },
+      async handler({ body, principal, actor, reply }) {
+        if (principal.via !== 'session') {
+          throw new DataalmError('FORBIDDEN', 'a password is changed from a signed-in session, not with a token', { remedy: 'sign in to the web UI' });
+        }
+        await changeOwnPassword(runtime, principal.user.name, body.currentPassword, body.newPassword, actor);
+        void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        return reply.status(204).send();
+      },
+    }),
+    route({
       method: 'GET',
       url: '/api/users',
       access: 'manage-users',
@@ -149,7 +166,7 @@ export function accountRoutes(runtime: Runtime): ApiRoute[] {
       success: { status: 201, schema: tokenSchema.extend({ token: z.string() }), description: 'the token, shown once' },
       async handler({ body, principal, actor, reply }) {
         if (principal.via !== 'session') {
-          throw new DataalmError('FORBIDDEN', 'an API token cannot create tokens', { remedy: 'sign in (web UI: API tokens) or run dataalm token create on the host' });
+          throw new DataalmError('FORBIDDEN', 'an API token cannot create tokens', { remedy: 'sign in (web UI: Your account) or run dataalm token create on the host' });
         }
         return reply.status(201).send(await createToken(runtime, principal.user.name, body.name, actor));
       },
