@@ -70,6 +70,14 @@ async function runService(config: Config, withWorker: boolean): Promise<void> {
       );
     } else if (owner) process.stdout.write(`First start: created the project owner "${owner.name}" (password from DATAALM_ADMIN_PASSWORD).\n`);
     runs = new BackgroundRuns();
+    // Ready before the port answers, so "running" means able to run operations too; every
+    // failure path below stops it again.
+    if (withWorker) {
+      worker = await startOperationWorker(runtime, runs, {
+        concurrency: config.workerConcurrency,
+        onLine: (line) => process.stderr.write(`dataalm: ${line}\n`),
+      });
+    }
     app = await buildHttpServer(runtime, {
       runs,
       version: packageVersion(),
@@ -84,13 +92,6 @@ async function runService(config: Config, withWorker: boolean): Promise<void> {
         cause,
       });
     });
-    // Operations are taken only once the service is up.
-    if (withWorker) {
-      worker = await startOperationWorker(runtime, runs, {
-        concurrency: config.workerConcurrency,
-        onLine: (line) => process.stderr.write(`dataalm: ${line}\n`),
-      });
-    }
     process.stdout.write(`dataalm is running at http://${config.httpHost}:${config.httpPort}/ (Ctrl-C stops it)\n`);
     startHousekeeping(runtime);
   } catch (error) {
