@@ -83,14 +83,7 @@ export const USER_LOGIN_LIMIT = { failures: 10, windowSeconds: 5 * 60 } as const
  */
 export async function login(runtime: Runtime, name: string, password: string, origin: string): Promise<{ user: User; sessionId: string; csrfToken: string }> {
   const found = await runtime.accounts.findUserWithHash(name);
-  if (found) {
-    const failures = await runtime.accounts.recentFailedLogins(found.user.name, USER_LOGIN_LIMIT.windowSeconds);
-    if (failures >= USER_LOGIN_LIMIT.failures) {
-      throw new DataalmError('RATE_LIMITED', `too many failed sign-ins for ${found.user.name}`, {
-        remedy: `wait ${USER_LOGIN_LIMIT.windowSeconds / 60} minutes, or have a project owner set a new password`,
-      });
-    }
-  }
+  if (found) await checkSignInLimit(runtime, found.user.name);
   const ok = await verifyPassword(password, found?.passwordHash ?? (await decoyHash()));
   if (!found || !ok) {
     await runtime.accounts.audit({ name: found ? found.user.name : '(unknown user)', origin }, 'login.failed', found ? found.user.name : null);
@@ -112,14 +105,21 @@ export async function changeOwnPassword(runtime: Runtime, name: string, current:
   checkPassword(next);
   const found = await runtime.accounts.findUserWithHash(name);
   if (!found) throw new DataalmError('UNAUTHENTICATED', 'the user no longer exists');
-  if ((await runtime.accounts.recentFailedLogins(name, USER_LOGIN_LIMIT.windowSeconds)) >= USER_LOGIN_LIMIT.failures) {
-    throw new DataalmError('RATE_LIMITED', `too many failed sign-ins for ${name}`, { remedy: `wait ${USER_LOGIN_LIMIT.windowSeconds / 60} minutes` });
-  }
+  await checkSignInLimit(runtime, name);
   if (!(await verifyPassword(current, found.passwordHash))) {
     await runtime.accounts.audit(actor, 'login.failed', name, { during: 'password change' });
     throw new DataalmError('INVALID_INPUT', 'currentPassword: is not your current password', { field: 'currentPassword' });
   }
   await runtime.accounts.setPasswordHash(name, await hashPassword(next), actor);
+}
+
+/** Refuses a user with too many recent failed sign-ins, whatever the password. */
+async function checkSignInLimit(runtime: Runtime, name: string): Promise<void> {
+  if ((await runtime.accounts.recentFailedLogins(name, USER_LOGIN_LIMIT.windowSeconds)) >= USER_LOGIN_LIMIT.failures) {
+    throw new DataalmError('RATE_LIMITED', `too many failed sign-ins for ${name}`, {
+      remedy: `wait ${USER_LOGIN_LIMIT.windowSeconds / 60} minutes, or have a project owner set a new password`,
+    });
+  }
 }
 
 export async function sessionPrincipal(runtime: Runtime, sessionId: string): Promise<Principal | undefined> {

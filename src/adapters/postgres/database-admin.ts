@@ -129,6 +129,14 @@ export interface SwapResult {
  * replacement renamed into place, then opened. Several databases on one server switch
  * together. The parked databases stay closed to connections (they are breadcrumbs).
  */
+/**
+ * Lets sessions into a database again (a cutover or rollback cut short may have left it
+ * closed). Best effort: a database that is gone needs nothing.
+ */
+export async function reopenDatabase(client: pg.ClientBase, name: string): Promise<void> {
+  await client.query(`alter database ${pg.escapeIdentifier(name)} allow_connections true`).catch(() => {});
+}
+
 export async function swapDatabases(
   client: pg.Client,
   swaps: readonly Swap[],
@@ -174,7 +182,7 @@ export async function swapDatabases(
   } catch (error) {
     await client.query('rollback').catch(() => {});
     // Nothing was renamed: open the live databases again.
-    for (const swap of swaps) await client.query(`alter database ${ident(swap.live)} allow_connections true`).catch(() => {});
+    for (const swap of swaps) await reopenDatabase(client, swap.live);
     throw error;
   }
   return { offlineMs: performance.now() - started, terminatedSessions: terminated };

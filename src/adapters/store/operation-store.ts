@@ -408,13 +408,6 @@ export class OperationStore {
     await this.#pool.query(`update dataalm.operation_steps set status = 'pending' where operation_id = $1 and name = any($2)`, [id, names]);
   }
 
-  async markStepSucceeded(id: number, name: string): Promise<void> {
-    await this.#pool.query(
-      `update dataalm.operation_steps set status = 'succeeded', finished_at = coalesce(finished_at, now()) where operation_id = $1 and name = $2`,
-      [id, name],
-    );
-  }
-
   /** Operations queued for longer than `seconds`, oldest first: their job may have been lost. */
   async queuedSince(seconds: number): Promise<number[]> {
     const result = await this.#pool.query<{ id: string }>(
@@ -425,12 +418,13 @@ export class OperationStore {
   }
 
   /** Running operations whose process stopped sending heartbeats. */
-  async abandoned(staleSeconds: number): Promise<number[]> {
-    const result = await this.#pool.query<{ id: string }>(
-      `select id from dataalm.operations where state in ('running', 'rolling-back') and heartbeat_at < now() - make_interval(secs => $1)`,
+  async abandoned(staleSeconds: number): Promise<{ id: number; state: 'running' | 'rolling-back'; heartbeatAt: string }[]> {
+    const result = await this.#pool.query<{ id: string; state: 'running' | 'rolling-back'; heartbeat_at: Date }>(
+      `select id, state, heartbeat_at from dataalm.operations
+        where state in ('running', 'rolling-back') and heartbeat_at < now() - make_interval(secs => $1)`,
       [staleSeconds],
     );
-    return result.rows.map((r) => Number(r.id));
+    return result.rows.map((r) => ({ id: Number(r.id), state: r.state, heartbeatAt: r.heartbeat_at.toISOString() }));
   }
 }
 

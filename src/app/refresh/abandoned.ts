@@ -1,6 +1,5 @@
-import pg from 'pg';
 import type { DatabaseRole } from '../../domain/environment.js';
-import { dropDatabaseIfExists, onServer } from '../../adapters/postgres/database-admin.js';
+import { dropDatabaseIfExists, onServer, reopenDatabase } from '../../adapters/postgres/database-admin.js';
 import type { Runtime } from '../runtime.js';
 import { reconcileCutover } from './cutover-state.js';
 
@@ -16,8 +15,8 @@ export async function reapAbandoned(runtime: Runtime): Promise<void> {
   const ops = runtime.operations;
   const lease = runtime.config.leaseSeconds;
   const workers = await runtime.workers.live(lease);
-  for (const id of await ops.abandoned(lease)) {
-    if (workers > 0 && (await ops.find(id))?.state === 'running') continue;
+  for (const { id, state } of await ops.abandoned(lease)) {
+    if (workers > 0 && state === 'running') continue;
     // One operation that cannot be settled now (its server unreachable) must not block the rest.
     await reapOne(runtime, id).catch((error: Error) =>
       ops.log(id, null, 'error', `could not end the abandoned operation yet: ${error.message}`).catch(() => {}),
@@ -38,7 +37,7 @@ async function reapOne(runtime: Runtime, id: number): Promise<void> {
         for (const [role, names] of Object.entries(operation.databases)) {
           const url = urls[role as DatabaseRole];
           if (url === undefined) continue;
-          await onServer(url, role, (admin) => admin.query(`alter database ${pg.escapeIdentifier(names.database)} allow_connections true`)).catch(() => {});
+          await onServer(url, role, (admin) => reopenDatabase(admin, names.database)).catch(() => {});
         }
         await ops.log(id, 'rollback', 'error', `the process running the rollback stopped (${since}); run the rollback again`);
       }

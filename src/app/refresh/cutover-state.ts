@@ -1,7 +1,6 @@
-import pg from 'pg';
 import type { DatabaseRole } from '../../domain/environment.js';
 import type { Operation } from '../../domain/operation.js';
-import { databaseExists, onServer } from '../../adapters/postgres/database-admin.js';
+import { databaseExists, onServer, reopenDatabase } from '../../adapters/postgres/database-admin.js';
 import type { Runtime } from '../runtime.js';
 
 /**
@@ -20,7 +19,7 @@ export async function reconcileCutover(runtime: Runtime, operation: Operation): 
     if (url === undefined) continue;
     const exists = await onServer(url, crumb.role, async (admin) => {
       const found = await databaseExists(admin, crumb.database);
-      await admin.query(`alter database ${pg.escapeIdentifier(crumb.replaced)} allow_connections true`).catch(() => {});
+      await reopenDatabase(admin, crumb.replaced);
       return found;
     });
     // Only the databases that were swapped keep a breadcrumb record.

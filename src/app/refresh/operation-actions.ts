@@ -1,15 +1,14 @@
-import { fault } from '../faults.js';
-import { Redactor } from './redactor.js';
 import type { Actor } from '../../domain/actor.js';
-import pg from 'pg';
 import { DataalmError, RefusedError } from '../../domain/errors/dataalm-error.js';
 import type { DatabaseRole } from '../../domain/environment.js';
 import { type Operation, type OperationDatabase, RESTORE_STEPS } from '../../domain/operation.js';
-import { type Swap, databaseExists, derivedName, dropDatabaseIfExists, groupByServer, onServer, swapDatabases } from '../../adapters/postgres/database-admin.js';
+import { type Swap, databaseExists, derivedName, dropDatabaseIfExists, groupByServer, onServer, reopenDatabase, swapDatabases } from '../../adapters/postgres/database-admin.js';
+import { fault } from '../faults.js';
 import type { Runtime } from '../runtime.js';
-import os from 'node:os';
 import { reapAbandoned } from './abandoned.js';
 import { reconcileCutover } from './cutover-state.js';
+import { workerId } from './operation-runner.js';
+import { Redactor } from './redactor.js';
 
 const refuse = (code: string, message: string, remedy: string): never => {
   throw new RefusedError([{ code, message, remedy }]);
@@ -66,7 +65,7 @@ export async function rollbackOperation(runtime: Runtime, id: number, actor: Act
       );
     }
   }
-  const worker = `${os.hostname()}:${process.pid}`;
+  const worker = workerId();
   if (!(await runtime.operations.transition(id, ['failed'], 'rolling-back', { worker }))) {
     const busy = await runtime.operations.activeOn(env);
     refuse('TARGET_BUSY', `operation ${busy?.id ?? '?'} is running on ${env}`, 'wait for it to finish, then roll back');
@@ -87,7 +86,7 @@ export async function rollbackOperation(runtime: Runtime, id: number, actor: Act
           if (operation.kind === 'refresh' && (await dropDatabaseIfExists(admin, names.staging))) await log(`staging database ${names.staging} dropped`);
           fault('rollback:middle');
           // A cutover that stopped half-way may have left the live database closed.
-          await admin.query(`alter database ${pg.escapeIdentifier(names.database)} allow_connections true`).catch(() => {});
+          await reopenDatabase(admin, names.database);
         });
       }
     } else {

@@ -268,7 +268,7 @@ class OperationRun {
     const status = (name: StepName) => operation.steps.find((s) => s.name === name)?.status;
     if (operation.cutoverAt !== null) {
       if (status('cutover') !== 'succeeded') {
-        await ops.markStepSucceeded(this.#id, 'cutover');
+        await ops.stepFinished(this.#id, 'cutover', 'succeeded');
         await this.#log('cutover', 'info', 'the cutover had completed before the previous worker stopped');
       }
       this.#cutoverStarted = true;

@@ -53,9 +53,8 @@ export async function startOperationWorker(
     // A rollback cut short becomes failed again, with the rollback offered once more.
     await reapAbandoned(runtime);
     for (const stale of await ops.abandoned(lease)) {
-      const operation = await ops.find(stale);
-      if (operation?.state !== 'running') continue;
-      await runtime.queue.enqueue({ id: stale, reason: 'takeover' }, `takeover:${stale}:${operation.heartbeatAt}`);
+      if (stale.state !== 'running') continue;
+      await runtime.queue.enqueue({ id: stale.id, reason: 'takeover' }, `takeover:${stale.id}:${stale.heartbeatAt}`);
     }
     for (const waiting of await ops.queuedSince(lease)) await enqueueOperation(runtime, waiting);
   };

@@ -1,28 +1,19 @@
 import { type FormEvent, useState } from 'react';
-import { api, ApiError } from '../api/client';
+import { api } from '../api/client';
 import type { ApiToken, NewApiToken } from '../api/types';
 import { Card } from '../components/Card';
 import { CopyField } from '../components/CopyField';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { Page } from '../components/Page';
 import { formatDateTime } from '../format';
+import { useAction } from '../useAction';
 import { useResource } from '../useResource';
 
 export function TokensPage() {
   const tokens = useResource<ApiToken[]>('/api/tokens');
   const [name, setName] = useState('');
   const [created, setCreated] = useState<NewApiToken>();
-  const [error, setError] = useState<ApiError>();
-
-  const act = async (change: () => Promise<void>) => {
-    setError(undefined);
-    try {
-      await change();
-    } catch (reason) {
-      if (reason instanceof ApiError) setError(reason);
-    }
-    tokens.reload();
-  };
+  const { error, act } = useAction(tokens.reload);
 
   const [currentPassword, setCurrentPassword] = useState('');
   const [newPassword, setNewPassword] = useState('');

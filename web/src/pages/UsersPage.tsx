@@ -7,6 +7,7 @@ import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { Page } from '../components/Page';
 import { formatDateTime } from '../format';
 import { canManageUsers, ROLE_LABELS, useSession } from '../session';
+import { useAction } from '../useAction';
 import { useResource } from '../useResource';
 
 const ROLES = Object.keys(ROLE_LABELS) as Role[];
@@ -27,18 +28,8 @@ export function UsersPage() {
   const { user } = useSession();
   const owner = canManageUsers(user.role);
   const users = useResource<ManagedUser[]>(owner ? '/api/users' : null);
-  const [error, setError] = useState<ApiError>();
+  const { error, act } = useAction(users.reload);
   const [removing, setRemoving] = useState<string>();
-
-  const act = async (change: () => Promise<unknown>) => {
-    setError(undefined);
-    try {
-      await change();
-    } catch (reason) {
-      if (reason instanceof ApiError) setError(reason);
-    }
-    users.reload();
-  };
 
   return (
     <Page title="Users and roles" subtitle="Project owners manage users; environment managers refresh; team members read.">

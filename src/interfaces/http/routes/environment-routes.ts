@@ -7,7 +7,7 @@ import { type EnvironmentRequest, addEnvironment, environmentCredentials, enviro
 import { preflightRefresh, previewRefresh } from '../../../app/refresh/refresh-service.js';
 import type { Runtime } from '../../../app/runtime.js';
 import { type ApiRoute, route } from '../api-route.js';
-import { idParams, nameParams } from '../params.js';
+import { nameParams } from '../params.js';
 
 const reasonSchema = z.object({ code: z.string(), message: z.string(), remedy: z.string() });
 export const environmentSchema = z.object({

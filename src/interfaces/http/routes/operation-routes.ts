@@ -84,7 +84,7 @@ export function operationRoutes(runtime: Runtime, runs: BackgroundRuns): ApiRout
       access: 'operate',
       tag: 'operations',
       summary: "Bring back the environment's databases as they were before an operation (its breadcrumbs): how a succeeded refresh is undone",
-      params: z.object({ name: z.string().min(1).max(63) }),
+      params: nameParams,
       body: z.object({ operation: z.number().int().positive() }).strict(),
       success: { status: 202, schema: started, description: 'queued' },
       async handler({ params, body, actor, reply }) {
