@@ -83,7 +83,7 @@ describe('a worker that dies at any point: another worker finishes or undoes the
         await allowNextRefresh();
       } else {
         const rolled = await demo.cli(['op', 'rollback', String(id)], LEASE);
-        assert.equal(rolled.code, 0, rolled.stderr);
+        assert.equal(rolled.code, 0, `${rolled.stderr}\nthe operation had failed with: ${operation.error}`);
         assert.deepEqual(await demo.checksums('contoso_uat_app'), before.app, 'rollback brings the old data back exactly');
         assert.deepEqual(await demo.checksums('contoso_uat_reporting'), before.reporting);
       }

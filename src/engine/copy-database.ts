@@ -7,7 +7,7 @@ import type { Profile } from '../domain/profile/profile-schema.js';
 import { type ConnectionTarget, parseConnectionUrl } from '../adapters/postgres/connection-url.js';
 import { unreachable } from '../adapters/postgres/database-probe.js';
 import { findPgTools } from '../adapters/postgres/pg-tools.js';
-import { connectMaintenance } from '../adapters/postgres/database-admin.js';
+import { connectMaintenance, dropDatabaseIfExists } from '../adapters/postgres/database-admin.js';
 import { type SourceCatalog, readSourceCatalog } from '../adapters/postgres/source-catalog.js';
 import { type CopyEvent, type CopyPhase, type CopyResult, COPY_PHASES } from './copy-events.js';
 import { type CopyPlan, planCopy } from './copy-plan.js';
@@ -206,8 +206,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
     await builder?.finish().catch(() => {});
     let cleanup = '';
     if (created && admin) {
-      cleanup = await admin
-        .query(`DROP DATABASE IF EXISTS ${quoteIdent(target.database)} WITH (FORCE)`)
+      cleanup = await dropDatabaseIfExists(admin, target.database)
         .then(
           () => '; the new database was removed',
           (dropError: Error) => `; the new database "${target.database}" could NOT be removed (${dropError.message}): drop it by hand`,

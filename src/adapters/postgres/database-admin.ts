@@ -69,16 +69,45 @@ export function groupByServer<R extends string, T extends { readonly role: R }>(
   return [...groups.values()];
 }
 
-export async function databaseExists(client: pg.Client, database: string): Promise<boolean> {
+export async function databaseExists(client: pg.ClientBase, database: string): Promise<boolean> {
   const result = await client.query('select 1 from pg_database where datname = $1', [database]);
   return result.rowCount === 1;
 }
 
 /** Drops a database, ending its sessions first; false when there was none. */
-export async function dropDatabaseIfExists(client: pg.Client, database: string): Promise<boolean> {
+export async function dropDatabaseIfExists(client: pg.ClientBase, database: string): Promise<boolean> {
   if (!(await databaseExists(client, database))) return false;
-  await client.query(`drop database if exists ${pg.escapeIdentifier(database)} with (force)`);
+  await client.query(`alter database ${pg.escapeIdentifier(database)} allow_connections false`).catch(() => {});
+  await endClientSessions(client, [database]);
+  // Not WITH (FORCE): that would signal an autovacuum worker too, which a non-superuser may
+  // not; a plain DROP DATABASE asks it to stop by itself.
+  await client.query(`drop database if exists ${pg.escapeIdentifier(database)}`);
   return true;
+}
+
+/**
+ * Ends the client sessions of these databases and waits (up to 10 s) until they are gone;
+ * returns how many it ended. Client sessions only: an autovacuum worker belongs to the
+ * server (a non-superuser may not signal it), and a rename or drop asks it to stop itself.
+ */
+export async function endClientSessions(client: pg.ClientBase, databases: readonly string[]): Promise<number> {
+  const deadline = Date.now() + 10_000;
+  let terminated = 0;
+  for (;;) {
+    const ended = await client.query<{ ok: boolean }>(
+      `select pg_terminate_backend(pid) as ok from pg_stat_activity
+        where datname = any($1) and pid <> pg_backend_pid() and backend_type = 'client backend'`,
+      [databases],
+    );
+    terminated += ended.rows.filter((r) => r.ok).length;
+    const left = await client.query<{ n: string }>(
+      `select count(*) as n from pg_stat_activity where datname = any($1) and backend_type = 'client backend'`,
+      [databases],
+    );
+    if (left.rows[0]!.n === '0') return terminated;
+    if (Date.now() > deadline) throw new Error(`sessions of ${databases.join(', ')} did not end within 10 s (another role's sessions need pg_signal_backend)`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 /**
@@ -151,25 +180,7 @@ export async function swapDatabases(
   let terminated = 0;
   try {
     for (const swap of swaps) await client.query(`alter database ${ident(swap.live)} allow_connections false`);
-    const lives = swaps.flatMap((s) => [s.live, s.replacement]);
-    const deadline = Date.now() + 10_000;
-    // Client sessions only: an autovacuum worker belongs to the server (a non-superuser may
-    // not signal it), and the rename itself asks it to stop.
-    for (;;) {
-      const ended = await client.query<{ ok: boolean }>(
-        `select pg_terminate_backend(pid) as ok from pg_stat_activity
-          where datname = any($1) and pid <> pg_backend_pid() and backend_type = 'client backend'`,
-        [lives],
-      );
-      terminated += ended.rows.filter((r) => r.ok).length;
-      const left = await client.query<{ n: string }>(
-        `select count(*) as n from pg_stat_activity where datname = any($1) and backend_type = 'client backend'`,
-        [lives],
-      );
-      if (left.rows[0]!.n === '0') break;
-      if (Date.now() > deadline) throw new Error(`sessions of ${lives.join(', ')} did not end within 10 s (another role's sessions need pg_signal_backend)`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    terminated = await endClientSessions(client, swaps.flatMap((s) => [s.live, s.replacement]));
     await client.query('begin');
     for (const [i, swap] of swaps.entries()) {
       if (i > 0) between('databases');

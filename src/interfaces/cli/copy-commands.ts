@@ -1,3 +1,4 @@
+import { dropDatabaseIfExists } from '../../adapters/postgres/database-admin.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -154,7 +155,7 @@ async function dropDatabase(url: string): Promise<void> {
   client.on('error', () => {});
   try {
     await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(target.database)} WITH (FORCE)`);
+    await dropDatabaseIfExists(client, target.database);
   } catch (error) {
     throw new DataalmError('COPY_FAILED', `could not remove ${target.database}: ${(error as Error).message}`, { cause: error });
   } finally {
