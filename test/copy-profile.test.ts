@@ -245,7 +245,7 @@ describe('dataalm profile', () => {
     const shown = await runCli(['profile', 'show', 'finance-operations', '--json'], env());
     assert.equal(shown.code, 0, shown.stderr);
     const profile = JSON.parse(shown.stdout) as { rules: { table: string; action: string }[] };
-    assert.equal(profile.rules.length, 16);
+    assert.equal(profile.rules.length, 17);
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-profile-'));
     const cases: [string, string, RegExp][] = [
       ['ok.yaml', 'name: ok\nversion: 1\nrules:\n  - action: clear\n    table: t\n', /valid profile "ok" \(1 rules, 0 sanitize statements\)/],

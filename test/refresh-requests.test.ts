@@ -150,7 +150,7 @@ describe('refresh requests on the demo project', () => {
     };
     assert.equal(preview.refused, false);
     assert.equal(preview.administrator, 'sandbox.admin@contoso.com');
-    assert.equal(preview.notCopied.length, 16);
+    assert.equal(preview.notCopied.length, 17);
     assert.ok(preview.notCopied.some((n) => /LogisticsElectronicAddress/.test(n.element)));
     assert.equal(preview.afterwards.length, 4);
     assert.match(preview.notice, /production reporting is not supported/);

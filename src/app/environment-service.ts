@@ -3,6 +3,7 @@ import type { Actor } from '../domain/actor.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataalmError } from '../domain/errors/dataalm-error.js';
+import { componentVersions } from '../domain/asset.js';
 import type { DatabaseRole, Environment } from '../domain/environment.js';
 import { parseNewEnvironment } from '../domain/environment-input.js';
 import { BUILT_IN_PROFILE_NAMES, loadProfile } from '../adapters/profile/profile-files.js';
@@ -70,16 +71,14 @@ export interface VersionDetails {
 }
 
 /**
- * Detailed version information: the registered versions, and the PostgreSQL server each
- * database runs on, asked of the server itself (a few seconds at most).
+ * Detailed version information: each component with its version (ApplicationSuite, the
+ * platform, MRApplicationService for financial reporting, and what packages set, such as
+ * RetailServer), and the PostgreSQL server each database runs on, asked of the server
+ * itself (a few seconds at most).
  */
 export async function environmentVersions(runtime: Runtime, environment: Environment): Promise<VersionDetails> {
   const urls = await runtime.environments.connectionUrls(environment.name);
-  const components: { name: string; version: string }[] = [
-    { name: 'Application release', version: environment.applicationRelease },
-    { name: 'Platform update', version: String(environment.platformUpdate) },
-    { name: 'Financial reporting', version: environment.financialReportingVersion },
-  ];
+  const components = Object.entries(componentVersions(environment)).map(([name, version]) => ({ name, version }));
   const labels: Record<DatabaseRole, string> = { application: 'application database', financialReporting: 'financial reporting database' };
   for (const [role, url] of Object.entries(urls) as [DatabaseRole, string][]) {
     components.push({ name: `PostgreSQL (${labels[role]})`, version: await serverVersion(url) });

@@ -6,6 +6,7 @@ import { parseConnectionUrl, withDatabase } from '../adapters/postgres/connectio
 import { createPool } from '../adapters/postgres/create-pool.js';
 import { unreachable } from '../adapters/postgres/database-probe.js';
 import { SecretBox } from '../adapters/secrets/secret-box.js';
+import { AssetStore } from '../adapters/store/asset-store.js';
 import { AccountStore } from '../adapters/store/account-store.js';
 import { JobQueue } from '../adapters/queue/job-queue.js';
 import { WorkerStore } from '../adapters/store/worker-store.js';
@@ -23,6 +24,8 @@ export interface Runtime {
   readonly pool: pg.Pool;
   readonly environments: EnvironmentStore;
   readonly operations: OperationStore;
+  /** The asset library: deployable packages. */
+  readonly assets: AssetStore;
   readonly accounts: AccountStore;
   readonly workers: WorkerStore;
   /** Where operations are queued for workers. */
@@ -80,6 +83,7 @@ export async function openRuntime(config: Config, onServerLog?: (line: string) =
       pool,
       settings,
       environments: new EnvironmentStore(pool, secrets),
+      assets: new AssetStore(pool),
       operations: new OperationStore(pool),
       accounts: new AccountStore(pool),
       workers: new WorkerStore(pool),

@@ -1,3 +1,5 @@
+import type { PendingAction } from './asset.js';
+
 /**
  * Terminology
  * - Environment: one deployment of the application, with its own databases and document
@@ -41,6 +43,12 @@ interface EnvironmentFields {
 
 export interface Environment extends EnvironmentFields {
   readonly state: EnvironmentState;
+  /** Versions of components set by packages, beyond the three above (e.g. RetailServer). */
+  readonly components: Readonly<Record<string, string>>;
+  /** What a person still has to do, e.g. run the reprovisioning tool after a retail refresh. */
+  readonly pendingActions: readonly PendingAction[];
+  /** Whether a retail refresh runs the Environment Reprovisioning Tool as its post step. */
+  readonly autoReprovision: boolean;
   readonly databases: readonly DatabaseInfo[];
   readonly createdAt: string;
   readonly updatedAt: string;

@@ -1,6 +1,7 @@
 /**
  * Terminology
- * - Operation: one action on an environment (a refresh, or a restore of a breadcrumb), with
+ * - Operation: one action on an environment (a refresh, a restore of a breadcrumb, or an
+ *   apply of a deployable package), with
  *   a runbook of ordered steps. A rollback is not an operation of its own: it moves the
  *   operation it undoes to rolling-back, then rolled-back.
  * - Staging database: where a refresh builds the new copy while the target stays online.
@@ -9,7 +10,7 @@
  * - Offline window: the time between blocking new connections to the target and opening
  *   the swapped-in database, in milliseconds.
  */
-export const OPERATION_KINDS = ['refresh', 'restore'] as const;
+export const OPERATION_KINDS = ['refresh', 'restore', 'apply'] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 export const OPERATION_STATES = ['queued', 'running', 'succeeded', 'failed', 'canceled', 'rolling-back', 'rolled-back'] as const;
@@ -37,7 +38,9 @@ export const REFRESH_STEPS = [
   'post',
 ] as const;
 export const RESTORE_STEPS = ['validate', 'cutover', 'post'] as const;
-export type StepName = (typeof REFRESH_STEPS)[number];
+/** Applying a package: check it, run its scripts, put its files in document storage, set the versions. */
+export const APPLY_STEPS = ['validate', 'scripts', 'files', 'versions', 'post'] as const;
+export type StepName = (typeof REFRESH_STEPS)[number] | (typeof APPLY_STEPS)[number];
 
 export const STEP_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'skipped', 'canceled'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];

@@ -162,6 +162,13 @@ export const APPLICATION_TABLES: readonly TableDdl[] = [
   scaleunit text NOT NULL,
   connectioninfo text NOT NULL,
   datagroup text NOT NULL`),
+  // Where the retail channels find the environment's Commerce services: copied by a refresh
+  // (it is business configuration), so it names the source until the Environment
+  // Reprovisioning Tool points it at the target.
+  table('retailchannelprofileproperty', `
+  channelprofile text NOT NULL,
+  propertykey text NOT NULL,
+  value text NOT NULL`, ['CREATE UNIQUE INDEX retailchannelprofileproperty_key_idx ON retailchannelprofileproperty (channelprofile, propertykey)']),
   // --- transactional data: most of the bytes ------------------------------------------------
   table('mainaccount', `
   mainaccountid text NOT NULL,

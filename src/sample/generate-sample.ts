@@ -47,7 +47,7 @@ export const ENVIRONMENT_SPECIFIC_TABLES: readonly string[] = [
   'sysemailparameters', 'sysemailsmtppassword', 'printmgmtsettings', 'printmgmtdocinstance',
   'sysserverconfig', 'sysserversessions', 'syscorpnetprinters', 'sysclientsessions',
   'batchserverconfig', 'batchservergroup', 'docuvalue', 'personnellintegrationconfiguration',
-  'retailchanneldatabase', 'dmfrecurringjob',
+  'retailchanneldatabase', 'retailchannelprofileproperty', 'dmfrecurringjob',
 ];
 
 /** Heavy statements in flight at once: one per core of the 2-core machines we measure on. */

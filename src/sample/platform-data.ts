@@ -251,5 +251,12 @@ export function platformLoads(c: LoadContext): TableLoad[] {
       connectioninfo: `'https://' || ${c.variant} || '-csu' || g || '.commerce.dynamics.com'`,
       datagroup: `'Default'`,
     }, series(from, to))),
+
+    tableLoad('retailchannelprofileproperty', (from, to) => insertSelect('retailchannelprofileproperty', {
+      recid: recid('g'),
+      channelprofile: `'Default'`,
+      propertykey: `(ARRAY['RetailServerUrl', 'CloudPosUrl', 'MediaServerBaseUrl'])[g]`,
+      value: `'https://' || ${c.variant} || '.retail.commerce.dynamics.com/' || (ARRAY['RetailServer', 'POS', 'MediaServer'])[g]`,
+    }, series(from, to))),
   ];
 }

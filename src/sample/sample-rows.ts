@@ -33,6 +33,7 @@ export function rowCounts(scale: number) {
     personnellintegrationconfiguration: 1,
     dmfrecurringjob: 6, // one per entity named in platform-data.ts
     retailchanneldatabase: 2,
+    retailchannelprofileproperty: 3, // one per URL named in platform-data.ts
     mainaccount: n(1_500, 20),
     generaljournalentry,
     // Journal entries have exactly 4 lines and sales orders 5, so a line finds its header by

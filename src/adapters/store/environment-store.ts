@@ -10,6 +10,7 @@ import type {
   HistoryEntry,
   NewEnvironment,
 } from '../../domain/environment.js';
+import type { PendingAction } from '../../domain/asset.js';
 import { parseConnectionUrl } from '../postgres/connection-url.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 
@@ -27,6 +28,9 @@ interface EnvironmentRow {
   document_storage: string | null;
   sync_command: string | null;
   state: EnvironmentState;
+  components: Record<string, string>;
+  pending_actions: PendingAction[];
+  auto_reprovision: boolean;
   created_at: Date;
   updated_at: Date;
   databases: DatabaseInfo[] | null;
@@ -193,6 +197,75 @@ export class EnvironmentStore {
     });
   }
 
+  /**
+   * Sets the versions a package names, in one transaction with the history entry: the
+   * three registered versions and any other component.
+   */
+  async setVersions(
+    name: string,
+    sets: { applicationRelease?: string; platformUpdate?: number; financialReportingVersion?: string; components?: Record<string, string> },
+    history?: { event: string; details: Record<string, unknown> },
+  ): Promise<void> {
+    await inTransaction(this.#pool, async (client) => {
+      await client.query(
+        `update dataalm.environments
+            set application_release = coalesce($2, application_release),
+                platform_update = coalesce($3, platform_update),
+                financial_reporting_version = coalesce($4, financial_reporting_version),
+                components = components || $5::jsonb,
+                updated_at = now()
+          where name = $1`,
+        [name, sets.applicationRelease ?? null, sets.platformUpdate ?? null, sets.financialReportingVersion ?? null, sets.components ?? {}],
+      );
+      if (history) {
+        await client.query(
+          `insert into dataalm.environment_history (environment_id, event, details) select id, $2, $3 from dataalm.environments where name = $1`,
+          [name, history.event, history.details],
+        );
+      }
+    });
+  }
+
+  /** Adds a pending action, replacing one with the same code. */
+  async addPendingAction(name: string, action: PendingAction): Promise<void> {
+    await this.#pool.query(
+      `update dataalm.environments
+          set pending_actions = (select coalesce(jsonb_agg(a), '[]') from jsonb_array_elements(pending_actions) a where a->>'code' <> $2) || $3::jsonb
+        where name = $1`,
+      [name, action.code, JSON.stringify([action])],
+    );
+  }
+
+  /** Removes the pending actions with this code; true when there was one. */
+  async clearPendingAction(name: string, code: string): Promise<boolean> {
+    const result = await this.#pool.query(
+      `update dataalm.environments
+          set pending_actions = (select coalesce(jsonb_agg(a), '[]') from jsonb_array_elements(pending_actions) a where a->>'code' <> $2)
+        where name = $1 and pending_actions @> jsonb_build_array(jsonb_build_object('code', $2::text))`,
+      [name, code],
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  /** Whether a retail refresh runs the reprovisioning tool itself. */
+  async setAutoReprovision(name: string, on: boolean, actor: Actor): Promise<void> {
+    await inTransaction(this.#pool, async (client) => {
+      const updated = await client.query('update dataalm.environments set auto_reprovision = $2, updated_at = now() where name = $1', [name, on]);
+      if (updated.rowCount === 0) throw new DataalmError('NOT_FOUND', `environment "${name}" does not exist`, { field: 'name' });
+      await client.query(`insert into dataalm.audit_log (actor, origin, action, target, details) values ($1, $2, 'environment.set', $3, $4)`, [
+        actor.name,
+        actor.origin,
+        name,
+        { autoReprovision: on },
+      ]);
+      await client.query(
+        `insert into dataalm.environment_history (environment_id, event, details)
+         select id, $2, $3 from dataalm.environments where name = $1`,
+        [name, `reprovisioning after a retail refresh: ${on ? 'automatic' : 'by hand'}`, { actor: actor.name }],
+      );
+    });
+  }
+
   async audit(actor: Actor, action: string, target: string | null, details: Record<string, unknown> = {}): Promise<void> {
     await this.#pool.query('insert into dataalm.audit_log (actor, origin, action, target, details) values ($1, $2, $3, $4, $5)', [
       actor.name,
@@ -238,6 +311,9 @@ function toEnvironment(row: EnvironmentRow): Environment {
     documentStorage: row.document_storage,
     syncCommand: row.sync_command,
     state: row.state,
+    components: row.components,
+    pendingActions: row.pending_actions,
+    autoReprovision: row.auto_reprovision,
     databases: row.databases ?? [],
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),

@@ -60,7 +60,10 @@ async function reapOne(runtime: Runtime, id: number): Promise<void> {
     const error = {
       code: 'WORKER_STOPPED',
       message: `the process running operation ${id} stopped (${since})`,
-      remedy: `dataalm op rollback ${id}`,
+      remedy:
+        operation.kind === 'apply'
+          ? `apply the package again: dataalm env apply ${operation.environment} --package ${String(operation.options.package)}`
+          : `dataalm op rollback ${id}`,
     };
     if (await ops.transition(id, ['running'], 'failed', { error })) {
       await ops.closeOpenSteps(id, 'failed');

@@ -23,6 +23,13 @@ export async function rollbackOperation(runtime: Runtime, id: number, actor: Act
   await reapAbandoned(runtime);
   const found = await runtime.operations.get(id);
   const env = found.environment;
+  if (found.kind === 'apply') {
+    refuse(
+      'NOT_ROLLBACKABLE',
+      `operation ${id} applied a package: a package is not rolled back (each database's scripts ran in one transaction, and a failed one changed nothing)`,
+      `fix the cause and apply the package again: dataalm env apply ${env} --package ${String(found.options.package)}`,
+    );
+  }
   switch (found.state) {
     case 'failed':
       break;

@@ -1,4 +1,8 @@
 import { fault } from '../faults.js';
+import type { FaultPoint } from '../../domain/faults.js';
+import { type Asset, REPROVISION_ACTION, versionChanges } from '../../domain/asset.js';
+import { findPackage, preflightApply } from '../assets/asset-service.js';
+import { afterRetailRefresh, runScripts, writeFiles } from '../assets/package-steps.js';
 import { operationFingerprint } from './fingerprint.js';
 import os from 'node:os';
 import pg from 'pg';
@@ -212,7 +216,13 @@ class OperationRun {
       const canceled = !cutover && !this.#cutoverStarted && (thrown instanceof Canceled || this.#abort.signal.aborted);
       if (canceled) {
         await this.#dropStaging().catch((error: Error) => this.#log(current, 'error', `the staging databases could not be removed: ${error.message}`));
-        await this.#log(current, 'warning', 'operation canceled before its cutover: the staging databases were removed; the target was never touched');
+        await this.#log(
+          current,
+          'warning',
+          this.#operation.kind === 'apply'
+            ? `operation canceled at step ${current}: what the steps before it did stays; apply the package again to finish`
+            : 'operation canceled before its cutover: the staging databases were removed; the target was never touched',
+        );
         await ops.closeOpenSteps(this.#id, 'canceled');
         await ops.transition(this.#id, ['running'], 'canceled');
         await this.#finishHistory('canceled');
@@ -225,9 +235,11 @@ class OperationRun {
         await this.#log(
           null,
           'info',
-          cutover
-            ? `the new databases are live; dataalm op rollback ${this.#id} swaps the previous ones back`
-            : `the target was not touched; dataalm op rollback ${this.#id} removes the staging databases`,
+          this.#operation.kind === 'apply'
+            ? `the versions of ${this.#target.name} are unchanged; fix the cause and apply the package again: dataalm env apply ${this.#target.name} --package ${String(this.#operation.options.package)}`
+            : cutover
+              ? `the new databases are live; dataalm op rollback ${this.#id} swaps the previous ones back`
+              : `the target was not touched; dataalm op rollback ${this.#id} removes the staging databases`,
         );
         await ops.closeOpenSteps(this.#id, 'failed');
         await ops.transition(this.#id, ['running'], 'failed', { error });
@@ -290,6 +302,15 @@ class OperationRun {
       post: () => this.#step('post', () => this.#post()),
     };
     if (this.#operation.kind === 'restore') return common;
+    if (this.#operation.kind === 'apply') {
+      return {
+        validate: common.validate,
+        scripts: () => this.#step('scripts', () => this.#applyScripts()),
+        files: () => this.#step('files', () => this.#applyFiles()),
+        versions: () => this.#step('versions', () => this.#applyVersions()),
+        post: common.post,
+      };
+    }
     return {
       ...common,
       prepare: copy,
@@ -305,7 +326,7 @@ class OperationRun {
 
   /** Runs one step: running → succeeded (or skipped), with its counters. */
   async #step(name: StepName, work: () => Promise<Record<string, unknown> | 'skipped' | void>): Promise<void> {
-    fault(`before:${name}`);
+    fault(`before:${name}` as FaultPoint);
     await this.#failAtForTests(name);
     await this.#runtime.operations.stepStarted(this.#id, name);
     this.#emit({ type: 'step', step: name, status: 'running' });
@@ -323,7 +344,7 @@ class OperationRun {
     await this.#runtime.operations.stepFinished(this.#id, name, status, { seconds, ...(typeof result === 'object' ? result : {}) });
     await this.#log(name, 'info', `step ${name} ${status} (${seconds} s)`);
     this.#emit({ type: 'step', step: name, status });
-    fault(`after:${name}`);
+    fault(`after:${name}` as FaultPoint);
   }
 
   /**
@@ -338,6 +359,20 @@ class OperationRun {
 
   async #validate(): Promise<Record<string, unknown>> {
     const operation = this.#operation;
+    if (operation.kind === 'apply') {
+      const asset = await this.#package();
+      const environment = await this.#runtime.environments.get(this.#target.name);
+      const reasons = await preflightApply(this.#runtime, environment, asset, this.#id);
+      if (reasons.length > 0) throw new RefusedError(reasons);
+      const changes = versionChanges(environment, asset.sets);
+      await this.#log(
+        'validate',
+        'info',
+        `package ${asset.id}: ${asset.name} ${asset.version} (${asset.kind}) applies to ${environment.name} (release ${environment.applicationRelease}); ` +
+          `it sets ${changes.map((c) => `${c.field} ${c.from ?? '-'} → ${c.to}`).join(', ') || 'no version'}`,
+      );
+      return { package: asset.id, kind: asset.kind, version: asset.version, changes };
+    }
     if (operation.kind === 'refresh') {
       const checked = await preflightRefresh(this.#runtime, operation.source ?? '', operation.environment, this.#id);
       if (checked.reasons.length > 0) throw new RefusedError(checked.reasons);
@@ -703,16 +738,66 @@ class OperationRun {
   }
 
   async #post(): Promise<Record<string, unknown>> {
-    if (this.#target.retail) {
-      await this.#log(
-        'post',
-        'warning',
-        `${this.#target.name} uses retail: run the Environment Reprovisioning Tool (Apply updates) so the retail components match the refreshed data`,
-      );
+    if (this.#operation.kind === 'apply') {
+      const environment = await this.#runtime.environments.get(this.#target.name);
+      await this.#log('post', 'info', `${environment.name} now runs release ${environment.applicationRelease}, platform update ${environment.platformUpdate}, MRApplicationService ${environment.financialReportingVersion}`);
+      return { pendingActions: environment.pendingActions.length };
+    }
+    let retail: Record<string, unknown> = {};
+    if (this.#target.retail && this.#operation.kind === 'refresh') {
+      const target = await this.#runtime.environments.get(this.#target.name);
+      retail = await afterRetailRefresh(this.#runtime, target, this.#targetUrls, this.#id, (level, message, data) => this.#log('post', level, message, data));
     }
     const dropped = await pruneBreadcrumbs(this.#runtime, this.#target.name);
     for (const crumb of dropped) await this.#log('post', 'info', `expired breadcrumb ${crumb} dropped`);
-    return { retail: this.#target.retail, expiredBreadcrumbsDropped: dropped.length };
+    return { retail: this.#target.retail, ...retail, expiredBreadcrumbsDropped: dropped.length };
+  }
+
+  // ---- apply: scripts, files, versions ------------------------------------------------------
+
+  #asset: Asset | undefined;
+
+  async #package(): Promise<Asset> {
+    this.#asset ??= await findPackage(this.#runtime, Number(this.#operation.options.package));
+    return this.#asset;
+  }
+
+  async #applyScripts(): Promise<Record<string, unknown> | 'skipped'> {
+    const asset = await this.#package();
+    const scripts = await this.#runtime.assets.scripts(asset.id);
+    if (Object.values(scripts).every((list) => (list ?? []).length === 0)) {
+      await this.#log('scripts', 'info', 'the package has no scripts');
+      return 'skipped';
+    }
+    const environment = await this.#runtime.environments.get(this.#target.name);
+    const counts = await runScripts(environment, this.#targetUrls, scripts, (level, message, data) => this.#log('scripts', level, message, data), `dataalm operation ${this.#id}`);
+    return { scripts: counts };
+  }
+
+  async #applyFiles(): Promise<Record<string, unknown> | 'skipped'> {
+    const asset = await this.#package();
+    if (asset.files.length === 0) {
+      await this.#log('files', 'info', 'the package has no files for document storage');
+      return 'skipped';
+    }
+    const environment = await this.#runtime.environments.get(this.#target.name);
+    const written = await writeFiles(environment, await this.#runtime.assets.files(asset.id), (level, message, data) => this.#log('files', level, message, data));
+    if (asset.kind === 'retail' && (await this.#runtime.environments.clearPendingAction(environment.name, 'INSTALLERS_MISSING'))) {
+      await this.#log('files', 'info', 'the self-service installers are back in document storage: pending action done');
+    }
+    return written;
+  }
+
+  async #applyVersions(): Promise<Record<string, unknown>> {
+    const asset = await this.#package();
+    const environment = await this.#runtime.environments.get(this.#target.name);
+    const changes = versionChanges(environment, asset.sets);
+    await this.#runtime.environments.setVersions(environment.name, asset.sets);
+    for (const change of changes) await this.#log('versions', 'info', `${change.field}: ${change.from ?? '-'} → ${change.to}`);
+    if (asset.kind === 'reprovisioning-tool' && (await this.#runtime.environments.clearPendingAction(environment.name, REPROVISION_ACTION))) {
+      await this.#log('versions', 'info', 'the Environment Reprovisioning Tool has run: pending action done');
+    }
+    return { changes };
   }
 
   // ---- helpers ----------------------------------------------------------------------------
@@ -768,13 +853,20 @@ class OperationRun {
 
   async #finishHistory(state: string): Promise<void> {
     const operation = await this.#runtime.operations.get(this.#id);
-    const what = operation.kind === 'refresh' ? `refresh from ${operation.source}` : `restore of the state before operation ${operation.restoresOperation}`;
+    const what =
+      operation.kind === 'refresh'
+        ? `refresh from ${operation.source}`
+        : operation.kind === 'apply'
+          ? `apply of package ${String(operation.options.package)} (${String(operation.options.packageName)} ${String(operation.options.packageVersion)})`
+          : `restore of the state before operation ${operation.restoresOperation}`;
+    const changes = operation.kind === 'apply' ? operation.steps.find((s) => s.name === 'versions')?.counters.changes : undefined;
     await this.#runtime.environments.addHistory(this.#target.name, `${what}: ${state}`, {
       operation: this.#id,
       kind: operation.kind,
       state,
       source: operation.source,
       offlineMs: operation.offlineMs,
+      ...(operation.kind === 'apply' ? { package: operation.options.package, changes: changes ?? [] } : {}),
     });
   }
 }

@@ -4,7 +4,8 @@ import { DataalmError, RefusedError } from '../../domain/errors/dataalm-error.js
 import type { DatabaseRole, Environment } from '../../domain/environment.js';
 import { REFRESH_STEPS, type RefusalReason } from '../../domain/operation.js';
 import type { Profile } from '../../domain/profile/profile-schema.js';
-import { judgePreflight } from '../../domain/refresh-rules.js';
+import { compareVersions, judgePreflight } from '../../domain/refresh-rules.js';
+import { remedyPackage } from '../assets/asset-service.js';
 import { loadProfile } from '../../adapters/profile/profile-files.js';
 import { unreachable } from '../../adapters/postgres/database-probe.js';
 import { parseConnectionUrl } from '../../adapters/postgres/connection-url.js';
@@ -83,7 +84,29 @@ export async function preflightRefresh(runtime: Runtime, sourceName: string, tar
     targetActiveRecurringJobs: targetJobs,
     sourceUnprocessedRecurringJobs: sourceJobs,
   });
-  return { reasons: [...verdict.reasons, ...extra], warnings: [...verdict.warnings, ...warnings], source, target, profile };
+  const reasons = source && target ? await namePackages(runtime, verdict.reasons, source, target) : verdict.reasons;
+  return { reasons: [...reasons, ...extra], warnings: [...verdict.warnings, ...warnings], source, target, profile };
+}
+
+/**
+ * A version refusal's remedy names the package that fixes it, when the asset library or
+ * the shared assets have one (the seed: apply the newer package to the target).
+ */
+async function namePackages(runtime: Runtime, reasons: RefusalReason[], source: Environment, target: Environment): Promise<RefusalReason[]> {
+  const out: RefusalReason[] = [];
+  for (const reason of reasons) {
+    let remedy: string | undefined;
+    if (reason.code === 'REPORTING_VERSION_OLDER') {
+      remedy = await remedyPackage(runtime, target, { financialReportingVersion: source.financialReportingVersion });
+    } else if (reason.code === 'RELEASE_MISMATCH' && compareVersions(source.applicationRelease, target.applicationRelease) > 0) {
+      remedy = await remedyPackage(runtime, target, { applicationRelease: source.applicationRelease });
+    } else if (reason.code === 'PLATFORM_UPDATE_TOO_OLD') {
+      const which = reason.message.startsWith(`${source.name} `) ? source : target;
+      remedy = await remedyPackage(runtime, which, { platformUpdate: runtime.config.minPlatformUpdate });
+    }
+    out.push(remedy ? { ...reason, remedy: `${remedy}; then refresh` } : reason);
+  }
+  return out;
 }
 
 interface DatabaseChecks {

@@ -52,6 +52,7 @@ const financeOperations: ProfileInput = {
     },
     keepRows('batchserverconfig', 'Environment-specific records in the BatchServerConfig table.'),
     keepRows('batchservergroup', 'Environment-specific records in the BatchServerGroup table.'),
+    keepRows('retailchanneldatabase', 'Retail Cloud Scale Unit channel database configuration records in the RetailChannelDatabase table (environment-specific).'),
     keepRows('docuvalue', "Document attachments in the DocuValue table (they match the target's document storage)."),
     {
       action: 'keep-target',

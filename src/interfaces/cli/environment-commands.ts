@@ -13,10 +13,13 @@ import { environmentDetails, environmentJson, environmentTable } from './environ
 import { finishOperation, followRemote, parseOperationId } from './operation-commands.js';
 import type { Operation } from '../../domain/operation.js';
 import { breadcrumbTable } from './operation-view.js';
+import { registerLifecycleCommands } from './asset-commands.js';
+import { environmentVersions, type VersionDetails } from '../../app/environment-service.js';
+import { installersIn } from '../../app/assets/asset-service.js';
 
 
 export function registerEnvironmentCommands(program: Command): void {
-  const env = program.command('env').description('register and inspect environments');
+  const env = program.command('env').description('register and inspect environments; apply packages to them');
 
   env
     .command('list')
@@ -33,20 +36,24 @@ export function registerEnvironmentCommands(program: Command): void {
 
   env
     .command('show')
-    .description('show one environment: versions, administrator, databases (no passwords), history')
+    .description('show one environment: detailed versions (components, MRApplicationService among them), administrator, databases (no passwords), pending actions, history')
     .argument('<name>', 'environment name')
     .option('--json', 'print a JSON object')
     .action(async (name: string, options: { json?: boolean }) => {
-      const show = (environment: Environment, history: HistoryEntry[]) =>
-        options.json ? printJson(environmentJson(environment, history)) : process.stdout.write(environmentDetails(environment, history));
+      const show = (environment: Environment, history: HistoryEntry[], versions: VersionDetails, installers: string[]) =>
+        options.json
+          ? printJson({ ...environmentJson(environment, history), versions, installers })
+          : process.stdout.write(environmentDetails(environment, history, versions, installers));
       await withBackend(options, {
-        local: async (runtime) => show(await runtime.environments.get(name), await runtime.environments.history(name)),
+        local: async (runtime) => {
+          const environment = await runtime.environments.get(name);
+          show(environment, await runtime.environments.history(name), await environmentVersions(runtime, environment), installersIn(environment));
+        },
         remote: async (client) => {
-          const { history, versions: _versions, ...environment } = await client.json<Environment & { history: HistoryEntry[]; versions: unknown }>(
-            'GET',
-            `/api/environments/${encodeURIComponent(name)}`,
-          );
-          show(environment, history);
+          const { history, versions, installers, ...environment } = await client.json<
+            Environment & { history: HistoryEntry[]; versions: VersionDetails; installers: string[] }
+          >('GET', `/api/environments/${encodeURIComponent(name)}`);
+          show(environment, history, versions, installers);
         },
       });
     });
@@ -124,25 +131,38 @@ export function registerEnvironmentCommands(program: Command): void {
 
   env
     .command('set')
-    .description("change an environment's synchronize command")
+    .description("change an environment's synchronize command, or whether a retail refresh runs the reprovisioning tool itself")
     .argument('<name>', 'environment name')
     .option('--sync-command <cmd>', 'database synchronization command run on a refreshed copy (DATAALM_SYNC_DATABASE_URL names it)')
     .option('--no-sync-command', 'remove the synchronize command')
+    .option('--auto-reprovision <on|off>', 'on (default): a retail refresh runs the Environment Reprovisioning Tool as its post step; off: it is left as a pending action')
     .option('--json', 'print the environment as JSON')
-    .action(async (name: string, o: { syncCommand?: string | false; json?: boolean }) =>
+    .action(async (name: string, o: { syncCommand?: string | false; autoReprovision?: string; json?: boolean }) =>
       withRuntime(o, async (runtime) => {
-        if (o.syncCommand === undefined) {
-          throw new DataalmError('INVALID_INPUT', 'nothing to change: give --sync-command CMD or --no-sync-command', { field: 'syncCommand' });
+        if (o.syncCommand === undefined && o.autoReprovision === undefined) {
+          throw new DataalmError('INVALID_INPUT', 'nothing to change: give --sync-command CMD, --no-sync-command or --auto-reprovision on|off', { field: 'syncCommand' });
         }
-        if (o.syncCommand !== false && o.syncCommand.trim() === '') {
+        if (o.syncCommand !== undefined && o.syncCommand !== false && o.syncCommand.trim() === '') {
           throw new DataalmError('INVALID_INPUT', 'syncCommand (--sync-command): must not be empty (--no-sync-command removes it)', { field: 'syncCommand' });
         }
-        await runtime.environments.setSyncCommand(name, o.syncCommand === false ? null : o.syncCommand, localActor());
+        if (o.autoReprovision !== undefined && !['on', 'off'].includes(o.autoReprovision)) {
+          throw new DataalmError('INVALID_INPUT', `autoReprovision (--auto-reprovision): "${o.autoReprovision}" must be on or off`, { field: 'autoReprovision' });
+        }
+        await runtime.environments.get(name);
+        if (o.syncCommand !== undefined) await runtime.environments.setSyncCommand(name, o.syncCommand === false ? null : o.syncCommand, localActor());
+        if (o.autoReprovision !== undefined) await runtime.environments.setAutoReprovision(name, o.autoReprovision === 'on', localActor());
         const environment = await runtime.environments.get(name);
         if (o.json) printJson(environmentJson(environment));
-        else process.stdout.write(`Environment ${name}: synchronize command ${environment.syncCommand === null ? 'removed' : `set to ${environment.syncCommand}`}.\n`);
+        else {
+          if (o.syncCommand !== undefined) process.stdout.write(`Environment ${name}: synchronize command ${environment.syncCommand === null ? 'removed' : `set to ${environment.syncCommand}`}.\n`);
+          if (o.autoReprovision !== undefined) {
+            process.stdout.write(`Environment ${name}: after a retail refresh the reprovisioning tool ${environment.autoReprovision ? 'runs as the post step' : 'is left as a pending action'}.\n`);
+          }
+        }
       }),
     );
+
+  registerLifecycleCommands(env);
 
   env
     .command('restore')

@@ -21,7 +21,12 @@ export function environmentTable(environments: readonly Environment[]): string {
   return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
 }
 
-export function environmentDetails(e: Environment, history: readonly HistoryEntry[]): string {
+export function environmentDetails(
+  e: Environment,
+  history: readonly HistoryEntry[],
+  versions?: { components: readonly { name: string; version: string }[] },
+  installers: readonly string[] = [],
+): string {
   const lines = [
     `${e.name} (${e.type}, ${e.state})`,
     `  tenant                       ${e.tenant}`,
@@ -29,10 +34,15 @@ export function environmentDetails(e: Environment, history: readonly HistoryEntr
     `  application release          ${e.applicationRelease}`,
     `  platform update              ${e.platformUpdate}`,
     `  financial reporting version  ${e.financialReportingVersion}`,
-    `  retail                       ${e.retail ? 'yes' : 'no'}`,
+    `  retail                       ${e.retail ? `yes (after a refresh the reprovisioning tool ${e.autoReprovision ? 'runs as the post step' : 'is left to a person'})` : 'no'}`,
     `  refresh profile              ${e.profile}`,
     `  document storage             ${e.documentStorage ?? '-'}`,
     `  synchronize command          ${e.syncCommand ?? '-'}`,
+    ...(versions ? ['  detailed version information', ...versions.components.map((c) => `    ${c.name.padEnd(44)} ${c.version}`)] : []),
+    ...(e.retail ? [`  self-service installers      ${installers.length > 0 ? installers.join(', ') : 'none in document storage'}`] : []),
+    ...(e.pendingActions.length > 0
+      ? ['  pending actions', ...e.pendingActions.flatMap((a) => [`    ${a.code}: ${a.message}`, `      remedy: ${a.remedy}`])]
+      : []),
     '  databases',
     ...e.databases.map((d) => `    ${d.role.padEnd(20)} ${d.database} on ${d.host}:${d.port} as ${d.user}`),
     '  history',

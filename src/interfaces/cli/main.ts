@@ -4,6 +4,7 @@ import { registerWorkerCommand } from './worker-command.js';
 import { registerCopyCommands } from './copy-commands.js';
 import { registerDemoCommands } from './demo-commands.js';
 import { registerEnvironmentCommands } from './environment-commands.js';
+import { registerAssetCommands } from './asset-commands.js';
 import { registerOperationCommands } from './operation-commands.js';
 import { registerStartCommand } from './start-command.js';
 import { reportError, setServerFlag } from './command-context.js';
@@ -42,7 +43,7 @@ export async function main(argv: string[]): Promise<void> {
       `
 With no configuration dataalm runs its own PostgreSQL under ./.dataalm; set
 DATAALM_DATABASE_URL to keep the control data on an existing server instead.
-With --server URL (and DATAALM_TOKEN) env, refresh, op, user and token commands act
+With --server URL (and DATAALM_TOKEN) env, refresh, op, asset, user and token commands act
 on a remote dataalm through its HTTP API.
 Settings (DATAALM_HOME, DATAALM_PORT, DATAALM_SECRET_KEY, ...) are listed in README.md;
 exit codes in docs/errors.md. Run "dataalm <command> --help" for a command's options.`,
@@ -52,6 +53,7 @@ exit codes in docs/errors.md. Run "dataalm <command> --help" for a command's opt
   registerDemoCommands(program);
   registerCopyCommands(program);
   registerOperationCommands(program);
+  registerAssetCommands(program);
   registerAccountCommands(program);
   registerWorkerCommand(program);
   for (const command of program.commands) {

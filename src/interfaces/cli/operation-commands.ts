@@ -4,7 +4,7 @@ import os from 'node:os';
 import readline from 'node:readline/promises';
 import { type Command, Option } from 'commander';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
-import { ACTIVE_STATES, type LogLine, type Operation, REFRESH_STEPS } from '../../domain/operation.js';
+import { ACTIVE_STATES, APPLY_STEPS, type LogLine, type Operation, type OperationKind, REFRESH_STEPS, RESTORE_STEPS } from '../../domain/operation.js';
 import { cancelOperation, rollbackOperation } from '../../app/refresh/operation-actions.js';
 import { type RunEvent, runOperation } from '../../app/refresh/operation-runner.js';
 import { type RefreshPreview, previewRefresh, requestRefresh } from '../../app/refresh/refresh-service.js';
@@ -17,7 +17,9 @@ import { ProgressReporter, showDataProgress } from './progress-reporter.js';
 
 
 /** Steps whose log lines a person watching a refresh wants to see as they happen. */
-const TOLD_STEPS = new Set(['validate', 'sanitize', 'synchronize', 'verify', 'cutover', 'post']);
+const TOLD_STEPS = new Set(['validate', 'sanitize', 'synchronize', 'verify', 'cutover', 'post', 'scripts', 'files', 'versions']);
+
+const STEPS_OF: Record<OperationKind, readonly string[]> = { refresh: REFRESH_STEPS, restore: RESTORE_STEPS, apply: APPLY_STEPS };
 
 interface RefreshFlags {
   source: string;
@@ -128,8 +130,8 @@ export async function followRemote(
         statuses.set(step.name, step.status);
         if (step.name === 'cutover') onCutover(step.status === 'running');
         if (flags.json) continue;
-        if (!announced) showRunEvent(progress, { type: 'step', step: step.name, status: 'running' });
-        if (step.status === 'skipped') showRunEvent(progress, { type: 'step', step: step.name, status: 'skipped' });
+        if (!announced) showRunEvent(progress, { type: 'step', step: step.name, status: 'running' }, STEPS_OF[operation.kind]);
+        if (step.status === 'skipped') showRunEvent(progress, { type: 'step', step: step.name, status: 'skipped' }, STEPS_OF[operation.kind]);
       }
       return event === 'end' ? operation : undefined;
     }
@@ -255,7 +257,7 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
       );
     });
 
-  const op = program.command('op').description('operations (refresh, restore): list, show, logs, rollback, cancel');
+  const op = program.command('op').description('operations (refresh, restore, apply): list, show, logs, rollback, cancel');
 
   op.command('list')
     .description('the latest operations, newest first')
@@ -370,9 +372,9 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
     });
 }
 
-function showRunEvent(progress: ProgressReporter, event: RunEvent): void {
+export function showRunEvent(progress: ProgressReporter, event: RunEvent, steps: readonly string[] = REFRESH_STEPS): void {
   if (event.type === 'step' && event.status === 'running') {
-    progress.step(`[${REFRESH_STEPS.indexOf(event.step) + 1}/${REFRESH_STEPS.length}] ${event.step}…`);
+    progress.step(`[${steps.indexOf(event.step) + 1}/${steps.length}] ${event.step}…`);
   }
   if (event.type === 'step' && event.status === 'skipped') progress.step(`      ${event.step}: skipped`);
   if (event.type === 'progress') showDataProgress(progress, event);
@@ -386,6 +388,10 @@ function showRunEvent(progress: ProgressReporter, event: RunEvent): void {
 /** The result line (or JSON) and the exit status of a finished operation. */
 export function finishOperation(operation: Operation, flags: { json?: boolean }): void {
   if (flags.json) printJson(operation);
+  if (operation.state === 'succeeded' && operation.kind === 'apply') {
+    if (!flags.json) process.stdout.write(`Operation ${operation.id} succeeded: package ${String(operation.options.package)} (${String(operation.options.packageName)}) applied to ${operation.environment}.\n`);
+    return;
+  }
   if (operation.state === 'succeeded') {
     if (!flags.json) {
       const checks = operation.verification ? `; verification passed (${operation.verification.checks.length} checks)` : '';
@@ -394,7 +400,13 @@ export function finishOperation(operation: Operation, flags: { json?: boolean })
     return;
   }
   if (operation.state === 'canceled') {
-    if (!flags.json) process.stderr.write(`dataalm: operation ${operation.id} canceled: ${operation.environment} was not touched.\n`);
+    if (!flags.json) {
+      process.stderr.write(
+        operation.kind === 'apply'
+          ? `dataalm: operation ${operation.id} canceled; dataalm op logs ${operation.id} says which steps had run.\n`
+          : `dataalm: operation ${operation.id} canceled: ${operation.environment} was not touched.\n`,
+      );
+    }
     process.exitCode = 14;
     return;
   }
@@ -402,7 +414,9 @@ export function finishOperation(operation: Operation, flags: { json?: boolean })
     const error = operation.error;
     process.stderr.write(
       `dataalm: error: operation ${operation.id} failed${error?.step ? ` at step ${error.step}` : ''}: ${error?.message ?? 'unknown reason'}\n` +
-        `  logs: dataalm op logs ${operation.id}    rollback: dataalm op rollback ${operation.id}\n`,
+        (operation.kind === 'apply'
+          ? `  logs: dataalm op logs ${operation.id}    ${error?.remedy ?? ''}\n`
+          : `  logs: dataalm op logs ${operation.id}    rollback: dataalm op rollback ${operation.id}\n`),
     );
   }
   process.exitCode = 13;

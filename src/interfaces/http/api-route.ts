@@ -36,6 +36,8 @@ export interface ApiRoute<P = unknown, Q = unknown, B = unknown> {
   readonly body?: z.ZodType<B>;
   /** Requests per client address (an IPv6 /64 counts as one) within the window, then 429. */
   readonly rateLimit?: { readonly max: number; readonly windowMs: number };
+  /** Largest request body in bytes, where a route takes more than the service's 1 MiB. */
+  readonly bodyLimit?: number;
   /** Status and shape of a successful answer. */
   readonly success: { readonly status: number; readonly schema?: z.ZodType; readonly contentType?: string; readonly description: string };
   handler(context: RouteContext<P, Q, B>): Promise<unknown>;

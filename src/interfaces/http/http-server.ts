@@ -14,6 +14,7 @@ import { type ApiRoute, openApiDocument, parsePart } from './api-route.js';
 import { authenticate, authorize } from './auth.js';
 import { accountRoutes } from './routes/account-routes.js';
 import { environmentRoutes } from './routes/environment-routes.js';
+import { assetRoutes } from './routes/asset-routes.js';
 import { operationRoutes } from './routes/operation-routes.js';
 
 /** Where `npm run build` puts the web UI. */
@@ -46,7 +47,7 @@ function clientKey(ip: string): string {
 
 /** Every API route, in the order the OpenAPI document lists them. */
 export function apiRoutes(runtime: Runtime, runs: BackgroundRuns): ApiRoute[] {
-  return [...accountRoutes(runtime), ...environmentRoutes(runtime), ...operationRoutes(runtime, runs)];
+  return [...accountRoutes(runtime), ...environmentRoutes(runtime), ...operationRoutes(runtime, runs), ...assetRoutes(runtime)];
 }
 
 /**
@@ -112,6 +113,7 @@ export async function buildHttpServer(runtime: Runtime, options: HttpServerOptio
       method: r.method,
       url: r.url,
       ...(r.rateLimit ? { config: { rateLimit: { max: r.rateLimit.max, timeWindow: r.rateLimit.windowMs } } } : {}),
+      ...(r.bodyLimit ? { bodyLimit: r.bodyLimit } : {}),
       onRequest: async (request) => {
         request.principal = await authenticate(runtime, request);
         authorize(request, r.access, request.principal);

@@ -4,6 +4,7 @@ import { Redactor } from '../../../app/refresh/redactor.js';
 import { DataalmError } from '../../../domain/errors/dataalm-error.js';
 import { newEnvironmentSchema } from '../../../domain/environment-input.js';
 import { type EnvironmentRequest, addEnvironment, environmentCredentials, environmentVersions } from '../../../app/environment-service.js';
+import { installersIn } from '../../../app/assets/asset-service.js';
 import { preflightRefresh, previewRefresh } from '../../../app/refresh/refresh-service.js';
 import type { Runtime } from '../../../app/runtime.js';
 import { type ApiRoute, route } from '../api-route.js';
@@ -23,6 +24,9 @@ export const environmentSchema = z.object({
   documentStorage: z.string().nullable(),
   syncCommand: z.string().nullable(),
   state: z.enum(ENVIRONMENT_STATES),
+  components: z.record(z.string(), z.string()),
+  pendingActions: z.array(z.object({ code: z.string(), message: z.string(), remedy: z.string(), since: z.string(), operation: z.number().nullable() })),
+  autoReprovision: z.boolean(),
   databases: z.array(z.object({ role: z.enum(DATABASE_ROLES), host: z.string(), port: z.number(), database: z.string(), user: z.string() })),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -79,12 +83,13 @@ export function environmentRoutes(runtime: Runtime): ApiRoute[] {
             financialReportingVersion: z.string(),
             components: z.array(z.object({ name: z.string(), version: z.string() })),
           }),
+          installers: z.array(z.string()),
         }),
       },
       async handler({ params }) {
         const environment = await runtime.environments.get(params.name);
         const [history, versions] = await Promise.all([runtime.environments.history(environment.name), environmentVersions(runtime, environment)]);
-        return { ...shown(environment), history, versions };
+        return { ...shown(environment), history, versions, installers: installersIn(environment) };
       },
     }),
     route({
@@ -92,12 +97,19 @@ export function environmentRoutes(runtime: Runtime): ApiRoute[] {
       url: '/api/environments/:name',
       access: 'manage-environments',
       tag: 'environments',
-      summary: "Change an environment's synchronize command (null removes it)",
+      summary: "Change an environment's synchronize command (null removes it), or whether a retail refresh runs the reprovisioning tool itself",
       params: nameParams,
-      body: z.object({ syncCommand: z.string().trim().min(1, 'must not be empty (null removes it)').nullable() }).strict(),
+      body: z
+        .object({
+          syncCommand: z.string().trim().min(1, 'must not be empty (null removes it)').nullable().optional(),
+          autoReprovision: z.boolean().optional(),
+        })
+        .strict()
+        .refine((b) => b.syncCommand !== undefined || b.autoReprovision !== undefined, { message: 'nothing to change: give syncCommand or autoReprovision' }),
       success: { status: 200, schema: environmentSchema, description: 'the environment' },
       async handler({ params, body, actor }) {
-        await runtime.environments.setSyncCommand(params.name, body.syncCommand, actor);
+        if (body.syncCommand !== undefined) await runtime.environments.setSyncCommand(params.name, body.syncCommand, actor);
+        if (body.autoReprovision !== undefined) await runtime.environments.setAutoReprovision(params.name, body.autoReprovision, actor);
         return shown(await runtime.environments.get(params.name));
       },
     }),

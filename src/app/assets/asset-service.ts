@@ -1,0 +1,216 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import type { Actor } from '../../domain/actor.js';
+import {
+  type Asset,
+  type AssetManifest,
+  INSTALLERS_FOLDER,
+  REPROVISIONING_TOOL,
+  type SharedAsset,
+  judgeApply,
+  releaseMatches,
+  scaleUnitOf,
+} from '../../domain/asset.js';
+import type { Environment } from '../../domain/environment.js';
+import { DataalmError, RefusedError } from '../../domain/errors/dataalm-error.js';
+import { APPLY_STEPS, type RefusalReason } from '../../domain/operation.js';
+import { compareVersions } from '../../domain/refresh-rules.js';
+import { listSharedAssets, readSharedAsset } from '../../adapters/assets/asset-files.js';
+import type { Runtime } from '../runtime.js';
+import { reapAbandoned } from '../refresh/abandoned.js';
+
+/** Adds a package, given with everything inline, to the library. */
+export async function importAsset(runtime: Runtime, manifest: AssetManifest, actor: Actor): Promise<Asset> {
+  return runtime.assets.add(manifest, null, actor);
+}
+
+/** Copies a shared asset (one that ships with dataalm) into the library. */
+export async function importSharedAsset(runtime: Runtime, shared: string, actor: Actor): Promise<Asset> {
+  return runtime.assets.add(readSharedAsset(shared), shared, actor);
+}
+
+export function sharedAssets(): SharedAsset[] {
+  return listSharedAssets();
+}
+
+/** A package named by its id, as `asset list` shows it. */
+export async function findPackage(runtime: Runtime, id: string | number): Promise<Asset> {
+  const text = String(id).trim();
+  if (!/^\d{1,15}$/.test(text)) {
+    throw new DataalmError('INVALID_INPUT', `package (--package): "${text}" is not a package id; dataalm asset list shows them`, { field: 'package' });
+  }
+  return runtime.assets.get(Number(text));
+}
+
+/**
+ * Everything that stops a package from being applied now: the rules of judgeApply, plus
+ * what the environment is busy with and what the package needs of it (a database for each
+ * script, document storage for files). `self` is the apply operation asking again.
+ */
+export async function preflightApply(runtime: Runtime, environment: Environment, asset: Asset, self?: number): Promise<RefusalReason[]> {
+  await reapAbandoned(runtime);
+  const reasons = judgeApply(environment, asset);
+  const busy = await runtime.operations.activeOn(environment.name);
+  if (busy && busy.id !== self) {
+    reasons.push({
+      code: 'TARGET_BUSY',
+      message: `operation ${busy.id} (${busy.kind}, ${busy.state}) is already running on ${environment.name}`,
+      remedy: `wait for it to finish, or cancel it with: dataalm op cancel ${busy.id}`,
+    });
+  }
+  const copying = await runtime.operations.activeFrom(environment.name);
+  if (copying) {
+    reasons.push({
+      code: 'TARGET_IS_SOURCE',
+      message: `operation ${copying.id} is copying from ${environment.name} right now; changing its versions would make that copy inconsistent`,
+      remedy: `wait for operation ${copying.id} to finish, then apply`,
+    });
+  }
+  for (const [role, names] of Object.entries(asset.scripts)) {
+    if (names.length > 0 && !environment.databases.some((d) => d.role === role)) {
+      reasons.push({
+        code: 'DATABASE_MISSING',
+        message: `package ${asset.id} has scripts for the ${role} database; ${environment.name} has none registered`,
+        remedy: `register ${environment.name} with its ${role} database`,
+      });
+    }
+  }
+  if (asset.files.length > 0 && environment.documentStorage === null) {
+    reasons.push({
+      code: 'NO_DOCUMENT_STORAGE',
+      message: `package ${asset.id} puts ${asset.files.length} file(s) in document storage; ${environment.name} has none`,
+      remedy: `register ${environment.name} with --storage DIR`,
+    });
+  }
+  return reasons;
+}
+
+/** Checks every rule and queues the apply; a refused request changes nothing. */
+export async function requestApply(runtime: Runtime, request: { environment: string; package: string | number; actor: Actor }): Promise<number> {
+  const environment = await runtime.environments.get(request.environment);
+  const asset = await findPackage(runtime, request.package);
+  const reasons = await preflightApply(runtime, environment, asset);
+  if (reasons.length > 0) throw new RefusedError(reasons);
+  const id = await runtime.operations.create({
+    kind: 'apply',
+    environment: environment.name,
+    source: null,
+    options: { package: asset.id, packageName: asset.name, packageKind: asset.kind, packageVersion: asset.version },
+    steps: APPLY_STEPS,
+    actor: request.actor,
+  });
+  await runtime.operations.log(id, null, 'info', `apply of package ${asset.id} (${asset.name} ${asset.version}) to ${environment.name} requested by ${request.actor.name}`);
+  await runtime.environments.audit(request.actor, 'operation.apply', environment.name, { operation: id, package: asset.id });
+  return id;
+}
+
+/**
+ * A package that would fix a version an environment lacks, for a refusal's remedy: one in
+ * the library first, else a shared asset; undefined when there is none.
+ */
+export async function remedyPackage(
+  runtime: Runtime,
+  environment: Environment,
+  wants: { applicationRelease?: string; platformUpdate?: number; financialReportingVersion?: string },
+): Promise<string | undefined> {
+  const fits = (candidate: { appliesTo: readonly string[]; sets: AssetManifest['sets'] }) => {
+    if (!candidate.appliesTo.some((p) => releaseMatches(p, environment.applicationRelease))) return false;
+    const sets = candidate.sets;
+    if (wants.applicationRelease !== undefined && sets.applicationRelease !== wants.applicationRelease) return false;
+    if (wants.platformUpdate !== undefined && (sets.platformUpdate ?? environment.platformUpdate) < wants.platformUpdate) return false;
+    if (wants.financialReportingVersion !== undefined && compareVersions(sets.financialReportingVersion ?? environment.financialReportingVersion, wants.financialReportingVersion) < 0) {
+      return false;
+    }
+    return judgeApply(environment, { id: 0, name: '', kind: 'binary', appliesTo: candidate.appliesTo, sets }).length === 0;
+  };
+  const library = (await runtime.assets.list()).filter(fits).at(-1);
+  if (library) return `apply package ${library.id} (${library.name}) to ${environment.name}: dataalm env apply ${environment.name} --package ${library.id}`;
+  const shared = sharedAssets().find(fits);
+  if (shared) {
+    return `import the shared asset ${shared.shared} (${shared.name}) with: dataalm asset import --shared ${shared.shared}; then apply it to ${environment.name} with: dataalm env apply ${environment.name} --package ID`;
+  }
+  return undefined;
+}
+
+/** How to run the reprovisioning tool on an environment, naming the package. */
+export async function reprovisionRemedy(runtime: Runtime, environment: string): Promise<string> {
+  const tool = (await runtime.assets.list()).filter((a) => a.kind === 'reprovisioning-tool').at(-1);
+  if (tool) return `dataalm env apply ${environment} --package ${tool.id} (${tool.name} ${tool.version})`;
+  return `dataalm asset import --shared ${REPROVISIONING_TOOL}, then dataalm env apply ${environment} --package ID`;
+}
+
+/** How to bring the self-service installers back: apply a retail package again. */
+export async function installersRemedy(runtime: Runtime, environment: Environment): Promise<string> {
+  const retail = (await runtime.assets.list())
+    .filter((a) => a.kind === 'retail' && a.files.length > 0 && judgeApply(environment, a).length === 0)
+    .at(-1);
+  if (retail) return `dataalm env apply ${environment.name} --package ${retail.id} (${retail.name} ${retail.version})`;
+  return `import your retail deployable package (dataalm asset import FILE, or --shared) and apply it: dataalm env apply ${environment.name} --package ID`;
+}
+
+/** The self-service installers in an environment's document storage. */
+export function installersIn(environment: Pick<Environment, 'documentStorage'>): string[] {
+  if (environment.documentStorage === null) return [];
+  const folder = path.join(environment.documentStorage, INSTALLERS_FOLDER);
+  try {
+    return fs
+      .readdirSync(folder, { withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => e.name)
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Redeploying an environment's retail scale unit: its channel database record is made
+ * anew from the environment (the seed: the record is regenerated by a redeployment).
+ * Refused while an operation holds the environment.
+ */
+export async function redeployScaleUnit(runtime: Runtime, name: string, actor: Actor): Promise<{ scaleUnit: string; record: Record<string, unknown> }> {
+  await reapAbandoned(runtime);
+  const environment = await runtime.environments.get(name);
+  const reasons: RefusalReason[] = [];
+  if (!environment.retail) {
+    reasons.push({ code: 'NOT_RETAIL', message: `${name} does not use retail: it has no scale unit`, remedy: `register ${name} with --retail if it uses retail` });
+  }
+  const busy = await runtime.operations.activeOn(name);
+  if (busy) {
+    reasons.push({
+      code: 'TARGET_BUSY',
+      message: `operation ${busy.id} (${busy.kind}, ${busy.state}) is running on ${name}`,
+      remedy: `wait for it to finish, then redeploy the scale unit`,
+    });
+  }
+  if (reasons.length > 0) throw new RefusedError(reasons);
+  const url = (await runtime.environments.connectionUrls(name)).application!;
+  const scaleUnit = scaleUnitOf(environment);
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: 'dataalm redeploy-scale-unit' });
+  client.on('error', () => {});
+  await client.connect();
+  let record: Record<string, unknown>;
+  try {
+    await client.query('begin');
+    await client.query('lock table retailchanneldatabase in share row exclusive mode');
+    await client.query('delete from retailchanneldatabase where scaleunit = $1', [scaleUnit]);
+    const inserted = await client.query<Record<string, unknown>>(
+      `insert into retailchanneldatabase (recid, name, scaleunit, connectioninfo, datagroup)
+       select coalesce(max(recid), 0) + 1, 'Default', $1, $2, 'Default' from retailchanneldatabase
+       returning recid, name, scaleunit, connectioninfo, datagroup`,
+      [scaleUnit, `https://${environment.name}-csu1.commerce.dynamics.com`],
+    );
+    await client.query('commit');
+    record = { ...inserted.rows[0]!, recid: Number(inserted.rows[0]!.recid) };
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    const message = (error as { code?: string }).code === '42P01' ? `${name}'s application database has no retailchanneldatabase table` : (error as Error).message;
+    throw new DataalmError('OPERATION_FAILED', `the scale unit of ${name} could not be redeployed: ${message}`);
+  } finally {
+    await client.end().catch(() => {});
+  }
+  await runtime.environments.addHistory(name, `scale unit ${scaleUnit} redeployed: channel database record regenerated`, { actor: actor.name, scaleUnit });
+  await runtime.environments.audit(actor, 'environment.redeploy-scale-unit', name, { scaleUnit });
+  return { scaleUnit, record };
+}

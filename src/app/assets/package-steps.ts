@@ -1,0 +1,157 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import {
+  type AssetManifest,
+  INSTALLERS_FOLDER,
+  REPROVISION_ACTION,
+  REPROVISIONING_TOOL,
+  renderScript,
+} from '../../domain/asset.js';
+import { DATABASE_ROLES, type DatabaseRole, type Environment } from '../../domain/environment.js';
+import { DataalmError } from '../../domain/errors/dataalm-error.js';
+import { readSharedAsset } from '../../adapters/assets/asset-files.js';
+import type { Runtime } from '../runtime.js';
+import { installersIn, installersRemedy, reprovisionRemedy } from './asset-service.js';
+
+export type StepLog = (level: 'info' | 'warning' | 'error', message: string, data?: Record<string, unknown>) => Promise<void>;
+
+type Scripts = Partial<Record<string, readonly { name: string; sql: string }[]>>;
+
+/**
+ * Runs a package's scripts: each database's in one transaction, in the manifest's order,
+ * with the environment's values as quoted literals. A failing script rolls its database's
+ * scripts back and names the script; a database whose scripts ran stays so (packages are
+ * written to be applied again).
+ */
+export async function runScripts(
+  environment: Environment,
+  urls: Partial<Record<DatabaseRole, string>>,
+  scripts: Scripts,
+  log: StepLog,
+  applicationName: string,
+): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const role of DATABASE_ROLES) {
+    const list = scripts[role] ?? [];
+    if (list.length === 0) continue;
+    const url = urls[role];
+    if (url === undefined) throw new DataalmError('OPERATION_FAILED', `${environment.name} has no ${role} database for the package's scripts`);
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: applicationName });
+    client.on('error', () => {});
+    await client.connect();
+    let current = '';
+    try {
+      await client.query('begin');
+      for (const script of list) {
+        current = script.name;
+        await log('info', `${role}: running script "${script.name}"`);
+        const results = await client.query(renderScript(script.sql, environment, (v) => pg.escapeLiteral(v)));
+        const rows = (Array.isArray(results) ? results : [results]).reduce((n, r) => n + (r.rowCount ?? 0), 0);
+        await log('info', `${role}: script "${script.name}" done (${rows} row(s) changed)`, { role, script: script.name, rows });
+      }
+      await client.query('commit');
+      counts[role] = list.length;
+    } catch (error) {
+      await client.query('rollback').catch(() => {});
+      throw new DataalmError('OPERATION_FAILED', `${role}: script "${current}" failed: ${(error as Error).message}`, {
+        remedy: `the ${role} database's scripts of this package were rolled back; fix the cause and apply the package again`,
+        cause: error,
+      });
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+  return counts;
+}
+
+/**
+ * Puts a package's files in the environment's document storage. Each file is written
+ * beside its place and renamed into it, so a reader never sees half a file.
+ */
+export async function writeFiles(
+  environment: Environment,
+  files: readonly { path: string; content: Buffer; sha256: string }[],
+  log: StepLog,
+): Promise<{ files: number; bytes: number }> {
+  if (files.length === 0) return { files: 0, bytes: 0 };
+  const storage = environment.documentStorage;
+  if (storage === null) throw new DataalmError('OPERATION_FAILED', `${environment.name} has no document storage for the package's files`);
+  let bytes = 0;
+  for (const file of files) {
+    const destination = path.resolve(storage, file.path);
+    if (!destination.startsWith(path.resolve(storage) + path.sep)) {
+      throw new DataalmError('OPERATION_FAILED', `${file.path} would be outside ${environment.name}'s document storage`);
+    }
+    fs.mkdirSync(path.dirname(destination), { recursive: true });
+    const partial = `${destination}.dataalm-partial`;
+    fs.writeFileSync(partial, file.content);
+    fs.renameSync(partial, destination);
+    const written = createHash('sha256').update(fs.readFileSync(destination)).digest('hex');
+    if (written !== file.sha256) throw new DataalmError('OPERATION_FAILED', `${file.path} was not written as it is in the package (checksum differs)`);
+    bytes += file.content.length;
+    await log('info', `wrote ${file.path} (${file.content.length} bytes) to document storage`, { path: file.path, bytes: file.content.length });
+  }
+  return { files: files.length, bytes };
+}
+
+/** The newest reprovisioning tool of the library, else the one that ships with dataalm. */
+async function reprovisioningTool(runtime: Runtime): Promise<{ manifest: Pick<AssetManifest, 'name' | 'version' | 'sets'>; scripts: Scripts; origin: string }> {
+  const imported = (await runtime.assets.list()).filter((a) => a.kind === 'reprovisioning-tool').at(-1);
+  if (imported) return { manifest: imported, scripts: await runtime.assets.scripts(imported.id), origin: `package ${imported.id} of the asset library` };
+  const shared = readSharedAsset(REPROVISIONING_TOOL);
+  return { manifest: shared, scripts: shared.scripts, origin: 'the shared asset that ships with dataalm' };
+}
+
+/**
+ * After the refresh of a retail environment (the post step): runs the Environment
+ * Reprovisioning Tool, or, when the environment's setting says a person does it, leaves a
+ * pending action naming the package. Either way, reports the self-service installers the
+ * environment keeps in its document storage; none there is a pending action too.
+ */
+export async function afterRetailRefresh(
+  runtime: Runtime,
+  environment: Environment,
+  urls: Partial<Record<DatabaseRole, string>>,
+  operation: number,
+  log: StepLog,
+): Promise<Record<string, unknown>> {
+  const counters: Record<string, unknown> = {};
+  if (environment.autoReprovision) {
+    const tool = await reprovisioningTool(runtime);
+    await log('info', `running the Environment Reprovisioning Tool ${tool.manifest.version} (${tool.origin}) on ${environment.name}, so its retail components match the refreshed data`);
+    const scripts = await runScripts(environment, urls, tool.scripts, log, `dataalm operation ${operation}`);
+    await runtime.environments.setVersions(environment.name, { components: tool.manifest.sets.components ?? {} });
+    await runtime.environments.clearPendingAction(environment.name, REPROVISION_ACTION);
+    await log('info', `the Environment Reprovisioning Tool ${tool.manifest.version} finished on ${environment.name}`);
+    counters.reprovisioning = { tool: tool.manifest.name, version: tool.manifest.version, scripts };
+  } else {
+    const remedy = await reprovisionRemedy(runtime, environment.name);
+    await runtime.environments.addPendingAction(environment.name, {
+      code: REPROVISION_ACTION,
+      message: `${environment.name} was refreshed (operation ${operation}): run the Environment Reprovisioning Tool so its retail components match the refreshed data`,
+      remedy,
+      since: new Date().toISOString(),
+      operation,
+    });
+    await log('warning', `${environment.name} uses retail and runs the reprovisioning tool by hand (setting): pending action: ${remedy}`);
+    counters.reprovisioning = 'pending';
+  }
+  const installers = installersIn(environment);
+  if (installers.length > 0) {
+    await log('info', `self-service installers kept in ${environment.name}'s document storage (${INSTALLERS_FOLDER}): ${installers.join(', ')}`);
+  } else {
+    const remedy = await installersRemedy(runtime, environment);
+    await runtime.environments.addPendingAction(environment.name, {
+      code: 'INSTALLERS_MISSING',
+      message: `${environment.name}'s document storage has no self-service installers`,
+      remedy,
+      since: new Date().toISOString(),
+      operation,
+    });
+    await log('warning', `${environment.name}'s document storage has no self-service installers: ${remedy}`);
+  }
+  counters.installers = installers.length;
+  return counters;
+}

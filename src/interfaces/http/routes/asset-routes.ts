@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import { ASSET_KINDS, judgeApply } from '../../../domain/asset.js';
+import { can } from '../../../domain/access.js';
+import { DataalmError } from '../../../domain/errors/dataalm-error.js';
+import type { Principal } from '../../../app/accounts.js';
+import { importAsset, importSharedAsset, redeployScaleUnit, requestApply, sharedAssets } from '../../../app/assets/asset-service.js';
+import { MAX_ASSET_BYTES, parseManifest } from '../../../adapters/assets/asset-files.js';
+import { enqueueOperation } from '../../../app/worker/operation-worker.js';
+import type { Runtime } from '../../../app/runtime.js';
+import { type ApiRoute, route } from '../api-route.js';
+import { nameParams } from '../params.js';
+import { operationSchema } from './operation-routes.js';
+
+const setsSchema = z.object({
+  applicationRelease: z.string().optional(),
+  platformUpdate: z.number().optional(),
+  financialReportingVersion: z.string().optional(),
+  components: z.record(z.string(), z.string()).optional(),
+});
+const assetSchema = z.object({
+  id: z.number(),
+  name: z.string(),
+  kind: z.enum(ASSET_KINDS),
+  version: z.string(),
+  description: z.string().nullable(),
+  appliesTo: z.array(z.string()),
+  sets: setsSchema,
+  scripts: z.record(z.string(), z.array(z.string())),
+  files: z.array(z.object({ path: z.string(), bytes: z.number(), sha256: z.string() })),
+  shared: z.string().nullable(),
+  importedBy: z.string(),
+  importedAt: z.string(),
+});
+const sharedSchema = z.object({
+  shared: z.string(),
+  name: z.string(),
+  kind: z.enum(ASSET_KINDS),
+  version: z.string(),
+  description: z.string().nullable(),
+  appliesTo: z.array(z.string()),
+  sets: setsSchema,
+});
+const reasonSchema = z.object({ code: z.string(), message: z.string(), remedy: z.string() });
+
+/** Changing a production environment is the project owner's alone: a package runs SQL there. */
+function checkProduction(principal: Principal, type: string, what: string): void {
+  if (type === 'production' && !can(principal.user.role, 'manage-environments')) {
+    throw new DataalmError('FORBIDDEN', `${what} a production environment is for the project owner`, { field: 'name' });
+  }
+}
+
+export function assetRoutes(runtime: Runtime): ApiRoute[] {
+  return [
+    route({
+      method: 'GET',
+      url: '/api/assets',
+      access: 'read',
+      tag: 'assets',
+      summary: "The project's asset library: deployable packages, oldest first",
+      success: { status: 200, schema: z.array(assetSchema), description: 'packages' },
+      handler: async () => runtime.assets.list(),
+    }),
+    route({
+      method: 'GET',
+      url: '/api/assets/shared',
+      access: 'read',
+      tag: 'assets',
+      summary: 'The shared assets that ship with dataalm (the Environment Reprovisioning Tool among them), to import',
+      success: { status: 200, schema: z.array(sharedSchema), description: 'shared assets' },
+      handler: async () => sharedAssets(),
+    }),
+    route({
+      method: 'POST',
+      url: '/api/assets',
+      access: 'operate',
+      tag: 'assets',
+      summary: 'Import a package: a shared asset by name ({"shared": NAME}), or a manifest with its scripts and files inline ({"manifest": {...}})',
+      bodyLimit: Math.ceil(MAX_ASSET_BYTES * 1.4),
+      body: z.union([z.object({ shared: z.string().min(1).max(100) }).strict(), z.object({ manifest: z.record(z.string(), z.unknown()) }).strict()]),
+      success: { status: 201, schema: assetSchema, description: 'the package, now in the library' },
+      async handler({ body, actor, reply }) {
+        const asset =
+          'shared' in body ? await importSharedAsset(runtime, body.shared, actor) : await importAsset(runtime, parseManifest(body.manifest, 'manifest'), actor);
+        return reply.status(201).send(asset);
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/environments/:name/packages',
+      access: 'read',
+      tag: 'assets',
+      summary: 'Every package of the library for this environment: applicable, or the reasons it is not',
+      params: nameParams,
+      success: {
+        status: 200,
+        description: 'packages with their verdict',
+        schema: z.array(z.object({ asset: assetSchema, applicable: z.boolean(), reasons: z.array(reasonSchema) })),
+      },
+      async handler({ params }) {
+        const environment = await runtime.environments.get(params.name);
+        return (await runtime.assets.list()).map((asset) => {
+          const reasons = judgeApply(environment, asset);
+          return { asset, applicable: reasons.length === 0, reasons };
+        });
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/api/environments/:name/apply',
+      access: 'operate',
+      tag: 'operations',
+      summary: 'Apply a package of the library to the environment (Apply updates): queued for a worker, with a runbook',
+      params: nameParams,
+      body: z.object({ package: z.number().int().positive() }).strict(),
+      success: { status: 202, schema: z.object({ operation: operationSchema }), description: 'queued (follow /api/operations/{id}/events)' },
+      async handler({ params, body, actor, principal, reply }) {
+        const environment = await runtime.environments.get(params.name);
+        checkProduction(principal, environment.type, 'applying a package to');
+        const id = await requestApply(runtime, { environment: environment.name, package: body.package, actor });
+        await enqueueOperation(runtime, id);
+        return reply.status(202).send({ operation: await runtime.operations.get(id) });
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/api/environments/:name/redeploy-scale-unit',
+      access: 'operate',
+      tag: 'environments',
+      summary: "Redeploy the environment's retail scale unit: its channel database record is made anew",
+      params: nameParams,
+      success: {
+        status: 200,
+        description: 'the regenerated record',
+        schema: z.object({ scaleUnit: z.string(), record: z.record(z.string(), z.unknown()) }),
+      },
+      async handler({ params, actor, principal }) {
+        const environment = await runtime.environments.get(params.name);
+        checkProduction(principal, environment.type, 'redeploying the scale unit of');
+        return redeployScaleUnit(runtime, environment.name, actor);
+      },
+    }),
+  ];
+}
