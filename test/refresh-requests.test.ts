@@ -14,7 +14,7 @@ import { type Demo, startDemo } from './helpers/demo.ts';
 const sandbox = (over: Partial<Environment> = {}): Environment => ({
   name: 'uat', type: 'sandbox', tenant: 'contoso.com', administrator: 'admin@contoso.com', applicationRelease: '10.0.38',
   platformUpdate: 62, financialReportingVersion: '10.0.38.3', retail: false, profile: 'finance-operations', documentStorage: null,
-  syncCommand: null, state: 'deployed', databases: [], createdAt: '', updatedAt: '', ...over,
+  syncCommand: null, state: 'deployed', components: {}, pendingActions: [], autoReprovision: true, databases: [], createdAt: '', updatedAt: '', ...over,
 });
 
 const facts = (over: Partial<PreflightFacts> = {}): PreflightFacts => ({
