@@ -59,6 +59,12 @@ const MATRIX: Record<string, { allowed: readonly Role[] | 'public'; sessionOnly?
   'GET /api/operations/{id}/verification': { allowed: ALL, request: (op) => ({ path: `/api/operations/${op}/verification` }) },
   'POST /api/operations/{id}/rollback': { allowed: OPERATORS, request: () => ({ path: '/api/operations/999999/rollback' }) },
   'POST /api/operations/{id}/cancel': { allowed: OPERATORS, request: () => ({ path: '/api/operations/999999/cancel' }) },
+  'GET /api/assets': { allowed: ALL, request: () => ({ path: '/api/assets' }) },
+  'GET /api/assets/shared': { allowed: ALL, request: () => ({ path: '/api/assets/shared' }) },
+  'POST /api/assets': { allowed: OPERATORS, request: () => ({ path: '/api/assets', body: { shared: 'no-such-asset' } }) },
+  'GET /api/environments/{name}/packages': { allowed: ALL, request: () => ({ path: '/api/environments/contoso-uat/packages' }) },
+  'POST /api/environments/{name}/apply': { allowed: OPERATORS, request: () => ({ path: '/api/environments/no-such-env/apply', body: { package: 999999 } }) },
+  'POST /api/environments/{name}/redeploy-scale-unit': { allowed: OPERATORS, request: () => ({ path: '/api/environments/no-such-env/redeploy-scale-unit' }) },
 };
 
 interface StreamEvent {
@@ -372,6 +378,31 @@ describe('HTTP API: accounts, roles, sessions, operations', () => {
     assert.equal(answer.refused, true);
     assert.ok(answer.reasons.some((r) => r.code === 'TENANT_MISMATCH' && r.remedy.length > 0));
     assert.equal((await call(service.baseUrl, sessions.manager, 'GET', '/api/operations')).json<Operation[]>().length, before);
+  });
+
+  test('Apply updates over the API: import a shared asset, the verdict per package, production is the owner\'s, refusals are 409', async () => {
+    const imported = await call(service.baseUrl, sessions.manager, 'POST', '/api/assets', { shared: 'application-10.0.38-pu62' });
+    assert.equal(imported.status, 201, imported.text);
+    const asset = imported.json<{ id: number; kind: string; shared: string }>();
+    assert.equal(asset.kind, 'binary');
+    const verdicts = (await call(service.baseUrl, sessions.member, 'GET', '/api/environments/contoso-test/packages')).json<{ asset: { id: number }; applicable: boolean }[]>();
+    assert.deepEqual(verdicts.find((v) => v.asset.id === asset.id)?.applicable, true);
+    const uat = (await call(service.baseUrl, sessions.member, 'GET', '/api/environments/contoso-uat/packages')).json<{ asset: { id: number }; applicable: boolean; reasons: { code: string }[] }[]>();
+    assert.deepEqual(uat.find((v) => v.asset.id === asset.id)?.reasons.map((r) => r.code), ['PACKAGE_NOT_FOR_RELEASE']);
+
+    const before = (await call(service.baseUrl, sessions.owner, 'GET', '/api/operations')).json<Operation[]>().length;
+    const byManager = await call(service.baseUrl, sessions.manager, 'POST', '/api/environments/contoso-prod/apply', { package: asset.id });
+    assert.equal(byManager.status, 403);
+    const byOwner = await call(service.baseUrl, sessions.owner, 'POST', '/api/environments/contoso-prod/apply', { package: asset.id });
+    assert.equal(byOwner.status, 409, byOwner.text);
+    assert.equal(byOwner.json<{ reasons: { code: string }[] }>().reasons[0]!.code, 'PACKAGE_NOT_FOR_RELEASE');
+    assert.equal((await call(service.baseUrl, sessions.owner, 'GET', '/api/operations')).json<Operation[]>().length, before, 'nothing was started');
+    const badBody = await call(service.baseUrl, sessions.manager, 'POST', '/api/assets', { manifest: { name: 'x', kind: 'firmware' } });
+    assert.equal(badBody.status, 400);
+    assert.match(badBody.text, /kind: must be one of/);
+
+    const shown = (await call(service.baseUrl, sessions.member, 'GET', '/api/environments/contoso-uat')).json<{ versions: { components: { name: string; version: string }[] } }>();
+    assert.deepEqual(shown.versions.components.find((c) => c.name === 'MRApplicationService'), { name: 'MRApplicationService', version: '10.0.38.3' });
   });
 
   test('a new role takes effect at once, and the last project owner cannot be demoted or removed', async () => {
