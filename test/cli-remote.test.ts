@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Operation } from '../src/domain/operation.ts';
 import { type Service, startService } from './helpers/service.ts';
@@ -71,6 +74,31 @@ describe('dataalm --server URL with DATAALM_TOKEN', () => {
     assert.equal(refused.code, 12);
     const answer = JSON.parse(refused.stdout) as { refused: boolean; reasons: { code: string }[] };
     assert.ok(answer.reasons.some((r) => r.code === 'TENANT_MISMATCH'));
+  });
+
+  test('packages are imported and applied through the API; the CLI follows the apply to its end', async () => {
+    const shared = await remote(['asset', 'list', '--shared'], memberToken);
+    assert.equal(shared.code, 0, shared.stderr);
+    assert.match(shared.stdout, /environment-reprovisioning-tool\s+Environment Reprovisioning Tool/);
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-remote-package-'));
+    fs.writeFileSync(path.join(folder, 'stamp.sql'), 'create table if not exists remotestamp (id int);\n');
+    fs.writeFileSync(
+      path.join(folder, 'asset.yaml'),
+      'name: Remote stamp\nkind: financial-reporting\nversion: 10.0.38.6\nappliesTo: ["10.0.38"]\nsets:\n  financialReportingVersion: 10.0.38.6\nscripts:\n  application:\n    - file: stamp.sql\n',
+    );
+    const imported = await remote(['asset', 'import', path.join(folder, 'asset.yaml'), '--json'], ownerToken);
+    assert.equal(imported.code, 0, imported.stderr);
+    const asset = JSON.parse(imported.stdout) as { id: number; scripts: Record<string, string[]> };
+    assert.deepEqual(asset.scripts, { application: ['stamp.sql'] });
+    const denied = await remote(['env', 'apply', 'contoso-uat', '--package', String(asset.id)], memberToken);
+    assert.equal(denied.code, 5);
+    const applied = await remote(['env', 'apply', 'contoso-uat', '--package', String(asset.id)], ownerToken);
+    assert.equal(applied.code, 0, applied.stderr);
+    for (const step of ['validate', 'scripts', 'files', 'versions', 'post']) assert.match(applied.stderr, new RegExp(`\\] ${step}…`));
+    assert.match(applied.stderr, /application: running script "stamp\.sql"/);
+    assert.match(applied.stdout, /succeeded: package \d+ \(Remote stamp\) applied to contoso-uat/);
+    const shown = await remote(['env', 'show', 'contoso-uat'], memberToken);
+    assert.match(shown.stdout, /MRApplicationService\s+10\.0\.38\.6/);
   });
 
   test('users and tokens are managed remotely by a project owner; a revoked token stops working at once', async () => {
