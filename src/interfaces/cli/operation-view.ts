@@ -9,6 +9,7 @@ export function table(header: string[], rows: string[][]): string {
 }
 
 function what(o: Operation): string {
+  if (o.kind === 'apply') return `apply package ${String(o.options.package)} (${String(o.options.packageName)}) → ${o.environment}`;
   return o.kind === 'refresh' ? `refresh ${o.source ?? '?'} → ${o.environment}` : `restore ${o.environment} to before operation ${o.restoresOperation}`;
 }
 
