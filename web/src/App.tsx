@@ -3,6 +3,8 @@ import { api, setCsrfToken, whenUnauthenticated } from './api/client';
 import type { SessionInfo, User } from './api/types';
 import { Header } from './components/Header';
 import { Loading } from './components/Notice';
+import { ApplyPage } from './pages/ApplyPage';
+import { AssetsPage } from './pages/AssetsPage';
 import { AuditPage } from './pages/AuditPage';
 import { EnvironmentPage } from './pages/EnvironmentPage';
 import { EnvironmentsPage } from './pages/EnvironmentsPage';
@@ -90,6 +92,10 @@ function RoutePage({ route }: { readonly route: Route }) {
       return <EnvironmentPage name={route.name} />;
     case 'refresh':
       return <RefreshPage target={route.name} />;
+    case 'apply':
+      return <ApplyPage target={route.name} />;
+    case 'assets':
+      return <AssetsPage />;
     case 'operation':
       return <OperationPage id={route.id} />;
     case 'users':

@@ -48,7 +48,16 @@ export function formatTime(iso: string): string {
   return time.format(new Date(iso));
 }
 
-/** Refresh #12, Restore #13. */
+const OPERATION_KINDS: Readonly<Record<Operation['kind'], string>> = { refresh: 'Refresh', restore: 'Restore', apply: 'Apply' };
+
+/** Refresh #12, Restore #13, Apply #14. */
 export function operationTitle(operation: Pick<Operation, 'id' | 'kind'>): string {
-  return `${operation.kind === 'refresh' ? 'Refresh' : 'Restore'} #${operation.id}`;
+  return `${OPERATION_KINDS[operation.kind]} #${operation.id}`;
+}
+
+/** The package an apply operation applies: "package 3 (Application 10.0.38 with platform update 62)". */
+export function appliedPackage(operation: Pick<Operation, 'options'>): string {
+  const { package: id, packageName: name } = operation.options;
+  const number = typeof id === 'number' ? `package ${id}` : 'a package';
+  return typeof name === 'string' ? `${number} (${name})` : number;
 }

@@ -4,6 +4,8 @@ export type Route =
   | { readonly page: 'environments' }
   | { readonly page: 'environment'; readonly name: string }
   | { readonly page: 'refresh'; readonly name: string }
+  | { readonly page: 'apply'; readonly name: string }
+  | { readonly page: 'assets' }
   | { readonly page: 'operation'; readonly id: number }
   | { readonly page: 'users' }
   | { readonly page: 'audit' }
@@ -17,10 +19,11 @@ export function parseRoute(pathname: string): Route {
   const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
   const [first, second, third] = parts;
   if (parts.length === 0) return { page: 'environments' };
-  if (parts.length === 1 && (first === 'users' || first === 'audit' || first === 'tokens' || first === 'login')) return { page: first };
+  if (parts.length === 1 && (first === 'users' || first === 'audit' || first === 'tokens' || first === 'login' || first === 'assets')) return { page: first };
   if (first === 'environments' && second !== undefined) {
     if (parts.length === 2) return { page: 'environment', name: second };
     if (parts.length === 3 && third === 'refresh') return { page: 'refresh', name: second };
+    if (parts.length === 3 && third === 'apply') return { page: 'apply', name: second };
   }
   if (first === 'operations' && parts.length === 2 && /^\d+$/.test(second ?? '')) return { page: 'operation', id: Number(second) };
   return { page: 'not-found' };
@@ -29,7 +32,9 @@ export function parseRoute(pathname: string): Route {
 export const paths = {
   environment: (name: string) => `/environments/${encodeURIComponent(name)}`,
   refresh: (name: string) => `/environments/${encodeURIComponent(name)}/refresh`,
+  apply: (name: string) => `/environments/${encodeURIComponent(name)}/apply`,
   operation: (id: number) => `/operations/${id}`,
+  assets: '/assets',
 };
 
 export function navigate(path: string, options: { replace?: boolean } = {}): void {

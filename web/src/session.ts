@@ -22,5 +22,7 @@ export const ROLE_LABELS: Readonly<Record<Role, string>> = {
 
 /** Owners and environment managers change environments; team members only read. */
 export const canMaintain = (role: Role) => role === 'owner' || role === 'manager';
+/** Applying a package runs SQL: on production only the project owner may. */
+export const canApply = (role: Role, type: 'production' | 'sandbox') => role === 'owner' || (role === 'manager' && type === 'sandbox');
 export const canManageUsers = (role: Role) => role === 'owner';
 export const canReadAudit = (role: Role) => role === 'owner' || role === 'manager';

@@ -41,9 +41,24 @@ export interface Environment {
   readonly documentStorage: string | null;
   readonly syncCommand: string | null;
   readonly state: EnvironmentState;
+  /** Versions of components set by packages, beyond the three above (e.g. RetailServer). */
+  readonly components: Readonly<Record<string, string>>;
+  /** What a person still has to do, e.g. run the reprovisioning tool after a retail refresh. */
+  readonly pendingActions: readonly PendingAction[];
+  /** Whether a retail refresh runs the Environment Reprovisioning Tool as its post step. */
+  readonly autoReprovision: boolean;
   readonly databases: readonly DatabaseInfo[];
   readonly createdAt: string;
   readonly updatedAt: string;
+}
+
+export interface PendingAction {
+  readonly code: string;
+  readonly message: string;
+  readonly remedy: string;
+  readonly since: string;
+  /** The operation that left it, if any. */
+  readonly operation: number | null;
 }
 
 export interface HistoryEntry {
@@ -62,6 +77,8 @@ export interface Versions {
 export interface EnvironmentDetails extends Environment {
   readonly history: readonly HistoryEntry[];
   readonly versions?: Versions;
+  /** Self-service installer files in the environment's document storage. */
+  readonly installers: readonly string[];
 }
 
 export interface Credentials {
@@ -105,6 +122,8 @@ export interface Step {
   readonly startedAt: string | null;
   readonly finishedAt: string | null;
   readonly attempts: number;
+  /** What the step did (e.g. an apply's version changes); its shape depends on the step. */
+  readonly counters?: Readonly<Record<string, unknown>>;
 }
 
 export interface VerificationCheck {
@@ -129,10 +148,12 @@ export interface OperationError {
 
 export interface Operation {
   readonly id: number;
-  readonly kind: 'refresh' | 'restore';
+  readonly kind: 'refresh' | 'restore' | 'apply';
   readonly environment: string;
   readonly source: string | null;
   readonly restoresOperation: number | null;
+  /** An apply's options hold package, packageName, packageKind and packageVersion. */
+  readonly options: Readonly<Record<string, unknown>>;
   readonly state: OperationState;
   readonly requestedBy: string;
   readonly requestedAt: string;
@@ -194,4 +215,52 @@ export interface AuditEntry {
   readonly target: string | null;
   readonly origin: string;
   readonly details: Readonly<Record<string, unknown>> | null;
+}
+
+export type AssetKind = 'binary' | 'financial-reporting' | 'retail' | 'reprovisioning-tool';
+
+/** The versions a package sets when it is applied. */
+export interface AssetSets {
+  readonly applicationRelease?: string;
+  readonly platformUpdate?: number;
+  readonly financialReportingVersion?: string;
+  readonly components?: Readonly<Record<string, string>>;
+}
+
+/** A deployable package of the project's asset library. */
+export interface Asset {
+  readonly id: number;
+  readonly name: string;
+  readonly kind: AssetKind;
+  readonly version: string;
+  readonly description: string | null;
+  /** Application releases it applies to: "10.0.38", "10.0.*" or "*". */
+  readonly appliesTo: readonly string[];
+  readonly sets: AssetSets;
+  /** Script names by database role. */
+  readonly scripts: Readonly<Record<string, readonly string[]>>;
+  readonly files: readonly { readonly path: string; readonly bytes: number; readonly sha256: string }[];
+  /** The shared asset it was imported from, if any. */
+  readonly shared: string | null;
+  readonly importedBy: string;
+  readonly importedAt: string;
+}
+
+/** A shared asset that ships with dataalm, before it is imported. */
+export interface SharedAsset {
+  /** The name to import it by. */
+  readonly shared: string;
+  readonly name: string;
+  readonly kind: AssetKind;
+  readonly version: string;
+  readonly description: string | null;
+  readonly appliesTo: readonly string[];
+  readonly sets: AssetSets;
+}
+
+/** A package of the library as judged for one environment. */
+export interface EnvironmentPackage {
+  readonly asset: Asset;
+  readonly applicable: boolean;
+  readonly reasons: readonly Reason[];
 }

@@ -2,11 +2,20 @@ import { type FocusEvent, type KeyboardEvent, useEffect, useId, useRef, useState
 import { flushSync } from 'react-dom';
 import { Link, paths } from '../router';
 
+interface MaintainMenuProps {
+  readonly environment: string;
+  /** Maintain › Move database › Refresh database: sandboxes only. */
+  readonly refresh: boolean;
+  /** Maintain › Apply updates. */
+  readonly apply: boolean;
+}
+
 /**
- * Maintain › Move database › Refresh database: a disclosure menu. Enter or Space opens it,
- * Tab or the arrow keys move through its items, Escape closes it and returns to the button.
+ * Maintain › Move database › Refresh database and Maintain › Apply updates: a disclosure
+ * menu. Enter or Space opens it, Tab or the arrow keys move through its items, Escape
+ * closes it and returns to the button.
  */
-export function MaintainMenu({ environment }: { readonly environment: string }) {
+export function MaintainMenu({ environment, refresh, apply }: MaintainMenuProps) {
   const [open, setOpen] = useState(false);
   const container = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
@@ -59,18 +68,29 @@ export function MaintainMenu({ environment }: { readonly environment: string }) 
         Maintain <span aria-hidden="true">▾</span>
       </button>
       <div id={panelId} className="menu-panel" hidden={!open}>
-        <div role="group" aria-labelledby={groupId}>
-          <p id={groupId} className="menu-group-label">
-            Move database
-          </p>
-          <ul>
+        {refresh && (
+          <div role="group" aria-labelledby={groupId}>
+            <p id={groupId} className="menu-group-label">
+              Move database
+            </p>
+            <ul>
+              <li>
+                <Link to={paths.refresh(environment)} className="menu-item">
+                  <span aria-hidden="true">›</span> Refresh database
+                </Link>
+              </li>
+            </ul>
+          </div>
+        )}
+        {apply && (
+          <ul className={refresh ? 'menu-section' : undefined}>
             <li>
-              <Link to={paths.refresh(environment)} className="menu-item">
-                <span aria-hidden="true">›</span> Refresh database
+              <Link to={paths.apply(environment)} className="menu-item">
+                Apply updates
               </Link>
             </li>
           </ul>
-        </div>
+        )}
       </div>
     </div>
   );

@@ -4,17 +4,19 @@ import { MaintainMenu } from '../components/MaintainMenu';
 import { ErrorNotice, Loading } from '../components/Notice';
 import { Page } from '../components/Page';
 import { StatusBadge } from '../components/StatusBadge';
-import { canMaintain, useSession } from '../session';
+import { canApply, canMaintain, useSession } from '../session';
 import { useResource } from '../useResource';
 import { HistoryCard, RecentOperationsCard } from './environment/ActivityCards';
 import { CredentialsCard } from './environment/CredentialsCard';
-import { DatabasesCard, OverviewCard, VersionsCard } from './environment/OverviewCards';
+import { DatabasesCard, OverviewCard, PendingActionsNotice, VersionsCard } from './environment/OverviewCards';
 
 export function EnvironmentPage({ name }: { readonly name: string }) {
   const { user } = useSession();
   const environment = useResource<EnvironmentDetails>(`/api/environments/${enc(name)}`);
   const data = environment.data;
   const maintainer = canMaintain(user.role);
+  const refresh = maintainer && data?.type === 'sandbox';
+  const apply = data !== undefined && canApply(user.role, data.type);
 
   return (
     <Page
@@ -26,12 +28,13 @@ export function EnvironmentPage({ name }: { readonly name: string }) {
           </>
         )
       }
-      actions={data && maintainer && data.type === 'sandbox' && <MaintainMenu environment={name} />}
+      actions={(refresh || apply) && <MaintainMenu environment={name} refresh={refresh} apply={apply} />}
     >
       {environment.error && <ErrorNotice error={environment.error} />}
       {environment.loading && <Loading what="the environment" />}
       {data && (
         <>
+          <PendingActionsNotice environment={data} />
           <div className="grid">
             <OverviewCard environment={data} />
             <VersionsCard environment={data} />

@@ -4,11 +4,11 @@ import { DetailList } from '../components/DetailList';
 import { ErrorNotice, Loading } from '../components/Notice';
 import { Page } from '../components/Page';
 import { StatusBadge } from '../components/StatusBadge';
-import { elapsed, formatDateTime, formatDuration, operationTitle } from '../format';
+import { appliedPackage, elapsed, formatDateTime, formatDuration, operationTitle } from '../format';
 import { Link, paths } from '../router';
 import { canMaintain, useSession } from '../session';
 import { useNow } from '../useNow';
-import { LogTailCard, OfflineWindowCard, VerificationCard } from './operation/OperationCards';
+import { LogTailCard, OfflineWindowCard, PackageCard, VerificationCard } from './operation/OperationCards';
 import { OperationActions } from './operation/OperationActions';
 import { StepList, stepLabel } from './operation/StepList';
 import { useOperationStream } from './operation/useOperationStream';
@@ -44,10 +44,10 @@ export function OperationPage({ id }: { readonly id: number }) {
                 ]}
               />
             </Card>
-            <OfflineWindowCard operation={operation} />
+            {operation.kind === 'apply' ? <PackageCard operation={operation} /> : <OfflineWindowCard operation={operation} />}
           </div>
           <StepList operation={operation} progress={progress} now={now} />
-          <VerificationCard report={operation.verification} />
+          {operation.kind !== 'apply' && <VerificationCard report={operation.verification} />}
           <LogTailCard id={operation.id} log={log} />
         </>
       )}
@@ -57,6 +57,13 @@ export function OperationPage({ id }: { readonly id: number }) {
 
 function OperationSubtitle({ operation }: { readonly operation: Operation }) {
   const target = <Link to={paths.environment(operation.environment)}>{operation.environment}</Link>;
+  if (operation.kind === 'apply') {
+    return (
+      <>
+        Apply {appliedPackage(operation)} to {target}
+      </>
+    );
+  }
   if (operation.kind === 'restore') {
     return (
       <>
@@ -85,10 +92,16 @@ function FailureNotice({ operation }: { readonly operation: Operation }) {
   return (
     <div className="notice notice-danger" role="alert">
       <p className="notice-title">
-        {failure.step ? `${ending} at “${stepLabel(failure.step)}”` : ending} ({failure.code})
+        {failure.step ? `${ending} at “${stepLabel(failure.step, operation.kind)}”` : ending} ({failure.code})
       </p>
       <p>{failure.message}</p>
       {failure.remedy && <p className="remedy">What to do: {failure.remedy}</p>}
+      {operation.kind === 'apply' && operation.state === 'failed' && (
+        <p>
+          A package is not rolled back: the versions of {operation.environment} are unchanged.{' '}
+          <Link to={paths.apply(operation.environment)}>Apply updates to {operation.environment}</Link>
+        </p>
+      )}
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { api, ApiError, enc } from '../api/client';
-import type { Environment, Operation, RefreshPreview, RefreshSource } from '../api/types';
+import type { Environment, Operation, Reason, RefreshPreview, RefreshSource } from '../api/types';
+import { compareVersions } from '../assets';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { Page } from '../components/Page';
 import { Link, navigate, paths } from '../router';
@@ -18,6 +19,7 @@ export function RefreshPage({ target }: { readonly target: string }) {
   const environment = useResource<Environment>(`/api/environments/${enc(target)}`);
   const sandbox = environment.data?.type === 'sandbox';
   const sources = useResource<RefreshSource[]>(allowed && sandbox ? `/api/environments/${enc(target)}/refresh-sources` : null);
+  const environments = useResource<Environment[]>(allowed && sandbox ? '/api/environments' : null);
   const [source, setSource] = useState<string>();
   const preview = useResource<RefreshPreview>(
     source ? `/api/environments/${enc(target)}/refresh-preview?source=${enc(source)}` : null,
@@ -55,6 +57,17 @@ export function RefreshPage({ target }: { readonly target: string }) {
   };
 
   const back = <Link to={paths.environment(target)}>Back to {target}</Link>;
+  const applyUpdates = (candidate: RefreshSource) => {
+    const current = environment.data;
+    if (!current) return null;
+    const from = environments.data?.find((e) => e.name === candidate.name);
+    if (!candidate.reasons.some((reason) => targetNeedsUpdate(reason, current, from))) return null;
+    return (
+      <p className="option-fix">
+        <Link to={paths.apply(target)}>Apply updates to {target}</Link>
+      </p>
+    );
+  };
   const ready = preview.data !== undefined && !preview.data.refused;
 
   return (
@@ -71,7 +84,7 @@ export function RefreshPage({ target }: { readonly target: string }) {
             The data of <strong>{target}</strong> is replaced by one consistent copy of the source. Secrets, e-mail
             addresses and environment-specific records are not copied; users and batch jobs are locked down afterwards.
           </p>
-          <SourcePicker sources={sources.data} value={source} onChange={choose} />
+          <SourcePicker sources={sources.data} value={source} onChange={choose} fix={applyUpdates} />
           {preview.loading && <Loading what="the preview" />}
           {preview.error && <ErrorNotice error={preview.error} />}
           {source && preview.data && <RefreshPreviewPanel source={source} target={target} preview={preview.data} />}
@@ -113,4 +126,22 @@ export function RefreshPage({ target }: { readonly target: string }) {
       )}
     </Page>
   );
+}
+
+/**
+ * Whether a source is refused for a version the target lacks, so that applying a package to
+ * the target (Apply updates) is the way forward: older financial reporting, an older
+ * release than the source's, or a platform update too old on the target.
+ */
+function targetNeedsUpdate(reason: Reason, target: Environment, source: Environment | undefined): boolean {
+  switch (reason.code) {
+    case 'REPORTING_VERSION_OLDER':
+      return true;
+    case 'RELEASE_MISMATCH':
+      return source !== undefined && compareVersions(source.applicationRelease, target.applicationRelease) > 0;
+    case 'PLATFORM_UPDATE_TOO_OLD':
+      return reason.message.startsWith(`${target.name} `);
+    default:
+      return false;
+  }
 }

@@ -3,7 +3,7 @@ import type { HistoryEntry, Operation } from '../../api/types';
 import { Card } from '../../components/Card';
 import { ErrorNotice, Loading } from '../../components/Notice';
 import { StatusBadge } from '../../components/StatusBadge';
-import { formatDateTime, formatDetails, operationTitle } from '../../format';
+import { appliedPackage, formatDateTime, formatDetails, operationTitle } from '../../format';
 import { Link, paths } from '../../router';
 import { useResource } from '../../useResource';
 
@@ -13,14 +13,14 @@ export function RecentOperationsCard({ environment }: { readonly environment: st
     <Card title="Recent operations">
       {operations.error && <ErrorNotice error={operations.error} />}
       {operations.loading && <Loading what="operations" />}
-      {operations.data?.length === 0 && <p className="empty">No refresh or restore has run on this environment yet.</p>}
+      {operations.data?.length === 0 && <p className="empty">No operation has run on this environment yet.</p>}
       {operations.data && operations.data.length > 0 && (
         <div className="table-scroll">
           <table>
             <thead>
               <tr>
                 <th scope="col">Operation</th>
-                <th scope="col">Source</th>
+                <th scope="col">Source or package</th>
                 <th scope="col">State</th>
                 <th scope="col">Requested by</th>
                 <th scope="col">Requested</th>
@@ -32,7 +32,7 @@ export function RecentOperationsCard({ environment }: { readonly environment: st
                   <th scope="row">
                     <Link to={paths.operation(operation.id)}>{operationTitle(operation)}</Link>
                   </th>
-                  <td>{operation.source ?? '—'}</td>
+                  <td>{operation.kind === 'apply' ? capitalized(appliedPackage(operation)) : (operation.source ?? '—')}</td>
                   <td>
                     <StatusBadge status={operation.state} />
                   </td>
@@ -47,6 +47,8 @@ export function RecentOperationsCard({ environment }: { readonly environment: st
     </Card>
   );
 }
+
+const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 export function HistoryCard({ history }: { readonly history: readonly HistoryEntry[] }) {
   const newestFirst = [...history].reverse();

@@ -1,8 +1,11 @@
+import { useId } from 'react';
 import type { EnvironmentDetails } from '../../api/types';
+import { REPORTING_COMPONENT } from '../../assets';
 import { Card } from '../../components/Card';
 import { DetailList } from '../../components/DetailList';
 import { StatusBadge } from '../../components/StatusBadge';
 import { formatDateTime } from '../../format';
+import { Link, paths } from '../../router';
 
 const DATABASE_ROLES = { application: 'Application', financialReporting: 'Financial reporting' } as const;
 
@@ -17,6 +20,12 @@ export function OverviewCard({ environment }: { readonly environment: Environmen
           ['Administrator', environment.administrator],
           ['Profile', environment.profile],
           ['Retail', environment.retail ? 'Yes' : 'No'],
+          ...(environment.retail
+            ? ([
+                ['Reprovisioning after a refresh', environment.autoReprovision ? 'Automatic' : 'By hand'],
+                ['Self-service installers', <Installers names={environment.installers} />],
+              ] as const)
+            : []),
           ['Document storage', environment.documentStorage ?? 'None'],
           ['Updated', formatDateTime(environment.updatedAt)],
         ]}
@@ -25,20 +34,30 @@ export function OverviewCard({ environment }: { readonly environment: Environmen
   );
 }
 
+/** What each component of detailed version information is. */
+const COMPONENTS: Readonly<Record<string, string>> = {
+  ApplicationSuite: 'Application release',
+  ApplicationPlatform: 'Platform update',
+  [REPORTING_COMPONENT]: 'Financial reporting',
+  RetailServer: 'Retail',
+  EnvironmentReprovisioningTool: 'Retail reprovisioning',
+};
+
+/** Detailed version information: every component with its version, the PostgreSQL servers last. */
 export function VersionsCard({ environment }: { readonly environment: EnvironmentDetails }) {
   const components = environment.versions?.components ?? [];
   return (
-    <Card title="Versions">
-      <DetailList
-        items={[
-          ['Application release', environment.applicationRelease],
-          ['Platform update', environment.platformUpdate],
-          ['Financial reporting', environment.financialReportingVersion],
-        ]}
-      />
-      {components.length > 0 && (
-        <details className="disclosure">
-          <summary>Detailed version information</summary>
+    <Card title="Detailed version information">
+      {components.length === 0 ? (
+        <DetailList
+          items={[
+            ['Application release', environment.applicationRelease],
+            ['Platform update', environment.platformUpdate],
+            ['Financial reporting', environment.financialReportingVersion],
+          ]}
+        />
+      ) : (
+        <div className="table-scroll">
           <table>
             <thead>
               <tr>
@@ -49,15 +68,61 @@ export function VersionsCard({ environment }: { readonly environment: Environmen
             <tbody>
               {components.map((component) => (
                 <tr key={component.name}>
-                  <th scope="row">{component.name}</th>
+                  <th scope="row">
+                    {component.name}
+                    {COMPONENTS[component.name] && <span className="cell-note">{COMPONENTS[component.name]}</span>}
+                  </th>
                   <td>{component.version}</td>
                 </tr>
               ))}
             </tbody>
           </table>
-        </details>
+        </div>
       )}
     </Card>
+  );
+}
+
+function Installers({ names }: { readonly names: readonly string[] }) {
+  if (names.length === 0) return <>None in document storage</>;
+  return (
+    <ul className="plain-list">
+      {names.map((name) => (
+        <li key={name}>
+          <code>{name}</code>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** What a person still has to do on the environment, above everything else on its page. */
+export function PendingActionsNotice({ environment }: { readonly environment: EnvironmentDetails }) {
+  const id = useId();
+  if (environment.pendingActions.length === 0) return null;
+  return (
+    <section className="notice notice-warning" aria-labelledby={id}>
+      <h2 id={id} className="notice-title">
+        Pending actions on {environment.name}
+      </h2>
+      <ul className="reasons">
+        {environment.pendingActions.map((action) => (
+          <li key={action.code}>
+            {action.message}
+            <span className="remedy">What to do: {action.remedy}</span>
+            <span className="cell-note">
+              Since {formatDateTime(action.since)}
+              {action.operation !== null && (
+                <>
+                  {' · '}
+                  <Link to={paths.operation(action.operation)}>operation #{action.operation}</Link>
+                </>
+              )}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
 

@@ -15,7 +15,8 @@ interface OperationActionsProps {
 
 /**
  * Cancel (before the cutover), Rollback of a failed operation, and Rollback of a succeeded
- * refresh, which restores the database it replaced as a new operation.
+ * refresh, which restores the database it replaced as a new operation. An apply is never
+ * rolled back: a failed one is fixed by applying the package again.
  */
 export function OperationActions({ operation, onChange }: OperationActionsProps) {
   const [asking, setAsking] = useState<Action>();
@@ -26,7 +27,7 @@ export function OperationActions({ operation, onChange }: OperationActionsProps)
   if ((operation.state === 'queued' || operation.state === 'running') && !operation.cutoverStartedAt && !operation.cancelRequested) {
     available.push('cancel');
   }
-  if (operation.state === 'failed') available.push('rollback');
+  if (operation.state === 'failed' && operation.kind !== 'apply') available.push('rollback');
   if (operation.state === 'succeeded' && operation.kind === 'refresh') available.push('restore');
 
   const run = async (action: Action) => {
@@ -79,9 +80,13 @@ export function OperationActions({ operation, onChange }: OperationActionsProps)
         onConfirm={() => void run('cancel')}
         onCancel={() => setAsking(undefined)}
       >
-        <p>
-          The copy stops and its staging database is dropped. {env} has not been touched yet and stays as it is.
-        </p>
+        {operation.kind === 'apply' ? (
+          <p>
+            The apply stops before its next step. What its steps did so far stays on {env}; apply the package again to finish.
+          </p>
+        ) : (
+          <p>The copy stops and its staging database is dropped. {env} has not been touched yet and stays as it is.</p>
+        )}
       </ConfirmDialog>
       <ConfirmDialog
         open={asking === 'rollback'}

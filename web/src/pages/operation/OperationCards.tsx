@@ -2,7 +2,9 @@ import { useEffect, useRef } from 'react';
 import type { Operation, VerificationReport } from '../../api/types';
 import { Card } from '../../components/Card';
 import { DetailList } from '../../components/DetailList';
+import { changeText, kindLabel, type VersionChange } from '../../assets';
 import { formatDateTime, formatDuration } from '../../format';
+import { Link, paths } from '../../router';
 
 /** How long the target did not accept connections, once the cutover has happened. */
 export function OfflineWindowCard({ operation }: { readonly operation: Operation }) {
@@ -24,6 +26,49 @@ export function OfflineWindowCard({ operation }: { readonly operation: Operation
         />
       )}
     </Card>
+  );
+}
+
+/** The package an apply operation applies, and the versions it sets (or set). */
+export function PackageCard({ operation }: { readonly operation: Operation }) {
+  const { package: id, packageName: name, packageKind: kind, packageVersion: version } = operation.options;
+  const versions = operation.steps.find((step) => step.name === 'versions' && step.status === 'succeeded');
+  const validated = operation.steps.find((step) => step.name === 'validate' && step.status === 'succeeded');
+  const changes = asChanges(versions?.counters?.changes) ?? asChanges(validated?.counters?.changes);
+  return (
+    <Card title="Package">
+      <DetailList
+        items={[
+          ['Package', <Link to={paths.assets}>{typeof id === 'number' ? `Package ${id}` : 'In the asset library'}</Link>],
+          ['Name', typeof name === 'string' ? name : '—'],
+          ['Kind', typeof kind === 'string' ? kindLabel(kind) : '—'],
+          ['Version', typeof version === 'string' ? version : '—'],
+          [
+            versions ? 'Versions set' : 'Versions it sets',
+            changes === undefined ? (
+              <span className="muted">Known once the package is validated.</span>
+            ) : changes.length === 0 ? (
+              'None'
+            ) : (
+              <ul className="compact-list">
+                {changes.map((change) => (
+                  <li key={change.field}>{changeText(change)}</li>
+                ))}
+              </ul>
+            ),
+          ],
+        ]}
+      />
+    </Card>
+  );
+}
+
+/** A step's `changes` counter, when it has that shape. */
+function asChanges(value: unknown): VersionChange[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  return value.filter(
+    (item): item is VersionChange =>
+      typeof item === 'object' && item !== null && typeof item.field === 'string' && typeof item.to === 'string' && (item.from === null || typeof item.from === 'string'),
   );
 }
 

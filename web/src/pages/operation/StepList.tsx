@@ -17,7 +17,16 @@ const STEP_LABELS: Readonly<Record<string, string>> = {
   post: 'After the refresh',
 };
 
-export const stepLabel = (name: string) => STEP_LABELS[name] ?? name;
+/** An apply's steps: the package's scripts, its files, the versions it sets. */
+const APPLY_STEP_LABELS: Readonly<Record<string, string>> = {
+  validate: 'Validate the package',
+  scripts: 'Run the package’s scripts',
+  files: 'Put its files in document storage',
+  versions: 'Set the versions',
+  post: 'After the update',
+};
+
+export const stepLabel = (name: string, kind?: Operation['kind']) => (kind === 'apply' ? APPLY_STEP_LABELS[name] : undefined) ?? STEP_LABELS[name] ?? name;
 
 interface StepListProps {
   readonly operation: Operation;
@@ -31,14 +40,14 @@ export function StepList({ operation, progress, now }: StepListProps) {
   return (
     <Card title="Runbook">
       <p className="visually-hidden" aria-live="polite">
-        {current ? `${stepLabel(current.name)}: ${statusLabel(current.status)}` : `Operation ${statusLabel(operation.state)}`}
+        {current ? `${stepLabel(current.name, operation.kind)}: ${statusLabel(current.status)}` : `Operation ${statusLabel(operation.state)}`}
       </p>
       <ol className="steps">
         {operation.steps.map((step) => (
           <li key={step.position} className={`step step-${step.status}`}>
             <div className="step-line">
               <span className="step-name">
-                {step.position}. {stepLabel(step.name)}
+                {step.position}. {stepLabel(step.name, operation.kind)}
               </span>
               <StatusBadge status={step.status} />
               <StepTime step={step} now={now} />

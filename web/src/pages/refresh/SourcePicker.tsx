@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { RefreshSource } from '../../api/types';
 import { ReasonList } from '../../components/Notice';
 import { StatusBadge } from '../../components/StatusBadge';
@@ -6,10 +7,12 @@ interface SourcePickerProps {
   readonly sources: readonly RefreshSource[];
   readonly value: string | undefined;
   readonly onChange: (source: string) => void;
+  /** What to do about an ineligible source beyond its reasons' remedies (e.g. a link to Apply updates). */
+  readonly fix?: (source: RefreshSource) => ReactNode;
 }
 
 /** Every other environment as a source; the ones that cannot be used say why. */
-export function SourcePicker({ sources, value, onChange }: SourcePickerProps) {
+export function SourcePicker({ sources, value, onChange, fix }: SourcePickerProps) {
   return (
     <fieldset className="card source-picker">
       <legend>Source environment</legend>
@@ -36,6 +39,7 @@ export function SourcePicker({ sources, value, onChange }: SourcePickerProps) {
                 <div id={`${id}-reasons`} className="option-reasons">
                   <span>Cannot be used as the source:</span>
                   <ReasonList reasons={source.reasons} />
+                  {fix?.(source)}
                 </div>
               )}
             </div>

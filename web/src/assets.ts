@@ -1,0 +1,69 @@
+import type { AssetKind, AssetSets, Environment } from './api/types';
+
+/** Each kind of deployable package in words. */
+export const KIND_LABELS: Readonly<Record<AssetKind, string>> = {
+  binary: 'Platform and application binary package',
+  'financial-reporting': 'Financial reporting update',
+  retail: 'Retail deployable package',
+  'reprovisioning-tool': 'Environment Reprovisioning Tool',
+};
+
+export const kindLabel = (kind: string) => KIND_LABELS[kind as AssetKind] ?? kind;
+
+/** The component of every environment's financial reporting service. */
+export const REPORTING_COMPONENT = 'MRApplicationService';
+
+/** A version a package changes, named as the service names it (applicationRelease, platformUpdate, a component). */
+export interface VersionChange {
+  readonly field: string;
+  readonly from: string | null;
+  readonly to: string;
+}
+
+const FIELD_LABELS: Readonly<Record<string, string>> = {
+  applicationRelease: 'Application release',
+  platformUpdate: 'Platform update',
+  [REPORTING_COMPONENT]: `Financial reporting (${REPORTING_COMPONENT})`,
+};
+
+export const fieldLabel = (field: string) => FIELD_LABELS[field] ?? field;
+
+/** The versions a package sets, as the service compares them with an environment's. */
+export function versionChanges(environment: Pick<Environment, 'applicationRelease' | 'platformUpdate' | 'financialReportingVersion' | 'components'>, sets: AssetSets): VersionChange[] {
+  const changes: VersionChange[] = [];
+  if (sets.applicationRelease !== undefined) changes.push({ field: 'applicationRelease', from: environment.applicationRelease, to: sets.applicationRelease });
+  if (sets.platformUpdate !== undefined) changes.push({ field: 'platformUpdate', from: String(environment.platformUpdate), to: String(sets.platformUpdate) });
+  if (sets.financialReportingVersion !== undefined) {
+    changes.push({ field: REPORTING_COMPONENT, from: environment.financialReportingVersion, to: sets.financialReportingVersion });
+  }
+  for (const [name, version] of Object.entries(sets.components ?? {})) changes.push({ field: name, from: environment.components[name] ?? null, to: version });
+  return changes;
+}
+
+/** "Application release 10.0.37 → 10.0.38"; "RetailServer → 10.0.38.1" for a component it adds. */
+export function changeText(change: VersionChange): string {
+  if (change.from === change.to) return `${fieldLabel(change.field)} ${change.to} (unchanged)`;
+  return `${fieldLabel(change.field)} ${change.from ?? 'none'} → ${change.to}`;
+}
+
+/** What a package sets, one entry a version: "Application release 10.0.38", "RetailServer 10.0.38.1". */
+export function setsText(sets: AssetSets): string[] {
+  const none = { applicationRelease: '', platformUpdate: 0, financialReportingVersion: '', components: {} };
+  return versionChanges(none, sets).map((change) => `${fieldLabel(change.field)} ${change.to}`);
+}
+
+/** "10.0.37", "every release" for "*". */
+export function releasesText(appliesTo: readonly string[]): string {
+  return appliesTo.map((release) => (release === '*' ? 'every release' : release)).join(', ');
+}
+
+/** Compares dotted versions part by part as numbers: negative when a is older. */
+export function compareVersions(a: string, b: string): number {
+  const left = a.split('.').map(Number);
+  const right = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(left.length, right.length); i += 1) {
+    const difference = (left[i] ?? 0) - (right[i] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}
