@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Operation } from '../src/domain/operation.ts';
 import { type Demo, startDemo } from './helpers/demo.ts';
+import { startWorker, waitForEnd } from './helpers/workers.ts';
 
 const OWNER_PASSWORD = 'lifecycle-owner-password';
 
@@ -346,5 +347,28 @@ describe('asset library, Apply updates and retail', () => {
     assert.equal(again.code, 0, again.stderr + again.stdout);
     assert.deepEqual(Object.fromEntries(fs.readdirSync(installers).map((f) => [f, sha(path.join(installers, f))])), expected);
     assert.deepEqual((await show('contoso-store')).installers, Object.keys(expected).sort());
+  });
+
+  test('an apply queued with --detach runs on a worker, like a refresh', async () => {
+    const tool = json<AssetJson[]>((await demo.cli(['asset', 'list', '--json'])).stdout).find((a) => a.kind === 'reprovisioning-tool')!;
+    const queued = await demo.cli(['env', 'apply', 'contoso-store', '--package', String(tool.id), '--detach', '--json']);
+    assert.equal(queued.code, 0, queued.stderr);
+    const id = json<Operation>(queued.stdout).id;
+    assert.equal(json<Operation>(queued.stdout).state, 'queued');
+    const busy = await apply('contoso-store', tool.id);
+    assert.equal(busy.code, 12, 'one operation per environment at a time');
+    assert.equal(json<Refusal>(busy.stdout).reasons[0]!.code, 'TARGET_BUSY');
+    const worker = await startWorker(demo.env());
+    try {
+      const ended = await waitForEnd(demo, id);
+      assert.equal(ended.state, 'succeeded');
+      assert.match(ended.worker ?? '', /:\d+$/);
+    } finally {
+      await worker.stop();
+    }
+    const table = await demo.cli(['op', 'list', '--env', 'contoso-store']);
+    assert.match(table.stdout, new RegExp(`${id}\\s+apply\\s+contoso-store\\s+package ${tool.id}\\s+succeeded`));
+    const shown = await demo.cli(['op', 'show', String(id)]);
+    assert.match(shown.stdout, new RegExp(`apply package ${tool.id} \\(Environment Reprovisioning Tool\\) → contoso-store`));
   });
 });

@@ -16,12 +16,12 @@ function what(o: Operation): string {
 export function operationTable(operations: readonly Operation[]): string {
   if (operations.length === 0) return 'No operations yet. Start one with `dataalm refresh --source S --target T`.\n';
   return table(
-    ['ID', 'KIND', 'TARGET', 'SOURCE', 'STATE', 'REQUESTED', 'OFFLINE'],
+    ['ID', 'KIND', 'TARGET', 'SOURCE / PACKAGE', 'STATE', 'REQUESTED', 'OFFLINE'],
     operations.map((o) => [
       String(o.id),
       o.kind,
       o.environment,
-      o.source ?? '-',
+      o.kind === 'apply' ? `package ${String(o.options.package)}` : (o.source ?? '-'),
       o.state,
       o.requestedAt.replace(/\.\d+Z$/, 'Z'),
       o.offlineMs === null ? '-' : `${o.offlineMs} ms`,
