@@ -9,13 +9,17 @@ import { OWNER_PASSWORD, type Service, startService } from './helpers/service.ts
 
 // The web UI in Chromium against a real service with the demo project: an environment
 // manager refreshes contoso-uat from contoso-prod through Maintain › Move database › Refresh
-// database and follows it live; a team member sees no Maintain menu and is refused by the API.
+// database and follows it live; a team member sees no Maintain menu and is refused by the API;
+// last, the manager upgrades contoso-test through Maintain › Apply updates with a shared asset
+// imported from the page (last: the upgrade changes which sources the refreshes above see).
 
 const SCREENSHOTS = path.join(ROOT, 'test-artifacts', 'screenshots');
 const MIA_PASSWORD = 'mia-password-123';
 const TOM_PASSWORD = 'tom-password-123';
 const TARGET = 'contoso-uat';
 const SOURCE = 'contoso-prod';
+/** The sandbox on the older release, upgraded by Apply updates in the last test. */
+const UPGRADE = 'contoso-test';
 const REFRESH_TIMEOUT_MS = 240_000;
 
 const missing = browserMissing();
@@ -315,6 +319,8 @@ describe('web UI', { skip }, () => {
     const nav = page.getByRole('navigation', { name: 'Main' });
     assert.equal(await nav.getByRole('link', { name: 'Users and roles' }).count(), 0);
     assert.equal(await nav.getByRole('link', { name: 'Audit log' }).count(), 0);
+    await nav.getByRole('link', { name: 'Asset library' }).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Apply updates' }).count(), 0);
     await visit('10-member-view');
 
     const session = (await (await page.request.get(url('/api/session'))).json()) as { csrfToken: string };
@@ -324,5 +330,120 @@ describe('web UI', { skip }, () => {
     });
     assert.equal(refused.status(), 403);
     assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'FORBIDDEN');
+  });
+  test('Maintain › Apply updates imports a shared asset and upgrades a sandbox, followed live', { timeout: REFRESH_TIMEOUT_MS + 60_000 }, async () => {
+    await signOut();
+    await signIn('mia', MIA_PASSWORD);
+
+    // Production runs a newer release than contoso-test: its refresh page points at Apply updates.
+    await page.getByRole('link', { name: UPGRADE, exact: true }).click();
+    await h1(UPGRADE).waitFor();
+    await page.getByRole('button', { name: 'Maintain' }).click();
+    await page.getByRole('link', { name: 'Refresh database' }).click();
+    await h1('Refresh database').waitFor();
+    const prodOption = page.locator('.option', { has: page.getByRole('radio', { name: new RegExp(`^${SOURCE}\\b`) }) });
+    await prodOption.getByText('application releases differ', { exact: false }).waitFor();
+    await prodOption.getByRole('link', { name: `Apply updates to ${UPGRADE}` }).waitFor();
+    await page.getByRole('link', { name: `Back to ${UPGRADE}` }).click();
+    await h1(UPGRADE).waitFor();
+
+    // Maintain › Apply updates from the keyboard: the item follows Move database › Refresh database.
+    const maintain = page.getByRole('button', { name: 'Maintain' });
+    await maintain.focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    const applyItem = page.getByRole('link', { name: 'Apply updates' });
+    assert.ok(await focused(applyItem), 'the second arrow key reaches Apply updates');
+    await page.keyboard.press('Enter');
+    await h1(`Apply updates to ${UPGRADE}`).waitFor();
+    const current = page.locator('.card', { has: page.getByRole('heading', { name: 'Current versions' }) });
+    assert.match(await current.innerText(), /10\.0\.37/);
+    const picker = page.getByRole('group', { name: 'Packages in the asset library' });
+    await picker.getByText('The asset library has no packages yet').waitFor();
+
+    // A financial reporting update for 10.0.38 does not apply to 10.0.37: shown disabled, with why.
+    const status = page.getByRole('status').filter({ hasText: 'Imported into the asset library' });
+    await page.getByRole('button', { name: 'Import financial-reporting-10.0.38.5' }).click();
+    await status.getByText(/as package \d+: Financial reporting update 10\.0\.38\.5/).waitFor();
+    const reporting = picker.getByRole('radio', { name: /Financial reporting update 10\.0\.38\.5/ });
+    await reporting.waitFor();
+    assert.equal(await reporting.isDisabled(), true, 'the reporting update for 10.0.38 is disabled');
+    await picker.getByText(`applies to release 10.0.38; ${UPGRADE} runs 10.0.37`, { exact: false }).waitFor();
+
+    await page.getByRole('button', { name: 'Import application-10.0.38-pu62' }).click();
+    const imported = await status.getByText(/as package \d+: Application 10\.0\.38 with platform update 62/).innerText();
+    const packageId = Number(/package (\d+)/.exec(imported)?.[1]);
+    assert.ok(packageId > 0, imported);
+    const upgrade = picker.getByRole('radio', { name: /Application 10\.0\.38 with platform update 62/ });
+    assert.equal(await upgrade.isDisabled(), false);
+    const applyButton = page.getByRole('button', { name: 'Apply', exact: true });
+    assert.equal(await applyButton.isDisabled(), true, 'Apply waits for a package');
+    await upgrade.check();
+    assert.equal(await applyButton.isDisabled(), false);
+    await page.getByText('In the library as package', { exact: false }).first().waitFor();
+    await visit('12-apply-updates');
+
+    await applyButton.click();
+    const dialog = page.getByRole('dialog', { name: `Apply package ${packageId} to ${UPGRADE}?` });
+    await dialog.getByText('Application 10.0.38 with platform update 62', { exact: false }).waitFor();
+    for (const change of ['Application release 10.0.37 → 10.0.38', 'Platform update 61 → 62', 'Financial reporting (MRApplicationService) 10.0.37.2 → 10.0.38.3']) {
+      await dialog.getByText(change).waitFor();
+    }
+    await checkAccessibility(page, 'apply question');
+    await dialog.getByRole('button', { name: 'Apply the package' }).click();
+
+    await page.waitForURL(/\/operations\/\d+$/);
+    const applyId = Number(new URL(page.url()).pathname.split('/').pop());
+    await h1(`Apply #${applyId}`).waitFor();
+    assert.match(await page.getByRole('main').innerText(), new RegExp(`Apply package ${packageId} \\(Application 10\\.0\\.38 with platform update 62\\) to ${UPGRADE}`));
+    const state = page.locator('.card', { has: page.getByRole('heading', { name: 'Summary' }) }).locator('dd').first();
+    await state.getByText(/Succeeded|Failed|Canceled/).waitFor({ timeout: REFRESH_TIMEOUT_MS });
+    const steps = await page.locator('ol.steps > li').allInnerTexts();
+    assert.match(await state.innerText(), /Succeeded/, steps.join(' | '));
+    assert.equal(steps.length, 5);
+    for (const step of steps) assert.match(step, /Succeeded|Skipped/, step);
+    assert.match(steps.join(' | '), /Set the versions[\s\S]*Succeeded/);
+    const packageCard = page.locator('.card', { has: page.getByRole('heading', { name: 'Package', exact: true }) });
+    await packageCard.getByText('Application release 10.0.37 → 10.0.38').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Rollback' }).count(), 0, 'an apply is not rolled back');
+    assert.equal(await page.getByRole('heading', { name: 'Verification report' }).count(), 0);
+    await page.getByRole('region', { name: 'Latest runbook log lines' }).getByText('applicationRelease: 10.0.37 → 10.0.38', { exact: false }).waitFor();
+    await page.getByRole('link', { name: 'Download runbook logs' }).waitFor();
+    await visit('13-apply-operation');
+
+    // The environment's detailed version information shows the new versions.
+    await page.getByRole('main').getByRole('link', { name: UPGRADE, exact: true }).click();
+    await h1(UPGRADE).waitFor();
+    const versions = page.locator('.card', { has: page.getByRole('heading', { name: 'Detailed version information' }) });
+    const version = (component: string) => versions.getByRole('row', { name: new RegExp(`^${component}\\b`) }).getByRole('cell').innerText();
+    await versions.getByRole('row', { name: /^ApplicationSuite\b/ }).waitFor();
+    assert.equal(await version('ApplicationSuite'), '10.0.38');
+    assert.equal(await version('ApplicationPlatform'), 'PU62');
+    assert.equal(await version('MRApplicationService'), '10.0.38.3');
+    await page.getByRole('link', { name: `Apply #${applyId}` }).waitFor();
+
+    // Now on 10.0.38, the reporting update applies and the 10.0.37 upgrade no longer does.
+    await page.getByRole('button', { name: 'Maintain' }).click();
+    await page.getByRole('link', { name: 'Apply updates' }).click();
+    await h1(`Apply updates to ${UPGRADE}`).waitFor();
+    await picker.waitFor();
+    assert.equal(await picker.getByRole('radio', { name: /Financial reporting update 10\.0\.38\.5/ }).isDisabled(), false);
+    assert.equal(await upgrade.isDisabled(), true);
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Asset library' }).click();
+    await h1('Asset library').waitFor();
+    const library = page.locator('.card', { has: page.getByRole('heading', { name: 'Packages', exact: true }) });
+    const row = library.getByRole('row', { name: /Application 10\.0\.38 with platform update 62/ });
+    const text = await row.innerText();
+    for (const shown of ['Platform and application binary package', '10.0.38.62', '10.0.37', 'Application release 10.0.38', 'Platform update 62', 'Financial reporting (MRApplicationService) 10.0.38.3', 'mia']) {
+      assert.ok(text.includes(shown), `the library row shows ${shown}: ${text}`);
+    }
+    await library.getByRole('row', { name: /Financial reporting update 10\.0\.38\.5/ }).getByText('Financial reporting update', { exact: true }).waitFor();
+    const shared = page.locator('.card', { has: page.getByRole('heading', { name: 'Shared assets' }) });
+    await shared.getByRole('button', { name: 'Import retail-10.0.38' }).waitFor();
+    await shared.getByRole('button', { name: 'Import environment-reprovisioning-tool' }).waitFor();
+    await shared.getByRole('row', { name: /application-10\.0\.38-pu62/ }).getByText(`In the library as package ${packageId}`).waitFor();
+    await visit('14-asset-library');
   });
 });
