@@ -107,7 +107,7 @@ export function PendingActionsNotice({ environment }: { readonly environment: En
       </h2>
       <ul className="reasons">
         {environment.pendingActions.map((action) => (
-          <li key={action.code}>
+          <li key={`${action.code}-${action.since}`}>
             {action.message}
             <span className="remedy">What to do: {action.remedy}</span>
             <span className="cell-note">
