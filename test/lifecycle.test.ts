@@ -371,4 +371,23 @@ describe('asset library, Apply updates and retail', () => {
     const shown = await demo.cli(['op', 'show', String(id)]);
     assert.match(shown.stdout, new RegExp(`apply package ${tool.id} \\(Environment Reprovisioning Tool\\) → contoso-store`));
   });
+
+  test('a reprovisioning tool that fails does not undo the refresh: it is logged and left as a pending action', async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-bad-tool-'));
+    fs.writeFileSync(
+      path.join(folder, 'tool.yaml'),
+      'name: Broken reprovisioning\nkind: reprovisioning-tool\nversion: 1.5.0\nappliesTo: ["*"]\nscripts:\n  application:\n    - name: fails\n      sql: select 1 / 0;\n',
+    );
+    const imported = json<AssetJson>((await demo.cli(['asset', 'import', path.join(folder, 'tool.yaml'), '--json'])).stdout);
+    await demo.query('contoso_store_app', 'update dmfrecurringjob set enabled = 0');
+    const refreshed = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-store', '--yes', '--json']);
+    assert.equal(refreshed.code, 0, refreshed.stdout + refreshed.stderr);
+    const operation = json<Operation>(refreshed.stdout);
+    assert.equal(operation.steps.find((s) => s.name === 'post')!.counters.reprovisioning, 'failed');
+    const log = await logs(operation.id);
+    assert.match(log, /the Environment Reprovisioning Tool failed: application: script "fails" failed: division by zero/);
+    const store = await show('contoso-store');
+    assert.deepEqual(store.pendingActions.map((a) => a.code), ['RUN_REPROVISIONING_TOOL']);
+    assert.match(store.pendingActions[0]!.remedy, new RegExp(`--package ${imported.id}\\b`));
+  });
 });

@@ -15,6 +15,8 @@ import { type SampleProgress, loadSampleIntoEnvironment } from './sample-data.js
 /**
  * The demo project of DESIGN §6: a production environment, a sandbox that can be refreshed
  * from it, one on an older release and one in another tenant (both refused, with reasons).
+ * The one on the older release uses retail: upgraded with a package, it shows the
+ * reprovisioning tool after a refresh.
  */
 interface DemoEnvironment {
   readonly name: string;
@@ -24,15 +26,17 @@ interface DemoEnvironment {
   readonly platformUpdate: number;
   readonly financialReportingVersion: string;
   readonly syncCommand: string | null;
+  /** Uses retail: a refresh into it runs the Environment Reprovisioning Tool as its post step. */
+  readonly retail: boolean;
   /** The account that becomes Admin after a refresh (the seed's web.config value). */
   readonly administrator: string;
 }
 
 export const DEMO_ENVIRONMENTS: readonly DemoEnvironment[] = [
-  { name: 'contoso-prod', type: 'production', tenant: 'contoso.com', applicationRelease: '10.0.38', platformUpdate: 62, financialReportingVersion: '10.0.38.3', syncCommand: null, administrator: 'admin@contoso.com' },
-  { name: 'contoso-uat', type: 'sandbox', tenant: 'contoso.com', applicationRelease: '10.0.38', platformUpdate: 62, financialReportingVersion: '10.0.38.3', syncCommand: 'dataalm sample customise uat-notes', administrator: 'sandbox.admin@contoso.com' },
-  { name: 'contoso-test', type: 'sandbox', tenant: 'contoso.com', applicationRelease: '10.0.37', platformUpdate: 61, financialReportingVersion: '10.0.37.2', syncCommand: null, administrator: 'admin@contoso.com' },
-  { name: 'fabrikam-uat', type: 'sandbox', tenant: 'fabrikam.com', applicationRelease: '10.0.38', platformUpdate: 62, financialReportingVersion: '10.0.38.3', syncCommand: null, administrator: 'admin@fabrikam.com' },
+  { name: 'contoso-prod', type: 'production', tenant: 'contoso.com', applicationRelease: '10.0.38', platformUpdate: 62, financialReportingVersion: '10.0.38.3', syncCommand: null, retail: false, administrator: 'admin@contoso.com' },
+  { name: 'contoso-uat', type: 'sandbox', tenant: 'contoso.com', applicationRelease: '10.0.38', platformUpdate: 62, financialReportingVersion: '10.0.38.3', syncCommand: 'dataalm sample customise uat-notes', retail: false, administrator: 'sandbox.admin@contoso.com' },
+  { name: 'contoso-test', type: 'sandbox', tenant: 'contoso.com', applicationRelease: '10.0.37', platformUpdate: 61, financialReportingVersion: '10.0.37.2', syncCommand: null, retail: true, administrator: 'admin@contoso.com' },
+  { name: 'fabrikam-uat', type: 'sandbox', tenant: 'fabrikam.com', applicationRelease: '10.0.38', platformUpdate: 62, financialReportingVersion: '10.0.38.3', syncCommand: null, retail: false, administrator: 'admin@fabrikam.com' },
 ];
 
 export interface DemoOptions {
@@ -82,7 +86,7 @@ export async function createDemo(runtime: Runtime, options: DemoOptions): Promis
             applicationRelease: spec.applicationRelease,
             platformUpdate: spec.platformUpdate,
             financialReportingVersion: spec.financialReportingVersion,
-            retail: false,
+            retail: spec.retail,
             profile: 'finance-operations',
             documentStorage: storage,
             syncCommand: spec.syncCommand,

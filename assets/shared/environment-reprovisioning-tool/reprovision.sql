@@ -1,6 +1,15 @@
 -- Every Commerce URL of the channel profiles names this environment ({{environment}} is
--- replaced by its name, as a quoted literal). Running it again changes nothing more.
-update retailchannelprofileproperty
-   set value = 'https://' || {{environment}} || '.retail.commerce.dynamics.com/' || split_part(value, '/', 4)
- where propertykey in ('RetailServerUrl', 'CloudPosUrl', 'MediaServerBaseUrl')
-   and value is distinct from 'https://' || {{environment}} || '.retail.commerce.dynamics.com/' || split_part(value, '/', 4);
+-- replaced by its name, as a quoted literal). An application without retail channel
+-- profiles is left as it is. Running it again changes nothing more.
+do $$
+begin
+  if to_regclass('retailchannelprofileproperty') is null then
+    raise notice 'no retail channel profiles in this database: nothing to reprovision';
+    return;
+  end if;
+  update retailchannelprofileproperty
+     set value = 'https://' || {{environment}} || '.retail.commerce.dynamics.com/' || split_part(value, '/', 4)
+   where propertykey in ('RetailServerUrl', 'CloudPosUrl', 'MediaServerBaseUrl')
+     and value is distinct from 'https://' || {{environment}} || '.retail.commerce.dynamics.com/' || split_part(value, '/', 4);
+end
+$$;

@@ -79,14 +79,19 @@ export async function writeFiles(
   const storage = environment.documentStorage;
   if (storage === null) throw new DataalmError('OPERATION_FAILED', `${environment.name} has no document storage for the package's files`);
   let bytes = 0;
+  const root = fs.realpathSync(storage);
   for (const file of files) {
-    const destination = path.resolve(storage, file.path);
-    if (!destination.startsWith(path.resolve(storage) + path.sep)) {
+    const destination = path.resolve(root, file.path);
+    fs.mkdirSync(path.dirname(destination), { recursive: true });
+    // Checked on the real folder, so a link inside the storage cannot lead a file elsewhere.
+    const folder = fs.realpathSync(path.dirname(destination));
+    if (folder !== root && !folder.startsWith(root + path.sep)) {
       throw new DataalmError('OPERATION_FAILED', `${file.path} would be outside ${environment.name}'s document storage`);
     }
-    fs.mkdirSync(path.dirname(destination), { recursive: true });
+    if (fs.lstatSync(destination, { throwIfNoEntry: false })?.isSymbolicLink()) fs.unlinkSync(destination);
     const partial = `${destination}.dataalm-partial`;
-    fs.writeFileSync(partial, file.content);
+    fs.rmSync(partial, { force: true });
+    fs.writeFileSync(partial, file.content, { flag: 'wx' });
     fs.renameSync(partial, destination);
     const written = createHash('sha256').update(fs.readFileSync(destination)).digest('hex');
     if (written !== file.sha256) throw new DataalmError('OPERATION_FAILED', `${file.path} was not written as it is in the package (checksum differs)`);
@@ -118,15 +123,7 @@ export async function afterRetailRefresh(
   log: StepLog,
 ): Promise<Record<string, unknown>> {
   const counters: Record<string, unknown> = {};
-  if (environment.autoReprovision) {
-    const tool = await reprovisioningTool(runtime);
-    await log('info', `running the Environment Reprovisioning Tool ${tool.manifest.version} (${tool.origin}) on ${environment.name}, so its retail components match the refreshed data`);
-    const scripts = await runScripts(environment, urls, tool.scripts, log, `dataalm operation ${operation}`);
-    await runtime.environments.setVersions(environment.name, { components: tool.manifest.sets.components ?? {} });
-    await runtime.environments.clearPendingAction(environment.name, REPROVISION_ACTION);
-    await log('info', `the Environment Reprovisioning Tool ${tool.manifest.version} finished on ${environment.name}`);
-    counters.reprovisioning = { tool: tool.manifest.name, version: tool.manifest.version, scripts };
-  } else {
+  const leavePending = async (why: string) => {
     const remedy = await reprovisionRemedy(runtime, environment.name);
     await runtime.environments.addPendingAction(environment.name, {
       code: REPROVISION_ACTION,
@@ -135,7 +132,26 @@ export async function afterRetailRefresh(
       since: new Date().toISOString(),
       operation,
     });
-    await log('warning', `${environment.name} uses retail and runs the reprovisioning tool by hand (setting): pending action: ${remedy}`);
+    await log('warning', `${why}: pending action: ${remedy}`);
+  };
+  if (environment.autoReprovision) {
+    const tool = await reprovisioningTool(runtime);
+    await log('info', `running the Environment Reprovisioning Tool ${tool.manifest.version} (${tool.origin}) on ${environment.name}, so its retail components match the refreshed data`);
+    try {
+      const scripts = await runScripts(environment, urls, tool.scripts, log, `dataalm operation ${operation}`);
+      await runtime.environments.setVersions(environment.name, { components: tool.manifest.sets.components ?? {} });
+      await runtime.environments.clearPendingAction(environment.name, REPROVISION_ACTION);
+      await log('info', `the Environment Reprovisioning Tool ${tool.manifest.version} finished on ${environment.name}`);
+      counters.reprovisioning = { tool: tool.manifest.name, version: tool.manifest.version, scripts };
+    } catch (error) {
+      // The refreshed data is in place and verified; the tool is a deployment of its own,
+      // as in the seed. Its failure is told and left to a person, not undone with the refresh.
+      await log('error', `the Environment Reprovisioning Tool failed: ${(error as Error).message}`);
+      await leavePending(`${environment.name}'s retail components still match the source`);
+      counters.reprovisioning = 'failed';
+    }
+  } else {
+    await leavePending(`${environment.name} uses retail and runs the reprovisioning tool by hand (setting)`);
     counters.reprovisioning = 'pending';
   }
   const installers = installersIn(environment);
