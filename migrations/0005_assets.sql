@@ -14,6 +14,7 @@ create table dataalm.assets (
   imported_at timestamptz not null default now()
 );
 create index assets_name_idx on dataalm.assets (name);
+create index assets_digest_idx on dataalm.assets (digest);
 
 create table dataalm.asset_files (
   asset_id bigint not null references dataalm.assets (id) on delete cascade,

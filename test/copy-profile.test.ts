@@ -52,7 +52,7 @@ describe('dataalm copy --profile finance-operations', () => {
   let copyUrl: string;
   const KEPT_ROWS = [
     'sysemailsmtppassword', 'printmgmtsettings', 'printmgmtdocinstance', 'sysserverconfig',
-    'syscorpnetprinters', 'batchserverconfig', 'batchservergroup', 'docuvalue',
+    'syscorpnetprinters', 'batchserverconfig', 'batchservergroup', 'docuvalue', 'retailchanneldatabase',
   ];
   const CLEARED = ['batchjobhistory', 'batchhistory', 'batchconstrainthistory', 'sysclientsessions', 'sysserversessions'];
   const SPECIAL = [...KEPT_ROWS, ...CLEARED, 'logisticselectronicaddress', 'sysemailparameters', 'personnellintegrationconfiguration'];
@@ -64,7 +64,7 @@ describe('dataalm copy --profile finance-operations', () => {
       env(),
     );
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /Copied into .* with profile finance-operations: 30 tables, .*checksums verified/);
+    assert.match(result.stdout, /Copied into .* with profile finance-operations: 31 tables, .*checksums verified/);
   });
 
   test('e-mail addresses (type 2) are masked deterministically; other addresses and columns are copied', async () => {

@@ -62,6 +62,7 @@ const MATRIX: Record<string, { allowed: readonly Role[] | 'public'; sessionOnly?
   'GET /api/assets': { allowed: ALL, request: () => ({ path: '/api/assets' }) },
   'GET /api/assets/shared': { allowed: ALL, request: () => ({ path: '/api/assets/shared' }) },
   'POST /api/assets': { allowed: OPERATORS, request: () => ({ path: '/api/assets', body: { shared: 'no-such-asset' } }) },
+  'GET /api/assets/{id}': { allowed: OPERATORS, request: () => ({ path: '/api/assets/999999' }) },
   'GET /api/environments/{name}/packages': { allowed: ALL, request: () => ({ path: '/api/environments/contoso-uat/packages' }) },
   'POST /api/environments/{name}/apply': { allowed: OPERATORS, request: () => ({ path: '/api/environments/no-such-env/apply', body: { package: 999999 } }) },
   'POST /api/environments/{name}/redeploy-scale-unit': { allowed: OPERATORS, request: () => ({ path: '/api/environments/no-such-env/redeploy-scale-unit' }) },
@@ -397,7 +398,17 @@ describe('HTTP API: accounts, roles, sessions, operations', () => {
     assert.equal(byOwner.status, 409, byOwner.text);
     assert.equal(byOwner.json<{ reasons: { code: string }[] }>().reasons[0]!.code, 'PACKAGE_NOT_FOR_RELEASE');
     assert.equal((await call(service.baseUrl, sessions.owner, 'GET', '/api/operations')).json<Operation[]>().length, before, 'nothing was started');
-    const badBody = await call(service.baseUrl, sessions.manager, 'POST', '/api/assets', { manifest: { name: 'x', kind: 'firmware' } });
+    const again = await call(service.baseUrl, sessions.owner, 'POST', '/api/assets', { shared: 'application-10.0.38-pu62' });
+    assert.equal(again.json<{ id: number }>().id, asset.id, 'the same package imported again is the one already there');
+    // A package of one's own runs SQL wherever it is applied: the owner brings it in.
+    const own = { name: 'Own', kind: 'binary', version: '1.0', appliesTo: ['*'], scripts: { application: [{ name: 'note', sql: 'select 1' }] } };
+    const byManagerOwn = await call(service.baseUrl, sessions.manager, 'POST', '/api/assets', { manifest: own });
+    assert.equal(byManagerOwn.status, 403);
+    const byOwnerOwn = await call(service.baseUrl, sessions.owner, 'POST', '/api/assets', { manifest: own });
+    assert.equal(byOwnerOwn.status, 201, byOwnerOwn.text);
+    const read = await call(service.baseUrl, sessions.manager, 'GET', `/api/assets/${byOwnerOwn.json<{ id: number }>().id}`);
+    assert.deepEqual(read.json<{ scripts: unknown }>().scripts, { application: [{ name: 'note', sql: 'select 1' }] }, 'the SQL can be read before applying');
+    const badBody = await call(service.baseUrl, sessions.owner, 'POST', '/api/assets', { manifest: { name: 'x', kind: 'firmware' } });
     assert.equal(badBody.status, 400);
     assert.match(badBody.text, /kind: must be one of/);
 

@@ -97,6 +97,7 @@ describe('asset library, Apply updates and retail', () => {
     assert.ok(shared.some((a) => a.shared === 'environment-reprovisioning-tool' && a.kind === 'reprovisioning-tool'), JSON.stringify(shared));
 
     const tool = await importShared('environment-reprovisioning-tool');
+    assert.equal((await importShared('environment-reprovisioning-tool')).id, tool.id, 'importing the same package again gives the one already there');
     assert.equal(tool.kind, 'reprovisioning-tool');
     assert.equal(tool.shared, 'environment-reprovisioning-tool');
     assert.deepEqual(tool.scripts.application, ['point the retail channel profiles at this environment']);
@@ -127,6 +128,10 @@ describe('asset library, Apply updates and retail', () => {
     assert.deepEqual(customAsset.scripts.application, ['note.sql']);
     assert.deepEqual(customAsset.files.map((f) => [f.path, f.bytes]), [['custom/readme.txt', 22]]);
 
+    const shown = await demo.cli(['asset', 'show', String(customAsset.id)]);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /script for the application database: note\.sql\n\s+\| create table if not exists customnote/);
+    assert.match(shown.stdout, /file custom\/readme\.txt \(22 bytes, sha256 [0-9a-f]{64}\)/);
     const listed = json<AssetJson[]>((await demo.cli(['asset', 'list', '--json'])).stdout);
     assert.deepEqual(listed.map((a) => a.id), [tool.id, customAsset.id]);
     const table = await demo.cli(['asset', 'list']);

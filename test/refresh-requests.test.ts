@@ -130,7 +130,8 @@ describe('refresh requests on the demo project', () => {
     const platform = await refused('contoso-prod', 'old-platform', ['PLATFORM_UPDATE_TOO_OLD']);
     assert.match(platform[0]!.message, /platform update 20.*update 20 and earlier are refused/);
     const reporting = await refused('contoso-prod', 'old-reporting', ['REPORTING_VERSION_OLDER']);
-    assert.match(reporting[0]!.remedy, /apply the financial reporting update 10\.0\.38\.3/);
+    // The remedy names the package that fixes it: here the shared financial reporting update.
+    assert.match(reporting[0]!.remedy, /dataalm asset import --shared financial-reporting-10\.0\.38\.5; then apply it to old-reporting/);
     await demo.query('contoso_uat_app', "UPDATE dmfrecurringjob SET enabled = 1 WHERE recid = (SELECT min(recid) FROM dmfrecurringjob)");
     try {
       const jobs = await refused('contoso-prod', 'contoso-uat', ['RECURRING_JOBS_ACTIVE']);

@@ -48,7 +48,7 @@ function watchTarget(database: string, sql: string) {
 
 const ENV_SPECIFIC_KEPT = [
   'sysemailsmtppassword', 'printmgmtsettings', 'printmgmtdocinstance', 'sysserverconfig', 'syscorpnetprinters',
-  'batchserverconfig', 'batchservergroup', 'docuvalue',
+  'batchserverconfig', 'batchservergroup', 'docuvalue', 'retailchanneldatabase',
 ];
 const CLEARED = ['batchjobhistory', 'batchhistory', 'batchconstrainthistory', 'sysserversessions', 'sysclientsessions'];
 /** Tables the profile, the sanitize statements or the synchronize command change. */

@@ -30,7 +30,7 @@ const release = /^\d+\.\d+\.\d+$/;
 const dotted = /^\d+(\.\d+){0,3}$/;
 const componentName = /^[A-Za-z][A-Za-z0-9_.-]{0,62}$/;
 /** A relative path inside document storage: no "..", no absolute path, no backslash. */
-const storagePath = /^(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9_][A-Za-z0-9 _.\-/]{0,250}$/;
+const storagePath = /^(?!.*(^|\/)\.\.?(\/|$))(?!.*\/\/)(?!.*\/$)[A-Za-z0-9_][A-Za-z0-9 _.\-/]{0,250}$/;
 
 /**
  * Values a script may name, each replaced by a quoted SQL literal of the environment's
@@ -227,6 +227,8 @@ export interface PendingAction {
 
 /** The pending action a retail refresh leaves when its post step does not run the tool. */
 export const REPROVISION_ACTION = 'RUN_REPROVISIONING_TOOL';
+/** The pending action when document storage holds no self-service installers. */
+export const INSTALLERS_ACTION = 'INSTALLERS_MISSING';
 /** The shared asset of the Environment Reprovisioning Tool. */
 export const REPROVISIONING_TOOL = 'environment-reprovisioning-tool';
 /** Where self-service installers live in an environment's document storage. */

@@ -16,7 +16,7 @@ export const MAX_ASSET_BYTES = 64 * 1024 * 1024;
  * manifest (`file:`); document-storage files are read from `from:`. The result has
  * everything inline, validated, so the library needs nothing from the disk afterwards.
  */
-export function readManifestFile(file: string): AssetManifest {
+export function readManifestFile(file: string, options: { readReferences?: boolean } = {}): AssetManifest {
   const resolved = path.resolve(file);
   const text = readText(resolved, 'FILE');
   let data: unknown;
@@ -27,7 +27,7 @@ export function readManifestFile(file: string): AssetManifest {
     throw new DataalmError('INVALID_INPUT', `${resolved}: not valid ${resolved.endsWith('.json') ? 'JSON' : 'YAML'}: ${reason}`, { field: 'file', cause });
   }
   const base = path.dirname(resolved);
-  return parseManifest(inlineReferences(data, base), resolved);
+  return parseManifest(inlineReferences(data, base, options.readReferences ?? true), resolved);
 }
 
 /** Validates a manifest with everything inline (as the HTTP API receives it). */
@@ -52,7 +52,7 @@ function manifestBytes(manifest: AssetManifest): number {
 }
 
 /** `file:` and `from:` references → inline `sql:` and base64 `content:`, relative to the manifest. */
-function inlineReferences(data: unknown, base: string): unknown {
+function inlineReferences(data: unknown, base: string, read: boolean): unknown {
   if (typeof data !== 'object' || data === null) return data;
   const manifest = { ...(data as Record<string, unknown>) };
   const scripts = manifest.scripts;
@@ -65,7 +65,7 @@ function inlineReferences(data: unknown, base: string): unknown {
               if (typeof item !== 'object' || item === null || !('file' in item)) return item;
               const { file, ...rest } = item as { file: unknown; name?: unknown };
               const where = inside(base, String(file), `scripts.${role}`);
-              return { name: rest.name ?? path.basename(where), ...rest, sql: readText(where, `scripts.${role}`) };
+              return { name: rest.name ?? path.basename(where), ...rest, sql: read ? readText(where, `scripts.${role}`) : `-- ${path.basename(where)}` };
             })
           : list,
       ]),
@@ -76,8 +76,12 @@ function inlineReferences(data: unknown, base: string): unknown {
       if (typeof item !== 'object' || item === null || !('from' in item)) return item;
       const { from, ...rest } = item as { from: unknown; path?: unknown };
       const where = inside(base, String(from), 'files');
+      if (!read) return { path: rest.path ?? path.basename(where), ...rest, content: '' };
       let content: Buffer;
       try {
+        // Told before it is read whole: a file too large for a package.
+        const size = fs.statSync(where).size;
+        if (size > MAX_ASSET_BYTES) throw new Error(`${size} bytes, more than the ${MAX_ASSET_BYTES} a package may hold`);
         content = fs.readFileSync(where);
       } catch (cause) {
         throw new DataalmError('INVALID_INPUT', `files: ${where} cannot be read (${(cause as Error).message})`, { field: 'file', cause });
@@ -105,7 +109,12 @@ function readText(file: string, field: string): string {
   }
 }
 
-/** The shared assets, by folder name, as they ship. */
+const summaries = new Map<string, { mtimeMs: number; summary: SharedAsset }>();
+
+/**
+ * The shared assets, by folder name, as they ship: read from their manifests only (their
+ * scripts and installers are read when one is imported), and kept while the file is unchanged.
+ */
 export function listSharedAssets(): SharedAsset[] {
   if (!fs.existsSync(SHARED_ASSETS_DIR)) return [];
   return fs
@@ -113,8 +122,12 @@ export function listSharedAssets(): SharedAsset[] {
     .filter((name) => fs.existsSync(path.join(SHARED_ASSETS_DIR, name, 'asset.yaml')))
     .sort()
     .map((shared) => {
-      const manifest = readSharedAsset(shared);
-      return {
+      const file = path.join(SHARED_ASSETS_DIR, shared, 'asset.yaml');
+      const mtimeMs = fs.statSync(file).mtimeMs;
+      const known = summaries.get(shared);
+      if (known?.mtimeMs === mtimeMs) return known.summary;
+      const manifest = readManifestFile(file, { readReferences: false });
+      const summary: SharedAsset = {
         shared,
         name: manifest.name,
         kind: manifest.kind,
@@ -123,6 +136,8 @@ export function listSharedAssets(): SharedAsset[] {
         appliesTo: manifest.appliesTo,
         sets: manifest.sets,
       };
+      summaries.set(shared, { mtimeMs, summary });
+      return summary;
     });
 }
 

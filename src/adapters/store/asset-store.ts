@@ -37,6 +37,10 @@ export class AssetStore {
     const { files, ...rest } = manifest;
     const digest = createHash('sha256').update(JSON.stringify(manifest)).digest('hex');
     const id = await inTransaction(this.#pool, async (client) => {
+      // The same package imported again is the package already there.
+      await client.query('lock table dataalm.assets in share row exclusive mode');
+      const same = await client.query<{ id: string }>('select id from dataalm.assets where digest = $1 order by id limit 1', [digest]);
+      if (same.rows[0]) return Number(same.rows[0].id);
       const inserted = await client.query<{ id: string }>(
         `insert into dataalm.assets (name, kind, version, manifest, shared, digest, imported_by)
          values ($1, $2, $3, $4, $5, $6, $7) returning id`,
@@ -82,6 +86,13 @@ export class AssetStore {
       });
     }
     return found;
+  }
+
+  /** A package's manifest as imported, with its scripts' SQL (not the files' bytes). */
+  async manifest(id: number): Promise<Omit<AssetManifest, 'files'>> {
+    await this.get(id);
+    const result = await this.#pool.query<{ manifest: Omit<AssetManifest, 'files'> }>('select manifest from dataalm.assets where id = $1', [id]);
+    return result.rows[0]!.manifest;
   }
 
   /** The scripts of a package, per database role, in order. */

@@ -247,6 +247,16 @@ export class EnvironmentStore {
     return (result.rowCount ?? 0) > 0;
   }
 
+  /** Removes the pending actions an operation left (when it is rolled back or its state restored). */
+  async clearPendingActionsOf(name: string, operation: number): Promise<void> {
+    await this.#pool.query(
+      `update dataalm.environments
+          set pending_actions = (select coalesce(jsonb_agg(a), '[]') from jsonb_array_elements(pending_actions) a where (a->>'operation')::bigint is distinct from $2)
+        where name = $1`,
+      [name, operation],
+    );
+  }
+
   /** Whether a retail refresh runs the reprovisioning tool itself. */
   async setAutoReprovision(name: string, on: boolean, actor: Actor): Promise<void> {
     await inTransaction(this.#pool, async (client) => {

@@ -51,6 +51,13 @@ export async function findPackage(runtime: Runtime, id: string | number): Promis
 export async function preflightApply(runtime: Runtime, environment: Environment, asset: Asset, self?: number): Promise<RefusalReason[]> {
   await reapAbandoned(runtime);
   const reasons = judgeApply(environment, asset);
+  if (environment.state === 'failed' || environment.state === 'offline') {
+    reasons.push({
+      code: 'ENVIRONMENT_NOT_READY',
+      message: `${environment.name} is ${environment.state}${environment.state === 'failed' ? ': an operation failed after it had replaced its databases' : ''}`,
+      remedy: `roll back or restore first (dataalm op list --env ${environment.name}), then apply`,
+    });
+  }
   const busy = await runtime.operations.activeOn(environment.name);
   if (busy && busy.id !== self) {
     reasons.push({
@@ -114,39 +121,56 @@ export async function remedyPackage(
   environment: Environment,
   wants: { applicationRelease?: string; platformUpdate?: number; financialReportingVersion?: string },
 ): Promise<string | undefined> {
-  const fits = (candidate: { appliesTo: readonly string[]; sets: AssetManifest['sets'] }) => {
-    if (!candidate.appliesTo.some((p) => releaseMatches(p, environment.applicationRelease))) return false;
+  const fits = (candidate: { kind: Asset['kind']; appliesTo: readonly string[]; sets: AssetManifest['sets'] }) => {
     const sets = candidate.sets;
     if (wants.applicationRelease !== undefined && sets.applicationRelease !== wants.applicationRelease) return false;
     if (wants.platformUpdate !== undefined && (sets.platformUpdate ?? environment.platformUpdate) < wants.platformUpdate) return false;
     if (wants.financialReportingVersion !== undefined && compareVersions(sets.financialReportingVersion ?? environment.financialReportingVersion, wants.financialReportingVersion) < 0) {
       return false;
     }
-    return judgeApply(environment, { id: 0, name: '', kind: 'binary', appliesTo: candidate.appliesTo, sets }).length === 0;
+    return judgeApply(environment, { id: 0, name: '', ...candidate }).length === 0;
   };
-  const library = (await runtime.assets.list()).filter(fits).at(-1);
+  const byVersion = <T extends { version: string }>(list: T[]) => [...list].sort((a, b) => compareVersions(b.version, a.version))[0];
+  const library = byVersion((await runtime.assets.list()).filter(fits));
   if (library) return `apply package ${library.id} (${library.name}) to ${environment.name}: dataalm env apply ${environment.name} --package ${library.id}`;
-  const shared = sharedAssets().find(fits);
+  const shared = byVersion(sharedAssets().filter(fits));
   if (shared) {
     return `import the shared asset ${shared.shared} (${shared.name}) with: dataalm asset import --shared ${shared.shared}; then apply it to ${environment.name} with: dataalm env apply ${environment.name} --package ID`;
   }
   return undefined;
 }
 
-/** How to run the reprovisioning tool on an environment, naming the package. */
-export async function reprovisionRemedy(runtime: Runtime, environment: string): Promise<string> {
-  const tool = (await runtime.assets.list()).filter((a) => a.kind === 'reprovisioning-tool').at(-1);
-  if (tool) return `dataalm env apply ${environment} --package ${tool.id} (${tool.name} ${tool.version})`;
-  return `dataalm asset import --shared ${REPROVISIONING_TOOL}, then dataalm env apply ${environment} --package ID`;
+/**
+ * The library's package of this kind (or matching `also`) with the highest version that
+ * may be applied to the environment now; the later import when two have one version.
+ */
+export async function newestApplicable(
+  runtime: Runtime,
+  environment: Environment,
+  kind: Asset['kind'] | undefined,
+  also: (asset: Asset) => boolean = () => true,
+): Promise<Asset | undefined> {
+  const fitting = (await runtime.assets.list()).filter((a) => (kind === undefined || a.kind === kind) && also(a) && judgeApply(environment, a).length === 0);
+  return fitting.reduce<Asset | undefined>((best, a) => (best === undefined || compareVersions(a.version, best.version) >= 0 ? a : best), undefined);
 }
 
-/** How to bring the self-service installers back: apply a retail package again. */
+/** How to run the reprovisioning tool on an environment, naming the package. */
+export async function reprovisionRemedy(runtime: Runtime, environment: Environment): Promise<string> {
+  const tool = await newestApplicable(runtime, environment, 'reprovisioning-tool');
+  if (tool) return `dataalm env apply ${environment.name} --package ${tool.id} (${tool.name} ${tool.version})`;
+  return `dataalm asset import --shared ${REPROVISIONING_TOOL}, then dataalm env apply ${environment.name} --package ID`;
+}
+
+/** Whether a package puts self-service installers in document storage (retail and binary packages may). */
+export function carriesInstallers(asset: Pick<Asset, 'files'>): boolean {
+  return asset.files.some((f) => f.path.startsWith(`${INSTALLERS_FOLDER}/`));
+}
+
+/** How to bring the self-service installers back: apply a package that carries them again. */
 export async function installersRemedy(runtime: Runtime, environment: Environment): Promise<string> {
-  const retail = (await runtime.assets.list())
-    .filter((a) => a.kind === 'retail' && a.files.length > 0 && judgeApply(environment, a).length === 0)
-    .at(-1);
-  if (retail) return `dataalm env apply ${environment.name} --package ${retail.id} (${retail.name} ${retail.version})`;
-  return `import your retail deployable package (dataalm asset import FILE, or --shared) and apply it: dataalm env apply ${environment.name} --package ID`;
+  const found = await newestApplicable(runtime, environment, undefined, carriesInstallers);
+  if (found) return `dataalm env apply ${environment.name} --package ${found.id} (${found.name} ${found.version})`;
+  return `import your retail deployable package (dataalm asset import FILE, or --shared retail-10.0.38) and apply it: dataalm env apply ${environment.name} --package ID`;
 }
 
 /** The self-service installers in an environment's document storage. */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import {
   type AssetManifest,
+  INSTALLERS_ACTION,
   INSTALLERS_FOLDER,
   REPROVISION_ACTION,
   REPROVISIONING_TOOL,
@@ -13,7 +14,7 @@ import { DATABASE_ROLES, type DatabaseRole, type Environment } from '../../domai
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import { readSharedAsset } from '../../adapters/assets/asset-files.js';
 import type { Runtime } from '../runtime.js';
-import { installersIn, installersRemedy, reprovisionRemedy } from './asset-service.js';
+import { installersIn, installersRemedy, newestApplicable, reprovisionRemedy } from './asset-service.js';
 
 export type StepLog = (level: 'info' | 'warning' | 'error', message: string, data?: Record<string, unknown>) => Promise<void>;
 
@@ -31,6 +32,8 @@ export async function runScripts(
   scripts: Scripts,
   log: StepLog,
   applicationName: string,
+  /** Throws when this process may no longer commit (another worker has the operation). */
+  guard: () => Promise<void> = async () => {},
 ): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const role of DATABASE_ROLES) {
@@ -51,14 +54,22 @@ export async function runScripts(
         const rows = (Array.isArray(results) ? results : [results]).reduce((n, r) => n + (r.rowCount ?? 0), 0);
         await log('info', `${role}: script "${script.name}" done (${rows} row(s) changed)`, { role, script: script.name, rows });
       }
+      current = '';
+      await guard();
       await client.query('commit');
       counts[role] = list.length;
     } catch (error) {
       await client.query('rollback').catch(() => {});
-      throw new DataalmError('OPERATION_FAILED', `${role}: script "${current}" failed: ${(error as Error).message}`, {
-        remedy: `the ${role} database's scripts of this package were rolled back; fix the cause and apply the package again`,
-        cause: error,
-      });
+      const committed = Object.keys(counts);
+      const earlier = committed.length > 0 ? `; the scripts of the ${committed.join(' and ')} database had been committed before` : '';
+      throw new DataalmError(
+        'OPERATION_FAILED',
+        current === '' ? `${role}: ${(error as Error).message}` : `${role}: script "${current}" failed: ${(error as Error).message}`,
+        {
+          remedy: `the ${role} database's scripts of this package were rolled back${earlier}; fix the cause and apply the package again`,
+          cause: error,
+        },
+      );
     } finally {
       await client.end().catch(() => {});
     }
@@ -74,6 +85,7 @@ export async function writeFiles(
   environment: Environment,
   files: readonly { path: string; content: Buffer; sha256: string }[],
   log: StepLog,
+  guard: () => Promise<void> = async () => {},
 ): Promise<{ files: number; bytes: number }> {
   if (files.length === 0) return { files: 0, bytes: 0 };
   const storage = environment.documentStorage;
@@ -81,17 +93,12 @@ export async function writeFiles(
   let bytes = 0;
   const root = fs.realpathSync(storage);
   for (const file of files) {
-    const destination = path.resolve(root, file.path);
-    fs.mkdirSync(path.dirname(destination), { recursive: true });
-    // Checked on the real folder, so a link inside the storage cannot lead a file elsewhere.
-    const folder = fs.realpathSync(path.dirname(destination));
-    if (folder !== root && !folder.startsWith(root + path.sep)) {
-      throw new DataalmError('OPERATION_FAILED', `${file.path} would be outside ${environment.name}'s document storage`);
-    }
+    const destination = path.join(makeFolderInside(root, path.dirname(file.path), environment.name), path.basename(file.path));
     if (fs.lstatSync(destination, { throwIfNoEntry: false })?.isSymbolicLink()) fs.unlinkSync(destination);
     const partial = `${destination}.dataalm-partial`;
     fs.rmSync(partial, { force: true });
     fs.writeFileSync(partial, file.content, { flag: 'wx' });
+    await guard();
     fs.renameSync(partial, destination);
     const written = createHash('sha256').update(fs.readFileSync(destination)).digest('hex');
     if (written !== file.sha256) throw new DataalmError('OPERATION_FAILED', `${file.path} was not written as it is in the package (checksum differs)`);
@@ -101,9 +108,31 @@ export async function writeFiles(
   return { files: files.length, bytes };
 }
 
-/** The newest reprovisioning tool of the library, else the one that ships with dataalm. */
-async function reprovisioningTool(runtime: Runtime): Promise<{ manifest: Pick<AssetManifest, 'name' | 'version' | 'sets'>; scripts: Scripts; origin: string }> {
-  const imported = (await runtime.assets.list()).filter((a) => a.kind === 'reprovisioning-tool').at(-1);
+/**
+ * Makes each folder of `relative` under `root` one at a time, refusing any that is a link
+ * or leads outside the storage, before anything is created there. Returns the last one.
+ */
+function makeFolderInside(root: string, relative: string, environment: string): string {
+  let folder = root;
+  for (const part of relative.split('/').filter((p) => p !== '' && p !== '.')) {
+    folder = path.join(folder, part);
+    const found = fs.lstatSync(folder, { throwIfNoEntry: false });
+    if (found === undefined) fs.mkdirSync(folder);
+    else if (!found.isDirectory()) throw new DataalmError('OPERATION_FAILED', `${path.relative(root, folder)} in ${environment}'s document storage is not a folder (a link is not followed)`);
+  }
+  return folder;
+}
+
+/**
+ * The reprovisioning tool a retail refresh runs: the highest version that the library
+ * holds and that applies to the environment without lowering a version, else the one that
+ * ships with dataalm.
+ */
+async function reprovisioningTool(
+  runtime: Runtime,
+  environment: Environment,
+): Promise<{ manifest: Pick<AssetManifest, 'name' | 'version' | 'sets'>; scripts: Scripts; origin: string }> {
+  const imported = await newestApplicable(runtime, environment, 'reprovisioning-tool');
   if (imported) return { manifest: imported, scripts: await runtime.assets.scripts(imported.id), origin: `package ${imported.id} of the asset library` };
   const shared = readSharedAsset(REPROVISIONING_TOOL);
   return { manifest: shared, scripts: shared.scripts, origin: 'the shared asset that ships with dataalm' };
@@ -124,7 +153,7 @@ export async function afterRetailRefresh(
 ): Promise<Record<string, unknown>> {
   const counters: Record<string, unknown> = {};
   const leavePending = async (why: string) => {
-    const remedy = await reprovisionRemedy(runtime, environment.name);
+    const remedy = await reprovisionRemedy(runtime, environment);
     await runtime.environments.addPendingAction(environment.name, {
       code: REPROVISION_ACTION,
       message: `${environment.name} was refreshed (operation ${operation}): run the Environment Reprovisioning Tool so its retail components match the refreshed data`,
@@ -135,9 +164,9 @@ export async function afterRetailRefresh(
     await log('warning', `${why}: pending action: ${remedy}`);
   };
   if (environment.autoReprovision) {
-    const tool = await reprovisioningTool(runtime);
-    await log('info', `running the Environment Reprovisioning Tool ${tool.manifest.version} (${tool.origin}) on ${environment.name}, so its retail components match the refreshed data`);
     try {
+      const tool = await reprovisioningTool(runtime, environment);
+      await log('info', `running the Environment Reprovisioning Tool ${tool.manifest.version} (${tool.origin}) on ${environment.name}, so its retail components match the refreshed data`);
       const scripts = await runScripts(environment, urls, tool.scripts, log, `dataalm operation ${operation}`);
       await runtime.environments.setVersions(environment.name, { components: tool.manifest.sets.components ?? {} });
       await runtime.environments.clearPendingAction(environment.name, REPROVISION_ACTION);
@@ -160,7 +189,7 @@ export async function afterRetailRefresh(
   } else {
     const remedy = await installersRemedy(runtime, environment);
     await runtime.environments.addPendingAction(environment.name, {
-      code: 'INSTALLERS_MISSING',
+      code: INSTALLERS_ACTION,
       message: `${environment.name}'s document storage has no self-service installers`,
       remedy,
       since: new Date().toISOString(),

@@ -43,7 +43,8 @@ async function reapOne(runtime: Runtime, id: number): Promise<void> {
       }
       return;
     }
-    if (operation.cancelRequested && operation.cutoverAt === null && operation.kind === 'refresh') {
+    // A refresh before its cutover, or an apply before its scripts, stops as canceled.
+    if (operation.cancelRequested && operation.cutoverAt === null && (operation.kind === 'refresh' || (operation.kind === 'apply' && operation.cutoverStartedAt === null))) {
       const urls = await runtime.environments.connectionUrls(operation.environment);
       for (const [role, names] of Object.entries(operation.databases)) {
         const url = urls[role as DatabaseRole];

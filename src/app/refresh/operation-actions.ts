@@ -26,7 +26,7 @@ export async function rollbackOperation(runtime: Runtime, id: number, actor: Act
   if (found.kind === 'apply') {
     refuse(
       'NOT_ROLLBACKABLE',
-      `operation ${id} applied a package: a package is not rolled back (each database's scripts ran in one transaction, and a failed one changed nothing)`,
+      `operation ${id} applied a package: a package is not rolled back (each database's scripts run in one transaction, so a failing script leaves its database as it was; the runbook log says what ran)`,
       `fix the cause and apply the package again: dataalm env apply ${env} --package ${String(found.options.package)}`,
     );
   }
@@ -132,6 +132,7 @@ export async function rollbackOperation(runtime: Runtime, id: number, actor: Act
         : `rolled back: ${databases.map(([, n]) => n.database).join(', ')} are again the databases from before operation ${id}; offline for ${Math.round(offlineMs)} ms`,
     );
     await runtime.environments.addHistory(env, `rollback of operation ${id}`, { operation: id, actor: actor.name });
+    await runtime.environments.clearPendingActionsOf(env, id);
     await runtime.environments.setState(env, 'deployed');
     // The databases the refresh had put live are dropped last.
     for (const p of parked) {
@@ -173,7 +174,9 @@ export async function cancelOperation(runtime: Runtime, id: number, actor: Actor
   if (!(await runtime.operations.requestCancel(id))) {
     refuse(
       'NOT_CANCELABLE',
-      `operation ${id} has begun its cutover: it can no longer be canceled`,
+      operation.kind === 'apply'
+        ? `operation ${id} has begun running the package's scripts: it can no longer be canceled`
+        : `operation ${id} has begun its cutover: it can no longer be canceled`,
       `wait for it to end; if it fails, dataalm op rollback ${id} undoes it`,
     );
   }

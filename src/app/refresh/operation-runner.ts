@@ -1,7 +1,7 @@
 import { fault } from '../faults.js';
 import type { FaultPoint } from '../../domain/faults.js';
-import { type Asset, REPROVISION_ACTION, versionChanges } from '../../domain/asset.js';
-import { findPackage, preflightApply } from '../assets/asset-service.js';
+import { type Asset, INSTALLERS_ACTION, REPROVISION_ACTION, versionChanges } from '../../domain/asset.js';
+import { findPackage, installersIn, preflightApply } from '../assets/asset-service.js';
 import { afterRetailRefresh, runScripts, writeFiles } from '../assets/package-steps.js';
 import { operationFingerprint } from './fingerprint.js';
 import os from 'node:os';
@@ -236,7 +236,7 @@ class OperationRun {
           null,
           'info',
           this.#operation.kind === 'apply'
-            ? `the versions of ${this.#target.name} are unchanged; fix the cause and apply the package again: dataalm env apply ${this.#target.name} --package ${String(this.#operation.options.package)}`
+            ? await this.#applyOutcome()
             : cutover
               ? `the new databases are live; dataalm op rollback ${this.#id} swaps the previous ones back`
               : `the target was not touched; dataalm op rollback ${this.#id} removes the staging databases`,
@@ -278,7 +278,10 @@ class OperationRun {
     }
     const operation = await reconcileCutover(this.#runtime, await ops.get(this.#id));
     const status = (name: StepName) => operation.steps.find((s) => s.name === name)?.status;
-    if (operation.cutoverAt !== null) {
+    if (operation.kind === 'apply') {
+      // Past its point of no cancel, an apply is finished, not canceled.
+      if (operation.cutoverStartedAt !== null) this.#cutoverStarted = true;
+    } else if (operation.cutoverAt !== null) {
       if (status('cutover') !== 'succeeded') {
         await ops.stepFinished(this.#id, 'cutover', 'succeeded');
         await this.#log('cutover', 'info', 'the cutover had completed before the previous worker stopped');
@@ -744,6 +747,10 @@ class OperationRun {
       return { pendingActions: environment.pendingActions.length };
     }
     let retail: Record<string, unknown> = {};
+    if (this.#operation.kind === 'restore' && this.#operation.restoresOperation !== null) {
+      // The databases from before that refresh are back: what it left to do no longer applies.
+      await this.#runtime.environments.clearPendingActionsOf(this.#target.name, this.#operation.restoresOperation);
+    }
     if (this.#target.retail && this.#operation.kind === 'refresh') {
       const target = await this.#runtime.environments.get(this.#target.name);
       retail = await afterRetailRefresh(this.#runtime, target, this.#targetUrls, this.#id, (level, message, data) => this.#log('post', level, message, data));
@@ -762,7 +769,20 @@ class OperationRun {
     return this.#asset;
   }
 
+  /** Throws when this process no longer holds the operation (another worker took it over). */
+  readonly #stillMine = async (): Promise<void> => {
+    if (!(await this.#runtime.operations.heartbeat(this.#id, this.#worker))) {
+      throw new DataalmError('OPERATION_FAILED', 'this process no longer holds the operation: another worker has taken it over');
+    }
+  };
+
   async #applyScripts(): Promise<Record<string, unknown> | 'skipped'> {
+    // The point of no cancel: from here on the package changes the environment.
+    if (!(await this.#runtime.operations.beginCutover(this.#id, this.#worker))) {
+      if (await this.#runtime.operations.isCancelRequested(this.#id)) throw new Canceled();
+      throw new DataalmError('OPERATION_FAILED', "the operation is no longer this process's to run");
+    }
+    this.#cutoverStarted = true;
     const asset = await this.#package();
     const scripts = await this.#runtime.assets.scripts(asset.id);
     if (Object.values(scripts).every((list) => (list ?? []).length === 0)) {
@@ -770,7 +790,14 @@ class OperationRun {
       return 'skipped';
     }
     const environment = await this.#runtime.environments.get(this.#target.name);
-    const counts = await runScripts(environment, this.#targetUrls, scripts, (level, message, data) => this.#log('scripts', level, message, data), `dataalm operation ${this.#id}`);
+    const counts = await runScripts(
+      environment,
+      this.#targetUrls,
+      scripts,
+      (level, message, data) => this.#log('scripts', level, message, data),
+      `dataalm operation ${this.#id}`,
+      this.#stillMine,
+    );
     return { scripts: counts };
   }
 
@@ -781,17 +808,26 @@ class OperationRun {
       return 'skipped';
     }
     const environment = await this.#runtime.environments.get(this.#target.name);
-    const written = await writeFiles(environment, await this.#runtime.assets.files(asset.id), (level, message, data) => this.#log('files', level, message, data));
-    if (asset.kind === 'retail' && (await this.#runtime.environments.clearPendingAction(environment.name, 'INSTALLERS_MISSING'))) {
+    const written = await writeFiles(environment, await this.#runtime.assets.files(asset.id), (level, message, data) => this.#log('files', level, message, data), this.#stillMine);
+    if (installersIn(environment).length > 0 && (await this.#runtime.environments.clearPendingAction(environment.name, INSTALLERS_ACTION))) {
       await this.#log('files', 'info', 'the self-service installers are back in document storage: pending action done');
     }
     return written;
+  }
+
+  /** What a failed apply leaves behind, from its steps: which ran, whether the versions changed. */
+  async #applyOutcome(): Promise<string> {
+    const steps = (await this.#runtime.operations.get(this.#id)).steps;
+    const done = steps.filter((s) => s.status === 'succeeded' && s.name !== 'validate').map((s) => s.name);
+    const versions = steps.find((s) => s.name === 'versions')?.status === 'succeeded' ? 'were set' : 'are unchanged';
+    return `steps done before the failure: ${done.join(', ') || 'none'}; the versions of ${this.#target.name} ${versions}. Fix the cause and apply the package again: dataalm env apply ${this.#target.name} --package ${String(this.#operation.options.package)}`;
   }
 
   async #applyVersions(): Promise<Record<string, unknown>> {
     const asset = await this.#package();
     const environment = await this.#runtime.environments.get(this.#target.name);
     const changes = versionChanges(environment, asset.sets);
+    await this.#stillMine();
     await this.#runtime.environments.setVersions(environment.name, asset.sets);
     for (const change of changes) await this.#log('versions', 'info', `${change.field}: ${change.from ?? '-'} → ${change.to}`);
     if (asset.kind === 'reprovisioning-tool' && (await this.#runtime.environments.clearPendingAction(environment.name, REPROVISION_ACTION))) {

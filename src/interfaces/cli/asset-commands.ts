@@ -11,6 +11,7 @@ import { localActor } from './local-actor.js';
 import { finishOperation, followRemote, showRunEvent } from './operation-commands.js';
 import { APPLY_STEPS } from '../../domain/operation.js';
 import { ProgressReporter } from './progress-reporter.js';
+import { table } from './operation-view.js';
 
 function setsText(sets: Asset['sets']): string {
   const parts = [
@@ -33,9 +34,22 @@ function sharedTable(assets: readonly SharedAsset[]): string {
   return `${table(['SHARED', 'NAME', 'KIND', 'VERSION', 'RELEASES', 'SETS'], rows)}Import one with: dataalm asset import --shared NAME\n`;
 }
 
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+
+type AssetDetails = Omit<Asset, 'scripts'> & { scripts: Partial<Record<string, { name: string; sql: string }[]>> };
+
+function assetDetails(a: AssetDetails): string {
+  const lines = [
+    `Package ${a.id}: ${a.name} ${a.version} (${ASSET_KIND_LABELS[a.kind]})`,
+    ...(a.description ? [`  ${a.description}`] : []),
+    `  applies to   ${a.appliesTo.join(', ')}`,
+    `  sets         ${setsText(a.sets)}`,
+    `  imported     ${a.importedAt} by ${a.importedBy}${a.shared ? ` (shared asset ${a.shared})` : ''}`,
+    ...Object.entries(a.scripts).flatMap(([role, list]) =>
+      (list ?? []).flatMap((script) => [`  script for the ${role} database: ${script.name}`, ...script.sql.trimEnd().split('\n').map((l) => `    | ${l}`)]),
+    ),
+    ...a.files.map((f) => `  file ${f.path} (${f.bytes} bytes, sha256 ${f.sha256})`),
+  ];
+  return `${lines.join('\n')}\n`;
 }
 
 export function registerAssetCommands(program: Command): void {
@@ -65,6 +79,22 @@ scripts per database and files for document storage. See README, "Packages".`,
       await withBackend(o, {
         local: async (runtime) => done(o.shared !== undefined ? await importSharedAsset(runtime, o.shared, localActor()) : await importAsset(runtime, readManifestFile(file!), localActor())),
         remote: async (client) => done(await client.json<Asset>('POST', '/api/assets', o.shared !== undefined ? { shared: o.shared } : { manifest: readManifestFile(file!) })),
+      });
+    });
+
+  asset
+    .command('show')
+    .description("one package of the library: what it sets, its scripts' SQL, its files' sizes and checksums")
+    .argument('<id>', 'package id (dataalm asset list)')
+    .option('--json', 'print a JSON object')
+    .action(async (text: string, o: { json?: boolean }) => {
+      const done = (shown: AssetDetails) => (o.json ? printJson(shown) : process.stdout.write(assetDetails(shown)));
+      await withBackend(o, {
+        local: async (runtime) => {
+          const found = await findPackage(runtime, text);
+          done({ ...found, scripts: (await runtime.assets.manifest(found.id)).scripts });
+        },
+        remote: async (client) => done(await client.json<AssetDetails>('GET', `/api/assets/${encodeURIComponent(text)}`)),
       });
     });
 

@@ -157,6 +157,7 @@ export function registerEnvironmentCommands(program: Command): void {
           if (o.syncCommand !== undefined) process.stdout.write(`Environment ${name}: synchronize command ${environment.syncCommand === null ? 'removed' : `set to ${environment.syncCommand}`}.\n`);
           if (o.autoReprovision !== undefined) {
             process.stdout.write(`Environment ${name}: after a retail refresh the reprovisioning tool ${environment.autoReprovision ? 'runs as the post step' : 'is left as a pending action'}.\n`);
+            if (!environment.retail) process.stdout.write(`Note: ${name} does not use retail, so this takes effect only if it is registered again with --retail.\n`);
           }
         }
       }),

@@ -8,7 +8,7 @@ import { MAX_ASSET_BYTES, parseManifest } from '../../../adapters/assets/asset-f
 import { enqueueOperation } from '../../../app/worker/operation-worker.js';
 import type { Runtime } from '../../../app/runtime.js';
 import { type ApiRoute, route } from '../api-route.js';
-import { nameParams } from '../params.js';
+import { idParams, nameParams } from '../params.js';
 import { operationSchema } from './operation-routes.js';
 
 const setsSchema = z.object({
@@ -74,14 +74,41 @@ export function assetRoutes(runtime: Runtime): ApiRoute[] {
       url: '/api/assets',
       access: 'operate',
       tag: 'assets',
-      summary: 'Import a package: a shared asset by name ({"shared": NAME}), or a manifest with its scripts and files inline ({"manifest": {...}})',
+      summary:
+        'Import a package: a shared asset by name ({"shared": NAME}), or, for the project owner, a manifest with its scripts and files inline ({"manifest": {...}})',
       bodyLimit: Math.ceil(MAX_ASSET_BYTES * 1.4),
+      rateLimit: { max: 30, windowMs: 10 * 60_000 },
       body: z.union([z.object({ shared: z.string().min(1).max(100) }).strict(), z.object({ manifest: z.record(z.string(), z.unknown()) }).strict()]),
       success: { status: 201, schema: assetSchema, description: 'the package, now in the library' },
-      async handler({ body, actor, reply }) {
+      async handler({ body, actor, principal, reply }) {
+        // A package of one's own is SQL and files that will run where it is applied, even on
+        // production by the owner, and after every retail refresh: the owner's to bring in.
+        // The shared assets ship with dataalm.
+        if ('manifest' in body && !can(principal.user.role, 'manage-environments')) {
+          throw new DataalmError('FORBIDDEN', 'importing a package of your own is for the project owner; shared assets may be imported by environment managers', {
+            field: 'manifest',
+          });
+        }
         const asset =
           'shared' in body ? await importSharedAsset(runtime, body.shared, actor) : await importAsset(runtime, parseManifest(body.manifest, 'manifest'), actor);
         return reply.status(201).send(asset);
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/assets/:id',
+      access: 'operate',
+      tag: 'assets',
+      summary: "One package: what it sets, its scripts' SQL, its files' sizes and checksums (to read before applying it)",
+      params: idParams,
+      success: {
+        status: 200,
+        description: 'the package',
+        schema: assetSchema.extend({ scripts: z.record(z.string(), z.array(z.object({ name: z.string(), sql: z.string() }))) }),
+      },
+      async handler({ params }) {
+        const asset = await runtime.assets.get(params.id);
+        return { ...asset, scripts: (await runtime.assets.manifest(asset.id)).scripts };
       },
     }),
     route({
