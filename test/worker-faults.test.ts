@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { FAULT_POINTS } from '../src/domain/faults.ts';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { APPLY_ONLY_STEPS, FAULT_POINTS } from '../src/domain/faults.ts';
 import type { Operation } from '../src/domain/operation.ts';
 import { type Demo, startDemo } from './helpers/demo.ts';
 import { type OperationRow, leftoverDatabases, logMessages, operationRow, startWorker, waitForEnd } from './helpers/workers.ts';
@@ -13,7 +16,8 @@ import { type OperationRow, leftoverDatabases, logMessages, operationRow, startW
  * database is left that the control data does not know of.
  */
 const LEASE = { DATAALM_LEASE_SECONDS: '2' };
-const REFRESH_POINTS = FAULT_POINTS.filter((p) => p !== 'rollback:middle');
+const APPLY_POINTS = APPLY_ONLY_STEPS.flatMap((step) => [`before:${step}`, `after:${step}`]);
+const REFRESH_POINTS = FAULT_POINTS.filter((p) => p !== 'rollback:middle' && !APPLY_POINTS.includes(p));
 
 describe('a worker that dies at any point: another worker finishes or undoes the operation', () => {
   let demo: Demo;
@@ -91,6 +95,85 @@ describe('a worker that dies at any point: another worker finishes or undoes the
       survived.push(point);
     });
   }
+
+  describe('an apply', () => {
+    let packageId: number;
+
+    before(async () => {
+      // Its script counts its runs, so a step run twice would show; its file marks the files step.
+      const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-fault-package-'));
+      fs.writeFileSync(path.join(folder, 'marker.txt'), 'applied\n');
+      fs.writeFileSync(
+        path.join(folder, 'asset.yaml'),
+        [
+          'name: Counted update',
+          'kind: binary',
+          'version: 1.0.0',
+          'appliesTo: ["10.0.38"]',
+          'sets:',
+          '  components:',
+          '    CountedUpdate: 1.0.0',
+          'scripts:',
+          '  application:',
+          '    - name: count the run',
+          '      sql: create table if not exists countedruns (at timestamptz not null default now()); insert into countedruns default values;',
+          'files:',
+          '  - path: counted/marker.txt',
+          '    from: marker.txt',
+          '',
+        ].join('\n'),
+      );
+      const imported = await demo.cli(['asset', 'import', path.join(folder, 'asset.yaml'), '--json']);
+      assert.equal(imported.code, 0, imported.stderr);
+      packageId = (JSON.parse(imported.stdout) as { id: number }).id;
+    });
+
+    const runs = async () => {
+      const exists = (await demo.query<{ t: string | null }>('contoso_uat_app', "select to_regclass('countedruns')::text as t"))[0]!.t !== null;
+      return exists ? Number((await demo.query<{ n: string }>('contoso_uat_app', 'select count(*) as n from countedruns'))[0]!.n) : 0;
+    };
+
+    for (const point of APPLY_POINTS) {
+      test(`crash at ${point}: another worker finishes it, each step once`, async () => {
+        const before = await runs();
+        const doomed = await startWorker(demo.env({ ...LEASE, DATAALM_FAULT: point }));
+        const queued = await demo.cli(['env', 'apply', 'contoso-uat', '--package', String(packageId), '--detach', '--json'], LEASE);
+        assert.equal(queued.code, 0, queued.stderr + queued.stdout);
+        const id = (JSON.parse(queued.stdout) as Operation).id;
+        const ended = await Promise.race([doomed.exited, new Promise((r) => setTimeout(() => r('still running'), 60_000).unref())]);
+        if (ended !== 'SIGKILL') {
+          await doomed.stop();
+          assert.fail(`the worker was to die at ${point}:\n${doomed.output()}\n${await logMessages(demo, id)}`);
+        }
+        const operation = await rescue(id);
+        assert.equal(operation.state, 'succeeded', `${point}: ${operation.error}\n${await logMessages(demo, id)}`);
+        assert.match(await logMessages(demo, id), /took the operation over from/);
+        assert.equal(await runs(), before + 1, 'the scripts ran once');
+        const shown = JSON.parse((await demo.cli(['env', 'show', 'contoso-uat', '--json'])).stdout) as { components: Record<string, string>; documentStorage: string };
+        assert.equal(shown.components.CountedUpdate, '1.0.0');
+        assert.equal(fs.readFileSync(path.join(shown.documentStorage, 'counted', 'marker.txt'), 'utf8'), 'applied\n');
+        survived.push(point);
+      });
+    }
+
+    test('an apply is canceled before its scripts; once they run, it can no longer be', async () => {
+      const before = await runs();
+      const queued = await demo.cli(['env', 'apply', 'contoso-uat', '--package', String(packageId), '--detach', '--json'], LEASE);
+      const id = (JSON.parse(queued.stdout) as Operation).id;
+      const canceled = await demo.cli(['op', 'cancel', String(id), '--json'], LEASE);
+      assert.equal(canceled.code, 0, canceled.stderr);
+      assert.equal((JSON.parse(canceled.stdout) as Operation).state, 'canceled');
+      assert.equal(await runs(), before, 'nothing ran');
+      // Past its point of no cancel (the scripts step began), a cancel is refused.
+      const doomed = await startWorker(demo.env({ ...LEASE, DATAALM_FAULT: 'after:scripts' }));
+      const second = JSON.parse((await demo.cli(['env', 'apply', 'contoso-uat', '--package', String(packageId), '--detach', '--json'], LEASE)).stdout) as Operation;
+      await doomed.exited;
+      const refused = await demo.cli(['op', 'cancel', String(second.id)], LEASE);
+      assert.equal(refused.code, 12, refused.stderr);
+      assert.match(refused.stderr, /has begun running the package's scripts: it can no longer be canceled/);
+      assert.equal((await rescue(second.id)).state, 'succeeded');
+    });
+  });
 
   test('crash in the middle of a rollback: the rollback is offered again and restores the old data', async () => {
     const before = { app: await demo.checksums('contoso_uat_app'), reporting: await demo.checksums('contoso_uat_reporting') };

@@ -1,11 +1,14 @@
 import { REFRESH_STEPS } from './operation.js';
 
+/** The steps of an apply that a refresh does not have (validate and post are shared). */
+export const APPLY_ONLY_STEPS = ['scripts', 'files', 'versions'] as const;
+
 /**
  * Named places where a test makes the process exit hard (DATAALM_FAULT=<point>), to show
  * that another worker finishes or undoes the operation from there: before and after each
  * runbook step, in the middle of a table's copy, between the two renames of the cutover,
- * between the application and financial reporting databases' cutovers, and in the middle
- * of a rollback.
+ * between the application and financial reporting databases' cutovers, in the middle
+ * of a rollback, and before and after each step of an apply.
  */
 export const FAULT_POINTS = [
   ...REFRESH_STEPS.flatMap((step) => [`before:${step}`, `after:${step}`]),
@@ -13,5 +16,6 @@ export const FAULT_POINTS = [
   'cutover:between-renames',
   'cutover:between-databases',
   'rollback:middle',
+  ...APPLY_ONLY_STEPS.flatMap((step) => [`before:${step}`, `after:${step}`] as const),
 ] as const;
 export type FaultPoint = (typeof FAULT_POINTS)[number];

@@ -19,6 +19,7 @@ import { compareVersions } from '../../domain/refresh-rules.js';
 import { listSharedAssets, readSharedAsset } from '../../adapters/assets/asset-files.js';
 import type { Runtime } from '../runtime.js';
 import { reapAbandoned } from '../refresh/abandoned.js';
+import { Redactor } from '../refresh/redactor.js';
 
 /** Adds a package, given with everything inline, to the library. */
 export async function importAsset(runtime: Runtime, manifest: AssetManifest, actor: Actor): Promise<Asset> {
@@ -213,9 +214,9 @@ export async function redeployScaleUnit(runtime: Runtime, name: string, actor: A
   const scaleUnit = scaleUnitOf(environment);
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: 'dataalm redeploy-scale-unit' });
   client.on('error', () => {});
-  await client.connect();
   let record: Record<string, unknown>;
   try {
+    await client.connect();
     await client.query('begin');
     await client.query('lock table retailchanneldatabase in share row exclusive mode');
     await client.query('delete from retailchanneldatabase where scaleunit = $1', [scaleUnit]);
@@ -230,7 +231,7 @@ export async function redeployScaleUnit(runtime: Runtime, name: string, actor: A
   } catch (error) {
     await client.query('rollback').catch(() => {});
     const message = (error as { code?: string }).code === '42P01' ? `${name}'s application database has no retailchanneldatabase table` : (error as Error).message;
-    throw new DataalmError('OPERATION_FAILED', `the scale unit of ${name} could not be redeployed: ${message}`);
+    throw new DataalmError('OPERATION_FAILED', `the scale unit of ${name} could not be redeployed: ${new Redactor([url]).redact(message)}`);
   } finally {
     await client.end().catch(() => {});
   }

@@ -188,6 +188,12 @@ lower a version. Exit codes: 0 succeeded, 12 refused (nothing changed), 13 faile
     .description("redeploy a retail environment's scale unit: its channel database record (retailchanneldatabase) is made anew")
     .argument('<name>', 'environment name')
     .option('--json', 'print the record as JSON')
+    .addHelpText(
+      'after',
+      `
+The scale unit of environment NAME is cloud-NAME. Refused (exit 12) when the environment
+does not use retail or an operation is running on it; its database must answer (exit 13).`,
+    )
     .action(async (name: string, o: { json?: boolean }) => {
       const done = (result: { scaleUnit: string; record: Record<string, unknown> }) => {
         if (o.json) printJson(result);
