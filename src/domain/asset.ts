@@ -146,6 +146,11 @@ export interface SharedAsset {
   readonly sets: AssetManifest['sets'];
 }
 
+/** How a package is named to people: its name, and its version unless the name says it. */
+export function packageLabel(asset: { name: string; version: string }): string {
+  return asset.name.includes(asset.version) ? asset.name : `${asset.name} ${asset.version}`;
+}
+
 /** Component name → version: the environment's three versions, then what packages set. */
 export function componentVersions(environment: Pick<Environment, 'applicationRelease' | 'platformUpdate' | 'financialReportingVersion' | 'components'>): Record<string, string> {
   return {

@@ -9,6 +9,7 @@ import {
   REPROVISIONING_TOOL,
   type SharedAsset,
   judgeApply,
+  packageLabel,
   releaseMatches,
   scaleUnitOf,
 } from '../../domain/asset.js';
@@ -108,7 +109,7 @@ export async function requestApply(runtime: Runtime, request: { environment: str
     steps: APPLY_STEPS,
     actor: request.actor,
   });
-  await runtime.operations.log(id, null, 'info', `apply of package ${asset.id} (${asset.name} ${asset.version}) to ${environment.name} requested by ${request.actor.name}`);
+  await runtime.operations.log(id, null, 'info', `apply of package ${asset.id} (${packageLabel(asset)}) to ${environment.name} requested by ${request.actor.name}`);
   await runtime.environments.audit(request.actor, 'operation.apply', environment.name, { operation: id, package: asset.id });
   return id;
 }
@@ -158,7 +159,7 @@ export async function newestApplicable(
 /** How to run the reprovisioning tool on an environment, naming the package. */
 export async function reprovisionRemedy(runtime: Runtime, environment: Environment): Promise<string> {
   const tool = await newestApplicable(runtime, environment, 'reprovisioning-tool');
-  if (tool) return `dataalm env apply ${environment.name} --package ${tool.id} (${tool.name} ${tool.version})`;
+  if (tool) return `dataalm env apply ${environment.name} --package ${tool.id} (${packageLabel(tool)})`;
   return `dataalm asset import --shared ${REPROVISIONING_TOOL}, then dataalm env apply ${environment.name} --package ID`;
 }
 
@@ -170,8 +171,10 @@ export function carriesInstallers(asset: Pick<Asset, 'files'>): boolean {
 /** How to bring the self-service installers back: apply a package that carries them again. */
 export async function installersRemedy(runtime: Runtime, environment: Environment): Promise<string> {
   const found = await newestApplicable(runtime, environment, undefined, carriesInstallers);
-  if (found) return `dataalm env apply ${environment.name} --package ${found.id} (${found.name} ${found.version})`;
-  return `import your retail deployable package (dataalm asset import FILE, or --shared retail-10.0.38) and apply it: dataalm env apply ${environment.name} --package ID`;
+  if (found) return `dataalm env apply ${environment.name} --package ${found.id} (${packageLabel(found)})`;
+  const shared = sharedAssets().find((a) => a.kind === 'retail' && judgeApply(environment, { id: 0, ...a }).length === 0);
+  if (shared) return `dataalm asset import --shared ${shared.shared} (${shared.name}), then dataalm env apply ${environment.name} --package ID`;
+  return `import your retail deployable package (dataalm asset import FILE) and apply it: dataalm env apply ${environment.name} --package ID`;
 }
 
 /** The self-service installers in an environment's document storage. */

@@ -43,6 +43,9 @@ export async function runScripts(
     if (url === undefined) throw new DataalmError('OPERATION_FAILED', `${environment.name} has no ${role} database for the package's scripts`);
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: applicationName });
     client.on('error', () => {});
+    // What a script says (RAISE NOTICE) goes to the runbook log.
+    const notices: string[] = [];
+    client.on('notice', (notice) => notices.push(notice.message ?? ''));
     await client.connect();
     let current = '';
     try {
@@ -51,8 +54,10 @@ export async function runScripts(
         current = script.name;
         await log('info', `${role}: running script "${script.name}"`);
         const results = await client.query(renderScript(script.sql, environment, (v) => pg.escapeLiteral(v)));
-        const rows = (Array.isArray(results) ? results : [results]).reduce((n, r) => n + (r.rowCount ?? 0), 0);
-        await log('info', `${role}: script "${script.name}" done (${rows} row(s) changed)`, { role, script: script.name, rows });
+        for (const notice of notices.splice(0)) await log('info', `${role}: ${notice}`);
+        const counted = (Array.isArray(results) ? results : [results]).map((r) => r.rowCount).filter((n): n is number => typeof n === 'number');
+        const rows = counted.reduce((n, r) => n + r, 0);
+        await log('info', `${role}: script "${script.name}" done${counted.length > 0 ? ` (${rows} row(s) changed)` : ''}`, { role, script: script.name, rows });
       }
       current = '';
       await guard();

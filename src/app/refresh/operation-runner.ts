@@ -1,6 +1,6 @@
 import { fault } from '../faults.js';
 import type { FaultPoint } from '../../domain/faults.js';
-import { type Asset, INSTALLERS_ACTION, REPROVISION_ACTION, versionChanges } from '../../domain/asset.js';
+import { type Asset, INSTALLERS_ACTION, REPROVISION_ACTION, packageLabel, versionChanges } from '../../domain/asset.js';
 import { findPackage, installersIn, preflightApply } from '../assets/asset-service.js';
 import { afterRetailRefresh, runScripts, writeFiles } from '../assets/package-steps.js';
 import { operationFingerprint } from './fingerprint.js';
@@ -371,7 +371,7 @@ class OperationRun {
       await this.#log(
         'validate',
         'info',
-        `package ${asset.id}: ${asset.name} ${asset.version} (${asset.kind}) applies to ${environment.name} (release ${environment.applicationRelease}); ` +
+        `package ${asset.id}: ${packageLabel(asset)} (${asset.kind}) applies to ${environment.name} (release ${environment.applicationRelease}); ` +
           `it sets ${changes.map((c) => `${c.field} ${c.from ?? '-'} → ${c.to}`).join(', ') || 'no version'}`,
       );
       return { package: asset.id, kind: asset.kind, version: asset.version, changes };
@@ -893,7 +893,7 @@ class OperationRun {
       operation.kind === 'refresh'
         ? `refresh from ${operation.source}`
         : operation.kind === 'apply'
-          ? `apply of package ${String(operation.options.package)} (${String(operation.options.packageName)} ${String(operation.options.packageVersion)})`
+          ? `apply of package ${String(operation.options.package)} (${packageLabel({ name: String(operation.options.packageName), version: String(operation.options.packageVersion) })})`
           : `restore of the state before operation ${operation.restoresOperation}`;
     const changes = operation.kind === 'apply' ? operation.steps.find((s) => s.name === 'versions')?.counters.changes : undefined;
     await this.#runtime.environments.addHistory(this.#target.name, `${what}: ${state}`, {

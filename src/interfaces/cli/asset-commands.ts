@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type Asset, ASSET_KIND_LABELS, type SharedAsset } from '../../domain/asset.js';
+import { type Asset, ASSET_KIND_LABELS, type SharedAsset, packageLabel } from '../../domain/asset.js';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import type { Operation } from '../../domain/operation.js';
 import { readManifestFile } from '../../adapters/assets/asset-files.js';
@@ -39,7 +39,7 @@ type AssetDetails = Omit<Asset, 'scripts'> & { scripts: Partial<Record<string, {
 
 function assetDetails(a: AssetDetails): string {
   const lines = [
-    `Package ${a.id}: ${a.name} ${a.version} (${ASSET_KIND_LABELS[a.kind]})`,
+    `Package ${a.id}: ${packageLabel(a)} (${ASSET_KIND_LABELS[a.kind]})`,
     ...(a.description ? [`  ${a.description}`] : []),
     `  applies to   ${a.appliesTo.join(', ')}`,
     `  sets         ${setsText(a.sets)}`,
@@ -74,7 +74,7 @@ scripts per database and files for document storage. See README, "Packages".`,
       }
       const done = (added: Asset) => {
         if (o.json) printJson(added);
-        else process.stdout.write(`Package ${added.id} imported: ${added.name} ${added.version} (${ASSET_KIND_LABELS[added.kind]}). Apply it with: dataalm env apply NAME --package ${added.id}\n`);
+        else process.stdout.write(`Package ${added.id} imported: ${packageLabel(added)} (${ASSET_KIND_LABELS[added.kind]}). Apply it with: dataalm env apply NAME --package ${added.id}\n`);
       };
       await withBackend(o, {
         local: async (runtime) => done(o.shared !== undefined ? await importSharedAsset(runtime, o.shared, localActor()) : await importAsset(runtime, readManifestFile(file!), localActor())),
@@ -151,7 +151,7 @@ lower a version. Exit codes: 0 succeeded, 12 refused (nothing changed), 13 faile
               return detached(await runtime.operations.get(id));
             }
             const asset = await findPackage(runtime, o.package);
-            if (!o.json) process.stderr.write(`Operation ${id}: applying package ${asset.id} (${asset.name} ${asset.version}) to ${name}.\n`);
+            if (!o.json) process.stderr.write(`Operation ${id}: applying package ${asset.id} (${packageLabel(asset)}) to ${name}.\n`);
             const progress = new ProgressReporter({ enabled: !o.json });
             const operation = await runOperation(runtime, id, {
               signal: controller.signal,
