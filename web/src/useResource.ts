@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, ApiError } from './api/client';
+import { api, type ApiError, asApiError } from './api/client';
 
 export interface Resource<T> {
   readonly data: T | undefined;
@@ -29,7 +29,7 @@ export function useResource<T>(path: string | null): Resource<T> {
       (data) => setLoaded({ path, data }),
       (reason: unknown) => {
         if (controller.signal.aborted) return;
-        setLoaded({ path, error: reason instanceof ApiError ? reason : new ApiError(0, 'NETWORK', 'The service could not be reached.') });
+        setLoaded({ path, error: asApiError(reason) });
       },
     );
     return () => controller.abort();

@@ -14,6 +14,11 @@ export class ApiError extends Error {
   }
 }
 
+/** What a failed call threw, as an ApiError: a network failure becomes NETWORK. */
+export function asApiError(reason: unknown): ApiError {
+  return reason instanceof ApiError ? reason : new ApiError(0, 'NETWORK', 'The service could not be reached.');
+}
+
 let csrfToken: string | null = null;
 let onUnauthenticated: () => void = () => {};
 

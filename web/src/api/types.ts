@@ -246,17 +246,11 @@ export interface Asset {
   readonly importedAt: string;
 }
 
-/** A shared asset that ships with dataalm, before it is imported. */
-export interface SharedAsset {
+/** A shared asset that ships with dataalm, before it is imported: what it is, and the name to import it by. */
+export type SharedAsset = Pick<Asset, 'name' | 'kind' | 'version' | 'description' | 'appliesTo' | 'sets'> & {
   /** The name to import it by. */
   readonly shared: string;
-  readonly name: string;
-  readonly kind: AssetKind;
-  readonly version: string;
-  readonly description: string | null;
-  readonly appliesTo: readonly string[];
-  readonly sets: AssetSets;
-}
+};
 
 /** A package of the library as judged for one environment. */
 export interface EnvironmentPackage {

@@ -1,10 +1,11 @@
 import { type FormEvent, useState } from 'react';
-import { api, ApiError, enc } from '../api/client';
+import { api, type ApiError, asApiError, enc } from '../api/client';
 import type { EnvironmentDetails, EnvironmentPackage, Operation } from '../api/types';
 import { changeText, fieldLabel, kindLabel, REPORTING_COMPONENT, versionChanges } from '../assets';
 import { Card } from '../components/Card';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { DetailList } from '../components/DetailList';
+import { FormActions } from '../components/FormActions';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { Page } from '../components/Page';
 import { StatusBadge } from '../components/StatusBadge';
@@ -46,7 +47,7 @@ export function ApplyPage({ target }: { readonly target: string }) {
       const { operation } = await api.post<{ operation: Operation }>(`/api/environments/${enc(target)}/apply`, { package: selected.id });
       navigate(paths.operation(operation.id));
     } catch (error) {
-      setFailure(error instanceof ApiError ? error : new ApiError(0, 'NETWORK', 'The service could not be reached.'));
+      setFailure(asApiError(error));
       setSubmitting(false);
       packages.reload();
     }
@@ -94,15 +95,14 @@ export function ApplyPage({ target }: { readonly target: string }) {
                   <span className="muted">Choose a package that applies to {target}.</span>
                 )}
               </p>
-              {failure && <ErrorNotice error={failure} title="The package was not applied." />}
-              <div className="button-row">
-                <button type="submit" className="button button-primary" disabled={!selected || submitting}>
-                  {submitting ? 'Starting…' : 'Apply'}
-                </button>
-                <Link to={paths.environment(target)} className="button">
-                  Cancel
-                </Link>
-              </div>
+              <FormActions
+                label="Apply"
+                disabled={!selected}
+                submitting={submitting}
+                failure={failure}
+                failureTitle="The package was not applied."
+                cancelTo={paths.environment(target)}
+              />
             </section>
           </form>
           <SharedAssetsCard

@@ -1,12 +1,12 @@
 import type { Asset } from '../api/types';
-import { kindLabel, releasesText, setsText } from '../assets';
 import { Card } from '../components/Card';
 import { ErrorNotice, Loading } from '../components/Notice';
 import { Page } from '../components/Page';
 import { formatBytes, formatDateTime } from '../format';
 import { canMaintain, useSession } from '../session';
 import { useResource } from '../useResource';
-import { SetsList, SharedAssetsCard } from './assets/SharedAssetsCard';
+import { PackageCells, PackageHeadings } from './assets/PackageColumns';
+import { SharedAssetsCard } from './assets/SharedAssetsCard';
 
 const DATABASE_ROLES: Readonly<Record<string, string>> = { application: 'Application', financialReporting: 'Financial reporting' };
 
@@ -31,10 +31,7 @@ export function AssetsPage() {
                   <tr>
                     <th scope="col">ID</th>
                     <th scope="col">Name</th>
-                    <th scope="col">Kind</th>
-                    <th scope="col">Version</th>
-                    <th scope="col">Releases</th>
-                    <th scope="col">Sets</th>
+                    <PackageHeadings />
                     <th scope="col">Scripts and files</th>
                     <th scope="col">Imported</th>
                   </tr>
@@ -47,12 +44,7 @@ export function AssetsPage() {
                         {asset.name}
                         {asset.description && <span className="cell-note">{asset.description}</span>}
                       </th>
-                      <td>{kindLabel(asset.kind)}</td>
-                      <td className="nowrap">{asset.version}</td>
-                      <td>{releasesText(asset.appliesTo)}</td>
-                      <td>
-                        <SetsList sets={setsText(asset.sets)} />
-                      </td>
+                      <PackageCells asset={asset} />
                       <td>
                         <Contents asset={asset} />
                       </td>

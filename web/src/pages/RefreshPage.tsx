@@ -1,7 +1,8 @@
 import { type FormEvent, useState } from 'react';
-import { api, ApiError, enc } from '../api/client';
+import { api, type ApiError, asApiError, enc } from '../api/client';
 import type { Environment, Operation, Reason, RefreshPreview, RefreshSource } from '../api/types';
 import { compareVersions } from '../assets';
+import { FormActions } from '../components/FormActions';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { Page } from '../components/Page';
 import { Link, navigate, paths } from '../router';
@@ -51,7 +52,7 @@ export function RefreshPage({ target }: { readonly target: string }) {
       });
       navigate(paths.operation(operation.id));
     } catch (error) {
-      setFailure(error instanceof ApiError ? error : new ApiError(0, 'NETWORK', 'The service could not be reached.'));
+      setFailure(asApiError(error));
       setSubmitting(false);
     }
   };
@@ -111,15 +112,14 @@ export function RefreshPage({ target }: { readonly target: string }) {
                   I understand that all data in {target} is replaced with the data of {source}.
                 </label>
               </div>
-              {failure && <ErrorNotice error={failure} title="The refresh was not started." />}
-              <div className="button-row">
-                <button type="submit" className="button button-primary" disabled={!acknowledged || submitting}>
-                  {submitting ? 'Starting…' : 'Refresh database'}
-                </button>
-                <Link to={paths.environment(target)} className="button">
-                  Cancel
-                </Link>
-              </div>
+              <FormActions
+                label="Refresh database"
+                disabled={!acknowledged}
+                submitting={submitting}
+                failure={failure}
+                failureTitle="The refresh was not started."
+                cancelTo={paths.environment(target)}
+              />
             </section>
           )}
         </form>

@@ -1,10 +1,10 @@
 import { useState } from 'react';
-import { api, ApiError } from '../../api/client';
+import { api, type ApiError, asApiError } from '../../api/client';
 import type { Asset, SharedAsset } from '../../api/types';
-import { kindLabel, releasesText, setsText } from '../../assets';
 import { Card } from '../../components/Card';
 import { ErrorNotice, Loading } from '../../components/Notice';
 import { useResource } from '../../useResource';
+import { PackageCells, PackageHeadings } from './PackageColumns';
 
 interface SharedAssetsCardProps {
   readonly title: string;
@@ -31,7 +31,7 @@ export function SharedAssetsCard({ title, library, canImport, onImported }: Shar
       setImported(asset);
       onImported(asset);
     } catch (reason) {
-      setError(reason instanceof ApiError ? reason : new ApiError(0, 'NETWORK', 'The service could not be reached.'));
+      setError(asApiError(reason));
     } finally {
       setBusy(undefined);
     }
@@ -55,10 +55,7 @@ export function SharedAssetsCard({ title, library, canImport, onImported }: Shar
             <thead>
               <tr>
                 <th scope="col">Shared asset</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Version</th>
-                <th scope="col">Releases</th>
-                <th scope="col">Sets</th>
+                <PackageHeadings />
                 <th scope="col">
                   <span className="visually-hidden">In the library</span>
                 </th>
@@ -75,12 +72,7 @@ export function SharedAssetsCard({ title, library, canImport, onImported }: Shar
                         <code>{asset.shared}</code>
                       </span>
                     </th>
-                    <td>{kindLabel(asset.kind)}</td>
-                    <td className="nowrap">{asset.version}</td>
-                    <td>{releasesText(asset.appliesTo)}</td>
-                    <td>
-                      <SetsList sets={setsText(asset.sets)} />
-                    </td>
+                    <PackageCells asset={asset} />
                     <td className="align-end">
                       {there ? (
                         <span className="muted">In the library as package {there.id}</span>
@@ -101,16 +93,5 @@ export function SharedAssetsCard({ title, library, canImport, onImported }: Shar
         </div>
       )}
     </Card>
-  );
-}
-
-export function SetsList({ sets }: { readonly sets: readonly string[] }) {
-  if (sets.length === 0) return <span className="muted">No version</span>;
-  return (
-    <ul className="compact-list">
-      {sets.map((text) => (
-        <li key={text}>{text}</li>
-      ))}
-    </ul>
   );
 }

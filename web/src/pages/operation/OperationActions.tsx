@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { api, ApiError, enc } from '../../api/client';
+import { api, type ApiError, asApiError, enc } from '../../api/client';
 import type { Operation } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorNotice } from '../../components/Notice';
@@ -44,7 +44,7 @@ export function OperationActions({ operation, onChange }: OperationActionsProps)
       }
       onChange(await api.post<Operation>(`/api/operations/${operation.id}/${action}`));
     } catch (reason) {
-      setError(reason instanceof ApiError ? reason : new ApiError(0, 'NETWORK', 'The service could not be reached.'));
+      setError(asApiError(reason));
     } finally {
       setBusy(false);
     }
