@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Operation } from '../src/domain/operation.ts';
+import { writePackage } from './helpers/packages.ts';
 import { type Service, startService } from './helpers/service.ts';
 
 /** The CLI acting on a running dataalm through its HTTP API: --server URL and DATAALM_TOKEN. */
@@ -80,13 +78,11 @@ describe('dataalm --server URL with DATAALM_TOKEN', () => {
     const shared = await remote(['asset', 'list', '--shared'], memberToken);
     assert.equal(shared.code, 0, shared.stderr);
     assert.match(shared.stdout, /environment-reprovisioning-tool\s+Environment Reprovisioning Tool/);
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-remote-package-'));
-    fs.writeFileSync(path.join(folder, 'stamp.sql'), 'create table if not exists remotestamp (id int);\n');
-    fs.writeFileSync(
-      path.join(folder, 'asset.yaml'),
-      'name: Remote stamp\nkind: financial-reporting\nversion: 10.0.38.6\nappliesTo: ["10.0.38"]\nsets:\n  financialReportingVersion: 10.0.38.6\nscripts:\n  application:\n    - file: stamp.sql\n',
+    const manifest = writePackage(
+      ['name: Remote stamp', 'kind: financial-reporting', 'version: 10.0.38.6', 'appliesTo: ["10.0.38"]', 'sets:', '  financialReportingVersion: 10.0.38.6', 'scripts:', '  application:', '    - file: stamp.sql'],
+      { 'stamp.sql': 'create table if not exists remotestamp (id int);\n' },
     );
-    const imported = await remote(['asset', 'import', path.join(folder, 'asset.yaml'), '--json'], ownerToken);
+    const imported = await remote(['asset', 'import', manifest, '--json'], ownerToken);
     assert.equal(imported.code, 0, imported.stderr);
     const asset = JSON.parse(imported.stdout) as { id: number; scripts: Record<string, string[]> };
     assert.deepEqual(asset.scripts, { application: ['stamp.sql'] });

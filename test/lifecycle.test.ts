@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Operation } from '../src/domain/operation.ts';
-import { type Demo, startDemo } from './helpers/demo.ts';
+import { type Demo, addSandbox, startDemo } from './helpers/demo.ts';
+import { writePackage } from './helpers/packages.ts';
 import { startWorker, waitForEnd } from './helpers/workers.ts';
 
 const OWNER_PASSWORD = 'lifecycle-owner-password';
@@ -59,30 +60,12 @@ describe('asset library, Apply updates and retail', () => {
   before(async () => {
     demo = await startDemo('lifecycle');
     await demo.query('postgres', `create role lifecycle_owner login createdb password '${OWNER_PASSWORD}'`);
-    const url = (database: string) => {
-      const u = new URL(demo.url(database));
-      u.username = 'lifecycle_owner';
-      u.password = OWNER_PASSWORD;
-      return u.toString();
-    };
+    const owner = { role: 'lifecycle_owner', password: OWNER_PASSWORD };
     storage = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-store-storage-'));
     // contoso-dev: a sandbox whose financial reporting is older than production's.
     // contoso-store: a retail sandbox with its own document storage.
-    for (const [name, extra] of [
-      ['contoso-dev', ['--reporting-version', '10.0.38.1']],
-      ['contoso-store', ['--reporting-version', '10.0.38.3', '--retail', '--storage', storage]],
-    ] as const) {
-      const db = name.replace('-', '_');
-      await demo.query('postgres', `create database ${db}_app owner lifecycle_owner`);
-      await demo.query('postgres', `create database ${db}_reporting owner lifecycle_owner`);
-      const added = await demo.cli([
-        'env', 'add', name, '--type', 'sandbox', '--tenant', 'contoso.com', '--admin', `admin@${name}.contoso.com`,
-        '--app-db', url(`${db}_app`), '--reporting-db', url(`${db}_reporting`), '--release', '10.0.38', '--platform-update', '62', ...extra,
-      ]);
-      assert.equal(added.code, 0, added.stderr);
-      const loaded = await demo.cli(['sample', 'load', '--env', name, '--scale', '0.001']);
-      assert.equal(loaded.code, 0, loaded.stderr);
-    }
+    await addSandbox(demo, 'contoso-dev', owner, ['--reporting-version', '10.0.38.1']);
+    await addSandbox(demo, 'contoso-store', owner, ['--retail', '--storage', storage]);
   });
 
   after(async () => {
@@ -103,26 +86,12 @@ describe('asset library, Apply updates and retail', () => {
     assert.deepEqual(tool.scripts.application, ['point the retail channel profiles at this environment']);
 
     // A manifest file with a script and a document-storage file beside it.
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-package-'));
-    fs.writeFileSync(path.join(folder, 'note.sql'), 'create table if not exists customnote (id int primary key, note text);\n');
-    fs.writeFileSync(path.join(folder, 'readme.txt'), 'custom package readme\n');
-    fs.writeFileSync(
-      path.join(folder, 'package.yaml'),
-      [
-        'name: Custom notes',
-        'kind: binary',
-        'version: 1.0.0',
-        "appliesTo: ['10.0.*']",
-        'scripts:',
-        '  application:',
-        '    - file: note.sql',
-        'files:',
-        '  - path: custom/readme.txt',
-        '    from: readme.txt',
-        '',
-      ].join('\n'),
+    const manifest = writePackage(
+      ['name: Custom notes', 'kind: binary', 'version: 1.0.0', "appliesTo: ['10.0.*']", 'scripts:', '  application:', '    - file: note.sql', 'files:', '  - path: custom/readme.txt', '    from: readme.txt'],
+      { 'note.sql': 'create table if not exists customnote (id int primary key, note text);\n', 'readme.txt': 'custom package readme\n' },
     );
-    const custom = await demo.cli(['asset', 'import', path.join(folder, 'package.yaml'), '--json']);
+    const folder = path.dirname(manifest);
+    const custom = await demo.cli(['asset', 'import', manifest, '--json']);
     assert.equal(custom.code, 0, custom.stderr);
     const customAsset = json<AssetJson>(custom.stdout);
     assert.deepEqual(customAsset.scripts.application, ['note.sql']);
@@ -200,12 +169,11 @@ describe('asset library, Apply updates and retail', () => {
     assert.deepEqual(releaseReasons.map((r) => r.code), ['PACKAGE_NOT_FOR_RELEASE', 'PACKAGE_DOWNGRADE']);
     assert.match(releaseReasons[0]!.message, /applies to release 10\.0\.37; contoso-dev runs 10\.0\.38/);
 
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-downgrade-'));
-    fs.writeFileSync(
-      path.join(folder, 'old.yaml'),
-      'name: Old reporting\nkind: financial-reporting\nversion: 10.0.38.2\nappliesTo: ["10.0.38"]\nsets:\n  financialReportingVersion: 10.0.38.2\nscripts:\n  financialReporting:\n    - name: never runs\n      sql: create table downgrade_ran (x int);\n',
-    );
-    const old = json<AssetJson>((await demo.cli(['asset', 'import', path.join(folder, 'old.yaml'), '--json'])).stdout);
+    const oldManifest = writePackage([
+      'name: Old reporting', 'kind: financial-reporting', 'version: 10.0.38.2', 'appliesTo: ["10.0.38"]', 'sets:', '  financialReportingVersion: 10.0.38.2',
+      'scripts:', '  financialReporting:', '    - name: never runs', '      sql: create table downgrade_ran (x int);',
+    ]);
+    const old = json<AssetJson>((await demo.cli(['asset', 'import', oldManifest, '--json'])).stdout);
     const downgrade = await apply('contoso-dev', old.id);
     assert.equal(downgrade.code, 12);
     const reason = json<Refusal>(downgrade.stdout).reasons[0]!;
@@ -234,26 +202,11 @@ describe('asset library, Apply updates and retail', () => {
   });
 
   test('a failing script fails the apply: its database is unchanged, the versions too, and the log names the script', async () => {
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-broken-'));
-    fs.writeFileSync(
-      path.join(folder, 'broken.yaml'),
-      [
-        'name: Broken update',
-        'kind: binary',
-        'version: 1.0.0',
-        'appliesTo: ["10.0.38"]',
-        'sets:',
-        '  platformUpdate: 63',
-        'scripts:',
-        '  application:',
-        '    - name: first',
-        '      sql: create table broken_first (x int);',
-        '    - name: second',
-        '      sql: select * from no_such_table;',
-        '',
-      ].join('\n'),
-    );
-    const broken = json<AssetJson>((await demo.cli(['asset', 'import', path.join(folder, 'broken.yaml'), '--json'])).stdout);
+    const brokenManifest = writePackage([
+      'name: Broken update', 'kind: binary', 'version: 1.0.0', 'appliesTo: ["10.0.38"]', 'sets:', '  platformUpdate: 63',
+      'scripts:', '  application:', '    - name: first', '      sql: create table broken_first (x int);', '    - name: second', '      sql: select * from no_such_table;',
+    ]);
+    const broken = json<AssetJson>((await demo.cli(['asset', 'import', brokenManifest, '--json'])).stdout);
     const failed = await demo.cli(['env', 'apply', 'contoso-dev', '--package', String(broken.id)]);
     assert.equal(failed.code, 13, failed.stderr);
     assert.match(failed.stderr, /application: script "second" failed: relation "no_such_table" does not exist/);
@@ -379,12 +332,8 @@ describe('asset library, Apply updates and retail', () => {
   });
 
   test('a reprovisioning tool that fails does not undo the refresh: it is logged and left as a pending action', async () => {
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-bad-tool-'));
-    fs.writeFileSync(
-      path.join(folder, 'tool.yaml'),
-      'name: Broken reprovisioning\nkind: reprovisioning-tool\nversion: 1.5.0\nappliesTo: ["*"]\nscripts:\n  application:\n    - name: fails\n      sql: select 1 / 0;\n',
-    );
-    const imported = json<AssetJson>((await demo.cli(['asset', 'import', path.join(folder, 'tool.yaml'), '--json'])).stdout);
+    const toolManifest = writePackage(['name: Broken reprovisioning', 'kind: reprovisioning-tool', 'version: 1.5.0', 'appliesTo: ["*"]', 'scripts:', '  application:', '    - name: fails', '      sql: select 1 / 0;']);
+    const imported = json<AssetJson>((await demo.cli(['asset', 'import', toolManifest, '--json'])).stdout);
     await demo.query('contoso_store_app', 'update dmfrecurringjob set enabled = 0');
     const refreshed = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-store', '--yes', '--json']);
     assert.equal(refreshed.code, 0, refreshed.stdout + refreshed.stderr);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Operation } from '../src/domain/operation.ts';
-import { type Demo, startDemo } from './helpers/demo.ts';
+import { type Demo, addSandbox, startDemo } from './helpers/demo.ts';
 import { type WorkerProcess, logMessages, startWorker, waitForEnd } from './helpers/workers.ts';
 
 const SANDBOXES = Array.from({ length: 10 }, (_, i) => `sandbox-${i + 1}`);
@@ -14,25 +14,7 @@ describe('operations shared by several workers', () => {
   before(async () => {
     demo = await startDemo('workers');
     await demo.query('postgres', `create role sandbox_owner login createdb password '${OWNER_PASSWORD}'`);
-    const url = (database: string) => {
-      const u = new URL(demo.url(database));
-      u.username = 'sandbox_owner';
-      u.password = OWNER_PASSWORD;
-      return u.toString();
-    };
-    for (const name of SANDBOXES) {
-      const db = name.replace('-', '_');
-      await demo.query('postgres', `create database ${db}_app owner sandbox_owner`);
-      await demo.query('postgres', `create database ${db}_reporting owner sandbox_owner`);
-      const added = await demo.cli([
-        'env', 'add', name, '--type', 'sandbox', '--tenant', 'contoso.com', '--admin', `admin@${name}.contoso.com`,
-        '--app-db', url(`${db}_app`), '--reporting-db', url(`${db}_reporting`),
-        '--release', '10.0.38', '--platform-update', '62', '--reporting-version', '10.0.38.3',
-      ]);
-      assert.equal(added.code, 0, added.stderr);
-      const loaded = await demo.cli(['sample', 'load', '--env', name, '--scale', '0.001']);
-      assert.equal(loaded.code, 0, loaded.stderr);
-    }
+    for (const name of SANDBOXES) await addSandbox(demo, name, { role: 'sandbox_owner', password: OWNER_PASSWORD });
   });
 
   after(async () => {

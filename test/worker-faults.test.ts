@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { APPLY_ONLY_STEPS, FAULT_POINTS } from '../src/domain/faults.ts';
 import type { Operation } from '../src/domain/operation.ts';
 import { type Demo, startDemo } from './helpers/demo.ts';
+import { writePackage } from './helpers/packages.ts';
 import { type OperationRow, leftoverDatabases, logMessages, operationRow, startWorker, waitForEnd } from './helpers/workers.ts';
 
 /**
@@ -101,29 +101,16 @@ describe('a worker that dies at any point: another worker finishes or undoes the
 
     before(async () => {
       // Its script counts its runs, so a step run twice would show; its file marks the files step.
-      const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-fault-package-'));
-      fs.writeFileSync(path.join(folder, 'marker.txt'), 'applied\n');
-      fs.writeFileSync(
-        path.join(folder, 'asset.yaml'),
+      const manifest = writePackage(
         [
-          'name: Counted update',
-          'kind: binary',
-          'version: 1.0.0',
-          'appliesTo: ["10.0.38"]',
-          'sets:',
-          '  components:',
-          '    CountedUpdate: 1.0.0',
-          'scripts:',
-          '  application:',
-          '    - name: count the run',
+          'name: Counted update', 'kind: binary', 'version: 1.0.0', 'appliesTo: ["10.0.38"]', 'sets:', '  components:', '    CountedUpdate: 1.0.0',
+          'scripts:', '  application:', '    - name: count the run',
           '      sql: create table if not exists countedruns (at timestamptz not null default now()); insert into countedruns default values;',
-          'files:',
-          '  - path: counted/marker.txt',
-          '    from: marker.txt',
-          '',
-        ].join('\n'),
+          'files:', '  - path: counted/marker.txt', '    from: marker.txt',
+        ],
+        { 'marker.txt': 'applied\n' },
       );
-      const imported = await demo.cli(['asset', 'import', path.join(folder, 'asset.yaml'), '--json']);
+      const imported = await demo.cli(['asset', 'import', manifest, '--json']);
       assert.equal(imported.code, 0, imported.stderr);
       packageId = (JSON.parse(imported.stdout) as { id: number }).id;
     });

@@ -135,16 +135,8 @@ export interface Asset {
   readonly importedAt: string;
 }
 
-/** A shared asset that ships with dataalm, before it is imported. */
-export interface SharedAsset {
-  readonly shared: string;
-  readonly name: string;
-  readonly kind: AssetKind;
-  readonly version: string;
-  readonly description: string | null;
-  readonly appliesTo: readonly string[];
-  readonly sets: AssetManifest['sets'];
-}
+/** A shared asset that ships with dataalm, before it is imported: its folder's name and what it is. */
+export type SharedAsset = Pick<Asset, 'name' | 'kind' | 'version' | 'description' | 'appliesTo' | 'sets'> & { readonly shared: string };
 
 /** How a package is named to people: its name, and its version unless the name says it. */
 export function packageLabel(asset: { name: string; version: string }): string {

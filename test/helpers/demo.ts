@@ -77,3 +77,29 @@ export async function startDemo(prefix: string): Promise<Demo> {
   if (created.code !== 0) throw new Error(`dataalm demo failed:\n${created.stderr}`);
   return demo;
 }
+
+/**
+ * A sandbox of contoso.com on the demo server, as a person adds one: its own two databases
+ * owned by `owner` (a login role with CREATEDB the caller made), registered with release
+ * 10.0.38, platform update 62 and reporting 10.0.38.3 unless `extra` flags say otherwise,
+ * and filled with sample data.
+ */
+export async function addSandbox(demo: Demo, name: string, owner: { role: string; password: string }, extra: readonly string[] = []): Promise<void> {
+  const url = (database: string) => {
+    const u = new URL(demo.url(database));
+    u.username = owner.role;
+    u.password = owner.password;
+    return u.toString();
+  };
+  const db = name.replace(/-/g, '_');
+  await demo.query('postgres', `create database ${db}_app owner ${owner.role}`);
+  await demo.query('postgres', `create database ${db}_reporting owner ${owner.role}`);
+  const added = await demo.cli([
+    'env', 'add', name, '--type', 'sandbox', '--tenant', 'contoso.com', '--admin', `admin@${name}.contoso.com`,
+    '--app-db', url(`${db}_app`), '--reporting-db', url(`${db}_reporting`),
+    '--release', '10.0.38', '--platform-update', '62', '--reporting-version', '10.0.38.3', ...extra,
+  ]);
+  if (added.code !== 0) throw new Error(`env add ${name} failed:\n${added.stderr}`);
+  const loaded = await demo.cli(['sample', 'load', '--env', name, '--scale', '0.001']);
+  if (loaded.code !== 0) throw new Error(`sample load ${name} failed:\n${loaded.stderr}`);
+}

@@ -31,15 +31,7 @@ const assetSchema = z.object({
   importedBy: z.string(),
   importedAt: z.string(),
 });
-const sharedSchema = z.object({
-  shared: z.string(),
-  name: z.string(),
-  kind: z.enum(ASSET_KINDS),
-  version: z.string(),
-  description: z.string().nullable(),
-  appliesTo: z.array(z.string()),
-  sets: setsSchema,
-});
+const sharedSchema = assetSchema.pick({ name: true, kind: true, version: true, description: true, appliesTo: true, sets: true }).extend({ shared: z.string() });
 const reasonSchema = z.object({ code: z.string(), message: z.string(), remedy: z.string() });
 
 /** Changing a production environment is the project owner's alone: a package runs SQL there. */
