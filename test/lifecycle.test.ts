@@ -151,7 +151,7 @@ describe('asset library, Apply updates and retail', () => {
     const dev = await show('contoso-dev');
     assert.equal(dev.financialReportingVersion, '10.0.38.5');
     assert.deepEqual(dev.versions.components.find((c) => c.name === 'MRApplicationService'), { name: 'MRApplicationService', version: '10.0.38.5' });
-    assert.ok(dev.history.some((h) => /apply of package \d+ \(Financial reporting update 10\.0\.38\.5\): succeeded/.test(h.event)), JSON.stringify(dev.history));
+    assert.ok(dev.history.some((h) => /apply of package \d+ \(Financial reporting update 10\.0\.38\.5, Financial reporting update\): succeeded/.test(h.event)), JSON.stringify(dev.history));
     const text = await demo.cli(['env', 'show', 'contoso-dev']);
     assert.match(text.stdout, /MRApplicationService\s+10\.0\.38\.5/);
 

@@ -1,6 +1,6 @@
 import { fault } from '../faults.js';
 import type { FaultPoint } from '../../domain/faults.js';
-import { type Asset, INSTALLERS_ACTION, REPROVISION_ACTION, packageLabel, versionChanges } from '../../domain/asset.js';
+import { ASSET_KIND_LABELS, type Asset, type AssetKind, INSTALLERS_ACTION, REPROVISION_ACTION, packageLabel, versionChanges } from '../../domain/asset.js';
 import { findPackage, installersIn, preflightApply } from '../assets/asset-service.js';
 import { afterRetailRefresh, runScripts, writeFiles } from '../assets/package-steps.js';
 import { operationFingerprint } from './fingerprint.js';
@@ -893,7 +893,7 @@ class OperationRun {
       operation.kind === 'refresh'
         ? `refresh from ${operation.source}`
         : operation.kind === 'apply'
-          ? `apply of package ${String(operation.options.package)} (${packageLabel({ name: String(operation.options.packageName), version: String(operation.options.packageVersion) })})`
+          ? `apply of package ${String(operation.options.package)} (${packageLabel({ name: String(operation.options.packageName), version: String(operation.options.packageVersion) })}, ${ASSET_KIND_LABELS[operation.options.packageKind as AssetKind] ?? String(operation.options.packageKind)})`
           : `restore of the state before operation ${operation.restoresOperation}`;
     const changes = operation.kind === 'apply' ? operation.steps.find((s) => s.name === 'versions')?.counters.changes : undefined;
     await this.#runtime.environments.addHistory(this.#target.name, `${what}: ${state}`, {
