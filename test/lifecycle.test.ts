@@ -230,6 +230,8 @@ describe('asset library, Apply updates and retail', () => {
     const prodChannels = await demo.query('contoso_prod_app', 'select * from retailchanneldatabase order by recid');
     assert.notDeepEqual(channelsBefore, prodChannels);
 
+    const preview = json<{ warnings: string[] }>((await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-store', '--dry-run', '--json'])).stdout);
+    assert.ok(preview.warnings.some((w) => /the Environment Reprovisioning Tool runs as the refresh's last step/.test(w)), preview.warnings.join('\n'));
     const refreshed = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-store', '--yes', '--json']);
     assert.equal(refreshed.code, 0, refreshed.stdout + refreshed.stderr);
     const operation = json<Operation>(refreshed.stdout);

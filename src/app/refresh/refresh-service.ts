@@ -244,7 +244,13 @@ export async function previewRefresh(runtime: Runtime, sourceName: string, targe
       `All users of ${target.name} except Admin and service accounts are disabled, and every batch job is set to Withhold: the Admin must finish the post-refresh clean-up and re-enable them.`,
       `Document storage is not copied: ${target.name}'s attachment files stay as they are${target.documentStorage ? ` (${target.documentStorage})` : ''}.`,
     );
-    if (target.retail) warnings.push(`${target.name} uses retail: the Environment Reprovisioning Tool must run after the refresh.`);
+    if (target.retail) {
+      warnings.push(
+        target.autoReprovision
+          ? `${target.name} uses retail: the Environment Reprovisioning Tool runs as the refresh's last step, so its retail components match the refreshed data; its channel database records and self-service installers stay its own.`
+          : `${target.name} uses retail: run the Environment Reprovisioning Tool after the refresh (Apply updates; it is left as a pending action); its channel database records and self-service installers stay its own.`,
+      );
+    }
   }
   let estimate: RefreshPreview['estimate'];
   if (source) estimate = await estimateRefresh(runtime, source.name).catch(() => undefined);
