@@ -331,6 +331,8 @@ describe('asset library, Apply updates and retail', () => {
     assert.match(table.stdout, new RegExp(`${id}\\s+apply\\s+contoso-store\\s+package ${tool.id}\\s+succeeded`));
     const shown = await demo.cli(['op', 'show', String(id)]);
     assert.match(shown.stdout, new RegExp(`apply package ${tool.id} \\(Environment Reprovisioning Tool\\) → contoso-store`));
+    assert.match(shown.stdout, /package\s+\d+: Environment Reprovisioning Tool 1\.4\.0 \(reprovisioning-tool\)\n\s+version\s+EnvironmentReprovisioningTool: 1\.4\.0 → 1\.4\.0/);
+    assert.doesNotMatch(shown.stdout, /offline|rollback/);
   });
 
   test('a reprovisioning tool that fails does not undo the refresh: it is logged and left as a pending action', async () => {

@@ -40,8 +40,14 @@ export function operationDetails(o: Operation): string {
     `  requested     ${o.requestedAt} by ${o.requestedBy}`,
     `  started       ${o.startedAt ?? '-'}`,
     `  finished      ${o.finishedAt ?? '-'}`,
-    `  offline       ${o.offlineMs === null ? '-' : `${o.offlineMs} ms (cutover at ${o.cutoverAt})`}`,
   ];
+  if (o.kind === 'apply') {
+    lines.push(`  package       ${String(o.options.package)}: ${String(o.options.packageName)} ${String(o.options.packageVersion)} (${String(o.options.packageKind)})`);
+    const changes = (o.steps.find((s) => s.name === 'versions')?.counters.changes ?? []) as { field: string; from: string | null; to: string }[];
+    for (const c of changes) lines.push(`  version       ${c.field}: ${c.from ?? '-'} → ${c.to}`);
+  } else {
+    lines.push(`  offline       ${o.offlineMs === null ? '-' : `${o.offlineMs} ms (cutover at ${o.cutoverAt})`}`);
+  }
   for (const [role, d] of Object.entries(o.databases)) {
     const from = o.kind === 'restore' ? `restored from ${d.staging}` : `staging ${d.staging}`;
     lines.push(`  ${role.padEnd(13)} ${d.database} (${from}, previous kept as ${d.breadcrumb})`);
@@ -61,7 +67,7 @@ export function operationDetails(o: Operation): string {
     lines.push(`  error         ${o.error.code}${o.error.step ? ` at step ${o.error.step}` : ''}: ${o.error.message}`);
     if (o.error.remedy) lines.push(`  remedy        ${o.error.remedy}`);
   }
-  if (o.state === 'failed') lines.push(`  rollback      dataalm op rollback ${o.id}`);
+  if (o.state === 'failed' && o.kind !== 'apply') lines.push(`  rollback      dataalm op rollback ${o.id}`);
   return `${lines.join('\n')}\n`;
 }
 
