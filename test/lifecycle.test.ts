@@ -217,6 +217,17 @@ describe('asset library, Apply updates and retail', () => {
     const rollback = await demo.cli(['op', 'rollback', String(id)]);
     assert.equal(rollback.code, 12);
     assert.match(rollback.stderr, /a package is not rolled back/);
+
+    // A database that does not answer fails the apply at its scripts, saying which.
+    await demo.query('postgres', 'alter role lifecycle_owner nologin');
+    try {
+      const unreachable = await demo.cli(['env', 'apply', 'contoso-dev', '--package', String(broken.id)]);
+      assert.equal(unreachable.code, 13, unreachable.stderr);
+      assert.match(unreachable.stderr, /contoso-dev's application database does not answer/);
+      assert.doesNotMatch(unreachable.stderr, new RegExp(OWNER_PASSWORD));
+    } finally {
+      await demo.query('postgres', 'alter role lifecycle_owner login');
+    }
   });
 
   test('a retail refresh keeps the target’s channel database records and installers and runs the reprovisioning tool as its post step', async () => {

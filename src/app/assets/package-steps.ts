@@ -46,9 +46,11 @@ export async function runScripts(
     // What a script says (RAISE NOTICE) goes to the runbook log.
     const notices: string[] = [];
     client.on('notice', (notice) => notices.push(notice.message ?? ''));
-    await client.connect();
     let current = '';
     try {
+      await client.connect().catch((error: Error) => {
+        throw new Error(`${environment.name}'s ${role} database does not answer (${error.message})`);
+      });
       await client.query('begin');
       for (const script of list) {
         current = script.name;
