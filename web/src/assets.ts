@@ -1,4 +1,4 @@
-import type { AssetKind, AssetSets, Environment } from './api/types';
+import type { AssetKind, AssetSets, DatabaseRole, Environment } from './api/types';
 
 /** Each kind of deployable package in words. */
 export const KIND_LABELS: Readonly<Record<AssetKind, string>> = {
@@ -9,6 +9,11 @@ export const KIND_LABELS: Readonly<Record<AssetKind, string>> = {
 };
 
 export const kindLabel = (kind: string) => KIND_LABELS[kind as AssetKind] ?? kind;
+
+/** Each database of an environment in words, in the order a package's scripts run on them. */
+export const DATABASE_ROLE_LABELS: Readonly<Record<DatabaseRole, string>> = { application: 'Application', financialReporting: 'Financial reporting' };
+
+export const databaseRoleLabel = (role: string) => DATABASE_ROLE_LABELS[role as DatabaseRole] ?? role;
 
 /** The component of every environment's financial reporting service. */
 export const REPORTING_COMPONENT = 'MRApplicationService';

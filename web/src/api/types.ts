@@ -20,8 +20,10 @@ export interface Reason {
 
 export type EnvironmentState = 'deployed' | 'servicing' | 'offline' | 'failed';
 
+export type DatabaseRole = 'application' | 'financialReporting';
+
 export interface DatabaseInfo {
-  readonly role: 'application' | 'financialReporting';
+  readonly role: DatabaseRole;
   readonly host: string;
   readonly port: number;
   readonly database: string;
@@ -245,6 +247,18 @@ export interface Asset {
   readonly importedBy: string;
   readonly importedAt: string;
 }
+
+/** One script of a package: its name and its SQL, as written ({{environment}} and the like are filled in when it runs). */
+export interface AssetScript {
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** A package with its scripts' SQL (GET /api/assets/:id, for owners and environment managers). */
+export type AssetDetails = Omit<Asset, 'scripts'> & {
+  /** Scripts by database role, in the order they run. */
+  readonly scripts: Readonly<Partial<Record<string, readonly AssetScript[]>>>;
+};
 
 /** A shared asset that ships with dataalm, before it is imported: what it is, and the name to import it by. */
 export type SharedAsset = Pick<Asset, 'name' | 'kind' | 'version' | 'description' | 'appliesTo' | 'sets'> & {

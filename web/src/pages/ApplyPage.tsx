@@ -13,6 +13,7 @@ import { Link, navigate, paths } from '../router';
 import { canApply, canMaintain, useSession } from '../session';
 import { useResource } from '../useResource';
 import { PackagePicker } from './apply/PackagePicker';
+import { PackageScripts } from './apply/PackageScripts';
 import { SharedAssetsCard } from './assets/SharedAssetsCard';
 
 /** Maintain › Apply updates: choose a package of the asset library, confirm, follow its operation. */
@@ -95,6 +96,7 @@ export function ApplyPage({ target }: { readonly target: string }) {
                   <span className="muted">Choose a package that applies to {target}.</span>
                 )}
               </p>
+              {selected && <PackageScripts key={selected.id} asset={selected} target={target} />}
               <FormActions
                 label="Apply"
                 disabled={!selected}
@@ -140,6 +142,7 @@ export function ApplyPage({ target }: { readonly target: string }) {
               <p>It sets no version.</p>
             )}
             <p>It is not rolled back: if it fails, fix the cause and apply it again.</p>
+            {production && asking && <PackageScripts key={selected.id} asset={selected} target={target} initiallyOpen />}
           </>
         )}
       </ConfirmDialog>

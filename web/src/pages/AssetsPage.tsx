@@ -1,4 +1,5 @@
 import type { Asset } from '../api/types';
+import { databaseRoleLabel } from '../assets';
 import { Card } from '../components/Card';
 import { ErrorNotice, Loading } from '../components/Notice';
 import { Page } from '../components/Page';
@@ -7,8 +8,6 @@ import { canMaintain, useSession } from '../session';
 import { useResource } from '../useResource';
 import { PackageCells, PackageHeadings } from './assets/PackageColumns';
 import { SharedAssetsCard } from './assets/SharedAssetsCard';
-
-const DATABASE_ROLES: Readonly<Record<string, string>> = { application: 'Application', financialReporting: 'Financial reporting' };
 
 /** The project's deployable packages, and the shared assets to import. */
 export function AssetsPage() {
@@ -75,7 +74,7 @@ export function AssetsPage() {
 
 /** A package's scripts by database and the files it puts in document storage. */
 function Contents({ asset }: { readonly asset: Asset }) {
-  const scripts = Object.entries(asset.scripts).flatMap(([role, names]) => names.map((name) => `${DATABASE_ROLES[role] ?? role} database: ${name}`));
+  const scripts = Object.entries(asset.scripts).flatMap(([role, names]) => names.map((name) => `${databaseRoleLabel(role)} database: ${name}`));
   if (scripts.length === 0 && asset.files.length === 0) return <span className="muted">None</span>;
   return (
     <ul className="compact-list">

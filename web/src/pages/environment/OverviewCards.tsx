@@ -1,13 +1,11 @@
 import { useId } from 'react';
 import type { EnvironmentDetails } from '../../api/types';
-import { REPORTING_COMPONENT } from '../../assets';
+import { DATABASE_ROLE_LABELS, REPORTING_COMPONENT } from '../../assets';
 import { Card } from '../../components/Card';
 import { DetailList } from '../../components/DetailList';
 import { StatusBadge } from '../../components/StatusBadge';
 import { formatDateTime } from '../../format';
 import { Link, paths } from '../../router';
-
-const DATABASE_ROLES = { application: 'Application', financialReporting: 'Financial reporting' } as const;
 
 export function OverviewCard({ environment }: { readonly environment: EnvironmentDetails }) {
   return (
@@ -143,7 +141,7 @@ export function DatabasesCard({ environment }: { readonly environment: Environme
           <tbody>
             {environment.databases.map((database) => (
               <tr key={database.role}>
-                <th scope="row">{DATABASE_ROLES[database.role]}</th>
+                <th scope="row">{DATABASE_ROLE_LABELS[database.role]}</th>
                 <td>{database.host}</td>
                 <td>{database.port}</td>
                 <td>
