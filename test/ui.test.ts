@@ -10,16 +10,21 @@ import { OWNER_PASSWORD, type Service, startService } from './helpers/service.ts
 // The web UI in Chromium against a real service with the demo project: an environment
 // manager refreshes contoso-uat from contoso-prod through Maintain › Move database › Refresh
 // database and follows it live; a team member sees no Maintain menu and is refused by the API;
-// last, the manager upgrades contoso-test through Maintain › Apply updates with a shared asset
-// imported from the page (last: the upgrade changes which sources the refreshes above see).
+// then the manager upgrades contoso-test through Maintain › Apply updates with a shared asset
+// imported from the page (after the refreshes above: the upgrade changes which sources they
+// see), refreshes the retail contoso-test (the Environment Reprovisioning Tool runs as its
+// post step) and brings its self-service installers back with the retail package, reading the
+// packages' SQL on the way; last, the project owner reads a package's SQL in the question
+// before applying it to production.
 
 const SCREENSHOTS = path.join(ROOT, 'test-artifacts', 'screenshots');
 const MIA_PASSWORD = 'mia-password-123';
 const TOM_PASSWORD = 'tom-password-123';
 const TARGET = 'contoso-uat';
 const SOURCE = 'contoso-prod';
-/** The sandbox on the older release, upgraded by Apply updates in the last test. */
+/** The retail sandbox on the older release: upgraded by Apply updates, then refreshed. */
 const UPGRADE = 'contoso-test';
+const INSTALLERS = ['HardwareStation-10.0.38.1.installer', 'StoreCommerce-10.0.38.1.installer'];
 const REFRESH_TIMEOUT_MS = 240_000;
 
 const missing = browserMissing();
@@ -49,6 +54,40 @@ describe('web UI', { skip }, () => {
   };
   const h1 = (name: string | RegExp) => page.getByRole('heading', { level: 1, name });
   const focused = (locator: Locator) => locator.evaluate((element) => element === document.activeElement);
+  /** On an operation page: its state, the first value of its Summary. */
+  const operationState = () => page.locator('.card', { has: page.getByRole('heading', { name: 'Summary' }) }).locator('dd').first();
+  /** The id of the operation whose page is shown. */
+  const shownOperation = () => Number(new URL(page.url()).pathname.split('/').pop());
+  const card = (heading: string) => page.locator('.card', { has: page.getByRole('heading', { name: heading, exact: true }) });
+
+  /** From an environment's page: Maintain › Move database › Refresh database. */
+  async function openRefreshPage(): Promise<void> {
+    await page.getByRole('button', { name: 'Maintain' }).click();
+    await page.getByRole('link', { name: 'Refresh database' }).click();
+    await h1('Refresh database').waitFor();
+  }
+
+  /** On the refresh page: choose an eligible source and wait for its preview. */
+  async function chooseSource(source: string): Promise<void> {
+    await page.getByRole('group', { name: 'Source environment' }).getByRole('radio', { name: new RegExp(`^${source}\\b`) }).check();
+    await page.getByRole('heading', { name: 'Not copied' }).waitFor();
+  }
+
+  /** On the refresh page with a source chosen: acknowledge, start, and follow to the operation page. */
+  async function startRefresh(target: string): Promise<number> {
+    await page.getByLabel(`I understand that all data in ${target} is replaced`).check();
+    await page.getByRole('button', { name: 'Refresh database' }).click();
+    await page.waitForURL(/\/operations\/\d+$/);
+    const id = shownOperation();
+    await h1(`Refresh #${id}`).waitFor();
+    return id;
+  }
+
+  /** On an operation page: wait for the operation to end, and return its step lines. */
+  async function operationEnd(): Promise<string[]> {
+    await operationState().getByText(/Succeeded|Failed|Canceled|Rolled back/).waitFor({ timeout: REFRESH_TIMEOUT_MS });
+    return page.locator('ol.steps > li').allInnerTexts();
+  }
 
   async function signIn(name: string, password: string): Promise<void> {
     await page.goto(url('/'));
@@ -176,8 +215,7 @@ describe('web UI', { skip }, () => {
       for (const reason of source.reasons) await group.getByText(reason.message, { exact: false }).waitFor();
     }
 
-    await group.getByRole('radio', { name: new RegExp(`^${SOURCE}\\b`) }).check();
-    await page.getByRole('heading', { name: 'Not copied' }).waitFor();
+    await chooseSource(SOURCE);
     const main = await page.getByRole('main').innerText();
     assert.match(main, /Warnings/);
     assert.match(main, /Becomes the Admin user/);
@@ -192,7 +230,7 @@ describe('web UI', { skip }, () => {
     await visit('05-refresh-page');
     await confirm.click();
     await page.waitForURL(/\/operations\/\d+$/);
-    operationId = Number(new URL(page.url()).pathname.split('/').pop());
+    operationId = shownOperation();
     await h1(`Refresh #${operationId}`).waitFor();
   });
 
@@ -201,7 +239,7 @@ describe('web UI', { skip }, () => {
     const marker = () => page.evaluate(() => document.documentElement.dataset.uiTest);
     await page.evaluate(() => (document.documentElement.dataset.uiTest = 'still the same page'));
     const steps = page.locator('ol.steps > li');
-    const state = page.locator('.card', { has: page.getByRole('heading', { name: 'Summary' }) }).locator('dd').first();
+    const state = operationState();
     const snapshots: string[] = [];
     let sawProgressBar = false;
     let runningShot = false;
@@ -269,7 +307,7 @@ describe('web UI', { skip }, () => {
     await dialog.getByRole('button', { name: 'Roll back the refresh' }).click();
     await page.waitForURL((address) => /\/operations\/\d+$/.test(address.pathname) && !address.pathname.endsWith(`/${operationId}`));
     await h1(/^Restore #\d+$/).waitFor();
-    const state = page.locator('.card', { has: page.getByRole('heading', { name: 'Summary' }) }).locator('dd').first();
+    const state = operationState();
     await state.getByText(/Succeeded|Failed/).waitFor({ timeout: REFRESH_TIMEOUT_MS });
     assert.match(await state.innerText(), /Succeeded/);
     assert.match(await page.getByRole('main').innerText(), new RegExp(`state before refresh #${operationId}`));
@@ -330,6 +368,8 @@ describe('web UI', { skip }, () => {
     });
     assert.equal(refused.status(), 403);
     assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'FORBIDDEN');
+    // A package's SQL is for those who apply packages.
+    assert.equal((await page.request.get(url('/api/assets/1'))).status(), 403);
   });
   test('Maintain › Apply updates imports a shared asset and upgrades a sandbox, followed live', { timeout: REFRESH_TIMEOUT_MS + 60_000 }, async () => {
     await signOut();
@@ -338,9 +378,7 @@ describe('web UI', { skip }, () => {
     // Production runs a newer release than contoso-test: its refresh page points at Apply updates.
     await page.getByRole('link', { name: UPGRADE, exact: true }).click();
     await h1(UPGRADE).waitFor();
-    await page.getByRole('button', { name: 'Maintain' }).click();
-    await page.getByRole('link', { name: 'Refresh database' }).click();
-    await h1('Refresh database').waitFor();
+    await openRefreshPage();
     const prodOption = page.locator('.option', { has: page.getByRole('radio', { name: new RegExp(`^${SOURCE}\\b`) }) });
     await prodOption.getByText('application releases differ', { exact: false }).waitFor();
     await prodOption.getByRole('link', { name: `Apply updates to ${UPGRADE}` }).waitFor();
@@ -394,10 +432,10 @@ describe('web UI', { skip }, () => {
     await dialog.getByRole('button', { name: 'Apply the package' }).click();
 
     await page.waitForURL(/\/operations\/\d+$/);
-    const applyId = Number(new URL(page.url()).pathname.split('/').pop());
+    const applyId = shownOperation();
     await h1(`Apply #${applyId}`).waitFor();
     assert.match(await page.getByRole('main').innerText(), new RegExp(`Apply package ${packageId} \\(Application 10\\.0\\.38 with platform update 62\\) to ${UPGRADE}`));
-    const state = page.locator('.card', { has: page.getByRole('heading', { name: 'Summary' }) }).locator('dd').first();
+    const state = operationState();
     await state.getByText(/Succeeded|Failed|Canceled/).waitFor({ timeout: REFRESH_TIMEOUT_MS });
     const steps = await page.locator('ol.steps > li').allInnerTexts();
     assert.match(await state.innerText(), /Succeeded/, steps.join(' | '));
@@ -445,5 +483,150 @@ describe('web UI', { skip }, () => {
     await shared.getByRole('button', { name: 'Import environment-reprovisioning-tool' }).waitFor();
     await shared.getByRole('row', { name: /application-10\.0\.38-pu62/ }).getByText(`In the library as package ${packageId}`).waitFor();
     await visit('14-asset-library');
+  });
+
+  test('a refresh of the retail contoso-test runs the reprovisioning tool; the retail package, its SQL read first, brings the installers back', { timeout: 2 * REFRESH_TIMEOUT_MS + 60_000 }, async () => {
+    // Now on production's release, contoso-test is refreshed from it like contoso-uat above.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Environments' }).click();
+    await page.getByRole('link', { name: UPGRADE, exact: true }).click();
+    await h1(UPGRADE).waitFor();
+    await openRefreshPage();
+    await chooseSource(SOURCE);
+    await page.getByText(`${UPGRADE} uses retail: the Environment Reprovisioning Tool runs as the refresh's last step`, { exact: false }).waitFor();
+    const refreshId = await startRefresh(UPGRADE);
+
+    const steps = await operationEnd();
+    assert.match(await operationState().innerText(), /Succeeded/, steps.join(' | '));
+    for (const step of steps) assert.match(step, /Succeeded|Skipped/, step);
+    const log = page.getByRole('region', { name: 'Latest runbook log lines' });
+    await log.getByText(`running the Environment Reprovisioning Tool 1.4.0`, { exact: false }).waitFor();
+    await log.getByText(`the Environment Reprovisioning Tool 1.4.0 finished on ${UPGRADE}`, { exact: false }).waitFor();
+    await log.getByText(`${UPGRADE}'s document storage has no self-service installers`, { exact: false }).waitFor();
+    await visit('15-retail-refresh');
+
+    // Document storage is not copied, and contoso-test's never had installers: a pending action, with its remedy.
+    await page.getByRole('main').getByRole('link', { name: UPGRADE, exact: true }).click();
+    await h1(UPGRADE).waitFor();
+    const details = (await (await page.request.get(url(`/api/environments/${UPGRADE}`))).json()) as {
+      pendingActions: { code: string; message: string; remedy: string; operation: number | null }[];
+    };
+    assert.deepEqual(
+      details.pendingActions.map((action) => [action.code, action.operation]),
+      [['INSTALLERS_MISSING', refreshId]],
+      JSON.stringify(details.pendingActions),
+    );
+    const [missing] = details.pendingActions;
+    assert.match(missing!.remedy, /retail-10\.0\.38/);
+    const pending = page.getByRole('region', { name: `Pending actions on ${UPGRADE}` });
+    await pending.getByText(`${UPGRADE}'s document storage has no self-service installers`).waitFor();
+    await pending.getByText(`What to do: ${missing!.remedy}`).waitFor();
+    await pending.getByRole('link', { name: `operation #${refreshId}` }).waitFor();
+    const overview = card('Overview');
+    assert.match(await overview.innerText(), /Reprovisioning after a refresh\s+Automatic/);
+    assert.match(await overview.innerText(), /Self-service installers\s+None in document storage/);
+    const versions = card('Detailed version information');
+    const version = (component: string) => versions.getByRole('row', { name: new RegExp(`^${component}\\b`) }).getByRole('cell').innerText();
+    assert.equal(await version('EnvironmentReprovisioningTool'), '1.4.0');
+    await page.getByRole('link', { name: `Refresh #${refreshId}` }).waitFor();
+    await visit('16-pending-actions');
+
+    // Maintain › Apply updates: the retail package, imported from the page; its SQL read first.
+    await page.getByRole('button', { name: 'Maintain' }).click();
+    await page.getByRole('link', { name: 'Apply updates' }).click();
+    await h1(`Apply updates to ${UPGRADE}`).waitFor();
+    const picker = page.getByRole('group', { name: 'Packages in the asset library' });
+    await page.getByRole('button', { name: 'Import retail-10.0.38' }).click();
+    const imported = await page
+      .getByRole('status')
+      .filter({ hasText: 'Imported into the asset library' })
+      .getByText(/as package \d+: Retail 10\.0\.38\.1/)
+      .innerText();
+    const retailId = Number(/package (\d+)/.exec(imported)?.[1]);
+    assert.ok(retailId > 0, imported);
+    const apply = page.locator('section.card', { has: page.getByRole('heading', { name: 'Apply', exact: true }) });
+    const showScripts = apply.getByText('Show scripts', { exact: true });
+    assert.equal(await showScripts.count(), 0, 'no scripts to show before a package is chosen');
+
+    // A package with a script: its SQL, once the disclosure is opened.
+    await picker.getByRole('radio', { name: /Financial reporting update 10\.0\.38\.5/ }).check();
+    const disclosure = apply.locator('details', { has: page.getByText('Show scripts', { exact: true }) });
+    assert.equal(await disclosure.evaluate((element) => (element as HTMLDetailsElement).open), false);
+    await showScripts.click();
+    const sql = disclosure.getByRole('group', { name: 'SQL of “record the reporting schema version” (Financial reporting database)' });
+    await sql.getByText('create table if not exists mrschemaversion', { exact: false }).waitFor();
+    assert.match(await sql.innerText(), /insert into mrschemaversion \(version\) values \('10\.0\.38\.5'\)/);
+    await disclosure.getByText('record the reporting schema version').first().waitFor();
+    await visit('17-package-scripts');
+
+    // The retail package runs no SQL: it says so.
+    const retail = picker.getByRole('radio', { name: /Retail 10\.0\.38\.1/ });
+    await retail.check();
+    assert.equal(await disclosure.evaluate((element) => (element as HTMLDetailsElement).open), false, 'another package starts closed');
+    await showScripts.click();
+    await disclosure.getByText(`Package ${retailId} has no scripts: it runs no SQL on ${UPGRADE}’s databases. It puts 2 files in ${UPGRADE}’s document storage.`).waitFor();
+    await checkAccessibility(page, 'a package without scripts');
+
+    await page.getByRole('button', { name: 'Apply', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: `Apply package ${retailId} to ${UPGRADE}?` });
+    for (const change of ['RetailServer none → 10.0.38.1', 'RetailSelfServiceInstallers none → 10.0.38.1']) await dialog.getByText(change).waitFor();
+    assert.equal(await dialog.getByText('Show scripts').count(), 0, 'the question shows the scripts for production only');
+    await dialog.getByRole('button', { name: 'Apply the package' }).click();
+    await page.waitForURL(/\/operations\/\d+$/);
+    const applyId = shownOperation();
+    await h1(`Apply #${applyId}`).waitFor();
+    const applySteps = await operationEnd();
+    assert.match(await operationState().innerText(), /Succeeded/, applySteps.join(' | '));
+    for (const step of applySteps) assert.match(step, /Succeeded|Skipped/, step);
+
+    // The installers are in document storage, the pending action is done, the versions are set.
+    await page.getByRole('main').getByRole('link', { name: UPGRADE, exact: true }).click();
+    await h1(UPGRADE).waitFor();
+    await page.getByRole('link', { name: `Apply #${applyId}` }).waitFor();
+    assert.equal(await page.getByRole('region', { name: `Pending actions on ${UPGRADE}` }).count(), 0, 'the pending action is done');
+    const installers = overview.locator('dd', { has: page.locator('code') });
+    assert.deepEqual(await installers.getByRole('listitem').allInnerTexts(), INSTALLERS);
+    assert.equal(await version('RetailServer'), '10.0.38.1');
+    assert.equal(await version('EnvironmentReprovisioningTool'), '1.4.0');
+    const after = (await (await page.request.get(url(`/api/environments/${UPGRADE}`))).json()) as { pendingActions: unknown[]; installers: string[] };
+    assert.deepEqual(after.pendingActions, []);
+    assert.deepEqual(after.installers, INSTALLERS);
+    await visit('18-installers');
+
+    // The reprovisioning tool's script names the environment: the disclosure says what it becomes.
+    await page.getByRole('button', { name: 'Maintain' }).click();
+    await page.getByRole('link', { name: 'Apply updates' }).click();
+    await h1(`Apply updates to ${UPGRADE}`).waitFor();
+    await page.getByRole('button', { name: 'Import environment-reprovisioning-tool' }).click();
+    await picker.getByRole('radio', { name: /Environment Reprovisioning Tool · 1\.4\.0/ }).check();
+    await showScripts.click();
+    const toolScript = disclosure.getByRole('group', { name: 'SQL of “point the retail channel profiles at this environment” (Application database)' });
+    await toolScript.getByText('update retailchannelprofileproperty', { exact: false }).waitFor();
+    await disclosure.getByText(`{{environment}} is replaced by its value for ${UPGRADE}, as quoted literals.`, { exact: false }).waitFor();
+  });
+
+  test('the project owner reads the SQL in the question before applying a package to production', async () => {
+    await signOut();
+    await signIn('admin', OWNER_PASSWORD);
+    await page.getByRole('link', { name: SOURCE, exact: true }).click();
+    await h1(SOURCE).waitFor();
+    await page.getByRole('button', { name: 'Maintain' }).click();
+    await page.getByRole('link', { name: 'Apply updates' }).click();
+    await h1(`Apply updates to ${SOURCE}`).waitFor();
+    await page.getByText(`${SOURCE} is a production environment.`).waitFor();
+    const picker = page.getByRole('group', { name: 'Packages in the asset library' });
+
+    const reporting = picker.getByRole('radio', { name: /Financial reporting update 10\.0\.38\.5/ });
+    await reporting.check();
+    await page.getByRole('button', { name: 'Apply', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: /^Apply package \d+ to contoso-prod\?$/ });
+    await dialog.getByText('Financial reporting (MRApplicationService) 10.0.38.3 → 10.0.38.5').waitFor();
+    // Open from the start: on production, the owner reads what runs there.
+    const sql = dialog.getByRole('group', { name: 'SQL of “record the reporting schema version” (Financial reporting database)' });
+    await sql.getByText('mrschemaversion', { exact: false }).first().waitFor();
+    await visit('19-production-apply-question');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const environment = (await (await page.request.get(url(`/api/environments/${SOURCE}`))).json()) as { financialReportingVersion: string };
+    assert.equal(environment.financialReportingVersion, '10.0.38.3', 'nothing was applied');
   });
 });
