@@ -72,3 +72,8 @@ export function compareVersions(a: string, b: string): number {
   }
   return 0;
 }
+
+/** A package's name, and its version unless the name already says it. */
+export function packageName(asset: { readonly name: string; readonly version: string }, separator = ' '): string {
+  return asset.name.includes(asset.version) ? asset.name : `${asset.name}${separator}${asset.version}`;
+}

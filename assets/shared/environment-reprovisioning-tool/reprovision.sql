@@ -1,5 +1,5 @@
--- Every Commerce URL of the channel profiles names this environment ({{environment}} is
--- replaced by its name, as a quoted literal). An application without retail channel
+-- Every Commerce URL of the channel profiles names this environment (the environment
+-- placeholder becomes its name, as a quoted literal). An application without retail channel
 -- profiles is left as it is. Running it again changes nothing more.
 do $$
 declare

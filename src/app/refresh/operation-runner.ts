@@ -902,7 +902,12 @@ class OperationRun {
       state,
       source: operation.source,
       offlineMs: operation.offlineMs,
-      ...(operation.kind === 'apply' ? { package: operation.options.package, changes: changes ?? [] } : {}),
+      ...(operation.kind === 'apply'
+        ? {
+            package: operation.options.package,
+            changes: ((changes ?? []) as { field: string; from: string | null; to: string }[]).map((c) => `${c.field} ${c.from ?? '-'} → ${c.to}`),
+          }
+        : {}),
     });
   }
 }

@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { api, type ApiError, asApiError, enc } from '../api/client';
 import type { EnvironmentDetails, EnvironmentPackage, Operation } from '../api/types';
-import { changeText, fieldLabel, kindLabel, REPORTING_COMPONENT, versionChanges } from '../assets';
+import { changeText, fieldLabel, kindLabel, packageName, REPORTING_COMPONENT, versionChanges } from '../assets';
 import { Card } from '../components/Card';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { DetailList } from '../components/DetailList';
@@ -90,7 +90,7 @@ export function ApplyPage({ target }: { readonly target: string }) {
               <p>
                 {selected ? (
                   <>
-                    Package {selected.id}, <strong>{selected.name}</strong> {selected.version}, is to be applied to {target}.
+                    Package {selected.id}, <strong>{packageName(selected)}</strong>, is to be applied to {target}.
                   </>
                 ) : (
                   <span className="muted">Choose a package that applies to {target}.</span>
@@ -126,7 +126,7 @@ export function ApplyPage({ target }: { readonly target: string }) {
         {selected && (
           <>
             <p>
-              <strong>{selected.name}</strong> {selected.version} ({kindLabel(selected.kind)}) is applied to {target} as an
+              <strong>{packageName(selected)}</strong> ({kindLabel(selected.kind)}) is applied to {target} as an
               operation with its own runbook.
             </p>
             {changes.length > 0 ? (

@@ -1,5 +1,5 @@
 import type { Environment, EnvironmentPackage } from '../../api/types';
-import { changeText, kindLabel, versionChanges } from '../../assets';
+import { changeText, kindLabel, packageName, versionChanges } from '../../assets';
 import { ReasonList } from '../../components/Notice';
 
 interface PackagePickerProps {
@@ -32,7 +32,7 @@ export function PackagePicker({ environment, packages, value, onChange }: Packag
             />
             <div>
               <label htmlFor={id}>
-                {asset.name} · {asset.version}
+                {packageName(asset, ' · ')}
               </label>
               <div id={`${id}-details`} className="option-reasons">
                 <span>

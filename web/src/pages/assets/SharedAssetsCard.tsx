@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { api, type ApiError, asApiError } from '../../api/client';
 import type { Asset, SharedAsset } from '../../api/types';
+import { packageName } from '../../assets';
 import { Card } from '../../components/Card';
 import { ErrorNotice, Loading } from '../../components/Notice';
 import { useResource } from '../../useResource';
@@ -46,7 +47,7 @@ export function SharedAssetsCard({ title, library, canImport, onImported }: Shar
       {shared.loading && <Loading what="the shared assets" />}
       {error && <ErrorNotice error={error} title="The shared asset was not imported." />}
       <p role="status" className="status-line">
-        {imported && `Imported into the asset library as package ${imported.id}: ${imported.name} ${imported.version}.`}
+        {imported && `Imported into the asset library as package ${imported.id}: ${packageName(imported)}.`}
       </p>
       {shared.data && shared.data.length === 0 && <p className="empty">No shared assets ship with this installation.</p>}
       {shared.data && shared.data.length > 0 && (
