@@ -6,7 +6,7 @@ import { loadConfig } from '../src/config/config.ts';
 import { openRuntime } from '../src/app/runtime.ts';
 import type { Operation } from '../src/domain/operation.ts';
 import { type Answer, type Caller, call, signIn } from './helpers/http-client.ts';
-import { OWNER_PASSWORD, type Service, startService } from './helpers/service.ts';
+import { OWNER_PASSWORD, type Service, addUsers, startService } from './helpers/service.ts';
 
 const MIA_PASSWORD = 'manager-password-mia-1';
 const TOM_PASSWORD = 'member-password-tom-1';
@@ -101,13 +101,10 @@ describe('HTTP API: accounts, roles, sessions, operations', () => {
   before(async () => {
     // Every refresh of this service fails after its cutover, so rollback is exercised for real.
     service = await startService('http-api', { DATAALM_TEST_FAIL_AT: 'post' });
-    for (const [name, role, password] of [
+    await addUsers(service, [
       ['mia', 'manager', MIA_PASSWORD],
       ['tom', 'member', TOM_PASSWORD],
-    ] as const) {
-      const added = await service.cli(['user', 'add', name, '--role', role, '--password-stdin'], { input: `${password}\n` });
-      assert.equal(added.code, 0, added.stderr);
-    }
+    ]);
     sessions.owner = await signIn(service.baseUrl, 'admin', OWNER_PASSWORD);
     sessions.manager = await signIn(service.baseUrl, 'mia', MIA_PASSWORD);
     sessions.member = await signIn(service.baseUrl, 'tom', TOM_PASSWORD);

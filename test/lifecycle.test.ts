@@ -334,6 +334,8 @@ describe('asset library, Apply updates and retail', () => {
     try {
       const ended = await waitForEnd(demo, id);
       assert.equal(ended.state, 'succeeded');
+      const audited = await demo.query('dataalm', "select actor from dataalm.audit_log where action = 'operation.apply' and (details->>'operation')::bigint = $1", [id]);
+      assert.equal(audited.length, 1, 'the apply is audited once');
       assert.match(ended.worker ?? '', /:\d+$/);
     } finally {
       await worker.stop();

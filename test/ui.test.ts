@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { type Browser, browserMissing, checkAccessibility, launchBrowser } from './helpers/browser.ts';
 import { ROOT } from './helpers/cli.ts';
-import { OWNER_PASSWORD, type Service, startService } from './helpers/service.ts';
+import { OWNER_PASSWORD, type Service, addUsers, startService } from './helpers/service.ts';
 
 // The web UI in Chromium against a real service with the demo project: an environment
 // manager refreshes contoso-uat from contoso-prod through Maintain › Move database › Refresh
@@ -107,13 +107,10 @@ describe('web UI', { skip }, () => {
     if (missing) throw new Error(`the web UI tests need Chromium: ${missing}`);
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     service = await startService('ui');
-    for (const [name, role, password] of [
+    await addUsers(service, [
       ['mia', 'manager', MIA_PASSWORD],
       ['tom', 'member', TOM_PASSWORD],
-    ] as const) {
-      const added = await service.cli(['user', 'add', name, '--role', role, '--password-stdin'], { input: `${password}\n` });
-      assert.equal(added.code, 0, added.stderr);
-    }
+    ]);
     browser = await launchBrowser();
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
     page.setDefaultTimeout(30_000);

@@ -138,6 +138,11 @@ export interface Asset {
 /** A shared asset that ships with dataalm, before it is imported: its folder's name and what it is. */
 export type SharedAsset = Pick<Asset, 'name' | 'kind' | 'version' | 'description' | 'appliesTo' | 'sets'> & { readonly shared: string };
 
+/** The one with the highest version; of equal versions, the later in the list (the later import). */
+export function highestVersion<T extends { readonly version: string }>(list: readonly T[]): T | undefined {
+  return list.reduce<T | undefined>((best, a) => (best === undefined || compareVersions(a.version, best.version) >= 0 ? a : best), undefined);
+}
+
 /** How a package is named to people: its name, and its version unless the name says it. */
 export function packageLabel(asset: { name: string; version: string }): string {
   return asset.name.includes(asset.version) ? asset.name : `${asset.name} ${asset.version}`;

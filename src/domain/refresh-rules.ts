@@ -29,6 +29,18 @@ export interface PreflightVerdict {
   readonly warnings: string[];
 }
 
+/**
+ * The refusal while another operation holds an environment (one at a time; the control
+ * database enforces it too). `busy` is undefined when it ended before it could be named.
+ */
+export function busyReason(environment: string, busy: { id: number; kind: string; state: string } | undefined): RefusalReason {
+  return {
+    code: 'TARGET_BUSY',
+    message: `operation ${busy?.id ?? '?'} (${busy?.kind ?? 'another'}, ${busy?.state ?? 'active'}) is already running on ${environment}`,
+    remedy: busy ? `wait for it to finish, or cancel it with: dataalm op cancel ${busy.id}` : 'wait for it to finish',
+  };
+}
+
 /** Compares dotted version numbers part by part: -1, 0 or 1. */
 export function compareVersions(a: string, b: string): number {
   const pa = a.split('.').map(Number);
@@ -68,13 +80,7 @@ export function judgePreflight(facts: PreflightFacts): PreflightVerdict {
     );
   }
   // 2. No other operation on the target (the database enforces it too, when the operation is queued).
-  if (facts.targetBusy) {
-    refuse(
-      'TARGET_BUSY',
-      `operation ${facts.targetBusy.id} (${facts.targetBusy.kind}, ${facts.targetBusy.state}) is already running on ${target.name}`,
-      `wait for it to finish, or cancel it with: dataalm op cancel ${facts.targetBusy.id}`,
-    );
-  }
+  if (facts.targetBusy) reasons.push(busyReason(target.name, facts.targetBusy));
   if (facts.sourceBusy) {
     refuse(
       'SOURCE_BUSY',

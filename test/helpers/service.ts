@@ -73,3 +73,11 @@ export async function startService(prefix: string, extraEnv: Record<string, stri
     },
   };
 }
+
+/** Adds users of the web UI and API to the service's project, each with the password given. */
+export async function addUsers(service: Service, users: readonly (readonly [name: string, role: string, password: string])[]): Promise<void> {
+  for (const [name, role, password] of users) {
+    const added = await service.cli(['user', 'add', name, '--role', role, '--password-stdin'], { input: `${password}\n` });
+    if (added.code !== 0) throw new Error(`user add ${name} failed:\n${added.stderr}`);
+  }
+}

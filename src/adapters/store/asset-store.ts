@@ -19,7 +19,7 @@ interface AssetRow {
 
 const SELECT_ASSETS = `
   select a.id, a.name, a.kind, a.version, a.shared, a.imported_by, a.imported_at,
-         a.manifest - 'files' as manifest,
+         a.manifest,
          (select json_agg(json_build_object('path', f.path, 'bytes', octet_length(f.content), 'sha256', f.sha256) order by f.path)
             from dataalm.asset_files f where f.asset_id = a.id) as files
     from dataalm.assets a`;

@@ -15,6 +15,7 @@ import {
   type StepStatus,
   type VerificationReport,
 } from '../../domain/operation.js';
+import { busyReason } from '../../domain/refresh-rules.js';
 import { inTransaction } from './environment-store.js';
 
 interface OperationRow {
@@ -120,14 +121,7 @@ export class OperationStore {
       });
     } catch (error) {
       if ((error as { code?: string }).code !== '23505') throw error;
-      const busy = await this.activeOn(input.environment);
-      throw new RefusedError([
-        {
-          code: 'TARGET_BUSY',
-          message: `operation ${busy?.id ?? '?'} (${busy?.kind ?? 'another'}, ${busy?.state ?? 'active'}) is already running on ${input.environment}`,
-          remedy: busy ? `wait for it to finish, or cancel it with: dataalm op cancel ${busy.id}` : 'wait for it to finish',
-        },
-      ]);
+      throw new RefusedError([busyReason(input.environment, await this.activeOn(input.environment))]);
     }
   }
 

@@ -8,6 +8,7 @@ import {
   INSTALLERS_FOLDER,
   REPROVISIONING_TOOL,
   type SharedAsset,
+  highestVersion,
   judgeApply,
   packageLabel,
   releaseMatches,
@@ -16,7 +17,7 @@ import {
 import type { Environment } from '../../domain/environment.js';
 import { DataalmError, RefusedError } from '../../domain/errors/dataalm-error.js';
 import { APPLY_STEPS, type RefusalReason } from '../../domain/operation.js';
-import { compareVersions } from '../../domain/refresh-rules.js';
+import { busyReason, compareVersions } from '../../domain/refresh-rules.js';
 import { listSharedAssets, readSharedAsset } from '../../adapters/assets/asset-files.js';
 import type { Runtime } from '../runtime.js';
 import { reapAbandoned } from '../refresh/abandoned.js';
@@ -61,13 +62,7 @@ export async function preflightApply(runtime: Runtime, environment: Environment,
     });
   }
   const busy = await runtime.operations.activeOn(environment.name);
-  if (busy && busy.id !== self) {
-    reasons.push({
-      code: 'TARGET_BUSY',
-      message: `operation ${busy.id} (${busy.kind}, ${busy.state}) is already running on ${environment.name}`,
-      remedy: `wait for it to finish, or cancel it with: dataalm op cancel ${busy.id}`,
-    });
-  }
+  if (busy && busy.id !== self) reasons.push(busyReason(environment.name, busy));
   const copying = await runtime.operations.activeFrom(environment.name);
   if (copying) {
     reasons.push({
@@ -109,8 +104,8 @@ export async function requestApply(runtime: Runtime, request: { environment: str
     steps: APPLY_STEPS,
     actor: request.actor,
   });
+  // Audited by operations.create, as every operation is.
   await runtime.operations.log(id, null, 'info', `apply of package ${asset.id} (${packageLabel(asset)}) to ${environment.name} requested by ${request.actor.name}`);
-  await runtime.environments.audit(request.actor, 'operation.apply', environment.name, { operation: id, package: asset.id });
   return id;
 }
 
@@ -132,10 +127,9 @@ export async function remedyPackage(
     }
     return judgeApply(environment, { id: 0, name: '', ...candidate }).length === 0;
   };
-  const byVersion = <T extends { version: string }>(list: T[]) => [...list].sort((a, b) => compareVersions(b.version, a.version))[0];
-  const library = byVersion((await runtime.assets.list()).filter(fits));
+  const library = highestVersion((await runtime.assets.list()).filter(fits));
   if (library) return `apply package ${library.id} (${library.name}) to ${environment.name}: dataalm env apply ${environment.name} --package ${library.id}`;
-  const shared = byVersion(sharedAssets().filter(fits));
+  const shared = highestVersion(sharedAssets().filter(fits));
   if (shared) {
     return `import the shared asset ${shared.shared} (${shared.name}) with: dataalm asset import --shared ${shared.shared}; then apply it to ${environment.name} with: dataalm env apply ${environment.name} --package ID`;
   }
@@ -152,8 +146,7 @@ export async function newestApplicable(
   kind: Asset['kind'] | undefined,
   also: (asset: Asset) => boolean = () => true,
 ): Promise<Asset | undefined> {
-  const fitting = (await runtime.assets.list()).filter((a) => (kind === undefined || a.kind === kind) && also(a) && judgeApply(environment, a).length === 0);
-  return fitting.reduce<Asset | undefined>((best, a) => (best === undefined || compareVersions(a.version, best.version) >= 0 ? a : best), undefined);
+  return highestVersion((await runtime.assets.list()).filter((a) => (kind === undefined || a.kind === kind) && also(a) && judgeApply(environment, a).length === 0));
 }
 
 /** How to run the reprovisioning tool on an environment, naming the package. */
@@ -205,13 +198,7 @@ export async function redeployScaleUnit(runtime: Runtime, name: string, actor: A
     reasons.push({ code: 'NOT_RETAIL', message: `${name} does not use retail: it has no scale unit`, remedy: `register ${name} with --retail if it uses retail` });
   }
   const busy = await runtime.operations.activeOn(name);
-  if (busy) {
-    reasons.push({
-      code: 'TARGET_BUSY',
-      message: `operation ${busy.id} (${busy.kind}, ${busy.state}) is running on ${name}`,
-      remedy: `wait for it to finish, then redeploy the scale unit`,
-    });
-  }
+  if (busy) reasons.push(busyReason(name, busy));
   if (reasons.length > 0) throw new RefusedError(reasons);
   const url = (await runtime.environments.connectionUrls(name)).application!;
   const scaleUnit = scaleUnitOf(environment);

@@ -2,7 +2,7 @@ import { localActor } from './local-actor.js';
 import type { Command } from 'commander';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import { DEFAULT_PROFILE } from '../../domain/environment-input.js';
-import { addEnvironment, environmentCredentials } from '../../app/environment-service.js';
+import { type VersionDetails, addEnvironment, environmentCredentials, environmentVersions } from '../../app/environment-service.js';
 import { requestRestore } from '../../app/refresh/operation-actions.js';
 import { runOperation } from '../../app/refresh/operation-runner.js';
 import { pruneBreadcrumbs } from '../../app/refresh/breadcrumbs.js';
@@ -14,7 +14,6 @@ import { finishOperation, followRemote, parseOperationId } from './operation-com
 import type { Operation } from '../../domain/operation.js';
 import { breadcrumbTable } from './operation-view.js';
 import { registerLifecycleCommands } from './asset-commands.js';
-import { environmentVersions, type VersionDetails } from '../../app/environment-service.js';
 import { installersIn } from '../../app/assets/asset-service.js';
 
 
