@@ -11,9 +11,14 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Environment for a CLI run: only what the test gives, plus PATH, so the host's settings don't leak in. */
+/**
+ * Environment for a CLI run: only what the test gives, plus PATH, so the host's settings don't
+ * leak in; and the test run's temporary folder (scripts/run-tests.mjs), so whatever the run
+ * leaves behind is found there.
+ */
 export function cliEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: process.env.HOME, ...extra };
+  const run = process.env.DATAALM_TEST_TMP;
+  return { PATH: process.env.PATH, HOME: process.env.HOME, ...(run ? { TMPDIR: run, DATAALM_TEST_TMP: run } : {}), ...extra };
 }
 
 /** Runs the real `dataalm` binary (built code) and collects its output. */

@@ -8,12 +8,15 @@ import { createPool } from '../../src/adapters/postgres/create-pool.ts';
 import { tableChecksums } from '../../src/sample/generate-sample.ts';
 import { type Runtime, openRuntime } from '../../src/app/runtime.ts';
 import { cliEnv, runCli, type CliResult } from './cli.ts';
+import { DEMO_SECRET_KEY, DEMO_TEMPLATE_VARIABLE, openDemoCopy } from './demo-template.ts';
 
-export const SECRET_KEY = 'refresh-tests-installation-key';
+export const SECRET_KEY = DEMO_SECRET_KEY;
 
 /**
  * The demo project on its own embedded server in a fresh home, as `dataalm demo` makes it.
- * The server stays up for the test file, so CLI runs and direct checks share it.
+ * The server stays up for the test file, so CLI runs and direct checks share it. Under
+ * `npm test` the demo is made once per run (scripts/run-tests.mjs) and each file gets a
+ * copy of it (see demo-template.ts); run alone, a file makes its own.
  */
 export interface Demo {
   readonly home: string;
@@ -34,14 +37,15 @@ export async function startDemo(prefix: string): Promise<Demo> {
   fs.chmodSync(parent, 0o755);
   const home = path.join(parent, 'home');
   const base = { DATAALM_HOME: home, DATAALM_SECRET_KEY: SECRET_KEY };
-  const server: EmbeddedServer = await openEmbeddedServer({ home });
+  const template = process.env[DEMO_TEMPLATE_VARIABLE];
+  let server: EmbeddedServer | undefined;
   const runtimes: Runtime[] = [];
   const demo: Demo = {
     home,
     env: (extra = {}) => cliEnv({ ...base, ...extra }),
     cli: (args, extra = {}) => runCli(args, cliEnv({ ...base, ...extra })),
     url(database) {
-      const url = new URL(server.adminUrl);
+      const url = new URL(server!.adminUrl);
       url.pathname = `/${database}`;
       return url.toString();
     },
@@ -68,13 +72,26 @@ export async function startDemo(prefix: string): Promise<Demo> {
       return runtime;
     },
     async close() {
-      for (const runtime of runtimes) await runtime.close().catch(() => {});
-      await server.release();
-      fs.rmSync(parent, { recursive: true, force: true });
+      try {
+        for (const runtime of runtimes) await runtime.close().catch(() => {});
+        await server?.release();
+      } finally {
+        fs.rmSync(parent, { recursive: true, force: true });
+      }
     },
   };
-  const created = await demo.cli(['demo']);
-  if (created.code !== 0) throw new Error(`dataalm demo failed:\n${created.stderr}`);
+  try {
+    if (template) {
+      server = await openDemoCopy(template, home);
+    } else {
+      server = await openEmbeddedServer({ home });
+      const created = await demo.cli(['demo']);
+      if (created.code !== 0) throw new Error(`dataalm demo failed:\n${created.stderr}`);
+    }
+  } catch (error) {
+    await demo.close();
+    throw error;
+  }
   return demo;
 }
 
