@@ -48,7 +48,7 @@ const summary = [];
 let server;
 let code = 1;
 try {
-  const usesDemo = files.some((f) => /\bstartDemo\(/.test(fs.readFileSync(path.join(root, f), 'utf8')));
+  const usesDemo = files.some((f) => /\b(startDemo|describeFaults)\(/.test(fs.readFileSync(path.join(root, f), 'utf8')));
   await Promise.all([
     (async () => {
       if (env.DATAALM_TEST_DATABASE_URL) return;

@@ -18,24 +18,16 @@ export function pollPause(ms = 50): Promise<void> {
 
 /**
  * Calls `check` until it returns something other than undefined or false, and returns that.
- * Fails after `timeoutMs` saying `what` was awaited and what the last check saw or threw.
+ * An error `check` throws ends the wait at once. Fails after `timeoutMs` saying what was
+ * awaited and what the last check returned.
  */
 export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, options: WaitOptions = {}): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const deadline = Date.now() + timeoutMs;
-  let last: unknown;
   for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-      last = value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      const seen = last instanceof Error ? last.message : String(last);
-      throw new Error(`waited ${timeoutMs / 1000} s for ${what}; last seen: ${seen}`);
-    }
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs / 1000} s for ${what}, in vain`);
     await pollPause(options.intervalMs ?? 50);
   }
 }

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { BIN, ROOT } from './cli.ts';
 import type { Demo } from './demo.ts';
+import { waitFor } from './wait.ts';
 
 /** A `dataalm worker` process of a test. */
 export interface WorkerProcess {
@@ -18,11 +19,15 @@ export async function startWorker(env: NodeJS.ProcessEnv, args: string[] = []): 
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
-  const deadline = Date.now() + 60_000;
-  while (!output.includes('is running')) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`dataalm worker exited early:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`dataalm worker did not start within 60 s:\n${output}`);
-    await new Promise((r) => setTimeout(r, 50));
+  try {
+    await waitFor('dataalm worker to take jobs', () => {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`dataalm worker exited early:\n${output}`);
+      return output.includes('is running');
+    }, { timeoutMs: 60_000 });
+  } catch (error) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+    throw new Error(`${(error as Error).message}\n${output}`);
   }
   return {
     child,
@@ -56,15 +61,33 @@ export async function operationRow(demo: Demo, id: number): Promise<OperationRow
   return { state: row.state, worker: row.worker, offlineMs: row.offline_ms, verificationPassed: row.passed, error: row.error };
 }
 
-/** Polls the operation until it has ended. */
-export async function waitForEnd(demo: Demo, id: number, timeoutMs = 120_000): Promise<OperationRow> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const operation = await operationRow(demo, id);
-    if (ENDED.includes(operation.state)) return operation;
-    if (Date.now() > deadline) throw new Error(`operation ${id} is still ${operation.state} after ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 200));
+/** Polls the operation until `done` holds for it, and returns it then. */
+export async function waitForOperation(
+  demo: Demo,
+  id: number,
+  what: string,
+  done: (operation: OperationRow) => boolean,
+  timeoutMs = 120_000,
+): Promise<OperationRow> {
+  let last: OperationRow | undefined;
+  try {
+    return await waitFor(`operation ${id} ${what}`, async () => {
+      last = await operationRow(demo, id);
+      return done(last) && last;
+    }, { timeoutMs, intervalMs: 200 });
+  } catch (error) {
+    throw new Error(`${(error as Error).message} (it is ${last?.state ?? 'unknown'})`);
   }
+}
+
+/** Polls the operation until it has ended. */
+export function waitForEnd(demo: Demo, id: number, timeoutMs = 120_000): Promise<OperationRow> {
+  return waitForOperation(demo, id, 'to end', (o) => ENDED.includes(o.state), timeoutMs);
+}
+
+/** Polls the operation until its rollback is no longer running (done, or cut short and ended). */
+export function waitForRollbackEnd(demo: Demo, id: number, timeoutMs = 60_000): Promise<OperationRow> {
+  return waitForOperation(demo, id, 'to end its rollback', (o) => o.state !== 'rolling-back', timeoutMs);
 }
 
 /** The runbook log's messages. */
