@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { BIN, ROOT, cliEnv, startCopyUntilData } from './helpers/cli.ts';
 import { type TestDatabase, createTestDatabase, dropDatabase, urlFor } from './helpers/test-database.ts';
+import { waitFor } from './helpers/wait.ts';
 
 // A writer changes the source while it is copied. Each writer transaction n moves money
 // between accounts by a rule of n, appends event n, deletes event n-50 and sets tick to n,
@@ -59,7 +60,7 @@ test('a copy taken while a writer inserts, updates and deletes equals the source
       await writer.query('commit');
     }
   })();
-  while (n < 20) await new Promise((r) => setTimeout(r, 10));
+  await waitFor('20 transfers written before the copy starts', () => n >= 20, { intervalMs: 10 });
   const startedAt = n;
   const copy = spawn(process.execPath, [BIN, 'copy', '--from', source.url, '--to', urlFor(copyName), '--jobs', '3', '--split-tables-larger-than', '4MB'], {
     cwd: ROOT,

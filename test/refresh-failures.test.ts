@@ -7,6 +7,7 @@ import { createPool } from '../src/adapters/postgres/create-pool.ts';
 import { BIN, ROOT } from './helpers/cli.ts';
 import type { Operation } from '../src/domain/operation.ts';
 import { type Demo, startDemo } from './helpers/demo.ts';
+import { pollPause, waitFor } from './helpers/wait.ts';
 
 // What goes wrong in a refresh, and how the target is kept whole: a failing synchronize
 // command, a failure after the cutover, a second refresh, a cancel, an interrupt, expiry.
@@ -65,7 +66,7 @@ describe('refresh failures keep the target whole', () => {
     const watcher = (async () => {
       while (!stop) {
         seen.push(String((await pool.query<{ n: string }>('SELECT count(*) AS n FROM sysclientsessions')).rows[0]!.n));
-        await new Promise((resolve) => setTimeout(resolve, 10));
+        await pollPause(10);
       }
     })();
     const result = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-uat', '--yes', '--json']);
@@ -234,7 +235,10 @@ describe('refresh failures keep the target whole', () => {
     const operation = JSON.parse(result.stdout) as Operation;
     const crumb = operation.databases.application!.breadcrumb;
     assert.ok((await databases()).includes(crumb));
-    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await waitFor('the breadcrumb\'s retention to pass', async () => {
+      const rows = await demo.query<{ expired: boolean }>('dataalm', 'select expires_at <= now() as expired from dataalm.breadcrumbs where database = $1', [crumb]);
+      return rows[0]?.expired === true;
+    });
     const janitor = await demo.cli(['janitor', '--json']);
     assert.equal(janitor.code, 0, janitor.stderr);
     assert.ok((JSON.parse(janitor.stdout) as { dropped: string[] }).dropped.includes(crumb));

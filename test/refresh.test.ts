@@ -4,6 +4,7 @@ import pg from 'pg';
 import { BUILT_IN_PROFILE_INPUTS } from '../src/domain/profile/built-in-profiles.ts';
 import type { Operation } from '../src/domain/operation.ts';
 import { type Demo, startDemo } from './helpers/demo.ts';
+import { pollPause, waitFor } from './helpers/wait.ts';
 
 // contoso-prod → contoso-uat on the demo project, checked in SQL on both sides.
 let demo: Demo;
@@ -34,7 +35,7 @@ function watchTarget(database: string, sql: string) {
       } finally {
         await client.end().catch(() => {});
       }
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await pollPause(10);
     }
   })();
   return {
@@ -77,8 +78,9 @@ describe('refresh contoso-prod → contoso-uat', () => {
     // A client keeps reading the sandbox: the old value until the cutover, the new one after.
     const watcher = watchTarget('contoso_uat_app', 'SELECT count(*) AS v FROM sysclientsessions');
     const result = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-uat', '--yes', '--json', '--jobs', '2']);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    await watcher.stop();
+    // A client that connects after the refresh returned is read too.
+    const returnedAt = Date.now();
+    await waitFor('a read of the sandbox after the refresh', () => watcher.seen.some((s) => s.at > returnedAt && s.value !== undefined)).finally(() => watcher.stop());
     assert.equal(result.code, 0, result.stderr + result.stdout);
     const operation = JSON.parse(result.stdout) as Operation;
     refreshId = operation.id;

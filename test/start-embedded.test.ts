@@ -11,7 +11,8 @@ import { openEmbeddedServer } from '../src/adapters/embedded/embedded-server.ts'
 import { ENVIRONMENT_SPECIFIC_TABLES, tableChecksums } from '../src/sample/generate-sample.ts';
 import { signIn } from './helpers/http-client.ts';
 import { BIN, ROOT, cliEnv, runCli } from './helpers/cli.ts';
-import { type TestDatabase, createTestDatabase } from './helpers/test-database.ts';
+import { type TestDatabase, createTestDatabase, queryRows } from './helpers/test-database.ts';
+import { waitFor } from './helpers/wait.ts';
 
 // `dataalm start` on the embedded default, as a newcomer runs it: a fresh home, no
 // PostgreSQL of its own, the demo created on first start.
@@ -40,13 +41,15 @@ async function startService(env: NodeJS.ProcessEnv): Promise<Service> {
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`dataalm start exited early:\n${output}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`no /healthz within 60 s:\n${output}`);
-    await new Promise((r) => setTimeout(r, 200));
+  try {
+    await waitFor('/healthz of dataalm start', async () => {
+      if (child.exitCode !== null) throw new Error(`dataalm start exited early:\n${output}`);
+      return fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+    }, { intervalMs: 200 });
+  } catch (error) {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await exited;
+    throw new Error(`${(error as Error).message}\n${output}`);
   }
   return {
     child,
@@ -108,10 +111,16 @@ before(() => {
   home = path.join(parent, 'home');
 });
 
-after(() => {
+after(async () => {
   const pid = postmasterPid();
-  if (alive(pid)) process.kill(pid!, 'SIGINT');
-  fs.rmSync(parent, { recursive: true, force: true });
+  try {
+    if (alive(pid)) {
+      process.kill(pid!, 'SIGINT');
+      await waitFor('the embedded server to stop', () => !alive(pid));
+    }
+  } finally {
+    fs.rmSync(parent, { recursive: true, force: true });
+  }
 });
 
 describe('dataalm start on the embedded default', () => {
@@ -216,7 +225,7 @@ describe('dataalm start on the embedded default', () => {
       stdio: 'ignore',
     });
     const commandDone = new Promise<number | null>((resolve) => command.once('exit', (code) => resolve(code)));
-    while (!alive(postmasterPid())) await new Promise((r) => setTimeout(r, 50));
+    await waitFor('the command to start the embedded server', () => alive(postmasterPid()));
     const service = await startService(env());
     try {
       assert.equal(await commandDone, 0);
@@ -293,7 +302,11 @@ describe('dataalm start on the embedded default', () => {
     );
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     await loading;
-    await new Promise((r) => setTimeout(r, 300));
+    // Interrupted once the sample data is being written, not before.
+    await waitFor('sample tables in contoso_prod_app', async () => {
+      const rows = await queryRows(adminUrl('contoso_prod_app'), `select count(*)::int as n from information_schema.tables where table_schema = 'public'`).catch(() => []);
+      return Number(rows[0]?.n ?? 0) > 0;
+    }, { intervalMs: 20 });
     child.kill('SIGINT');
     assert.equal(await exited, 130, stderr);
     assert.equal(alive(postmasterPid()), false, 'interrupted command left its server running');

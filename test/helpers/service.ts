@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { BIN, type CliResult, ROOT, cliEnv, runCli } from './cli.ts';
+import { waitFor } from './wait.ts';
 
 /** Password of the first project owner (`admin`) of a test service. */
 export const OWNER_PASSWORD = 'owner-password-for-tests-1';
@@ -50,12 +51,16 @@ export async function startService(prefix: string, extraEnv: Record<string, stri
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`dataalm start exited early:\n${output}`);
-    if (output.includes('dataalm is running at')) break;
-    if (Date.now() > deadline) throw new Error(`dataalm start did not come up within 180 s:\n${output}`);
-    await new Promise((r) => setTimeout(r, 200));
+  try {
+    await waitFor('dataalm start to come up', () => {
+      if (child.exitCode !== null) throw new Error(`dataalm start exited early:\n${output}`);
+      return output.includes('dataalm is running at');
+    }, { timeoutMs: 180_000 });
+  } catch (error) {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+    fs.rmSync(parent, { recursive: true, force: true });
+    throw new Error(`${(error as Error).message}\n${output}`);
   }
   const baseUrl = `http://127.0.0.1:${port}`;
   return {
