@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
@@ -51,7 +52,7 @@ for (const jobs of [1, 3]) {
 }
 
 test('a custom profile on mixed-case, non-ASCII names: hash, null, constant and e-mail masks; kept column', async () => {
-  const folder = fs.mkdtempSync('/tmp/dataalm-profile-');
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-profile-'));
   const profile = path.join(folder, 'custom.json');
   fs.writeFileSync(
     profile,
@@ -83,8 +84,9 @@ test('a custom profile on mixed-case, non-ASCII names: hash, null, constant and 
   await adminQuery(`CREATE DATABASE ${keep} TEMPLATE ${source.name}`);
   await queryRows(urlFor(keep), `UPDATE invoice SET lines = jsonb_build_object('kept', id) WHERE id % 2 = 0`);
   await queryRows(urlFor(keep), 'DELETE FROM invoice WHERE id % 10 = 5');
-  const result = await runCli(['copy', '--from', source.url, '--to', urlFor(name), '--profile', profile, '--keep-from', urlFor(keep), '--verify', 'checksums'], cliEnv({ DATAALM_SECRET_KEY: 'copy-test-installation-key' }));
-  fs.rmSync(folder, { recursive: true, force: true });
+  const result = await runCli(['copy', '--from', source.url, '--to', urlFor(name), '--profile', profile, '--keep-from', urlFor(keep), '--verify', 'checksums'], cliEnv({ DATAALM_SECRET_KEY: 'copy-test-installation-key' })).finally(() =>
+    fs.rmSync(folder, { recursive: true, force: true }),
+  );
   assert.equal(result.code, 0, result.stderr);
 
   const query = queryRows;

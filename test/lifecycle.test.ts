@@ -69,7 +69,11 @@ describe('asset library, Apply updates and retail', () => {
   });
 
   after(async () => {
-    await demo?.close();
+    try {
+      await demo?.close();
+    } finally {
+      if (storage) fs.rmSync(storage, { recursive: true, force: true });
+    }
   });
 
   test('asset import: shared assets and manifest files; asset list; bad input is refused with the reason', async () => {
