@@ -6,8 +6,8 @@ import { FAULT_GROUPS, LEASE, describeFaults, refreshCrashTests } from './helper
 import { pollPause } from './helpers/wait.ts';
 import { logMessages } from './helpers/workers.ts';
 
-// A refresh whose worker dies around its data copy, or in the middle of a table's copy, or
-// whose copy loses a database connection (see helpers/faults.ts).
+// A refresh whose worker dies after its data copy or around its keep-target step, or whose
+// copy loses a database connection (see helpers/faults.ts).
 describeFaults('copy', (suite) => {
   refreshCrashTests(suite, FAULT_GROUPS['copy']!);
 

@@ -20,7 +20,7 @@ describeFaults('rollback', (suite) => {
     const failed = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-uat', '--yes', '--json'], { ...LEASE, DATAALM_TEST_FAIL_AT: 'post' });
     assert.equal(failed.code, 13, failed.stderr);
     const id = (JSON.parse(failed.stdout) as Operation).id;
-    const crashed = await demo.cli(['op', 'rollback', String(id)], { ...LEASE, DATAALM_FAULT: 'rollback:middle' });
+    const crashed = await demo.cli(['op', 'rollback', String(id)], suite.doomedEnv('rollback:middle'));
     assert.equal(crashed.code, null, 'the rollback process was killed');
     assert.match(crashed.stderr, /fault injected at rollback:middle/);
     const rescuer = await startWorker(demo.env(LEASE));
@@ -42,7 +42,7 @@ describeFaults('rollback', (suite) => {
   test('a resume is refused when the profile changed since the operation started', async () => {
     const { demo } = suite;
     const before = await demo.checksums('contoso_uat_app');
-    const doomed = await startWorker(demo.env({ ...LEASE, DATAALM_FAULT: 'after:data' }));
+    const doomed = await startWorker(demo.env(suite.doomedEnv('after:data')));
     let id: number;
     try {
       const queued = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-uat', '--yes', '--detach', '--json'], LEASE);

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { APPLY_ONLY_STEPS, FAULT_POINTS } from '../../src/domain/faults.ts';
 import type { Operation } from '../../src/domain/operation.ts';
 import { type Demo, startDemo } from './demo.ts';
+import { writePackage } from './packages.ts';
 import { within } from './wait.ts';
 import { type OperationRow, leftoverDatabases, logMessages, operationRow, startWorker, waitForEnd } from './workers.ts';
 
@@ -20,20 +23,31 @@ const REFRESH_POINTS = FAULT_POINTS.filter((p) => p !== 'rollback:middle' && !AP
 
 const steps = (...names: string[]) => names.flatMap((step) => [`before:${step}`, `after:${step}`]);
 
-/** Each fault point in exactly one group (checked by worker-faults-rollback.test.ts). */
+/**
+ * Each fault point in exactly one group (checked by worker-faults-rollback.test.ts), a few
+ * per group, in runbook order, so that no file runs for long even on a busy machine.
+ */
 export const FAULT_GROUPS: Readonly<Record<string, readonly string[]>> = {
-  'before-copy': steps('validate', 'prepare', 'schema'),
-  copy: [...steps('data'), 'data:mid-table', ...steps('keep-target')],
-  'after-copy': steps('constraints', 'sanitize'),
-  'before-cutover': steps('synchronize', 'verify'),
-  cutover: ['before:cutover', 'cutover:between-renames', 'cutover:between-databases', 'after:cutover', ...steps('post')],
-  apply: APPLY_POINTS,
+  prepare: steps('validate', 'prepare'),
+  schema: [...steps('schema'), 'before:data', 'data:mid-table'],
+  copy: ['after:data', ...steps('keep-target')],
+  constraints: steps('constraints', 'sanitize'),
+  verify: steps('synchronize', 'verify'),
+  cutover: ['before:cutover', 'cutover:between-renames', 'cutover:between-databases', 'after:cutover'],
+  post: steps('post'),
+  'apply-scripts': steps('scripts'),
+  'apply-files': steps('files', 'versions'),
   rollback: ['rollback:middle'],
 };
 
 /** What the tests of one group share: the group's demo copy and the checks. */
 export interface FaultSuite {
   readonly demo: Demo;
+  /**
+   * The environment of a process that is to die at `point`: its temporary folder is in the
+   * demo copy's folder, since a process killed hard cannot remove its temporary files.
+   */
+  doomedEnv(point: string): Record<string, string>;
   /** Counts a fault point of this group as survived. */
   survived(point: string): void;
   /** The target as a client sees it: the number of tables of its application database that answer. */
@@ -66,6 +80,11 @@ export function describeFaults(group: string, body: (suite: FaultSuite) => void)
       get demo() {
         assert.ok(demo, 'the demo copy was not made');
         return demo;
+      },
+      doomedEnv(point) {
+        const tmp = path.join(path.dirname(suite.demo.home), 'killed-process-tmp');
+        fs.mkdirSync(tmp, { recursive: true });
+        return { ...LEASE, DATAALM_FAULT: point, TMPDIR: tmp };
       },
       survived(point) {
         assert.ok(points.includes(point), `${point} is not a fault point of group ${group}`);
@@ -122,7 +141,7 @@ export function refreshCrashTests(suite: FaultSuite, points: readonly string[]):
     test(`crash at ${point}`, async () => {
       const { demo } = suite;
       const before = { app: await demo.checksums('contoso_uat_app'), reporting: await demo.checksums('contoso_uat_reporting') };
-      const doomed = await startWorker(demo.env({ ...LEASE, DATAALM_FAULT: point }));
+      const doomed = await startWorker(demo.env(suite.doomedEnv(point)));
       try {
         const queued = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-uat', '--yes', '--detach', '--json'], LEASE);
         assert.equal(queued.code, 0, queued.stderr + queued.stdout);
@@ -146,6 +165,71 @@ export function refreshCrashTests(suite: FaultSuite, points: readonly string[]):
           assert.deepEqual(await demo.checksums('contoso_uat_reporting'), before.reporting);
         }
         await suite.noOrphans();
+        suite.survived(point);
+      } finally {
+        await doomed.stop();
+      }
+    });
+  }
+}
+
+/** A package imported into the group's demo whose script counts its runs (a step run twice would show). */
+export interface CountedPackage {
+  readonly id: number;
+  /** How many times its script ran on contoso-uat. */
+  runs(): Promise<number>;
+}
+
+/** Imports the counted package before the group's tests; its file marks the files step. */
+export function countedPackage(suite: FaultSuite): CountedPackage {
+  let id: number | undefined;
+  before(async () => {
+    const manifest = writePackage(
+      [
+        'name: Counted update', 'kind: binary', 'version: 1.0.0', 'appliesTo: ["10.0.38"]', 'sets:', '  components:', '    CountedUpdate: 1.0.0',
+        'scripts:', '  application:', '    - name: count the run',
+        '      sql: create table if not exists countedruns (at timestamptz not null default now()); insert into countedruns default values;',
+        'files:', '  - path: counted/marker.txt', '    from: marker.txt',
+      ],
+      { 'marker.txt': 'applied\n' },
+    );
+    const imported = await suite.demo.cli(['asset', 'import', manifest, '--json']);
+    assert.equal(imported.code, 0, imported.stderr);
+    id = (JSON.parse(imported.stdout) as { id: number }).id;
+  });
+  return {
+    get id() {
+      assert.ok(id !== undefined, 'the counted package was not imported');
+      return id;
+    },
+    async runs() {
+      const { demo } = suite;
+      const exists = (await demo.query<{ t: string | null }>('contoso_uat_app', "select to_regclass('countedruns')::text as t"))[0]!.t !== null;
+      return exists ? Number((await demo.query<{ n: string }>('contoso_uat_app', 'select count(*) as n from countedruns'))[0]!.n) : 0;
+    },
+  };
+}
+
+/** One test per apply fault point of the group: another worker finishes the apply, each step once. */
+export function applyCrashTests(suite: FaultSuite, counted: CountedPackage, points: readonly string[]): void {
+  for (const point of points) {
+    assert.ok(APPLY_POINTS.includes(point), `${point} is a fault point of an apply`);
+    test(`crash at ${point}: another worker finishes it, each step once`, async () => {
+      const { demo } = suite;
+      const before = await counted.runs();
+      const doomed = await startWorker(demo.env(suite.doomedEnv(point)));
+      try {
+        const queued = await demo.cli(['env', 'apply', 'contoso-uat', '--package', String(counted.id), '--detach', '--json'], LEASE);
+        assert.equal(queued.code, 0, queued.stderr + queued.stdout);
+        const id = (JSON.parse(queued.stdout) as Operation).id;
+        await expectKilledAt(suite, doomed, point, id, 60_000);
+        const operation = await suite.rescue(id);
+        assert.equal(operation.state, 'succeeded', `${point}: ${operation.error}\n${await logMessages(demo, id)}`);
+        assert.match(await logMessages(demo, id), /took the operation over from/);
+        assert.equal(await counted.runs(), before + 1, 'the scripts ran once');
+        const shown = JSON.parse((await demo.cli(['env', 'show', 'contoso-uat', '--json'])).stdout) as { components: Record<string, string>; documentStorage: string };
+        assert.equal(shown.components.CountedUpdate, '1.0.0');
+        assert.equal(fs.readFileSync(path.join(shown.documentStorage, 'counted', 'marker.txt'), 'utf8'), 'applied\n');
         suite.survived(point);
       } finally {
         await doomed.stop();
