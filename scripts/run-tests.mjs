@@ -92,6 +92,8 @@ async function runTests() {
     ],
     { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  // Interrupted: the test runner ends its files, and the check below still runs.
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   const survived = { n: 0, of: 0 };
   let inSummary = false;
   const lines = readline.createInterface({ input: child.stdout });
@@ -150,6 +152,9 @@ function checkNothingLeft() {
         // gone meanwhile
       }
     }
+    // Before their folders are removed.
+    const deadline = Date.now() + 10_000;
+    while (left.some((p) => fs.existsSync(`/proc/${p.pid}`)) && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
   }
   const entries = fs.existsSync(runDir) ? fs.readdirSync(runDir).filter((e) => !own.has(e)) : [];
   if (entries.length > 0) {
