@@ -28,6 +28,11 @@ const files = fs
   .filter((f) => f.endsWith('.test.ts') && (process.argv.length <= 2 || process.argv.slice(2).some((a) => f.includes(a))))
   .sort()
   .map((f) => path.join('test', f));
+// Longest files first, by their times in the last run (kept under node_modules/.cache), so that
+// the two files running at once end about together; files without a time go first.
+const timesCache = path.join(root, 'node_modules', '.cache', 'dataalm-test-times.json');
+const lastTimes = readJson(timesCache) ?? {};
+files.sort((a, b) => (lastTimes[b] ?? Infinity) - (lastTimes[a] ?? Infinity) || a.localeCompare(b));
 
 const startedAt = Date.now();
 const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-test-run-'));
@@ -126,6 +131,12 @@ function reportFileTimes() {
       times.set(t.file, t.ms);
     }
   }
+  try {
+    fs.mkdirSync(path.dirname(timesCache), { recursive: true });
+    fs.writeFileSync(timesCache, `${JSON.stringify({ ...lastTimes, ...Object.fromEntries(times) }, null, 1)}\n`);
+  } catch {
+    // only an ordering hint
+  }
   const width = Math.max(...files.map((f) => f.length));
   process.stderr.write('time per test file (its own process, start to exit; two run at once):\n');
   for (const f of [...files].sort((a, b) => (times.get(b) ?? Infinity) - (times.get(a) ?? Infinity))) {
@@ -195,6 +206,14 @@ function listProcesses() {
 function run(command, args, environment) {
   const child = spawn(command, args, { cwd: root, env: environment, stdio: ['ignore', 'inherit', 'inherit'] });
   return new Promise((resolve) => child.once('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 function seconds(ms) {
