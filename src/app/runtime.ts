@@ -14,6 +14,8 @@ import { EnvironmentStore } from '../adapters/store/environment-store.js';
 import { OperationStore } from '../adapters/store/operation-store.js';
 import { migrate } from '../adapters/store/migrate.js';
 import { Settings } from '../adapters/store/settings.js';
+import { pgServers } from '../adapters/postgres/database-servers.js';
+import type { DatabaseServers } from '../ports/database-server.js';
 
 /** Name of the control database on the embedded server. */
 export const CONTROL_DATABASE = 'dataalm';
@@ -36,6 +38,8 @@ export interface Runtime {
   readonly secrets: SecretBox;
   /** A URL with the right to create databases and roles (the embedded superuser, or the control URL). */
   readonly serverUrl: string;
+  /** Sessions on the servers environments point at (create, drop, swap, query). */
+  readonly servers: DatabaseServers;
   /** The embedded server, when dataalm runs on its embedded default. */
   readonly embedded: EmbeddedServer | undefined;
   close(): Promise<void>;
@@ -91,6 +95,7 @@ export async function openRuntime(config: Config, onServerLog?: (line: string) =
       controlUrl,
       secrets,
       serverUrl,
+      servers: pgServers,
       embedded,
       async close() {
         await queue.close();

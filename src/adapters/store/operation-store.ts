@@ -190,6 +190,34 @@ export class OperationStore {
   }
 
   /** False when the operation is no longer this worker's (it was ended as abandoned). */
+  /**
+   * A failed operation becomes rolling-back, held by no process yet: the process that asked
+   * claims it (claimRollback) or a worker does. False when it is not failed, or when another
+   * operation holds the target meanwhile.
+   */
+  async requestRollback(id: number): Promise<boolean> {
+    try {
+      const result = await this.#pool.query(
+        `update dataalm.operations set state = 'rolling-back', worker = null, heartbeat_at = now(), finished_at = null
+          where id = $1 and state = 'failed'`,
+        [id],
+      );
+      return result.rowCount === 1;
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') return false;
+      throw error;
+    }
+  }
+
+  /** Takes a requested rollback that no process holds yet. */
+  async claimRollback(id: number, worker: string): Promise<boolean> {
+    const result = await this.#pool.query(
+      `update dataalm.operations set worker = $2, heartbeat_at = now() where id = $1 and state = 'rolling-back' and worker is null`,
+      [id, worker],
+    );
+    return result.rowCount === 1;
+  }
+
   async heartbeat(id: number, worker: string): Promise<boolean> {
     const result = await this.#pool.query(
       `update dataalm.operations set heartbeat_at = now() where id = $1 and worker = $2 and state in ('running', 'rolling-back')`,

@@ -4,7 +4,7 @@ import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import type { Operation } from '../../domain/operation.js';
 import { readManifestFile } from '../../adapters/assets/asset-files.js';
 import { findPackage, importAsset, importSharedAsset, redeployScaleUnit, requestApply, sharedAssets } from '../../app/assets/asset-service.js';
-import { runOperation } from '../../app/refresh/operation-runner.js';
+import { runOperation } from '../../app/runbook/engine.js';
 import { enqueueOperation } from '../../app/worker/operation-worker.js';
 import { printJson, withBackend } from './command-context.js';
 import { localActor } from './local-actor.js';
