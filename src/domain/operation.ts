@@ -1,3 +1,5 @@
+import type { DatabaseRole } from './environment.js';
+
 /**
  * Terminology
  * - Operation: one action on an environment (a refresh, a restore of a breadcrumb, or an
@@ -106,6 +108,18 @@ export interface Operation {
   readonly worker: string | null;
   readonly heartbeatAt: string | null;
   readonly steps: readonly Step[];
+}
+
+/** The target's previous database, renamed at a cutover and kept for a while (see Terminology). */
+export interface Breadcrumb {
+  readonly operationId: number;
+  readonly role: DatabaseRole;
+  readonly environment: string;
+  readonly database: string;
+  readonly replaced: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly state: 'pending' | 'kept' | 'restored' | 'dropped';
 }
 
 export interface LogLine {

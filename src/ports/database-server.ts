@@ -7,6 +7,8 @@
 /** One session on one database: statements in order, then `end`. */
 export interface SqlSession {
   query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, values?: readonly unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+  /** Runs a script of one or more statements; returns each statement's row count (null for DDL). */
+  script(sql: string): Promise<(number | null)[]>;
   /** Lines the server sends as NOTICE while statements run (e.g. RAISE NOTICE in a script). */
   onNotice(listener: (message: string) => void): void;
   end(): Promise<void>;

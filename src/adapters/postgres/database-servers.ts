@@ -15,7 +15,7 @@ export const pgServers: DatabaseServers = {
       await server.end().catch(() => {});
     }
   },
-  session: openSession,
+  session: (url, applicationName) => openSession(url, applicationName),
 };
 
 function maintenance(client: pg.Client): DatabaseServer {
@@ -30,14 +30,23 @@ function maintenance(client: pg.Client): DatabaseServer {
 }
 
 /** A session on the database of `url`; a connection the server ends never crashes the process. */
-export async function openSession(url: string, applicationName: string): Promise<SqlSession> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: applicationName });
+export async function openSession(url: string, applicationName: string, timeoutMs = 10_000): Promise<SqlSession> {
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: timeoutMs,
+    application_name: applicationName,
+    ...(timeoutMs < 10_000 ? { query_timeout: timeoutMs } : {}),
+  });
   client.on('error', () => {});
   await client.connect();
   return {
     query: async (sql, values) => {
       const result = await client.query(sql, values as unknown[] | undefined);
       return { rows: result.rows, rowCount: result.rowCount };
+    },
+    script: async (sql) => {
+      const results = (await client.query(sql)) as pg.QueryResult | pg.QueryResult[];
+      return (Array.isArray(results) ? results : [results]).map((r) => r.rowCount);
     },
     onNotice: (listener) => client.on('notice', (notice) => listener(notice.message ?? '')),
     end: () => client.end(),

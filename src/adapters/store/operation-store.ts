@@ -17,6 +17,9 @@ import {
 } from '../../domain/operation.js';
 import { busyReason } from '../../domain/refresh-rules.js';
 import { inTransaction } from './environment-store.js';
+import type { Breadcrumb } from '../../domain/operation.js';
+
+export type { Breadcrumb } from '../../domain/operation.js';
 
 interface OperationRow {
   id: string;
@@ -72,16 +75,6 @@ export interface NewOperation {
   readonly actor: Actor;
 }
 
-export interface Breadcrumb {
-  readonly operationId: number;
-  readonly role: DatabaseRole;
-  readonly environment: string;
-  readonly database: string;
-  readonly replaced: string;
-  readonly createdAt: string;
-  readonly expiresAt: string;
-  readonly state: 'pending' | 'kept' | 'restored' | 'dropped';
-}
 
 /** Operations, their steps, runbook log and breadcrumbs in the control database. */
 export class OperationStore {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
+import { openSession } from '../../adapters/postgres/database-servers.js';
+import type { SqlSession } from '../../ports/database-server.js';
 import type { Actor } from '../../domain/actor.js';
 import {
   type Asset,
@@ -202,11 +203,10 @@ export async function redeployScaleUnit(runtime: Runtime, name: string, actor: A
   if (reasons.length > 0) throw new RefusedError(reasons);
   const url = (await runtime.environments.connectionUrls(name)).application!;
   const scaleUnit = scaleUnitOf(environment);
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: 'dataalm redeploy-scale-unit' });
-  client.on('error', () => {});
+  let client: SqlSession | undefined;
   let record: Record<string, unknown>;
   try {
-    await client.connect();
+    client = await openSession(url, 'dataalm redeploy-scale-unit');
     await client.query('begin');
     await client.query('lock table retailchanneldatabase in share row exclusive mode');
     await client.query('delete from retailchanneldatabase where scaleunit = $1', [scaleUnit]);
@@ -219,11 +219,11 @@ export async function redeployScaleUnit(runtime: Runtime, name: string, actor: A
     await client.query('commit');
     record = { ...inserted.rows[0]!, recid: Number(inserted.rows[0]!.recid) };
   } catch (error) {
-    await client.query('rollback').catch(() => {});
+    await client?.query('rollback').catch(() => {});
     const message = (error as { code?: string }).code === '42P01' ? `${name}'s application database has no retailchanneldatabase table` : (error as Error).message;
     throw new DataalmError('OPERATION_FAILED', `the scale unit of ${name} could not be redeployed: ${new Redactor([url]).redact(message)}`);
   } finally {
-    await client.end().catch(() => {});
+    await client?.end().catch(() => {});
   }
   await runtime.environments.addHistory(name, `scale unit ${scaleUnit} redeployed: channel database record regenerated`, { actor: actor.name, scaleUnit });
   await runtime.environments.audit(actor, 'environment.redeploy-scale-unit', name, { scaleUnit });

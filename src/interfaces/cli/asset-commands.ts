@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { type Asset, ASSET_KIND_LABELS, type SharedAsset, packageLabel } from '../../domain/asset.js';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import type { Operation } from '../../domain/operation.js';
-import { readManifestFile } from '../../adapters/assets/asset-files.js';
+import { readManifestFile } from '../../app/assets/manifests.js';
 import { findPackage, importAsset, importSharedAsset, redeployScaleUnit, requestApply, sharedAssets } from '../../app/assets/asset-service.js';
 import { runOperation } from '../../app/runbook/engine.js';
 import { enqueueOperation } from '../../app/worker/operation-worker.js';

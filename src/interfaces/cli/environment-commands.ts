@@ -8,7 +8,7 @@ import { runOperation } from '../../app/runbook/engine.js';
 import { pruneBreadcrumbs } from '../../app/refresh/breadcrumbs.js';
 import { printJson, withBackend, withRuntime } from './command-context.js';
 import type { Environment, HistoryEntry } from '../../domain/environment.js';
-import type { Breadcrumb } from '../../adapters/store/operation-store.js';
+import type { Breadcrumb } from '../../domain/operation.js';
 import { environmentDetails, environmentJson, environmentTable } from './environment-view.js';
 import { finishOperation, followRemote, parseOperationId } from './operation-commands.js';
 import type { Operation } from '../../domain/operation.js';
