@@ -4,8 +4,9 @@ import type { DatabaseRole } from './environment.js';
  * Terminology
  * - Operation: one action on an environment (a refresh, a restore of a breadcrumb, or an
  *   apply of a deployable package), with
- *   a runbook of ordered steps. A rollback is not an operation of its own: it moves the
- *   operation it undoes to rolling-back, then rolled-back.
+ *   a runbook of ordered steps. A rollback runs on the record of the operation it undoes
+ *   (failed → rolling-back → rolled-back), held under a lease like any run, so a worker
+ *   takes over a rollback whose process died.
  * - Staging database: where a refresh builds the new copy while the target stays online.
  * - Breadcrumb: the target's previous database, renamed at cutover and kept for a while,
  *   so the pre-refresh state can be brought back.

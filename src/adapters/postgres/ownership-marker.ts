@@ -1,5 +1,4 @@
 import type { Queryable } from '../../ports/database-server.js';
-import type pg from 'pg';
 
 /**
  * Databases and roles that dataalm creates carry a comment starting with this marker, so
