@@ -1,3 +1,5 @@
+import type { RefusalCode } from './errors/dataalm-error.js';
+
 /**
  * Terminology
  * - Operation: one action on an environment (a refresh, a restore of a breadcrumb, or an
@@ -118,7 +120,7 @@ export interface LogLine {
 
 /** A refused request: a stable code, what is wrong, and how to fix it. */
 export interface RefusalReason {
-  readonly code: string;
+  readonly code: RefusalCode;
   readonly message: string;
   readonly remedy: string;
 }
