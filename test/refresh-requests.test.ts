@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { type Environment } from '../src/domain/environment.ts';
-import { compareVersions, judgePreflight, type PreflightFacts } from '../src/domain/refresh-rules.ts';
+import { compareVersions } from '../src/domain/refresh-rules.ts';
+import { type RefreshFacts, packageNeeds, refreshRefusals, refreshWarnings } from '../src/domain/preflight/refresh-preflight.ts';
+import { applyRefusals } from '../src/domain/preflight/apply-preflight.ts';
 import { derivedName } from '../src/adapters/postgres/database-admin.ts';
 import { Redactor } from '../src/app/refresh/redactor.ts';
 import { BIN, ROOT } from './helpers/cli.ts';
@@ -17,13 +19,13 @@ const sandbox = (over: Partial<Environment> = {}): Environment => ({
   syncCommand: null, state: 'deployed', components: {}, pendingActions: [], autoReprovision: true, databases: [], createdAt: '', updatedAt: '', ...over,
 });
 
-const facts = (over: Partial<PreflightFacts> = {}): PreflightFacts => ({
+const facts = (over: Partial<RefreshFacts> = {}): RefreshFacts => ({
   sourceName: 'prod', targetName: 'uat', source: sandbox({ name: 'prod', type: 'production' }), target: sandbox(),
   minPlatformUpdate: 21, targetBusy: undefined, sourceBusy: undefined, targetActiveRecurringJobs: [], sourceUnprocessedRecurringJobs: [], ...over,
 });
 
 describe('preflight rules (DESIGN §2, 1–7)', () => {
-  const codes = (f: PreflightFacts) => judgePreflight(f).reasons.map((r) => r.code);
+  const codes = (f: RefreshFacts) => refreshRefusals(f).map((r) => r.code);
   test('a valid request passes; every rule refuses on its own with a remedy', () => {
     assert.deepEqual(codes(facts()), []);
     assert.deepEqual(codes(facts({ target: sandbox({ type: 'production' }) })), ['TARGET_IS_PRODUCTION']);
@@ -40,23 +42,66 @@ describe('preflight rules (DESIGN §2, 1–7)', () => {
     assert.deepEqual(codes(facts({ target: sandbox({ financialReportingVersion: '10.0.38.2' }) })), ['REPORTING_VERSION_OLDER']);
     assert.deepEqual(codes(facts({ target: sandbox({ financialReportingVersion: '10.0.38.10' }) })), [], 'a newer target is fine');
     assert.deepEqual(codes(facts({ targetActiveRecurringJobs: ['Customers import'] })), ['RECURRING_JOBS_ACTIVE']);
-    const warned = judgePreflight(facts({ sourceUnprocessedRecurringJobs: [{ name: 'Vendors export', pending: 3 }] }));
-    assert.deepEqual(warned.reasons, []);
-    assert.match(warned.warnings[0]!, /Vendors export: 3/);
-    const all = judgePreflight(facts({ target: sandbox({ tenant: 'fabrikam.com', applicationRelease: '10.0.37', financialReportingVersion: '10.0.37.1' }) }));
-    assert.deepEqual(all.reasons.map((r) => r.code), ['TENANT_MISMATCH', 'RELEASE_MISMATCH', 'REPORTING_VERSION_OLDER'], 'every failing rule, not only the first');
-    for (const reason of all.reasons) assert.ok(reason.message.length > 10 && reason.remedy.length > 10);
+    const warned = facts({ sourceUnprocessedRecurringJobs: [{ name: 'Vendors export', pending: 3 }] });
+    assert.deepEqual(refreshRefusals(warned), []);
+    assert.match(refreshWarnings(warned)[0]!, /Vendors export: 3/);
+    const all = refreshRefusals(facts({ target: sandbox({ tenant: 'fabrikam.com', applicationRelease: '10.0.37', financialReportingVersion: '10.0.37.1' }) }));
+    assert.deepEqual(all.map((r) => r.code), ['TENANT_MISMATCH', 'RELEASE_MISMATCH', 'REPORTING_VERSION_OLDER'], 'every failing rule, not only the first');
+    for (const reason of all) assert.ok(reason.message.length > 10 && reason.remedy.length > 10);
   });
 
   test('messages say which side is older and how to fix it', () => {
-    const release = judgePreflight(facts({ target: sandbox({ applicationRelease: '10.0.37' }) })).reasons[0]!;
+    const release = refreshRefusals(facts({ target: sandbox({ applicationRelease: '10.0.37' }) }))[0]!;
     assert.match(release.message, /prod runs 10\.0\.38, uat runs 10\.0\.37.*data upgrade/);
     assert.match(release.remedy, /upgrade uat to 10\.0\.38 first/);
-    const newer = judgePreflight(facts({ target: sandbox({ applicationRelease: '10.0.39' }) })).reasons[0]!;
+    const newer = refreshRefusals(facts({ target: sandbox({ applicationRelease: '10.0.39' }) }))[0]!;
     assert.match(newer.remedy, /before upgrading/);
-    const reporting = judgePreflight(facts({ target: sandbox({ financialReportingVersion: '10.0.38.2' }) })).reasons[0]!;
+    const reporting = refreshRefusals(facts({ target: sandbox({ financialReportingVersion: '10.0.38.2' }) }))[0]!;
     assert.match(reporting.message, /MRApplicationService 10\.0\.38\.2/);
     assert.match(reporting.remedy, /apply the financial reporting update 10\.0\.38\.3 .* to uat/);
+  });
+
+  test('probe results, the profile and package remedies are judged from facts too, in a fixed order', () => {
+    const probed = facts({
+      databases: {
+        profile: { problem: 'rules[0].table: required' },
+        sourceRoles: ['application', 'financialReporting'],
+        targetRoles: ['application'],
+        probes: [
+          { role: 'application', sourceUnreachable: 'prod application: cannot connect', targetUser: { name: 'u"x', mayCreateDatabases: false, ownsDatabase: true }, sourceJobsError: 'no such table' },
+        ],
+      },
+    });
+    const reasons = refreshRefusals(probed);
+    assert.deepEqual(reasons.map((r) => r.code), ['PROFILE_INVALID', 'UNREACHABLE', 'TARGET_PRIVILEGES']);
+    assert.equal(reasons[0]!.message, "uat's refresh profile cannot be used: rules[0].table: required");
+    assert.equal(reasons[1]!.remedy, "check that prod's database server runs and its credentials are right");
+    assert.equal(reasons[2]!.remedy, `ALTER ROLE "u""x" CREATEDB on uat's server`);
+    assert.deepEqual(refreshWarnings(probed), [
+      "uat has no financial reporting database: prod's is not copied",
+      'the recurring jobs of prod could not be checked: no such table',
+    ]);
+    const missing = facts({ databases: { profile: { name: 'plain' }, sourceRoles: [], targetRoles: ['application'], probes: [] } });
+    assert.deepEqual(refreshRefusals(missing).map((r) => [r.code, r.message]), [['DATABASE_MISSING', 'prod has no application database registered']]);
+    const jobs = facts({ databases: { profile: { name: 'plain' }, sourceRoles: ['application'], targetRoles: ['application'], probes: [{ role: 'application', targetJobsError: 'boom' }] } });
+    assert.match(refreshRefusals(jobs)[0]!.remedy, /recurringJobs queries of profile plain against uat/);
+    // The operation asking again does not hold its own target; a package found becomes the remedy.
+    assert.deepEqual(refreshRefusals(facts({ self: 4, targetBusy: { id: 4, kind: 'refresh', state: 'running' } })), []);
+    const old = facts({ source: sandbox({ name: 'prod', platformUpdate: 11 }), target: sandbox({ platformUpdate: 12, financialReportingVersion: '10.0.38.2' }) });
+    assert.deepEqual(packageNeeds(old).map((n) => [n.key, n.environment.name]), [['platform:source', 'prod'], ['platform:target', 'uat'], ['reporting', 'uat']]);
+    const named = refreshRefusals({ ...old, packages: { 'platform:target': 'apply package 7 (PU) to uat' } });
+    assert.deepEqual(named.map((r) => r.remedy.startsWith('apply package 7')), [false, true, false]);
+    assert.equal(named[1]!.remedy, 'apply package 7 (PU) to uat; then refresh');
+  });
+
+  test('an apply is judged from facts: busy, copied from, missing database and storage', () => {
+    const asset = { id: 9, name: 'fix', kind: 'binary', appliesTo: ['10.0.38'], sets: {}, scripts: { financialReporting: ['a.sql'] }, files: [{ path: 'x', content: '' }] } as unknown as Parameters<typeof applyRefusals>[0]['asset'];
+    const busy = { id: 3, kind: 'refresh', state: 'running' };
+    assert.deepEqual(
+      applyRefusals({ environment: sandbox({ state: 'failed' }), asset, busy, copiedBy: busy }).map((r) => r.code),
+      ['ENVIRONMENT_NOT_READY', 'TARGET_BUSY', 'TARGET_IS_SOURCE', 'DATABASE_MISSING', 'NO_DOCUMENT_STORAGE'],
+    );
+    assert.deepEqual(applyRefusals({ environment: sandbox(), asset: { ...asset, scripts: {}, files: [] }, self: 3, busy, copiedBy: undefined }), []);
   });
 
   test('versions compare by number; derived database names fit PostgreSQL; secrets are redacted', () => {
