@@ -7,6 +7,11 @@ import { type RefreshFacts, packageNeeds, refreshRefusals, refreshWarnings } fro
 import { applyRefusals } from '../src/domain/preflight/apply-preflight.ts';
 import { derivedName } from '../src/adapters/postgres/database-admin.ts';
 import { Redactor } from '../src/app/refresh/redactor.ts';
+import { BackgroundRuns } from '../src/app/refresh/background-runs.ts';
+import { addUser, createToken } from '../src/app/accounts.ts';
+import { SYSTEM_ACTOR } from '../src/domain/actor.ts';
+import { REFRESH_STEPS, type Operation } from '../src/domain/operation.ts';
+import { buildHttpServer } from '../src/interfaces/http/http-server.ts';
 import { BIN, ROOT } from './helpers/cli.ts';
 import { type Demo, startDemo } from './helpers/demo.ts';
 
@@ -233,5 +238,50 @@ describe('refresh requests on the demo project', () => {
     assert.match(run.stdout, /Type the target's name \(contoso-uat\) to start the refresh/);
     assert.match(run.stdout, /Not confirmed: nothing was changed/);
     assert.deepEqual(await state(), before);
+  });
+
+  test('reading an abandoned operation changes nothing: op show, op list and GET /api/operations show it as it was left', async () => {
+    const runtime = await demo.runtime();
+    const id = await runtime.operations.create({
+      kind: 'refresh', environment: 'contoso-uat', source: 'contoso-prod', options: { jobs: 2 }, steps: REFRESH_STEPS, actor: SYSTEM_ACTOR,
+    });
+    // Its process died long ago (no heartbeat for an hour), and no worker is alive.
+    await demo.query('dataalm', `update dataalm.operations set state = 'running', worker = 'gone', started_at = now() - interval '1 hour', heartbeat_at = now() - interval '1 hour' where id = $1`, [id]);
+    await demo.query('dataalm', `update dataalm.operation_steps set status = 'running', started_at = now() - interval '1 hour' where operation_id = $1 and name = 'data'`, [id]);
+    assert.ok((await runtime.operations.abandoned(runtime.config.leaseSeconds)).some((a) => a.id === id), 'the operation is abandoned');
+    const control = async () => ({
+      operation: await demo.query('dataalm', 'select to_jsonb(o) as row from dataalm.operations o where id = $1', [id]),
+      steps: await demo.query('dataalm', 'select to_jsonb(s) as row from dataalm.operation_steps s where operation_id = $1 order by position', [id]),
+      log: await demo.query('dataalm', 'select count(*)::int as n from dataalm.operation_log where operation_id = $1', [id]),
+      environments: await demo.query('dataalm', 'select to_jsonb(e) as row from dataalm.environments e order by id'),
+      history: await demo.query('dataalm', 'select count(*)::int as n from dataalm.environment_history'),
+    });
+    const before = await control();
+    const app = await buildHttpServer(runtime, { runs: new BackgroundRuns(), version: 'test', trustProxy: false, onError: () => {} });
+    try {
+      const shown = await demo.cli(['op', 'show', String(id), '--json']);
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.deepEqual([(JSON.parse(shown.stdout) as Operation).state, (JSON.parse(shown.stdout) as Operation).error], ['running', null]);
+      const listed = await demo.cli(['op', 'list', '--json']);
+      assert.equal((JSON.parse(listed.stdout) as Operation[]).find((o) => o.id === id)?.state, 'running');
+      assert.match((await demo.cli(['op', 'show', String(id)])).stdout, /running/);
+
+      await addUser(runtime, { name: 'reader', role: 'member', password: 'reading-changes-nothing' }, SYSTEM_ACTOR);
+      const { token } = await createToken(runtime, 'reader', 'reads', SYSTEM_ACTOR);
+      const headers = { authorization: `Bearer ${token}` };
+      const one = await app.inject({ method: 'GET', url: `/api/operations/${id}`, headers });
+      assert.equal(one.statusCode, 200, one.body);
+      assert.equal(one.json<Operation>().state, 'running');
+      const all = await app.inject({ method: 'GET', url: '/api/operations', headers });
+      assert.equal(all.json<Operation[]>().find((o) => o.id === id)?.state, 'running');
+      const preview = await app.inject({ method: 'GET', url: '/api/environments/contoso-uat/refresh-preview?source=contoso-prod', headers });
+      assert.deepEqual(preview.json<{ reasons: { code: string }[] }>().reasons.map((r) => r.code), ['TARGET_BUSY']);
+      assert.equal((await app.inject({ method: 'GET', url: '/api/environments/contoso-uat/refresh-sources', headers })).statusCode, 200);
+
+      assert.deepEqual(await control(), before, 'reading changed the control data');
+    } finally {
+      await app.close();
+      await demo.query('dataalm', `update dataalm.operations set state = 'canceled', finished_at = now() where id = $1`, [id]);
+    }
   });
 });
