@@ -1,4 +1,5 @@
 import type { DatabaseRole } from './environment.js';
+import type { DataalmCode, RefusalCode } from './errors/dataalm-error.js';
 
 /**
  * Terminology
@@ -59,7 +60,8 @@ export interface Step {
 }
 
 export interface OperationError {
-  readonly code: string;
+  /** An error code (OPERATION_FAILED, VERIFY_FAILED, WORKER_STOPPED, …) or a refusal's. */
+  readonly code: DataalmCode;
   readonly message: string;
   readonly remedy?: string | undefined;
   readonly step?: string | undefined;
@@ -133,7 +135,7 @@ export interface LogLine {
 
 /** A refused request: a stable code, what is wrong, and how to fix it. */
 export interface RefusalReason {
-  readonly code: string;
+  readonly code: RefusalCode;
   readonly message: string;
   readonly remedy: string;
 }

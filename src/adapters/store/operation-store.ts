@@ -15,7 +15,7 @@ import {
   type StepStatus,
   type VerificationReport,
 } from '../../domain/operation.js';
-import { busyReason } from '../../domain/refresh-rules.js';
+import { busyReason } from '../../domain/preflight/busy-reason.js';
 import { inTransaction } from './environment-store.js';
 import { type OperationRow, SELECT_OPERATIONS, toOperation } from './operation-rows.js';
 

@@ -52,7 +52,7 @@ async function reapOne(runtime: Runtime, id: number): Promise<void> {
     return;
   }
   const error = {
-    code: 'WORKER_STOPPED',
+    code: 'WORKER_STOPPED' as const,
     message: `the process running operation ${id} stopped (${since})`,
     remedy:
       operation.kind === 'apply'

@@ -1,5 +1,5 @@
 import type { Actor } from '../../domain/actor.js';
-import { DataalmError, RefusedError } from '../../domain/errors/dataalm-error.js';
+import { DataalmError, type RefusalCode, RefusedError } from '../../domain/errors/dataalm-error.js';
 import { type Operation, RESTORE_STEPS } from '../../domain/operation.js';
 import type { Runtime } from '../runtime.js';
 import { runRollback } from '../runbook/rollback-runbook.js';
@@ -7,7 +7,7 @@ import { workerId } from '../runbook/run-context.js';
 import { reapAbandoned } from './abandoned.js';
 import { reconcileCutover } from './cutover-state.js';
 
-const refuse = (code: string, message: string, remedy: string): never => {
+const refuse = (code: RefusalCode, message: string, remedy: string): never => {
   throw new RefusedError([{ code, message, remedy }]);
 };
 

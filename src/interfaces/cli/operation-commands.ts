@@ -200,6 +200,8 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
         {
           local: async (runtime) => {
             const jobs = parseJobs(flags.jobs);
+            // A refresh may end an operation whose process stopped, before its preview; a dry run only reads.
+            if (!flags.dryRun) await reapAbandoned(runtime);
             if (!(await confirmRefresh(await previewRefresh(runtime, flags.source, flags.target), flags, controller))) return;
             const id = await requestRefresh(runtime, { source: flags.source, target: flags.target, jobs, verify: flags.verify, actor: localActor() });
             if (flags.detach) {
@@ -274,7 +276,6 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
       await withBackend(o, {
         local: async (runtime) => {
           const limit = parseLimit();
-          await reapAbandoned(runtime);
           show(await runtime.operations.list({ ...(o.env ? { environment: o.env } : {}), limit }));
         },
         remote: async (client) => {
@@ -292,9 +293,7 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
       const show = (operation: Operation) => (o.json ? printJson(operation) : process.stdout.write(operationDetails(operation)));
       await withBackend(o, {
         local: async (runtime) => {
-          const id = parseOperationId(text);
-          await reapAbandoned(runtime);
-          show(await runtime.operations.get(id));
+          show(await runtime.operations.get(parseOperationId(text)));
         },
         remote: async (client) => show(await client.json<Operation>('GET', `/api/operations/${parseOperationId(text)}`)),
       });
