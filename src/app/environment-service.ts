@@ -92,7 +92,7 @@ export async function environmentVersions(runtime: Runtime, environment: Environ
 }
 
 async function serverVersion(url: string): Promise<string> {
-  const session = await openSession(url, 'dataalm versions', 3000).catch(() => undefined);
+  const session = await openSession(url, 'dataalm versions', { connectMs: 3000, queryMs: 3000 }).catch(() => undefined);
   if (!session) return 'not reachable';
   try {
     return (await session.query<{ server_version: string }>('show server_version')).rows[0]!.server_version.split(' ')[0]!;

@@ -30,12 +30,16 @@ function maintenance(client: pg.Client): DatabaseServer {
 }
 
 /** A session on the database of `url`; a connection the server ends never crashes the process. */
-export async function openSession(url: string, applicationName: string, timeoutMs = 10_000): Promise<SqlSession> {
+export async function openSession(
+  url: string,
+  applicationName: string,
+  timeouts: { readonly connectMs?: number; readonly queryMs?: number } = {},
+): Promise<SqlSession> {
   const client = new pg.Client({
     connectionString: url,
-    connectionTimeoutMillis: timeoutMs,
+    connectionTimeoutMillis: timeouts.connectMs ?? 10_000,
     application_name: applicationName,
-    ...(timeoutMs < 10_000 ? { query_timeout: timeoutMs } : {}),
+    ...(timeouts.queryMs === undefined ? {} : { query_timeout: timeouts.queryMs }),
   });
   client.on('error', () => {});
   await client.connect();

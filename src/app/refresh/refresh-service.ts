@@ -1,5 +1,6 @@
 import type { Actor } from '../../domain/actor.js';
-import pg from 'pg';
+import { openSession } from '../../adapters/postgres/database-servers.js';
+import type { SqlSession } from '../../ports/database-server.js';
 import { DataalmError, RefusedError } from '../../domain/errors/dataalm-error.js';
 import type { DatabaseRole, Environment } from '../../domain/environment.js';
 import { REFRESH_STEPS, type RefusalReason } from '../../domain/operation.js';
@@ -109,12 +110,9 @@ async function probeDatabases(
 ): Promise<{ probes: DatabaseProbe[]; jobs: RecurringJobs }> {
   const probes: DatabaseProbe[] = [];
   const jobs: RecurringJobs = { target: [], source: [] };
-  const open = async (environment: Environment, role: DatabaseRole, url: string): Promise<pg.Client | string> => {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000, application_name: 'dataalm preflight' });
-    client.on('error', () => {});
+  const open = async (environment: Environment, role: DatabaseRole, url: string): Promise<SqlSession | string> => {
     try {
-      await client.connect();
-      return client;
+      return await openSession(url, 'dataalm preflight', { connectMs: 5000 });
     } catch (error) {
       return unreachable(parseConnectionUrl(url, role), `${environment.name} ${role}`, error).message;
     }
@@ -241,9 +239,7 @@ async function estimateRefresh(runtime: Runtime, sourceName: string): Promise<{ 
   const urls = await runtime.environments.connectionUrls(sourceName);
   let bytes = 0;
   for (const url of Object.values(urls)) {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
-    client.on('error', () => {});
-    await client.connect();
+    const client = await openSession(url, 'dataalm preview', { connectMs: 5000 });
     try {
       bytes += Number((await client.query<{ size: string }>('select pg_database_size(current_database()) as size')).rows[0]!.size);
     } finally {
