@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ROLE_TITLES, type Role } from '../../domain/access.js';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import { addUser, createToken, parseRole, setPassword } from '../../app/accounts.js';
-import type { ApiToken } from '../../adapters/store/account-store.js';
+import type { ApiToken } from '../../app/accounts.js';
 import { printJson, withBackend } from './command-context.js';
 import { localActor } from './local-actor.js';
 import { table } from './operation-view.js';

@@ -1,6 +1,6 @@
 import { logText } from '../../app/refresh/log-text.js';
 import type { Operation } from '../../domain/operation.js';
-import type { Breadcrumb } from '../../adapters/store/operation-store.js';
+import type { Breadcrumb } from '../../domain/operation.js';
 import type { RefreshPreview } from '../../app/refresh/refresh-service.js';
 
 export function table(header: string[], rows: string[][]): string {
