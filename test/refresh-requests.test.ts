@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { type Environment } from '../src/domain/environment.ts';
 import { compareVersions, judgePreflight, type PreflightFacts } from '../src/domain/refresh-rules.ts';
 import { derivedName } from '../src/adapters/postgres/database-admin.ts';
-import { Redactor } from '../src/app/refresh/redactor.ts';
+import { Redactor } from '../src/domain/redaction.ts';
 import { BIN, ROOT } from './helpers/cli.ts';
 import { type Demo, startDemo } from './helpers/demo.ts';
 

@@ -8,7 +8,7 @@ import type { Runtime } from '../runtime.js';
 import { reapAbandoned } from './abandoned.js';
 import { reconcileCutover } from './cutover-state.js';
 import { workerId } from './operation-runner.js';
-import { Redactor } from './redactor.js';
+import { Redactor } from '../../domain/redaction.js';
 
 const refuse = (code: string, message: string, remedy: string): never => {
   throw new RefusedError([{ code, message, remedy }]);

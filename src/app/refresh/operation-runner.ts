@@ -26,7 +26,7 @@ import type { CopyEvent, CopyPhase, CopyResult } from '../../engine/copy-events.
 import { copyDatabase } from '../../engine/copy-database.js';
 import type { Runtime } from '../runtime.js';
 import { pruneBreadcrumbs } from './breadcrumbs.js';
-import { Redactor } from './redactor.js';
+import { Redactor } from '../../domain/redaction.js';
 import { preflightRefresh } from './refresh-service.js';
 import { runSyncCommand } from './synchronize.js';
 import { folderFingerprint, keptDigests, rows, verifyKept, verifyRules } from './verification.js';

@@ -9,7 +9,7 @@ import { DataalmError, ERROR_CODES, RefusedError } from '../../domain/errors/dat
 import type { Principal } from '../../app/accounts.js';
 import type { BackgroundRuns } from '../../app/refresh/background-runs.js';
 import type { Runtime } from '../../app/runtime.js';
-import { Redactor } from '../../app/refresh/redactor.js';
+import { Redactor } from '../../domain/redaction.js';
 import { type ApiRoute, openApiDocument, parsePart } from './api-route.js';
 import { authenticate, authorize } from './auth.js';
 import { accountRoutes } from './routes/account-routes.js';
