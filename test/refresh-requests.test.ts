@@ -153,7 +153,7 @@ describe('refresh requests on the demo project', () => {
     assert.equal(preview.administrator, 'sandbox.admin@contoso.com');
     assert.equal(preview.notCopied.length, 17);
     assert.ok(preview.notCopied.some((n) => /LogisticsElectronicAddress/.test(n.element)));
-    assert.equal(preview.afterwards.length, 4);
+    assert.equal(preview.afterwards.length, 5);
     assert.match(preview.notice, /production reporting is not supported/);
     assert.ok(preview.warnings.some((w) => /unprocessed recurring/.test(w)), 'the source still has unprocessed recurring messages');
     assert.ok(preview.estimate.bytes > 1_000_000 && preview.estimate.seconds > 0);
