@@ -32,7 +32,11 @@ describe('redactSecrets', () => {
       ['stdout: token=abc', 'stdout: token=[redacted]'],
       ['a: password=p1 token: t1', 'a: password=[redacted] token: [redacted]'],
     ];
-    for (const [text, expected] of cases) assert.equal(redactSecrets(text), expected, text);
+    for (const [text, expected] of cases) {
+      assert.equal(redactSecrets(text), expected, text);
+      // Idempotent: a line redacted where it was made and again where it is stored stays the same.
+      assert.equal(redactSecrets(expected), expected, `again: ${expected}`);
+    }
   });
 
   test('hides Authorization headers to the end of the line and Bearer tokens anywhere', () => {
