@@ -57,6 +57,9 @@ describe('a worker that dies at any point: another worker finishes or undoes the
 
   for (const point of REFRESH_POINTS) {
     test(`crash at ${point}`, async () => {
+      // A mark in the target's own data, so the new data can be told from the old even when
+      // the target already holds the same refresh (its recurring jobs stopped either way).
+      await demo.query('contoso_uat_app', `UPDATE mainaccount SET name = name || ' (before a refresh)' WHERE mainaccountid = (SELECT min(mainaccountid) FROM mainaccount)`);
       const before = { app: await demo.checksums('contoso_uat_app'), reporting: await demo.checksums('contoso_uat_reporting') };
       const doomed = await startWorker(demo.env({ ...LEASE, DATAALM_FAULT: point }));
       const queued = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-uat', '--yes', '--detach', '--json'], LEASE);
