@@ -9,6 +9,8 @@ import { ROOT } from './helpers/cli.ts';
 // nothing of interfaces.
 const FORBIDDEN: Record<string, string[]> = {
   domain: ['config', 'app', 'adapters', 'interfaces', 'sample'],
+  // The API contract is shared by the server, the remote CLI and the web UI: zod and the domain only.
+  contract: ['config', 'app', 'adapters', 'interfaces', 'sample', 'engine'],
   sample: ['config', 'app', 'interfaces'],
   adapters: ['app', 'interfaces', 'engine'],
   app: ['interfaces'],
