@@ -63,8 +63,10 @@ export const environmentDetails = environment.extend({
   installers: z.array(z.string()),
 });
 
-/** Connection URLs with passwords, per database role the environment has. */
-export const credentials = z.partialRecord(z.enum(DATABASE_ROLES), z.string());
+/** Connection URLs with passwords, per database role the environment has (every one has an application database). */
+export const credentials = z.strictObject({ application: z.string(), financialReporting: z.string().optional() }) satisfies z.ZodType<
+  Partial<Record<(typeof DATABASE_ROLES)[number], string>>
+>;
 
 /**
  * A previous database kept by a refresh or restore. `operation` is the API's name for the

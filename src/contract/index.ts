@@ -27,6 +27,8 @@ export type RefusedAnswer = Shape<typeof common.refusedAnswer>;
 
 export type User = Shape<typeof accounts.user>;
 export type SessionInfo = Shape<typeof accounts.session>;
+/** The signed-in user, as the session names them. */
+export type SessionUser = SessionInfo['user'];
 export type ApiToken = Shape<typeof accounts.apiToken>;
 export type NewApiToken = Shape<typeof accounts.newApiToken>;
 export type AuditEntry = Shape<typeof accounts.auditEntry>;

@@ -7,7 +7,7 @@ import { requestRestore } from '../../app/refresh/operation-actions.js';
 import { runOperation } from '../../app/refresh/operation-runner.js';
 import { pruneBreadcrumbs } from '../../app/refresh/breadcrumbs.js';
 import { printJson, withBackend, withRuntime } from './command-context.js';
-import { type Breadcrumb, type Credentials, type Environment, type HistoryEntry, type Versions, breadcrumbJson } from '../../contract/index.js';
+import { type Breadcrumb, type DatabaseRole, type Environment, type HistoryEntry, type Versions, breadcrumbJson } from '../../contract/index.js';
 import { environmentDetails, environmentJson, environmentTable } from './environment-view.js';
 import { finishOperation, followRemote } from './operation-output.js';
 import { parseOperationId } from './operation-commands.js';
@@ -115,7 +115,8 @@ export function registerEnvironmentCommands(program: Command): void {
     .argument('<name>', 'environment name')
     .option('--json', 'print a JSON object')
     .action(async (name: string, options: { json?: boolean }) => {
-      const show = (urls: Credentials) => {
+      // Locally each role the environment has; from the API the contract's Credentials, which fit this.
+      const show = (urls: Readonly<Partial<Record<DatabaseRole, string>>>) => {
         if (options.json) printJson({ name, databases: urls });
         else for (const [role, url] of Object.entries(urls)) process.stdout.write(`${role}: ${url}\n`);
       };
