@@ -67,7 +67,7 @@ export function rolesFor(access: Access): readonly string[] {
 }
 
 /** The contract's successful answer of a route; a route the contract does not name is a mistake caught at startup. */
-export function answerOf(r: Pick<ApiRoute, 'method' | 'url'>): Success {
+function answerOf(r: Pick<ApiRoute, 'method' | 'url'>): Success {
   const answer = (ENDPOINTS as Record<string, Success>)[`${r.method} ${r.url}`];
   if (!answer) throw new Error(`${r.method} ${r.url} is not in the API contract (src/contract/endpoints.ts)`);
   return answer;
