@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../src/config/config.ts';
-import { ERROR_CODES } from '../src/domain/errors/dataalm-error.ts';
+import { DATAALM_CODES, ERROR_CODES, REFUSAL_CODES } from '../src/domain/errors/dataalm-error.ts';
 import { parseNewEnvironment } from '../src/domain/environment-input.ts';
 import { SecretBox } from '../src/adapters/secrets/secret-box.ts';
 import { ROOT } from './helpers/cli.ts';
@@ -32,6 +32,39 @@ test('every error code is documented in docs/errors.md', () => {
   for (const [code, { exit, status }] of Object.entries(ERROR_CODES)) {
     assert.match(doc, new RegExp(`\\| \`${code}\` \\| ${exit} \\| ${status} \\|`), `${code} missing or wrong in docs/errors.md`);
   }
+});
+
+test('docs/errors.md lists every code of the union, and no code outside it', () => {
+  const doc = fs.readFileSync(path.join(ROOT, 'docs', 'errors.md'), 'utf8');
+  // The codes a table row of the document is about: those in its first cell.
+  const documented = new Set(
+    doc
+      .split('\n')
+      .filter((line) => line.startsWith('| `'))
+      .flatMap((line) => [...line.split('|')[1]!.matchAll(/`([A-Z][A-Z_]+)`/g)].map((m) => m[1]!)),
+  );
+  const codes = new Set<string>(DATAALM_CODES);
+  assert.equal(codes.size, DATAALM_CODES.length, 'a code is listed twice');
+  assert.deepEqual(DATAALM_CODES.filter((code) => !documented.has(code)), [], 'codes missing from docs/errors.md');
+  assert.deepEqual([...documented].filter((code) => !codes.has(code)), [], 'documented codes that dataalm does not have');
+  for (const code of ['PROFILE_INVALID', 'RECURRING_JOBS_UNKNOWN', 'WORKER_STOPPED']) assert.ok(documented.has(code), code);
+});
+
+test('every code written in src/ as a refusal, an error or an operation error is in the union', () => {
+  const src = path.join(ROOT, 'src');
+  const codes = new Set<string>(DATAALM_CODES);
+  const refusals = new Set<string>(REFUSAL_CODES);
+  const unknown: string[] = [];
+  for (const file of fs.readdirSync(src, { recursive: true }).map(String).filter((f) => f.endsWith('.ts'))) {
+    const text = fs.readFileSync(path.join(src, file), 'utf8');
+    // `code: 'X'` in a reason or an error, refuse('X', …), new DataalmError('X', …).
+    for (const m of text.matchAll(/\bcode: '([A-Z][A-Z_]{3,})'|\brefuse\('([A-Z][A-Z_]{3,})'|DataalmError\('([A-Z][A-Z_]{3,})'/g)) {
+      const code = m[1] ?? m[2] ?? m[3]!;
+      if (!codes.has(code)) unknown.push(`${file}: ${code}`);
+    }
+    for (const [, code] of text.matchAll(/\brefuse\('([A-Z][A-Z_]{3,})'/g)) if (!refusals.has(code!)) unknown.push(`${file}: ${code} is no refusal code`);
+  }
+  assert.deepEqual(unknown, []);
 });
 
 test('environment input: the administrator belongs to the tenant; domains are normalised', () => {

@@ -2,9 +2,16 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { type Environment } from '../src/domain/environment.ts';
-import { compareVersions, judgePreflight, type PreflightFacts } from '../src/domain/refresh-rules.ts';
+import { compareVersions } from '../src/domain/refresh-rules.ts';
+import { type RefreshFacts, packageNeeds, refreshRefusals, refreshWarnings } from '../src/domain/preflight/refresh-preflight.ts';
+import { applyRefusals } from '../src/domain/preflight/apply-preflight.ts';
 import { derivedName } from '../src/adapters/postgres/database-admin.ts';
 import { Redactor } from '../src/app/refresh/redactor.ts';
+import { BackgroundRuns } from '../src/app/refresh/background-runs.ts';
+import { addUser, createToken } from '../src/app/accounts.ts';
+import { SYSTEM_ACTOR } from '../src/domain/actor.ts';
+import { REFRESH_STEPS, type Operation } from '../src/domain/operation.ts';
+import { buildHttpServer } from '../src/interfaces/http/http-server.ts';
 import { BIN, ROOT } from './helpers/cli.ts';
 import { type Demo, startDemo } from './helpers/demo.ts';
 
@@ -17,13 +24,13 @@ const sandbox = (over: Partial<Environment> = {}): Environment => ({
   syncCommand: null, state: 'deployed', components: {}, pendingActions: [], autoReprovision: true, databases: [], createdAt: '', updatedAt: '', ...over,
 });
 
-const facts = (over: Partial<PreflightFacts> = {}): PreflightFacts => ({
+const facts = (over: Partial<RefreshFacts> = {}): RefreshFacts => ({
   sourceName: 'prod', targetName: 'uat', source: sandbox({ name: 'prod', type: 'production' }), target: sandbox(),
   minPlatformUpdate: 21, targetBusy: undefined, sourceBusy: undefined, targetActiveRecurringJobs: [], sourceUnprocessedRecurringJobs: [], ...over,
 });
 
 describe('preflight rules (DESIGN §2, 1–7)', () => {
-  const codes = (f: PreflightFacts) => judgePreflight(f).reasons.map((r) => r.code);
+  const codes = (f: RefreshFacts) => refreshRefusals(f).map((r) => r.code);
   test('a valid request passes; every rule refuses on its own with a remedy', () => {
     assert.deepEqual(codes(facts()), []);
     assert.deepEqual(codes(facts({ target: sandbox({ type: 'production' }) })), ['TARGET_IS_PRODUCTION']);
@@ -40,23 +47,66 @@ describe('preflight rules (DESIGN §2, 1–7)', () => {
     assert.deepEqual(codes(facts({ target: sandbox({ financialReportingVersion: '10.0.38.2' }) })), ['REPORTING_VERSION_OLDER']);
     assert.deepEqual(codes(facts({ target: sandbox({ financialReportingVersion: '10.0.38.10' }) })), [], 'a newer target is fine');
     assert.deepEqual(codes(facts({ targetActiveRecurringJobs: ['Customers import'] })), ['RECURRING_JOBS_ACTIVE']);
-    const warned = judgePreflight(facts({ sourceUnprocessedRecurringJobs: [{ name: 'Vendors export', pending: 3 }] }));
-    assert.deepEqual(warned.reasons, []);
-    assert.match(warned.warnings[0]!, /Vendors export: 3/);
-    const all = judgePreflight(facts({ target: sandbox({ tenant: 'fabrikam.com', applicationRelease: '10.0.37', financialReportingVersion: '10.0.37.1' }) }));
-    assert.deepEqual(all.reasons.map((r) => r.code), ['TENANT_MISMATCH', 'RELEASE_MISMATCH', 'REPORTING_VERSION_OLDER'], 'every failing rule, not only the first');
-    for (const reason of all.reasons) assert.ok(reason.message.length > 10 && reason.remedy.length > 10);
+    const warned = facts({ sourceUnprocessedRecurringJobs: [{ name: 'Vendors export', pending: 3 }] });
+    assert.deepEqual(refreshRefusals(warned), []);
+    assert.match(refreshWarnings(warned)[0]!, /Vendors export: 3/);
+    const all = refreshRefusals(facts({ target: sandbox({ tenant: 'fabrikam.com', applicationRelease: '10.0.37', financialReportingVersion: '10.0.37.1' }) }));
+    assert.deepEqual(all.map((r) => r.code), ['TENANT_MISMATCH', 'RELEASE_MISMATCH', 'REPORTING_VERSION_OLDER'], 'every failing rule, not only the first');
+    for (const reason of all) assert.ok(reason.message.length > 10 && reason.remedy.length > 10);
   });
 
   test('messages say which side is older and how to fix it', () => {
-    const release = judgePreflight(facts({ target: sandbox({ applicationRelease: '10.0.37' }) })).reasons[0]!;
+    const release = refreshRefusals(facts({ target: sandbox({ applicationRelease: '10.0.37' }) }))[0]!;
     assert.match(release.message, /prod runs 10\.0\.38, uat runs 10\.0\.37.*data upgrade/);
     assert.match(release.remedy, /upgrade uat to 10\.0\.38 first/);
-    const newer = judgePreflight(facts({ target: sandbox({ applicationRelease: '10.0.39' }) })).reasons[0]!;
+    const newer = refreshRefusals(facts({ target: sandbox({ applicationRelease: '10.0.39' }) }))[0]!;
     assert.match(newer.remedy, /before upgrading/);
-    const reporting = judgePreflight(facts({ target: sandbox({ financialReportingVersion: '10.0.38.2' }) })).reasons[0]!;
+    const reporting = refreshRefusals(facts({ target: sandbox({ financialReportingVersion: '10.0.38.2' }) }))[0]!;
     assert.match(reporting.message, /MRApplicationService 10\.0\.38\.2/);
     assert.match(reporting.remedy, /apply the financial reporting update 10\.0\.38\.3 .* to uat/);
+  });
+
+  test('probe results, the profile and package remedies are judged from facts too, in a fixed order', () => {
+    const probed = facts({
+      databases: {
+        profile: { problem: 'rules[0].table: required' },
+        sourceRoles: ['application', 'financialReporting'],
+        targetRoles: ['application'],
+        probes: [
+          { role: 'application', sourceUnreachable: 'prod application: cannot connect', targetUser: { name: 'u"x', mayCreateDatabases: false, ownsDatabase: true }, sourceJobsError: 'no such table' },
+        ],
+      },
+    });
+    const reasons = refreshRefusals(probed);
+    assert.deepEqual(reasons.map((r) => r.code), ['PROFILE_INVALID', 'UNREACHABLE', 'TARGET_PRIVILEGES']);
+    assert.equal(reasons[0]!.message, "uat's refresh profile cannot be used: rules[0].table: required");
+    assert.equal(reasons[1]!.remedy, "check that prod's database server runs and its credentials are right");
+    assert.equal(reasons[2]!.remedy, `ALTER ROLE "u""x" CREATEDB on uat's server`);
+    assert.deepEqual(refreshWarnings(probed), [
+      "uat has no financial reporting database: prod's is not copied",
+      'the recurring jobs of prod could not be checked: no such table',
+    ]);
+    const missing = facts({ databases: { profile: { name: 'plain' }, sourceRoles: [], targetRoles: ['application'], probes: [] } });
+    assert.deepEqual(refreshRefusals(missing).map((r) => [r.code, r.message]), [['DATABASE_MISSING', 'prod has no application database registered']]);
+    const jobs = facts({ databases: { profile: { name: 'plain' }, sourceRoles: ['application'], targetRoles: ['application'], probes: [{ role: 'application', targetJobsError: 'boom' }] } });
+    assert.match(refreshRefusals(jobs)[0]!.remedy, /recurringJobs queries of profile plain against uat/);
+    // The operation asking again does not hold its own target; a package found becomes the remedy.
+    assert.deepEqual(refreshRefusals(facts({ self: 4, targetBusy: { id: 4, kind: 'refresh', state: 'running' } })), []);
+    const old = facts({ source: sandbox({ name: 'prod', platformUpdate: 11 }), target: sandbox({ platformUpdate: 12, financialReportingVersion: '10.0.38.2' }) });
+    assert.deepEqual(packageNeeds(old).map((n) => [n.key, n.environment.name]), [['platform:source', 'prod'], ['platform:target', 'uat'], ['reporting', 'uat']]);
+    const named = refreshRefusals({ ...old, packages: { 'platform:target': 'apply package 7 (PU) to uat' } });
+    assert.deepEqual(named.map((r) => r.remedy.startsWith('apply package 7')), [false, true, false]);
+    assert.equal(named[1]!.remedy, 'apply package 7 (PU) to uat; then refresh');
+  });
+
+  test('an apply is judged from facts: busy, copied from, missing database and storage', () => {
+    const asset = { id: 9, name: 'fix', kind: 'binary', appliesTo: ['10.0.38'], sets: {}, scripts: { financialReporting: ['a.sql'] }, files: [{ path: 'x', content: '' }] } as unknown as Parameters<typeof applyRefusals>[0]['asset'];
+    const busy = { id: 3, kind: 'refresh', state: 'running' };
+    assert.deepEqual(
+      applyRefusals({ environment: sandbox({ state: 'failed' }), asset, busy, copiedBy: busy }).map((r) => r.code),
+      ['ENVIRONMENT_NOT_READY', 'TARGET_BUSY', 'TARGET_IS_SOURCE', 'DATABASE_MISSING', 'NO_DOCUMENT_STORAGE'],
+    );
+    assert.deepEqual(applyRefusals({ environment: sandbox(), asset: { ...asset, scripts: {}, files: [] }, self: 3, busy, copiedBy: undefined }), []);
   });
 
   test('versions compare by number; derived database names fit PostgreSQL; secrets are redacted', () => {
@@ -188,5 +238,50 @@ describe('refresh requests on the demo project', () => {
     assert.match(run.stdout, /Type the target's name \(contoso-uat\) to start the refresh/);
     assert.match(run.stdout, /Not confirmed: nothing was changed/);
     assert.deepEqual(await state(), before);
+  });
+
+  test('reading an abandoned operation changes nothing: op show, op list and GET /api/operations show it as it was left', async () => {
+    const runtime = await demo.runtime();
+    const id = await runtime.operations.create({
+      kind: 'refresh', environment: 'contoso-uat', source: 'contoso-prod', options: { jobs: 2 }, steps: REFRESH_STEPS, actor: SYSTEM_ACTOR,
+    });
+    // Its process died long ago (no heartbeat for an hour), and no worker is alive.
+    await demo.query('dataalm', `update dataalm.operations set state = 'running', worker = 'gone', started_at = now() - interval '1 hour', heartbeat_at = now() - interval '1 hour' where id = $1`, [id]);
+    await demo.query('dataalm', `update dataalm.operation_steps set status = 'running', started_at = now() - interval '1 hour' where operation_id = $1 and name = 'data'`, [id]);
+    assert.ok((await runtime.operations.abandoned(runtime.config.leaseSeconds)).some((a) => a.id === id), 'the operation is abandoned');
+    const control = async () => ({
+      operation: await demo.query('dataalm', 'select to_jsonb(o) as row from dataalm.operations o where id = $1', [id]),
+      steps: await demo.query('dataalm', 'select to_jsonb(s) as row from dataalm.operation_steps s where operation_id = $1 order by position', [id]),
+      log: await demo.query('dataalm', 'select count(*)::int as n from dataalm.operation_log where operation_id = $1', [id]),
+      environments: await demo.query('dataalm', 'select to_jsonb(e) as row from dataalm.environments e order by id'),
+      history: await demo.query('dataalm', 'select count(*)::int as n from dataalm.environment_history'),
+    });
+    const before = await control();
+    const app = await buildHttpServer(runtime, { runs: new BackgroundRuns(), version: 'test', trustProxy: false, onError: () => {} });
+    try {
+      const shown = await demo.cli(['op', 'show', String(id), '--json']);
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.deepEqual([(JSON.parse(shown.stdout) as Operation).state, (JSON.parse(shown.stdout) as Operation).error], ['running', null]);
+      const listed = await demo.cli(['op', 'list', '--json']);
+      assert.equal((JSON.parse(listed.stdout) as Operation[]).find((o) => o.id === id)?.state, 'running');
+      assert.match((await demo.cli(['op', 'show', String(id)])).stdout, /running/);
+
+      await addUser(runtime, { name: 'reader', role: 'member', password: 'reading-changes-nothing' }, SYSTEM_ACTOR);
+      const { token } = await createToken(runtime, 'reader', 'reads', SYSTEM_ACTOR);
+      const headers = { authorization: `Bearer ${token}` };
+      const one = await app.inject({ method: 'GET', url: `/api/operations/${id}`, headers });
+      assert.equal(one.statusCode, 200, one.body);
+      assert.equal(one.json<Operation>().state, 'running');
+      const all = await app.inject({ method: 'GET', url: '/api/operations', headers });
+      assert.equal(all.json<Operation[]>().find((o) => o.id === id)?.state, 'running');
+      const preview = await app.inject({ method: 'GET', url: '/api/environments/contoso-uat/refresh-preview?source=contoso-prod', headers });
+      assert.deepEqual(preview.json<{ reasons: { code: string }[] }>().reasons.map((r) => r.code), ['TARGET_BUSY']);
+      assert.equal((await app.inject({ method: 'GET', url: '/api/environments/contoso-uat/refresh-sources', headers })).statusCode, 200);
+
+      assert.deepEqual(await control(), before, 'reading changed the control data');
+    } finally {
+      await app.close();
+      await demo.query('dataalm', `update dataalm.operations set state = 'canceled', finished_at = now() where id = $1`, [id]);
+    }
   });
 });

@@ -6,6 +6,8 @@ import { decoyHash, digest, hashPassword, randomSecret, verifyPassword } from '.
 import type { ApiToken, User } from '../adapters/store/account-store.js';
 import type { Runtime } from './runtime.js';
 
+export type { ApiToken, User } from '../adapters/store/account-store.js';
+
 /** Name of the project owner created on the first start. */
 export const FIRST_OWNER = 'admin';
 

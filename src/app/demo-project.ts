@@ -2,7 +2,9 @@ import { SYSTEM_ACTOR } from '../domain/actor.js';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
+import { openSession } from '../adapters/postgres/database-servers.js';
+import { quoteIdent, quoteLiteral } from '../adapters/postgres/sql-text.js';
+import type { SqlSession } from '../ports/database-server.js';
 import type { Environment } from '../domain/environment.js';
 import { DataalmError } from '../domain/errors/dataalm-error.js';
 import { withCredentials } from '../adapters/postgres/connection-url.js';
@@ -61,9 +63,7 @@ export async function createDemo(runtime: Runtime, options: DemoOptions): Promis
     const environments = (await runtime.environments.list()).filter((e) => DEMO_ENVIRONMENTS.some((d) => d.name === e.name));
     return { created: false, scale: existing.scale, environments };
   }
-  const admin = new pg.Client({ connectionString: runtime.serverUrl });
-  admin.on('error', () => {}); // a failing query rejects; the event adds nothing
-  await admin.connect();
+  const admin = await openSession(runtime.serverUrl, 'dataalm demo');
   const environments: Environment[] = [];
   try {
     await checkPrivileges(admin);
@@ -115,14 +115,14 @@ export async function createDemo(runtime: Runtime, options: DemoOptions): Promis
  * created (marked) are ever dropped or changed: a server shared with others is safe.
  */
 async function provisionDatabases(
-  admin: pg.Client,
+  admin: SqlSession,
   serverUrl: string,
   name: string,
 ): Promise<{ application: string; financialReporting: string }> {
   const { databases, role } = demoObjects(name);
   const roleComment = await roleMarker(admin, role);
   for (const database of Object.values(databases)) {
-    await admin.query(`drop database if exists ${pg.escapeIdentifier(database)} with (force)`);
+    await admin.query(`drop database if exists ${quoteIdent(database)} with (force)`);
   }
   // The environment's role is dataalm's (checked before): what it owns besides are the
   // staging databases and breadcrumbs of its refreshes, gone with the environment.
@@ -130,17 +130,17 @@ async function provisionDatabases(
     'select d.datname from pg_database d join pg_roles r on r.oid = d.datdba where r.rolname = $1',
     [role],
   );
-  for (const { datname } of owned.rows) await admin.query(`drop database if exists ${pg.escapeIdentifier(datname)} with (force)`);
+  for (const { datname } of owned.rows) await admin.query(`drop database if exists ${quoteIdent(datname)} with (force)`);
   const password = randomBytes(18).toString('base64url');
   const verb = roleComment === undefined ? 'create' : 'alter';
   // CREATEDB: a refresh builds staging databases beside the environment's and renames them.
-  await admin.query(`${verb} role ${pg.escapeIdentifier(role)} login createdb password ${pg.escapeLiteral(scramVerifier(password))}`);
-  await admin.query(`comment on role ${pg.escapeIdentifier(role)} is ${pg.escapeLiteral(`${MARKER} demo environment ${name}`)}`);
+  await admin.query(`${verb} role ${quoteIdent(role)} login createdb password ${quoteLiteral(scramVerifier(password))}`);
+  await admin.query(`comment on role ${quoteIdent(role)} is ${quoteLiteral(`${MARKER} demo environment ${name}`)}`);
   for (const database of Object.values(databases)) {
-    await admin.query(`create database ${pg.escapeIdentifier(database)} owner ${pg.escapeIdentifier(role)}`);
-    await markDatabase(admin, database, `demo environment ${name}`, pg.escapeIdentifier);
+    await admin.query(`create database ${quoteIdent(database)} owner ${quoteIdent(role)}`);
+    await markDatabase(admin, database, `demo environment ${name}`, quoteIdent);
     // Only the environment's own role may connect, not every login of the server.
-    await admin.query(`revoke connect, temporary on database ${pg.escapeIdentifier(database)} from public`);
+    await admin.query(`revoke connect, temporary on database ${quoteIdent(database)} from public`);
   }
   const url = (database: string) => withCredentials(serverUrl, role, password, database);
   return { application: url(databases.application), financialReporting: url(databases.financialReporting) };
@@ -152,7 +152,7 @@ function demoObjects(name: string): { databases: { application: string; financia
 }
 
 /** Before anything changes: every database and role the demo would replace must be dataalm's. */
-async function checkDemoObjects(admin: pg.Client): Promise<void> {
+async function checkDemoObjects(admin: SqlSession): Promise<void> {
   const remedy = 'remove it yourself, or keep the demo on another server with DATAALM_DATABASE_URL';
   for (const spec of DEMO_ENVIRONMENTS) {
     const { databases, role } = demoObjects(spec.name);
@@ -170,7 +170,7 @@ async function checkDemoObjects(admin: pg.Client): Promise<void> {
 }
 
 /** The demo creates roles and databases: say so up front rather than half-way. */
-async function checkPrivileges(admin: pg.Client): Promise<void> {
+async function checkPrivileges(admin: SqlSession): Promise<void> {
   const me = await admin.query<{ rolname: string; ok: boolean }>(
     'select rolname, (rolsuper or (rolcreaterole and rolcreatedb)) as ok from pg_roles where rolname = current_user',
   );

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { openSession } from '../adapters/postgres/database-servers.js';
 import type { Actor } from '../domain/actor.js';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -92,14 +92,13 @@ export async function environmentVersions(runtime: Runtime, environment: Environ
 }
 
 async function serverVersion(url: string): Promise<string> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000, query_timeout: 3000 });
-  client.on('error', () => {});
+  const session = await openSession(url, 'dataalm versions', { connectMs: 3000, queryMs: 3000 }).catch(() => undefined);
+  if (!session) return 'not reachable';
   try {
-    await client.connect();
-    return (await client.query<{ server_version: string }>('show server_version')).rows[0]!.server_version.split(' ')[0]!;
+    return (await session.query<{ server_version: string }>('show server_version')).rows[0]!.server_version.split(' ')[0]!;
   } catch {
     return 'not reachable';
   } finally {
-    await client.end().catch(() => {});
+    await session.end().catch(() => {});
   }
 }

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import type { Config } from '../config/config.js';
 import { DataalmError } from '../domain/errors/dataalm-error.js';
 import { type EmbeddedServer, openEmbeddedServer } from '../adapters/embedded/embedded-server.js';
@@ -14,6 +13,10 @@ import { EnvironmentStore } from '../adapters/store/environment-store.js';
 import { OperationStore } from '../adapters/store/operation-store.js';
 import { migrate } from '../adapters/store/migrate.js';
 import { Settings } from '../adapters/store/settings.js';
+import { pgServers } from '../adapters/postgres/database-servers.js';
+import type { DatabaseServers, Queryable } from '../ports/database-server.js';
+import { openSession } from '../adapters/postgres/database-servers.js';
+import { quoteIdent } from '../adapters/postgres/sql-text.js';
 
 /** Name of the control database on the embedded server. */
 export const CONTROL_DATABASE = 'dataalm';
@@ -21,7 +24,8 @@ export const CONTROL_DATABASE = 'dataalm';
 /** Everything a command or the service needs, opened once and closed once. */
 export interface Runtime {
   readonly config: Config;
-  readonly pool: pg.Pool;
+  /** The control database (what the stores share), for the few reads of its own a use case makes. */
+  readonly pool: Queryable;
   readonly environments: EnvironmentStore;
   readonly operations: OperationStore;
   /** The asset library: deployable packages. */
@@ -36,6 +40,8 @@ export interface Runtime {
   readonly secrets: SecretBox;
   /** A URL with the right to create databases and roles (the embedded superuser, or the control URL). */
   readonly serverUrl: string;
+  /** Sessions on the servers environments point at (create, drop, swap, query). */
+  readonly servers: DatabaseServers;
   /** The embedded server, when dataalm runs on its embedded default. */
   readonly embedded: EmbeddedServer | undefined;
   close(): Promise<void>;
@@ -91,6 +97,7 @@ export async function openRuntime(config: Config, onServerLog?: (line: string) =
       controlUrl,
       secrets,
       serverUrl,
+      servers: pgServers,
       embedded,
       async close() {
         await queue.close();
@@ -110,17 +117,15 @@ export async function openRuntime(config: Config, onServerLog?: (line: string) =
 }
 
 async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  client.on('error', () => {});
-  await client.connect();
+  const client = await openSession(adminUrl, 'dataalm');
   try {
     const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
     if (exists.rowCount === 0) {
-      await client.query(`create database ${pg.escapeIdentifier(database)}`).catch((error: { code?: string }) => {
+      await client.query(`create database ${quoteIdent(database)}`).catch((error: { code?: string }) => {
         if (error.code !== '42P04') throw error; // created meanwhile by another process
       });
       // The control database holds the project's sealed secrets: only its owner connects.
-      await client.query(`revoke connect, temporary on database ${pg.escapeIdentifier(database)} from public`);
+      await client.query(`revoke connect, temporary on database ${quoteIdent(database)} from public`);
     }
   } finally {
     await client.end();

@@ -1,5 +1,6 @@
 import { SYSTEM_ACTOR } from '../domain/actor.js';
-import pg from 'pg';
+import { openSession } from '../adapters/postgres/database-servers.js';
+import { quoteIdent } from '../adapters/postgres/sql-text.js';
 import { DataalmError } from '../domain/errors/dataalm-error.js';
 import type { DatabaseRole, Environment } from '../domain/environment.js';
 import { databaseMarker, isOurs, markDatabase } from '../adapters/postgres/ownership-marker.js';
@@ -105,12 +106,7 @@ async function loadInto(
     };
     const summary =
       role === 'application' ? await loadSampleApplication(pool, sampleOptions) : await loadSampleReporting(pool, sampleOptions);
-    const client = await pool.connect();
-    try {
-      await markDatabase(client, target.database, `sample ${role} data, scale ${options.scale}, environment ${environment.name}`, pg.escapeIdentifier);
-    } finally {
-      client.release();
-    }
+    await markDatabase(pool, target.database, `sample ${role} data, scale ${options.scale}, environment ${environment.name}`, quoteIdent);
     return summary;
   } finally {
     await pool.end();
@@ -131,13 +127,9 @@ export async function applyCustomisation(name: string, url: string | undefined):
     });
   }
   const target = parseConnectionUrl(url, 'database-url (--database-url)');
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-  } catch (cause) {
+  const client = await openSession(url, 'dataalm customise').catch((cause: unknown) => {
     throw unreachable(target, 'database-url (--database-url)', cause);
-  }
+  });
   try {
     await client.query('begin');
     for (const statement of customisation.statements) await client.query(statement);

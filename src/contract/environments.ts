@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { PendingAction } from '../domain/asset.js';
 import { DATABASE_ROLES, type DatabaseInfo, ENVIRONMENT_STATES, ENVIRONMENT_TYPES, type Environment, type HistoryEntry } from '../domain/environment.js';
+import type { Breadcrumb } from '../domain/operation.js';
 import { jsonObject, reason } from './common.js';
 
 export const databaseInfo = z.strictObject({
@@ -85,8 +86,8 @@ export const breadcrumb = z.strictObject({
   state: z.enum(['pending', 'kept', 'restored', 'dropped']),
 });
 
-/** A breadcrumb as stored, in the contract's shape. */
-export function breadcrumbJson(crumb: Omit<z.infer<typeof breadcrumb>, 'operation'>): z.infer<typeof breadcrumb> {
+/** A breadcrumb of the domain in the contract's shape. */
+export function breadcrumbJson(crumb: Breadcrumb): z.infer<typeof breadcrumb> {
   const { operationId, environment: name, role, database, replaced, createdAt, expiresAt, state } = crumb;
   return { operation: operationId, operationId, environment: name, role, database, replaced, createdAt, expiresAt, state };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DATAALM_CODES } from '../domain/errors/dataalm-error.js';
 import { OPERATION_KINDS, OPERATION_STATES, type Operation, type OperationDatabase, STEP_STATUSES, type Step, type VerificationReport } from '../domain/operation.js';
 import { jsonObject } from './common.js';
 
@@ -28,7 +29,7 @@ export const step = z.strictObject({
   counters: jsonObject,
 }) satisfies z.ZodType<Omit<Step, 'name'> & { name: string }>;
 
-export const operationError = z.strictObject({ code: z.string(), message: z.string(), remedy: z.string().optional(), step: z.string().optional() });
+export const operationError = z.strictObject({ code: z.enum(DATAALM_CODES), message: z.string(), remedy: z.string().optional(), step: z.string().optional() });
 
 export const operation = z.strictObject({
   id: z.number(),

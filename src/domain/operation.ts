@@ -1,9 +1,13 @@
+import type { DatabaseRole } from './environment.js';
+import type { DataalmCode, RefusalCode } from './errors/dataalm-error.js';
+
 /**
  * Terminology
  * - Operation: one action on an environment (a refresh, a restore of a breadcrumb, or an
  *   apply of a deployable package), with
- *   a runbook of ordered steps. A rollback is not an operation of its own: it moves the
- *   operation it undoes to rolling-back, then rolled-back.
+ *   a runbook of ordered steps. A rollback runs on the record of the operation it undoes
+ *   (failed → rolling-back → rolled-back), held under a lease like any run, so a worker
+ *   takes over a rollback whose process died.
  * - Staging database: where a refresh builds the new copy while the target stays online.
  * - Breadcrumb: the target's previous database, renamed at cutover and kept for a while,
  *   so the pre-refresh state can be brought back.
@@ -56,7 +60,8 @@ export interface Step {
 }
 
 export interface OperationError {
-  readonly code: string;
+  /** An error code (OPERATION_FAILED, VERIFY_FAILED, WORKER_STOPPED, …) or a refusal's. */
+  readonly code: DataalmCode;
   readonly message: string;
   readonly remedy?: string | undefined;
   readonly step?: string | undefined;
@@ -108,6 +113,18 @@ export interface Operation {
   readonly steps: readonly Step[];
 }
 
+/** The target's previous database, renamed at a cutover and kept for a while (see Terminology). */
+export interface Breadcrumb {
+  readonly operationId: number;
+  readonly role: DatabaseRole;
+  readonly environment: string;
+  readonly database: string;
+  readonly replaced: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly state: 'pending' | 'kept' | 'restored' | 'dropped';
+}
+
 export interface LogLine {
   readonly at: string;
   readonly step: string | null;
@@ -118,7 +135,7 @@ export interface LogLine {
 
 /** A refused request: a stable code, what is wrong, and how to fix it. */
 export interface RefusalReason {
-  readonly code: string;
+  readonly code: RefusalCode;
   readonly message: string;
   readonly remedy: string;
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { type ConnectionTarget, parseConnectionUrl, withDatabase } from './connection-url.js';
 import { unreachable } from './database-probe.js';
+import type { Swap, SwapResult } from '../../ports/database-server.js';
 
 /** PostgreSQL truncates identifiers to 63 bytes; longer derived names are shortened with a hash. */
 const MAX_IDENTIFIER_BYTES = 63;
@@ -138,19 +139,7 @@ export async function copyDatabaseAttributes(client: pg.Client, from: string, to
   if (row.comment !== null) await client.query(`comment on database ${target} is ${pg.escapeLiteral(row.comment)}`);
 }
 
-export interface Swap {
-  /** The database clients use now; renamed to `parkAs`. */
-  readonly live: string;
-  readonly parkAs: string;
-  /** Renamed to `live`. */
-  readonly replacement: string;
-}
-
-export interface SwapResult {
-  /** From blocking new connections to the live databases to opening the swapped-in ones. */
-  readonly offlineMs: number;
-  readonly terminatedSessions: number;
-}
+export type { Swap, SwapResult } from '../../ports/database-server.js';
 
 /**
  * The cutover on one server: new connections to the live databases are refused, their

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { Queryable } from '../../ports/database-server.js';
 
 /**
  * Databases and roles that dataalm creates carry a comment starting with this marker, so
@@ -6,7 +6,7 @@ import type pg from 'pg';
  */
 export const MARKER = 'dataalm:';
 
-export async function databaseMarker(client: pg.ClientBase, database: string): Promise<string | null | undefined> {
+export async function databaseMarker(client: Queryable, database: string): Promise<string | null | undefined> {
   const result = await client.query<{ comment: string | null }>(
     `SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = $1`,
     [database],
@@ -14,7 +14,7 @@ export async function databaseMarker(client: pg.ClientBase, database: string): P
   return result.rowCount === 0 ? undefined : result.rows[0]!.comment;
 }
 
-export async function roleMarker(client: pg.ClientBase, role: string): Promise<string | null | undefined> {
+export async function roleMarker(client: Queryable, role: string): Promise<string | null | undefined> {
   const result = await client.query<{ comment: string | null }>(
     `SELECT shobj_description(oid, 'pg_authid') AS comment FROM pg_roles WHERE rolname = $1`,
     [role],
@@ -27,7 +27,7 @@ export function isOurs(comment: string | null | undefined): boolean {
 }
 
 /** Marks a database; needs its owner or a superuser, so a refusal leaves it unmarked. */
-export async function markDatabase(client: pg.ClientBase, database: string, text: string, quote: (s: string) => string): Promise<void> {
+export async function markDatabase(client: Queryable, database: string, text: string, quote: (s: string) => string): Promise<void> {
   try {
     await client.query(`COMMENT ON DATABASE ${quote(database)} IS '${(MARKER + ' ' + text).replace(/'/g, "''")}'`);
   } catch (error) {

@@ -12,7 +12,7 @@ export const OPERATION_TASK = 'dataalm_operation';
 export interface OperationJob {
   readonly id: number;
   /** requested: a new operation; takeover: its runner stopped and another worker resumes it. */
-  readonly reason: 'requested' | 'takeover';
+  readonly reason: 'requested' | 'takeover' | 'rollback';
 }
 
 /** graphile-worker's own messages go to `onLine` (warnings and errors only). */

@@ -4,63 +4,22 @@ import { DataalmError, RefusedError } from '../../domain/errors/dataalm-error.js
 import type { DatabaseRole } from '../../domain/environment.js';
 import {
   ACTIVE_STATES,
+  type Breadcrumb,
   type LogLine,
   type Operation,
   type OperationDatabase,
   type OperationError,
   type OperationKind,
   type OperationState,
-  type Step,
   type StepName,
   type StepStatus,
   type VerificationReport,
 } from '../../domain/operation.js';
-import { busyReason } from '../../domain/refresh-rules.js';
+import { busyReason } from '../../domain/preflight/busy-reason.js';
 import { inTransaction } from './environment-store.js';
+import { type OperationRow, SELECT_OPERATIONS, toOperation } from './operation-rows.js';
 
-interface OperationRow {
-  id: string;
-  kind: OperationKind;
-  environment: string;
-  source: string | null;
-  restores_operation_id: string | null;
-  state: OperationState;
-  requested_by: string;
-  requested_at: Date;
-  started_at: Date | null;
-  finished_at: Date | null;
-  options: Record<string, unknown>;
-  databases: Record<string, OperationDatabase>;
-  cancel_requested: boolean;
-  cutover_started_at: Date | null;
-  cutover_at: Date | null;
-  offline_ms: number | null;
-  verification: VerificationReport | null;
-  error: OperationError | null;
-  worker: string | null;
-  heartbeat_at: Date | null;
-  steps: StepRow[] | null;
-}
-
-interface StepRow {
-  position: number;
-  name: StepName;
-  status: StepStatus;
-  started_at: string | null;
-  finished_at: string | null;
-  attempts: number;
-  counters: Record<string, unknown>;
-}
-
-const SELECT_OPERATIONS = `
-  select o.*, t.name as environment, s.name as source,
-         (select json_agg(json_build_object('position', st.position, 'name', st.name, 'status', st.status,
-                                            'started_at', st.started_at, 'finished_at', st.finished_at,
-                                            'attempts', st.attempts, 'counters', st.counters) order by st.position)
-            from dataalm.operation_steps st where st.operation_id = o.id) as steps
-    from dataalm.operations o
-    join dataalm.environments t on t.id = o.environment_id
-    left join dataalm.environments s on s.id = o.source_environment_id`;
+export type { Breadcrumb } from '../../domain/operation.js';
 
 export interface NewOperation {
   readonly kind: OperationKind;
@@ -72,16 +31,6 @@ export interface NewOperation {
   readonly actor: Actor;
 }
 
-export interface Breadcrumb {
-  readonly operationId: number;
-  readonly role: DatabaseRole;
-  readonly environment: string;
-  readonly database: string;
-  readonly replaced: string;
-  readonly createdAt: string;
-  readonly expiresAt: string;
-  readonly state: 'pending' | 'kept' | 'restored' | 'dropped';
-}
 
 /** Operations, their steps, runbook log and breadcrumbs in the control database. */
 export class OperationStore {
@@ -190,6 +139,34 @@ export class OperationStore {
   }
 
   /** False when the operation is no longer this worker's (it was ended as abandoned). */
+  /**
+   * A failed operation becomes rolling-back, held by no process yet: the process that asked
+   * claims it (claimRollback) or a worker does. False when it is not failed, or when another
+   * operation holds the target meanwhile.
+   */
+  async requestRollback(id: number): Promise<boolean> {
+    try {
+      const result = await this.#pool.query(
+        `update dataalm.operations set state = 'rolling-back', worker = null, heartbeat_at = now(), finished_at = null
+          where id = $1 and state = 'failed'`,
+        [id],
+      );
+      return result.rowCount === 1;
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') return false;
+      throw error;
+    }
+  }
+
+  /** Takes a requested rollback that no process holds yet. */
+  async claimRollback(id: number, worker: string): Promise<boolean> {
+    const result = await this.#pool.query(
+      `update dataalm.operations set worker = $2, heartbeat_at = now() where id = $1 and state = 'rolling-back' and worker is null`,
+      [id, worker],
+    );
+    return result.rowCount === 1;
+  }
+
   async heartbeat(id: number, worker: string): Promise<boolean> {
     const result = await this.#pool.query(
       `update dataalm.operations set heartbeat_at = now() where id = $1 and worker = $2 and state in ('running', 'rolling-back')`,
@@ -420,40 +397,4 @@ export class OperationStore {
     );
     return result.rows.map((r) => ({ id: Number(r.id), state: r.state, heartbeatAt: r.heartbeat_at.toISOString() }));
   }
-}
-
-function toOperation(row: OperationRow): Operation {
-  return {
-    id: Number(row.id),
-    kind: row.kind,
-    environment: row.environment,
-    source: row.source,
-    restoresOperation: row.restores_operation_id === null ? null : Number(row.restores_operation_id),
-    state: row.state,
-    requestedBy: row.requested_by,
-    requestedAt: row.requested_at.toISOString(),
-    startedAt: row.started_at?.toISOString() ?? null,
-    finishedAt: row.finished_at?.toISOString() ?? null,
-    options: row.options,
-    databases: row.databases,
-    cancelRequested: row.cancel_requested,
-    cutoverStartedAt: row.cutover_started_at?.toISOString() ?? null,
-    cutoverAt: row.cutover_at?.toISOString() ?? null,
-    offlineMs: row.offline_ms,
-    verification: row.verification,
-    error: row.error,
-    worker: row.worker,
-    heartbeatAt: row.heartbeat_at?.toISOString() ?? null,
-    steps: (row.steps ?? []).map(
-      (s): Step => ({
-        position: s.position,
-        name: s.name,
-        status: s.status,
-        startedAt: s.started_at === null ? null : new Date(s.started_at).toISOString(),
-        finishedAt: s.finished_at === null ? null : new Date(s.finished_at).toISOString(),
-        attempts: s.attempts,
-        counters: s.counters,
-      }),
-    ),
-  };
 }

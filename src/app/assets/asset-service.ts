@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
+import { openSession } from '../../adapters/postgres/database-servers.js';
+import type { SqlSession } from '../../ports/database-server.js';
 import type { Actor } from '../../domain/actor.js';
 import {
   type Asset,
@@ -17,7 +18,8 @@ import {
 import type { Environment } from '../../domain/environment.js';
 import { DataalmError, RefusedError } from '../../domain/errors/dataalm-error.js';
 import { APPLY_STEPS, type RefusalReason } from '../../domain/operation.js';
-import { busyReason, compareVersions } from '../../domain/refresh-rules.js';
+import { applyRefusals, redeployRefusals } from '../../domain/preflight/apply-preflight.js';
+import { compareVersions } from '../../domain/refresh-rules.js';
 import { listSharedAssets, readSharedAsset } from '../../adapters/assets/asset-files.js';
 import type { Runtime } from '../runtime.js';
 import { reapAbandoned } from '../refresh/abandoned.js';
@@ -47,53 +49,22 @@ export async function findPackage(runtime: Runtime, id: string | number): Promis
 }
 
 /**
- * Everything that stops a package from being applied now: the rules of judgeApply, plus
- * what the environment is busy with and what the package needs of it (a database for each
- * script, document storage for files). `self` is the apply operation asking again.
+ * Everything that stops a package from being applied now: gathers what the environment is
+ * busy with and has domain/preflight judge it. Reads only; `self` is the apply operation
+ * asking again.
  */
 export async function preflightApply(runtime: Runtime, environment: Environment, asset: Asset, self?: number): Promise<RefusalReason[]> {
-  await reapAbandoned(runtime);
-  const reasons = judgeApply(environment, asset);
-  if (environment.state === 'failed' || environment.state === 'offline') {
-    reasons.push({
-      code: 'ENVIRONMENT_NOT_READY',
-      message: `${environment.name} is ${environment.state}${environment.state === 'failed' ? ': an operation failed after it had replaced its databases' : ''}`,
-      remedy: `roll back or restore first (dataalm op list --env ${environment.name}), then apply`,
-    });
-  }
   const busy = await runtime.operations.activeOn(environment.name);
-  if (busy && busy.id !== self) reasons.push(busyReason(environment.name, busy));
-  const copying = await runtime.operations.activeFrom(environment.name);
-  if (copying) {
-    reasons.push({
-      code: 'TARGET_IS_SOURCE',
-      message: `operation ${copying.id} is copying from ${environment.name} right now; changing its versions would make that copy inconsistent`,
-      remedy: `wait for operation ${copying.id} to finish, then apply`,
-    });
-  }
-  for (const [role, names] of Object.entries(asset.scripts)) {
-    if (names.length > 0 && !environment.databases.some((d) => d.role === role)) {
-      reasons.push({
-        code: 'DATABASE_MISSING',
-        message: `package ${asset.id} has scripts for the ${role} database; ${environment.name} has none registered`,
-        remedy: `register ${environment.name} with its ${role} database`,
-      });
-    }
-  }
-  if (asset.files.length > 0 && environment.documentStorage === null) {
-    reasons.push({
-      code: 'NO_DOCUMENT_STORAGE',
-      message: `package ${asset.id} puts ${asset.files.length} file(s) in document storage; ${environment.name} has none`,
-      remedy: `register ${environment.name} with --storage DIR`,
-    });
-  }
-  return reasons;
+  const copiedBy = await runtime.operations.activeFrom(environment.name);
+  return applyRefusals({ environment, asset, self, busy, copiedBy });
 }
 
 /** Checks every rule and queues the apply; a refused request changes nothing. */
 export async function requestApply(runtime: Runtime, request: { environment: string; package: string | number; actor: Actor }): Promise<number> {
   const environment = await runtime.environments.get(request.environment);
   const asset = await findPackage(runtime, request.package);
+  // A request may end an operation whose process stopped (reading never does).
+  await reapAbandoned(runtime);
   const reasons = await preflightApply(runtime, environment, asset);
   if (reasons.length > 0) throw new RefusedError(reasons);
   const id = await runtime.operations.create({
@@ -193,20 +164,14 @@ export function installersIn(environment: Pick<Environment, 'documentStorage'>):
 export async function redeployScaleUnit(runtime: Runtime, name: string, actor: Actor): Promise<{ scaleUnit: string; record: Record<string, unknown> }> {
   await reapAbandoned(runtime);
   const environment = await runtime.environments.get(name);
-  const reasons: RefusalReason[] = [];
-  if (!environment.retail) {
-    reasons.push({ code: 'NOT_RETAIL', message: `${name} does not use retail: it has no scale unit`, remedy: `register ${name} with --retail if it uses retail` });
-  }
-  const busy = await runtime.operations.activeOn(name);
-  if (busy) reasons.push(busyReason(name, busy));
+  const reasons = redeployRefusals({ environment, busy: await runtime.operations.activeOn(name) });
   if (reasons.length > 0) throw new RefusedError(reasons);
   const url = (await runtime.environments.connectionUrls(name)).application!;
   const scaleUnit = scaleUnitOf(environment);
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: 'dataalm redeploy-scale-unit' });
-  client.on('error', () => {});
+  let client: SqlSession | undefined;
   let record: Record<string, unknown>;
   try {
-    await client.connect();
+    client = await openSession(url, 'dataalm redeploy-scale-unit');
     await client.query('begin');
     await client.query('lock table retailchanneldatabase in share row exclusive mode');
     await client.query('delete from retailchanneldatabase where scaleunit = $1', [scaleUnit]);
@@ -219,11 +184,11 @@ export async function redeployScaleUnit(runtime: Runtime, name: string, actor: A
     await client.query('commit');
     record = { ...inserted.rows[0]!, recid: Number(inserted.rows[0]!.recid) };
   } catch (error) {
-    await client.query('rollback').catch(() => {});
+    await client?.query('rollback').catch(() => {});
     const message = (error as { code?: string }).code === '42P01' ? `${name}'s application database has no retailchanneldatabase table` : (error as Error).message;
     throw new DataalmError('OPERATION_FAILED', `the scale unit of ${name} could not be redeployed: ${new Redactor([url]).redact(message)}`);
   } finally {
-    await client.end().catch(() => {});
+    await client?.end().catch(() => {});
   }
   await runtime.environments.addHistory(name, `scale unit ${scaleUnit} redeployed: channel database record regenerated`, { actor: actor.name, scaleUnit });
   await runtime.environments.audit(actor, 'environment.redeploy-scale-unit', name, { scaleUnit });

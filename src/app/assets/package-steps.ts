@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
+import { openSession } from '../../adapters/postgres/database-servers.js';
+import { quoteLiteral } from '../../adapters/postgres/sql-text.js';
+import type { SqlSession } from '../../ports/database-server.js';
 import {
   type AssetManifest,
   INSTALLERS_ACTION,
@@ -41,23 +43,22 @@ export async function runScripts(
     if (list.length === 0) continue;
     const url = urls[role];
     if (url === undefined) throw new DataalmError('OPERATION_FAILED', `${environment.name} has no ${role} database for the package's scripts`);
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: applicationName });
-    client.on('error', () => {});
     // What a script says (RAISE NOTICE) goes to the runbook log.
     const notices: string[] = [];
-    client.on('notice', (notice) => notices.push(notice.message ?? ''));
+    let client: SqlSession | undefined;
     let current = '';
     try {
-      await client.connect().catch((error: Error) => {
+      client = await openSession(url, applicationName).catch((error: Error) => {
         throw new Error(`${environment.name}'s ${role} database does not answer (${error.message})`);
       });
+      client.onNotice((notice) => notices.push(notice));
       await client.query('begin');
       for (const script of list) {
         current = script.name;
         await log('info', `${role}: running script "${script.name}"`);
-        const results = await client.query(renderScript(script.sql, environment, (v) => pg.escapeLiteral(v)));
+        const results = await client.script(renderScript(script.sql, environment, quoteLiteral));
         for (const notice of notices.splice(0)) await log('info', `${role}: ${notice}`);
-        const counted = (Array.isArray(results) ? results : [results]).map((r) => r.rowCount).filter((n): n is number => typeof n === 'number');
+        const counted = results.filter((n): n is number => typeof n === 'number');
         const rows = counted.reduce((n, r) => n + r, 0);
         await log('info', `${role}: script "${script.name}" done${counted.length > 0 ? ` (${rows} row(s) changed)` : ''}`, { role, script: script.name, rows });
       }
@@ -66,7 +67,7 @@ export async function runScripts(
       await client.query('commit');
       counts[role] = list.length;
     } catch (error) {
-      await client.query('rollback').catch(() => {});
+      await client?.query('rollback').catch(() => {});
       const committed = Object.keys(counts);
       const earlier = committed.length > 0 ? `; the scripts of the ${committed.join(' and ')} database had been committed before` : '';
       throw new DataalmError(
@@ -78,7 +79,7 @@ export async function runScripts(
         },
       );
     } finally {
-      await client.end().catch(() => {});
+      await client?.end().catch(() => {});
     }
   }
   return counts;

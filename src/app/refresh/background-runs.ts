@@ -1,5 +1,5 @@
 import type { Operation } from '../../domain/operation.js';
-import type { RunEvent, RunOptions } from './operation-runner.js';
+import type { RunEvent, RunOptions } from '../runbook/engine.js';
 
 type Listener = (event: RunEvent) => void;
 

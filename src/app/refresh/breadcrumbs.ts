@@ -1,5 +1,4 @@
 import type { Runtime } from '../runtime.js';
-import { dropDatabaseIfExists, onServer } from '../../adapters/postgres/database-admin.js';
 
 /**
  * The janitor: drops breadcrumbs whose retention has passed (of one environment, or all),
@@ -18,7 +17,7 @@ export async function pruneBreadcrumbs(runtime: Runtime, environment?: string): 
     const urls = await runtime.environments.connectionUrls(crumb.environment);
     const url = urls[crumb.role];
     if (url === undefined) continue;
-    await onServer(url, crumb.role, (admin) => dropDatabaseIfExists(admin, crumb.database));
+    await runtime.servers.onServer(url, crumb.role, (server) => server.drop(crumb.database));
     const operation = Number(crumb.operation_id);
     await runtime.operations.setBreadcrumbState(operation, crumb.role, 'dropped');
     await runtime.operations.log(operation, null, 'info', `breadcrumb ${crumb.database} dropped: its retention has passed`);

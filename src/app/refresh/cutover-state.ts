@@ -1,6 +1,5 @@
 import type { DatabaseRole } from '../../domain/environment.js';
 import type { Operation } from '../../domain/operation.js';
-import { databaseExists, onServer, reopenDatabase } from '../../adapters/postgres/database-admin.js';
 import type { Runtime } from '../runtime.js';
 
 /**
@@ -17,9 +16,9 @@ export async function reconcileCutover(runtime: Runtime, operation: Operation): 
   for (const crumb of pending) {
     const url = urls[crumb.role as DatabaseRole];
     if (url === undefined) continue;
-    const exists = await onServer(url, crumb.role, async (admin) => {
-      const found = await databaseExists(admin, crumb.database);
-      await reopenDatabase(admin, crumb.replaced);
+    const exists = await runtime.servers.onServer(url, crumb.role, async (server) => {
+      const found = await server.exists(crumb.database);
+      await server.reopen(crumb.replaced);
       return found;
     });
     // Only the databases that were swapped keep a breadcrumb record.

@@ -1,25 +1,22 @@
 import type { Actor } from '../../domain/actor.js';
-import { DataalmError, RefusedError } from '../../domain/errors/dataalm-error.js';
-import type { DatabaseRole } from '../../domain/environment.js';
-import { type Operation, type OperationDatabase, RESTORE_STEPS } from '../../domain/operation.js';
-import { type Swap, databaseExists, derivedName, dropDatabaseIfExists, groupByServer, onServer, reopenDatabase, swapDatabases } from '../../adapters/postgres/database-admin.js';
-import { fault } from '../faults.js';
+import { DataalmError, type RefusalCode, RefusedError } from '../../domain/errors/dataalm-error.js';
+import { type Operation, RESTORE_STEPS } from '../../domain/operation.js';
 import type { Runtime } from '../runtime.js';
+import { runRollback } from '../runbook/rollback-runbook.js';
+import { workerId } from '../runbook/run-context.js';
 import { reapAbandoned } from './abandoned.js';
 import { reconcileCutover } from './cutover-state.js';
-import { workerId } from './operation-runner.js';
-import { Redactor } from './redactor.js';
 
-const refuse = (code: string, message: string, remedy: string): never => {
+const refuse = (code: RefusalCode, message: string, remedy: string): never => {
   throw new RefusedError([{ code, message, remedy }]);
 };
 
 /**
- * Undoes a failed operation. Before its cutover the target was never touched: the staging
- * databases are dropped. After it, the breadcrumbs are swapped back into place (the same
- * sub-second cutover) and the databases it had put live are dropped.
+ * Undoes a failed operation (see runRollback). The rollback is an operation of the failed
+ * one's record: it becomes rolling-back and runs in this process, or, with `detach`, on a
+ * worker; a process that dies in the middle of it has it taken over by a worker.
  */
-export async function rollbackOperation(runtime: Runtime, id: number, actor: Actor): Promise<Operation> {
+export async function rollbackOperation(runtime: Runtime, id: number, actor: Actor, options: { readonly detach?: boolean } = {}): Promise<Operation> {
   await reapAbandoned(runtime);
   const found = await runtime.operations.get(id);
   const env = found.environment;
@@ -72,88 +69,26 @@ export async function rollbackOperation(runtime: Runtime, id: number, actor: Act
       );
     }
   }
-  const worker = workerId();
-  if (!(await runtime.operations.transition(id, ['failed'], 'rolling-back', { worker }))) {
+  if (!(await runtime.operations.requestRollback(id))) {
     const busy = await runtime.operations.activeOn(env);
     refuse('TARGET_BUSY', `operation ${busy?.id ?? '?'} is running on ${env}`, 'wait for it to finish, then roll back');
   }
-  const log = (message: string, level: 'info' | 'warning' | 'error' = 'info') => runtime.operations.log(id, 'rollback', level, message);
-  await log(`rollback requested by ${actor.name}`);
+  await runtime.operations.log(id, 'rollback', 'info', `rollback requested by ${actor.name}`);
   await runtime.environments.audit(actor, 'operation.rollback', env, { operation: id });
   await runtime.environments.setState(env, 'servicing');
-  const urls = await runtime.environments.connectionUrls(env);
-  const databases = Object.entries(operation.databases) as [DatabaseRole, OperationDatabase][];
-  const heartbeat = setInterval(() => void runtime.operations.heartbeat(id, worker).catch(() => {}), 5000);
-  const parked: { role: DatabaseRole; database: string }[] = [];
-  let offlineMs = 0;
-  try {
-    if (operation.cutoverAt === null) {
-      for (const [role, names] of databases) {
-        await onServer(urls[role]!, role, async (admin) => {
-          if (operation.kind === 'refresh' && (await dropDatabaseIfExists(admin, names.staging))) await log(`staging database ${names.staging} dropped`);
-          fault('rollback:middle');
-          // A cutover that stopped half-way may have left the live database closed.
-          await reopenDatabase(admin, names.database);
-        });
-      }
-    } else {
-      // A refresh's databases are dropped; a restore's go back to being the breadcrumb they were.
-      // A role whose breadcrumb is gone was swapped back already (by an earlier attempt).
-      const swaps = [];
-      for (const [role, names] of databases) {
-        if (await onServer(urls[role]!, role, (admin) => databaseExists(admin, names.breadcrumb))) {
-          swaps.push({ role, live: names.database, parkAs: operation.kind === 'restore' ? names.staging : derivedName(names.database, `__rb_${id}`), replacement: names.breadcrumb });
-        }
-      }
-      offlineMs = await swapByServer(urls, swaps);
-      parked.push(...(operation.kind === 'refresh' ? swaps.map((s) => ({ role: s.role, database: s.parkAs })) : []));
-      await runtime.operations.markBreadcrumbsRestored(id);
-      if (operation.kind === 'restore') {
-        for (const s of databases) await runtime.operations.setBreadcrumbState(operation.restoresOperation!, s[0], 'kept');
-      }
-    }
-  } catch (error) {
-    const reason = new Redactor(Object.values(urls)).redact((error as Error).message);
-    await log(`rollback failed: ${reason}`, 'error');
-    await runtime.operations.transition(id, ['rolling-back'], 'failed');
-    await runtime.environments.setState(env, operation.cutoverAt === null ? 'deployed' : 'failed');
-    clearInterval(heartbeat);
-    throw new DataalmError('OPERATION_FAILED', `rollback of operation ${id} failed: ${reason}`, {
+  if (options.detach) {
+    // A worker claims it; one that dies in the middle has it taken over by another.
+    await runtime.queue.enqueue({ id, reason: 'rollback' }, `rollback:${id}`);
+    return runtime.operations.get(id);
+  }
+  if (!(await runtime.operations.claimRollback(id, workerId()))) return runtime.operations.get(id);
+  const run = await runRollback(runtime, id, { actor: actor.name });
+  if (run.failure !== undefined && run.operation.state !== 'rolled-back') {
+    throw new DataalmError('OPERATION_FAILED', `rollback of operation ${id} failed: ${run.failure}`, {
       remedy: `dataalm op logs ${id}; then try the rollback again`,
-      cause: error,
     });
   }
-  // Done: what follows only tidies up, and its failures are logged, not fatal.
-  try {
-    await runtime.operations.transition(id, ['rolling-back'], 'rolled-back');
-    await log(
-      operation.cutoverAt === null
-        ? `rolled back: ${env} was never touched`
-        : `rolled back: ${databases.map(([, n]) => n.database).join(', ')} are again the databases from before operation ${id}; offline for ${Math.round(offlineMs)} ms`,
-    );
-    await runtime.environments.addHistory(env, `rollback of operation ${id}`, { operation: id, actor: actor.name });
-    await runtime.environments.clearPendingActionsOf(env, id);
-    await runtime.environments.setState(env, 'deployed');
-    // The databases the refresh had put live are dropped last.
-    for (const p of parked) {
-      await onServer(urls[p.role]!, p.role, (admin) => dropDatabaseIfExists(admin, p.database)).catch((error: Error) =>
-        log(`${p.database} (the refreshed data) could not be dropped: ${error.message}; drop it by hand`, 'warning'),
-      );
-    }
-  } catch (error) {
-    await log(`the rollback is done, but tidying up failed: ${(error as Error).message}`, 'warning').catch(() => {});
-  } finally {
-    clearInterval(heartbeat);
-  }
-  return runtime.operations.get(id);
-}
-
-async function swapByServer(urls: Partial<Record<DatabaseRole, string>>, swaps: readonly (Swap & { role: DatabaseRole })[]): Promise<number> {
-  let offlineMs = 0;
-  for (const group of groupByServer(urls, swaps)) {
-    offlineMs += await onServer(group.url, 'target', async (admin) => (await swapDatabases(admin, group.items, () => fault('rollback:middle'))).offlineMs);
-  }
-  return offlineMs;
+  return run.operation;
 }
 
 /**

@@ -1,10 +1,20 @@
 import type { Actor } from '../../domain/actor.js';
-import pg from 'pg';
+import { openSession } from '../../adapters/postgres/database-servers.js';
+import type { SqlSession } from '../../ports/database-server.js';
 import { DataalmError, RefusedError } from '../../domain/errors/dataalm-error.js';
 import type { DatabaseRole, Environment } from '../../domain/environment.js';
 import { REFRESH_STEPS, type RefusalReason } from '../../domain/operation.js';
+import {
+  type DatabaseFacts,
+  type DatabaseProbe,
+  type PackageNeed,
+  type RefreshFacts,
+  packageNeeds,
+  probeRoles,
+  refreshRefusals,
+  refreshWarnings,
+} from '../../domain/preflight/refresh-preflight.js';
 import type { Profile } from '../../domain/profile/profile-schema.js';
-import { compareVersions, judgePreflight } from '../../domain/refresh-rules.js';
 import { remedyPackage } from '../assets/asset-service.js';
 import { loadProfile } from '../../adapters/profile/profile-files.js';
 import { unreachable } from '../../adapters/postgres/database-probe.js';
@@ -15,6 +25,8 @@ import { operationFingerprint } from './fingerprint.js';
 
 export const PRODUCTION_REPORTING_NOTICE =
   'Copying production data to a sandbox for the purpose of production reporting is not supported.';
+
+const ROLES: readonly DatabaseRole[] = ['application', 'financialReporting'];
 
 /** Throughput assumed for an estimate before this project has measured a refresh of its own. */
 const DEFAULT_BYTES_PER_SECOND = 40 * 1024 * 1024;
@@ -28,174 +40,123 @@ export interface PreflightResult {
 }
 
 /**
- * Gathers what the rules need (environments, running operations, the target's recurring
- * jobs, privileges) and judges it. Reads only; `self` is the operation asking, when the
- * runbook runs the preflight again as its first step.
+ * Gathers what the rules need (environments, running operations, the profile, what the
+ * source's and target's databases answer, packages for a remedy) and has
+ * domain/preflight judge it. Reads only; `self` is the operation asking, when the runbook
+ * runs the preflight again as its first step.
  */
 export async function preflightRefresh(runtime: Runtime, sourceName: string, targetName: string, self?: number): Promise<PreflightResult> {
-  await reapAbandoned(runtime);
   const [source, target] = await Promise.all([runtime.environments.find(sourceName), runtime.environments.find(targetName)]);
-  const extra: RefusalReason[] = [];
-  const warnings: string[] = [];
   const targetBusy = await runtime.operations.activeOn(targetName);
   const sourceBusy = await runtime.operations.activeOn(sourceName);
   const targetIsCopied = await runtime.operations.activeFrom(targetName);
   let profile: Profile | undefined;
-  let targetJobs: string[] = [];
-  let sourceJobs: { name: string; pending: number }[] = [];
+  let databases: DatabaseFacts | undefined;
+  let jobs: RecurringJobs = { target: [], source: [] };
   if (source && target && source.name !== target.name) {
+    let problem: string | undefined;
     try {
       profile = loadProfile(target.profile);
     } catch (error) {
-      extra.push({
-        code: 'PROFILE_INVALID',
-        message: `${target.name}'s refresh profile cannot be used: ${(error as Error).message}`,
-        remedy: 'fix the profile file (dataalm profile validate FILE)',
-      });
+      problem = (error as Error).message;
     }
     const sourceUrls = await runtime.environments.connectionUrls(source.name);
     const targetUrls = await runtime.environments.connectionUrls(target.name);
-    for (const [environment, urls] of [[source, sourceUrls], [target, targetUrls]] as const) {
-      if (urls.application === undefined) {
-        extra.push({
-          code: 'DATABASE_MISSING',
-          message: `${environment.name} has no application database registered`,
-          remedy: `register ${environment.name} again with --app-db`,
-        });
-      }
-    }
-    if (sourceUrls.application !== undefined && targetUrls.application !== undefined) {
-      const checks = await inspectDatabases(sourceUrls, targetUrls, source, target, profile);
-      extra.push(...checks.reasons);
-      warnings.push(...checks.warnings);
-      targetJobs = checks.targetJobs;
-      sourceJobs = checks.sourceJobs;
-    }
+    const registered = (urls: Partial<Record<DatabaseRole, string>>) => ROLES.filter((role) => urls[role] !== undefined);
+    const [sourceRoles, targetRoles] = [registered(sourceUrls), registered(targetUrls)];
+    const probed = await probeDatabases(probeRoles(sourceRoles, targetRoles), sourceUrls, targetUrls, source, target, profile);
+    jobs = probed.jobs;
+    databases = { profile: profile ? { name: profile.name } : { problem: problem! }, sourceRoles, targetRoles, probes: probed.probes };
   }
-  const verdict = judgePreflight({
+  const facts: RefreshFacts = {
     sourceName,
     targetName,
     source,
     target,
     minPlatformUpdate: runtime.config.minPlatformUpdate,
-    targetBusy: targetBusy && targetBusy.id !== self ? targetBusy : undefined,
+    self,
+    targetBusy,
     sourceBusy,
-    targetIsCopied: targetIsCopied && targetIsCopied.id !== self ? targetIsCopied : undefined,
-    targetActiveRecurringJobs: targetJobs,
-    sourceUnprocessedRecurringJobs: sourceJobs,
-  });
-  const reasons = source && target ? await namePackages(runtime, verdict.reasons, source, target) : verdict.reasons;
-  return { reasons: [...reasons, ...extra], warnings: [...verdict.warnings, ...warnings], source, target, profile };
+    targetIsCopied,
+    targetActiveRecurringJobs: jobs.target,
+    sourceUnprocessedRecurringJobs: jobs.source,
+    databases,
+  };
+  const packages: Partial<Record<PackageNeed['key'], string>> = {};
+  for (const need of packageNeeds(facts)) {
+    const remedy = await remedyPackage(runtime, need.environment, need.wants);
+    if (remedy !== undefined) packages[need.key] = remedy;
+  }
+  const judged = { ...facts, packages };
+  return { reasons: refreshRefusals(judged), warnings: refreshWarnings(judged), source, target, profile };
+}
+
+interface RecurringJobs {
+  target: string[];
+  source: { name: string; pending: number }[];
 }
 
 /**
- * A version refusal's remedy names the package that fixes it, when the asset library or
- * the shared assets have one (the seed: apply the newer package to the target).
+ * Opens each role's source and target databases: whether they answer, the target user's
+ * right to create and rename databases, and the profile's recurring-jobs queries (rule 7).
  */
-async function namePackages(runtime: Runtime, reasons: RefusalReason[], source: Environment, target: Environment): Promise<RefusalReason[]> {
-  const out: RefusalReason[] = [];
-  for (const reason of reasons) {
-    let remedy: string | undefined;
-    if (reason.code === 'REPORTING_VERSION_OLDER') {
-      remedy = await remedyPackage(runtime, target, { financialReportingVersion: source.financialReportingVersion });
-    } else if (reason.code === 'RELEASE_MISMATCH' && compareVersions(source.applicationRelease, target.applicationRelease) > 0) {
-      remedy = await remedyPackage(runtime, target, { applicationRelease: source.applicationRelease });
-    } else if (reason.code === 'PLATFORM_UPDATE_TOO_OLD') {
-      const which = reason.message.startsWith(`${source.name} `) ? source : target;
-      remedy = await remedyPackage(runtime, which, { platformUpdate: runtime.config.minPlatformUpdate });
-    }
-    out.push(remedy ? { ...reason, remedy: `${remedy}; then refresh` } : reason);
-  }
-  return out;
-}
-
-interface DatabaseChecks {
-  reasons: RefusalReason[];
-  warnings: string[];
-  targetJobs: string[];
-  sourceJobs: { name: string; pending: number }[];
-}
-
-/** Reachability, the target user's right to create and rename databases, and rule 7. */
-async function inspectDatabases(
+async function probeDatabases(
+  roles: readonly DatabaseRole[],
   sourceUrls: Partial<Record<DatabaseRole, string>>,
   targetUrls: Partial<Record<DatabaseRole, string>>,
   source: Environment,
   target: Environment,
   profile: Profile | undefined,
-): Promise<DatabaseChecks> {
-  const out: DatabaseChecks = { reasons: [], warnings: [], targetJobs: [], sourceJobs: [] };
-  const roles: DatabaseRole[] = ['application', 'financialReporting'];
-  const open = async (environment: Environment, role: DatabaseRole, url: string): Promise<pg.Client | undefined> => {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000, application_name: 'dataalm preflight' });
-    client.on('error', () => {});
+): Promise<{ probes: DatabaseProbe[]; jobs: RecurringJobs }> {
+  const probes: DatabaseProbe[] = [];
+  const jobs: RecurringJobs = { target: [], source: [] };
+  const open = async (environment: Environment, role: DatabaseRole, url: string): Promise<SqlSession | string> => {
     try {
-      await client.connect();
-      return client;
+      return await openSession(url, 'dataalm preflight', { connectMs: 5000 });
     } catch (error) {
-      const reason = unreachable(parseConnectionUrl(url, role), `${environment.name} ${role}`, error);
-      out.reasons.push({ code: 'UNREACHABLE', message: reason.message, remedy: `check that ${environment.name}'s database server runs and its credentials are right` });
-      return undefined;
+      return unreachable(parseConnectionUrl(url, role), `${environment.name} ${role}`, error).message;
     }
   };
   for (const role of roles) {
-    if ((sourceUrls[role] === undefined) !== (targetUrls[role] === undefined) && role === 'financialReporting') {
-      out.warnings.push(
-        sourceUrls[role] === undefined
-          ? `${source.name} has no financial reporting database: ${target.name}'s stays as it is`
-          : `${target.name} has no financial reporting database: ${source.name}'s is not copied`,
-      );
-    }
-  }
-  for (const role of roles) {
-    const sourceUrl = sourceUrls[role];
-    const targetUrl = targetUrls[role];
-    if (sourceUrl === undefined || targetUrl === undefined) continue;
-    const [from, to] = [await open(source, role, sourceUrl), await open(target, role, targetUrl)];
+    const targetUrl = targetUrls[role]!;
+    const [from, to] = [await open(source, role, sourceUrls[role]!), await open(target, role, targetUrl)];
+    const probe: { -readonly [K in keyof DatabaseProbe]: DatabaseProbe[K] } = { role };
+    probes.push(probe);
+    if (typeof from === 'string') probe.sourceUnreachable = from;
+    if (typeof to === 'string') probe.targetUnreachable = to;
     try {
-      if (to) {
+      if (typeof to !== 'string') {
         const rights = await to.query<{ ok: boolean; owner: boolean }>(
           `select r.rolsuper or r.rolcreatedb as ok,
                   r.rolsuper or pg_has_role(current_user, d.datdba, 'USAGE') as owner
              from pg_roles r, pg_database d where r.rolname = current_user and d.datname = current_database()`,
         );
         const row = rights.rows[0];
-        if (!row?.ok || !row.owner) {
-          const user = parseConnectionUrl(targetUrl, role).user;
-          out.reasons.push({
-            code: 'TARGET_PRIVILEGES',
-            message: `${target.name}'s ${role} user "${user}" ${!row?.ok ? 'may not create databases (CREATEDB)' : 'does not own the database'}: a refresh builds a staging database beside it and renames both at cutover`,
-            remedy: !row?.ok ? `ALTER ROLE ${pg.escapeIdentifier(user)} CREATEDB on ${target.name}'s server` : `make "${user}" the owner of ${target.name}'s ${role} database`,
-          });
-        }
+        probe.targetUser = { name: parseConnectionUrl(targetUrl, role).user, mayCreateDatabases: row?.ok ?? false, ownsDatabase: row?.owner ?? false };
       }
       if (role !== 'application' || !profile?.recurringJobs) continue;
-      if (to) {
+      if (typeof to !== 'string') {
         try {
-          out.targetJobs = (await to.query<{ name: string }>(profile.recurringJobs.active)).rows.map((r) => String(r.name));
+          jobs.target = (await to.query<{ name: string }>(profile.recurringJobs.active)).rows.map((r) => String(r.name));
         } catch (error) {
-          out.reasons.push({
-            code: 'RECURRING_JOBS_UNKNOWN',
-            message: `the recurring data-management jobs of ${target.name} could not be checked: ${(error as Error).message}`,
-            remedy: `check the recurringJobs queries of profile ${profile.name} against ${target.name}'s database`,
-          });
+          probe.targetJobsError = (error as Error).message;
         }
       }
-      if (from) {
+      if (typeof from !== 'string') {
         try {
-          out.sourceJobs = (await from.query<{ name: string; pending: number }>(profile.recurringJobs.unprocessed)).rows.map((r) => ({
+          jobs.source = (await from.query<{ name: string; pending: number }>(profile.recurringJobs.unprocessed)).rows.map((r) => ({
             name: String(r.name),
             pending: Number(r.pending),
           }));
         } catch (error) {
-          out.warnings.push(`the recurring jobs of ${source.name} could not be checked: ${(error as Error).message}`);
+          probe.sourceJobsError = (error as Error).message;
         }
       }
     } finally {
-      await Promise.all([from?.end().catch(() => {}), to?.end().catch(() => {})]);
+      await Promise.all([typeof from === 'string' ? undefined : from.end().catch(() => {}), typeof to === 'string' ? undefined : to.end().catch(() => {})]);
     }
   }
-  return out;
+  return { probes, jobs };
 }
 
 export interface RefreshPreview {
@@ -278,9 +239,7 @@ async function estimateRefresh(runtime: Runtime, sourceName: string): Promise<{ 
   const urls = await runtime.environments.connectionUrls(sourceName);
   let bytes = 0;
   for (const url of Object.values(urls)) {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
-    client.on('error', () => {});
-    await client.connect();
+    const client = await openSession(url, 'dataalm preview', { connectMs: 5000 });
     try {
       bytes += Number((await client.query<{ size: string }>('select pg_database_size(current_database()) as size')).rows[0]!.size);
     } finally {
@@ -312,6 +271,8 @@ export async function requestRefresh(runtime: Runtime, request: RefreshRequest):
   if (!(Number.isInteger(request.jobs) && request.jobs >= 1 && request.jobs <= 64)) {
     throw new DataalmError('INVALID_INPUT', 'jobs (--jobs): must be a whole number from 1 to 64', { field: 'jobs' });
   }
+  // A request may end an operation whose process stopped (reading never does).
+  await reapAbandoned(runtime);
   const checked = await preflightRefresh(runtime, request.source, request.target);
   if (checked.reasons.length > 0) throw new RefusedError(checked.reasons);
   const id = await runtime.operations.create({

@@ -5,6 +5,7 @@ import pg from 'pg';
 import type { VerificationCheck } from '../../domain/operation.js';
 import type { Mask, Profile } from '../../domain/profile/profile-schema.js';
 import { maskExpression } from '../../engine/mask-sql.js';
+import type { Queryable } from '../../ports/database-server.js';
 
 /** How many of the source's values a mask check looks for in the copy. */
 const MASK_SAMPLE = 1000;
@@ -13,9 +14,9 @@ export interface VerificationInput {
   readonly profile: Profile;
   readonly administrator: string;
   /** The staging copy, about to go live. */
-  readonly staging: pg.Client;
+  readonly staging: Queryable;
   /** The source, for looking up values that must not have arrived. */
-  readonly source: pg.Client;
+  readonly source: Queryable;
 }
 
 /**
@@ -26,8 +27,8 @@ export interface VerificationInput {
 export async function verifyKept(
   profile: Profile,
   maskKey: string,
-  staging: pg.Client,
-  target: pg.Client,
+  staging: Queryable,
+  target: Queryable,
 ): Promise<{ checks: VerificationCheck[]; digests: Record<string, string> }> {
   const checks: VerificationCheck[] = [];
   const stagingDigests: Record<string, string> = {};
@@ -110,19 +111,20 @@ export async function verifyRules(input: VerificationInput): Promise<Verificatio
   return checks;
 }
 
-async function count(client: pg.Client, sql: string, values: unknown[] = []): Promise<number> {
-  const result = await client.query({ text: sql, values, rowMode: 'array' });
-  return Number((result.rows[0] as unknown[] | undefined)?.[0] ?? 0);
+async function count(client: Queryable, sql: string, values: unknown[] = []): Promise<number> {
+  const result = await client.query(sql, values);
+  const first = result.rows[0];
+  return Number(first === undefined ? 0 : (Object.values(first)[0] ?? 0));
 }
 
-async function tableDigest(client: pg.Client, name: string): Promise<{ rows: number; digest: string }> {
+async function tableDigest(client: Queryable, name: string): Promise<{ rows: number; digest: string }> {
   const result = await client.query<{ rows: string; digest: string | null }>(
     `SELECT count(*) AS rows, ${ROW_HASH_SUM('t::text')}::text AS digest FROM ${name} t`,
   );
   return { rows: Number(result.rows[0]!.rows), digest: result.rows[0]!.digest ?? '' };
 }
 
-async function primaryKey(client: pg.Client, schema: string, name: string): Promise<string[]> {
+async function primaryKey(client: Queryable, schema: string, name: string): Promise<string[]> {
   const result = await client.query<{ column: string }>(
     `SELECT a.attname AS column FROM pg_index i
        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
@@ -134,14 +136,14 @@ async function primaryKey(client: pg.Client, schema: string, name: string): Prom
 
 /** Each row the target has keeps the target's values; the others got the `otherwise` value. */
 async function checkKeptColumns(
-  input: { staging: pg.Client; target: pg.Client; maskKey: string },
+  input: { staging: Queryable; target: Queryable; maskKey: string },
   schema: string,
   name: string,
   columns: readonly string[],
   otherwise: Mask | undefined,
 ): Promise<[boolean, string]> {
   const key = await primaryKey(input.staging, schema, name);
-  const select = (client: pg.Client, extra = '') =>
+  const select = (client: Queryable, extra = '') =>
     client.query<{ k: string; v: string }>(
       `SELECT row(${key.map(q).join(', ')})::text AS k, row(${columns.map(q).join(', ')}${extra})::text AS v FROM ${table(schema, name)}`,
     );
@@ -229,7 +231,7 @@ export async function folderFingerprint(folder: string | null): Promise<{ files:
  * columns). Taken when the kept data is checked and again before the cutover: a sanitize
  * statement or synchronize command that changed the kept data in between shows up.
  */
-export async function keptDigests(profile: Profile, staging: pg.Client, known: Record<string, string> = {}): Promise<Record<string, string>> {
+export async function keptDigests(profile: Profile, staging: Queryable, known: Record<string, string> = {}): Promise<Record<string, string>> {
   const digests: Record<string, string> = { ...known };
   for (const rule of profile.rules) {
     if (rule.action !== 'keep-target') continue;

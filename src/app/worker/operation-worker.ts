@@ -3,7 +3,8 @@ import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import { type OperationJob, startJobWorker } from '../../adapters/queue/job-queue.js';
 import type { BackgroundRuns } from '../refresh/background-runs.js';
 import { reapAbandoned } from '../refresh/abandoned.js';
-import { resumeOperation, runOperation, workerId } from '../refresh/operation-runner.js';
+import { resumeOperation, runOperation, workerId } from '../runbook/engine.js';
+import { runRollback } from '../runbook/rollback-runbook.js';
 import type { Runtime } from '../runtime.js';
 
 export interface OperationWorker {
@@ -45,15 +46,18 @@ export async function startOperationWorker(
       if (from === undefined) return; // its runner is alive, or another worker took it
       await ops.log(job.id, null, 'warning', `worker ${id} took the operation over from ${from}, silent for more than ${lease} s`);
       await runs.run(job.id, (o) => resumeOperation(runtime, job.id, o));
+    } else if (operation.state === 'rolling-back') {
+      // A rollback asked for with --detach, or one whose process went silent.
+      if (operation.worker === null ? !(await ops.claimRollback(job.id, id)) : (await ops.claimStale(job.id, id, 'rolling-back', lease)) === undefined) return;
+      if (operation.worker !== null) await ops.log(job.id, 'rollback', 'warning', `worker ${id} took the rollback over from ${operation.worker}, silent for more than ${lease} s`);
+      await runs.run(job.id, async (o) => (await runRollback(runtime, job.id, o)).operation);
     }
   };
 
   const sweep = async () => {
     await runtime.workers.seen(id);
-    // A rollback cut short becomes failed again, with the rollback offered once more.
     await reapAbandoned(runtime);
     for (const stale of await ops.abandoned(lease)) {
-      if (stale.state !== 'running') continue;
       await runtime.queue.enqueue({ id: stale.id, reason: 'takeover' }, `takeover:${stale.id}:${stale.heartbeatAt}`);
     }
     for (const waiting of await ops.queuedSince(lease)) await enqueueOperation(runtime, waiting);

@@ -23,6 +23,7 @@ export class DataalmError extends Error {
 
 /** A request that breaks one or more rules: every reason, each with its own code and remedy. */
 export class RefusedError extends DataalmError {
+  // Codes stay strings here: a refusal read back from a remote dataalm comes as text.
   readonly reasons: readonly { code: string; message: string; remedy: string }[];
 
   constructor(reasons: readonly { code: string; message: string; remedy: string }[]) {
@@ -57,6 +58,59 @@ export const ERROR_CODES = {
 } as const satisfies Record<string, { status: number; exit: number }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * Every code a reason of a REFUSED answer carries (RefusalReason.code). Each is a rule that
+ * a request broke before anything changed; docs/errors.md says what it means and its remedy.
+ */
+export const REFUSAL_CODES = [
+  // A refresh (DESIGN §2 preflight).
+  'SOURCE_NOT_FOUND',
+  'TARGET_NOT_FOUND',
+  'SAME_ENVIRONMENT',
+  'TARGET_IS_PRODUCTION',
+  'TARGET_BUSY',
+  'SOURCE_BUSY',
+  'TARGET_IS_SOURCE',
+  'TENANT_MISMATCH',
+  'PLATFORM_UPDATE_TOO_OLD',
+  'RELEASE_MISMATCH',
+  'REPORTING_VERSION_OLDER',
+  'RECURRING_JOBS_ACTIVE',
+  'RECURRING_JOBS_UNKNOWN',
+  'PROFILE_INVALID',
+  'DATABASE_MISSING',
+  'UNREACHABLE',
+  'TARGET_PRIVILEGES',
+  // Rollback, cancel and restore.
+  'NOT_ROLLBACKABLE',
+  'NOT_CANCELABLE',
+  'NO_BREADCRUMB',
+  // A package apply and a scale unit redeploy.
+  'PACKAGE_NOT_FOR_RELEASE',
+  'PACKAGE_DOWNGRADE',
+  'NOT_RETAIL',
+  'ENVIRONMENT_NOT_READY',
+  'NO_DOCUMENT_STORAGE',
+] as const;
+
+export type RefusalCode = (typeof REFUSAL_CODES)[number];
+
+/** Codes only an operation's recorded error carries (it is never thrown). */
+export const OPERATION_ERROR_CODES = ['WORKER_STOPPED'] as const;
+
+/**
+ * Every code dataalm reports: an error's (ERROR_CODES), a refusal reason's (REFUSAL_CODES)
+ * and an operation's recorded error, which is one of those or WORKER_STOPPED.
+ * docs/errors.md documents each one (test/config-and-errors.test.ts walks this list).
+ */
+export const DATAALM_CODES = [
+  ...(Object.keys(ERROR_CODES) as ErrorCode[]),
+  ...REFUSAL_CODES,
+  ...OPERATION_ERROR_CODES,
+] as const satisfies readonly string[];
+
+export type DataalmCode = (typeof DATAALM_CODES)[number];
 
 /** Normalises anything thrown into an Error, keeping the original as `cause`. */
 export function coerceError(thrown: unknown): Error {

@@ -1,15 +1,9 @@
-import { dropDatabaseIfExists } from '../../adapters/postgres/database-admin.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
-import pg from 'pg';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
-import { loadProfile, loadProfileFile, profileYaml } from '../../adapters/profile/profile-files.js';
-import { SecretBox } from '../../adapters/secrets/secret-box.js';
-import { parseConnectionUrl, withDatabase } from '../../adapters/postgres/connection-url.js';
-import type { CopyEvent, CopyResult } from '../../engine/copy-events.js';
-import { copyDatabase } from '../../engine/copy-database.js';
+import { type CopyEvent, type CopyResult, copyLiveDatabase, dropCopy, loadProfile, loadProfileFile, profileYaml } from '../../app/copy-service.js';
 import { STOP_SIGNALS, configOrExit, printJson, reportError } from './command-context.js';
 import { ProgressReporter, showDataProgress } from './progress-reporter.js';
 
@@ -67,22 +61,19 @@ export function registerCopyCommands(program: Command): void {
         process.stderr.write(`\ndataalm: ${signal} received, removing the half-made copy\n`);
         fs.rmSync(workDir, { recursive: true, force: true });
         const status = signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143;
-        void (createdTarget ? dropDatabase(flags.to) : Promise.resolve()).finally(() => process.exit(status));
+        void (createdTarget ? dropCopy(flags.to) : Promise.resolve()).finally(() => process.exit(status));
       };
       for (const signal of STOP_SIGNALS) process.once(signal, onSignal);
       try {
-        const profile = loadProfile(flags.profile);
-        const result = await copyDatabase({
-          sourceUrl: flags.from,
-          targetUrl: flags.to,
-          keepFromUrl: flags.keepFrom,
-          profile,
-          maskKey: SecretBox.load(config.secretKey, config.home).derive('masks'),
+        const result = await copyLiveDatabase(config, {
+          from: flags.from,
+          to: flags.to,
+          keepFrom: flags.keepFrom,
+          profile: flags.profile,
           jobs,
           verify: flags.verify,
           splitBytes: flags.splitTablesLargerThan === undefined ? undefined : parseSize(flags.splitTablesLargerThan),
           workDir,
-          pgBin: config.pgBin,
           onEvent: (event) => {
             if (event.type === 'phase' && event.phase === 'schema' && event.status === 'started') createdTarget = true;
             if (flags.json) process.stdout.write(`${JSON.stringify(event)}\n`);
@@ -147,18 +138,4 @@ function summary(result: CopyResult, peakRssMiB: number): string {
     `Seconds: preflight ${s.preflight}, schema ${s.schema}, data ${s.data}, keep ${s.keep}, constraints ${s.constraints}, verify ${s.verify}, total ${s.total}. Peak memory ${peakRssMiB} MiB.`,
     '',
   ].join('\n');
-}
-
-async function dropDatabase(url: string): Promise<void> {
-  const target = parseConnectionUrl(url, 'to');
-  const client = new pg.Client({ connectionString: withDatabase(url, 'postgres'), connectionTimeoutMillis: 5000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await dropDatabaseIfExists(client, target.database);
-  } catch (error) {
-    throw new DataalmError('COPY_FAILED', `could not remove ${target.database}: ${(error as Error).message}`, { cause: error });
-  } finally {
-    await client.end().catch(() => {});
-  }
 }

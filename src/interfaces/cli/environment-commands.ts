@@ -4,7 +4,7 @@ import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import { DEFAULT_PROFILE } from '../../domain/environment-input.js';
 import { addEnvironment, environmentCredentials, environmentVersions } from '../../app/environment-service.js';
 import { requestRestore } from '../../app/refresh/operation-actions.js';
-import { runOperation } from '../../app/refresh/operation-runner.js';
+import { runOperation } from '../../app/runbook/engine.js';
 import { pruneBreadcrumbs } from '../../app/refresh/breadcrumbs.js';
 import { printJson, withBackend, withRuntime } from './command-context.js';
 import { type Breadcrumb, type DatabaseRole, type Environment, type HistoryEntry, type Versions, breadcrumbJson } from '../../contract/index.js';

@@ -6,7 +6,7 @@ import { type Command, Option } from 'commander';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import type { Operation, RefreshPreview } from '../../contract/index.js';
 import { cancelOperation, rollbackOperation } from '../../app/refresh/operation-actions.js';
-import { runOperation } from '../../app/refresh/operation-runner.js';
+import { runOperation } from '../../app/runbook/engine.js';
 import { previewRefresh, requestRefresh } from '../../app/refresh/refresh-service.js';
 import { enqueueOperation } from '../../app/worker/operation-worker.js';
 import { reapAbandoned } from '../../app/refresh/abandoned.js';
@@ -128,6 +128,8 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
         {
           local: async (runtime) => {
             const jobs = parseJobs(flags.jobs);
+            // A refresh may end an operation whose process stopped, before its preview; a dry run only reads.
+            if (!flags.dryRun) await reapAbandoned(runtime);
             if (!(await confirmRefresh(await previewRefresh(runtime, flags.source, flags.target), flags, controller))) return;
             const id = await requestRefresh(runtime, { source: flags.source, target: flags.target, jobs, verify: flags.verify, actor: localActor() });
             if (flags.detach) {
@@ -193,7 +195,6 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
       await withBackend(o, {
         local: async (runtime) => {
           const limit = parseLimit();
-          await reapAbandoned(runtime);
           show(await runtime.operations.list({ ...(o.env ? { environment: o.env } : {}), limit }));
         },
         remote: async (client) => {
@@ -210,9 +211,7 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
       const show = (operation: Operation) => (o.json ? printJson(operation) : process.stdout.write(operationDetails(operation)));
       await withBackend(o, {
         local: async (runtime) => {
-          const id = parseOperationId(text);
-          await reapAbandoned(runtime);
-          show(await runtime.operations.get(id));
+          show(await runtime.operations.get(parseOperationId(text)));
         },
         remote: async (client) => show(await client.call('GET /api/operations/:id', { params: { id: parseOperationId(text) } })),
       });
@@ -247,15 +246,22 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
   op.command('rollback')
     .description('undo a failed operation: before cutover drop the staging databases, after it swap the breadcrumbs back')
     .argument('<ID>', 'operation id')
+    .option('--detach', 'queue the rollback for the workers (dataalm start, dataalm worker) and return at once')
     .option('--json', 'print the operation as JSON')
-    .action(async (text: string, o: { json?: boolean }) => {
+    .action(async (text: string, o: { json?: boolean; detach?: boolean }) => {
       let signalled = false;
       const done = (operation: Operation) =>
-        o.json ? printJson(operation) : process.stdout.write(`Operation ${operation.id} rolled back: ${operation.environment} is as it was before the operation.\n`);
+        o.json
+          ? printJson(operation)
+          : process.stdout.write(
+              operation.state === 'rolled-back'
+                ? `Operation ${operation.id} rolled back: ${operation.environment} is as it was before the operation.\n`
+                : `Operation ${operation.id} is ${operation.state}: a worker rolls it back. Follow it with: dataalm op show ${operation.id}\n`,
+            );
       await withBackend(
         o,
         {
-          local: async (runtime) => done(await rollbackOperation(runtime, parseOperationId(text), localActor())),
+          local: async (runtime) => done(await rollbackOperation(runtime, parseOperationId(text), localActor(), { detach: o.detach === true })),
           remote: async (client) => done(await client.call('POST /api/operations/:id/rollback', { params: { id: parseOperationId(text) } })),
         },
         {

@@ -1,5 +1,5 @@
 import { ACTIVE_STATES, APPLY_STEPS, type OperationKind, REFRESH_STEPS, RESTORE_STEPS } from '../../domain/operation.js';
-import type { RunEvent } from '../../app/refresh/operation-runner.js';
+import type { RunEvent } from '../../app/runbook/engine.js';
 import type { LogLine, Operation, Progress } from '../../contract/index.js';
 import { printJson } from './command-context.js';
 import type { RemoteClient } from './remote-client.js';

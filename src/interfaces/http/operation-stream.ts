@@ -1,7 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { Shape, operationEvents } from '../../contract/index.js';
 import { ACTIVE_STATES } from '../../domain/operation.js';
-import { reapAbandoned } from '../../app/refresh/abandoned.js';
 import type { BackgroundRuns } from '../../app/refresh/background-runs.js';
 import type { Runtime } from '../../app/runtime.js';
 
@@ -75,8 +74,7 @@ export async function streamOperation(
       if (Date.now() - lastCheck > RECHECK_MS) {
         lastCheck = Date.now();
         if (!(await allowed())) break;
-        // An operation whose process died ends here too, instead of streaming forever.
-        await reapAbandoned(runtime);
+        // Watching changes nothing: an operation whose process died is ended by a worker's sweep.
       }
       const operation = await runtime.operations.get(id);
       const json = JSON.stringify(operation);

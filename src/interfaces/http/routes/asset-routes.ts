@@ -4,7 +4,7 @@ import { can } from '../../../domain/access.js';
 import { DataalmError } from '../../../domain/errors/dataalm-error.js';
 import type { Principal } from '../../../app/accounts.js';
 import { importAsset, importSharedAsset, redeployScaleUnit, requestApply, sharedAssets } from '../../../app/assets/asset-service.js';
-import { MAX_ASSET_BYTES, parseManifest } from '../../../adapters/assets/asset-files.js';
+import { MAX_ASSET_BYTES, parseManifest } from '../../../app/assets/manifests.js';
 import { enqueueOperation } from '../../../app/worker/operation-worker.js';
 import type { Runtime } from '../../../app/runtime.js';
 import { type ApiRoute, route } from '../api-route.js';

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { ACTIVE_STATES } from '../../../domain/operation.js';
 import { DataalmError } from '../../../domain/errors/dataalm-error.js';
-import { reapAbandoned } from '../../../app/refresh/abandoned.js';
 import type { BackgroundRuns } from '../../../app/refresh/background-runs.js';
 import { cancelOperation, requestRestore, rollbackOperation } from '../../../app/refresh/operation-actions.js';
 import { requestRefresh } from '../../../app/refresh/refresh-service.js';
@@ -62,7 +61,6 @@ export function operationRoutes(runtime: Runtime, runs: BackgroundRuns): ApiRout
       query: z.object({ environment: z.string().optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }),
       success: { description: 'operations' },
       async handler({ query }) {
-        await reapAbandoned(runtime);
         return runtime.operations.list({ ...(query.environment ? { environment: query.environment } : {}), limit: query.limit });
       },
     }),
@@ -75,7 +73,6 @@ export function operationRoutes(runtime: Runtime, runs: BackgroundRuns): ApiRout
       params: idParams,
       success: { description: 'the operation' },
       async handler({ params }) {
-        await reapAbandoned(runtime);
         return runtime.operations.get(params.id);
       },
     }),
