@@ -54,7 +54,7 @@ const CLEARED = ['batchjobhistory', 'batchhistory', 'batchconstrainthistory', 's
 /** Tables the profile, the sanitize statements or the synchronize command change. */
 const CHANGED = new Set([
   ...ENV_SPECIFIC_KEPT, ...CLEARED, 'logisticselectronicaddress', 'sysemailparameters', 'personnellintegrationconfiguration',
-  'userinfo', 'batchjob', 'custtable',
+  'userinfo', 'batchjob', 'dmfrecurringjob', 'custtable',
 ]);
 
 describe('refresh contoso-prod → contoso-uat', () => {
@@ -179,8 +179,54 @@ describe('refresh contoso-prod → contoso-uat', () => {
     assert.match(human.stdout, /offline\s+\d+ ms/);
   });
 
+  let againId: number;
+  /** What contoso-uat's synchronize command prints for the second refresh: secrets among ordinary lines. */
+  const LEAKY_SYNC = `echo token=hunter2-SEKRIT; echo "password: x"; echo 'Authorization: Bearer abc.def'; echo "copied 3 tokens: keyboard=ok"`;
+
+  test("the same sandbox is refreshed again right away: production's recurring jobs arrived stopped", async () => {
+    const enabled = `SELECT count(*) AS n FROM dmfrecurringjob WHERE enabled <> 0`;
+    assert.ok(Number((await demo.query<{ n: string }>('contoso_prod_app', enabled))[0]!.n) > 0, 'production has enabled recurring jobs');
+    assert.deepEqual(await demo.query('contoso_uat_app', enabled), [{ n: '0' }], 'the refreshed sandbox runs none of them');
+    const shown = JSON.parse((await demo.cli(['env', 'show', 'contoso-uat', '--json'])).stdout) as { syncCommand: string };
+    const set = await demo.cli(['env', 'set', 'contoso-uat', '--sync-command', `${LEAKY_SYNC}; ${shown.syncCommand}`]);
+    assert.equal(set.code, 0, set.stderr);
+    try {
+      const again = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-uat', '--yes', '--json']);
+      assert.equal(again.code, 0, again.stderr + again.stdout);
+      const operation = JSON.parse(again.stdout) as Operation;
+      againId = operation.id;
+      assert.equal(operation.state, 'succeeded', JSON.stringify(operation.error));
+      const check = operation.verification?.checks.find((c) => c.rule === 'sanitize:stop-recurring-jobs');
+      assert.equal(check?.status, 'passed', JSON.stringify(check));
+      assert.deepEqual(await demo.query('contoso_uat_app', enabled), [{ n: '0' }]);
+    } finally {
+      await demo.cli(['env', 'set', 'contoso-uat', '--sync-command', shown.syncCommand]);
+    }
+  });
+
+  test("a synchronize command's secrets never reach the runbook log; their names and the other lines do", async () => {
+    assert.ok(againId !== undefined, 'the second refresh ran');
+    const human = await demo.cli(['op', 'logs', String(againId)]);
+    const json = await demo.cli(['op', 'logs', String(againId), '--json']);
+    assert.equal(human.code, 0, human.stderr);
+    assert.equal(json.code, 0, json.stderr);
+    const messages = json.stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => (JSON.parse(l) as { message: string }).message)
+      .join('\n');
+    for (const text of [human.stdout, messages]) {
+      for (const secret of ['hunter2-SEKRIT', 'password: x', 'abc.def']) assert.ok(!text.includes(secret), `${secret} is in the log:\n${text}`);
+      assert.match(text, /stdout: token=\[redacted\]$/m);
+      assert.match(text, /stdout: password: \[redacted\]$/m);
+      assert.match(text, /stdout: Authorization: \[redacted\]$/m);
+      assert.match(text, /stdout: copied 3 tokens: keyboard=ok$/m, 'what only looks like a secret is kept');
+    }
+  });
+
   test('a refresh into a target with active recurring data-management jobs is refused; restore brings back the previous databases', async () => {
-    // contoso-uat now holds production's recurring jobs, some of them active.
+    // Someone starts one of the sandbox's recurring jobs again.
+    await demo.query('contoso_uat_app', 'UPDATE dmfrecurringjob SET enabled = 1 WHERE recid = (SELECT min(recid) FROM dmfrecurringjob)');
     const refused = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-uat', '--yes', '--json']);
     assert.equal(refused.code, 12, refused.stderr);
     const body = JSON.parse(refused.stdout) as { refused: boolean; reasons: { code: string; message: string; remedy: string }[] };

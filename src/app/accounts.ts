@@ -4,6 +4,7 @@ import { type Role, isRole } from '../domain/access.js';
 import { DataalmError } from '../domain/errors/dataalm-error.js';
 import { decoyHash, digest, hashPassword, randomSecret, verifyPassword } from '../adapters/secrets/password-hash.js';
 import type { ApiToken, User } from '../adapters/store/account-store.js';
+import { SIGN_IN_THROTTLE, secondsToWait } from '../domain/sign-in-throttle.js';
 import type { Runtime } from './runtime.js';
 
 export type { ApiToken, User } from '../adapters/store/account-store.js';
@@ -74,18 +75,17 @@ export async function setPassword(runtime: Runtime, name: string, password: stri
   await runtime.accounts.setPasswordHash(name, await hashPassword(password), actor);
 }
 
-/** Failed sign-ins of one user within the window, after which they wait (whatever the address). */
-export const USER_LOGIN_LIMIT = { failures: 10, windowSeconds: 5 * 60 } as const;
-
 /**
  * Checks a user name and password; a wrong name and a wrong password fail alike and take
- * as long. Both outcomes are audited. A user's failed sign-ins in the audit log are what
- * the per-user limit counts, so it holds across restarts and addresses. A name that is
- * no user is not written down: it may be a password typed into the wrong field.
+ * as long. Both outcomes are audited, with the client's address. The failures in the audit
+ * log are what the sign-in throttle counts, so it holds across restarts: an address that
+ * keeps failing waits (see sign-in-throttle.ts), and so does the right password from it;
+ * another address is never refused for someone else's failures. A name that is no user
+ * is not written down: it may be a password typed into the wrong field.
  */
 export async function login(runtime: Runtime, name: string, password: string, origin: string): Promise<{ user: User; sessionId: string; csrfToken: string }> {
   const found = await runtime.accounts.findUserWithHash(name);
-  if (found) await checkSignInLimit(runtime, found.user.name);
+  await checkSignInThrottle(runtime, found?.user.name ?? null, origin);
   const ok = await verifyPassword(password, found?.passwordHash ?? (await decoyHash()));
   if (!found || !ok) {
     await runtime.accounts.audit({ name: found ? found.user.name : '(unknown user)', origin }, 'login.failed', found ? found.user.name : null);
@@ -107,7 +107,7 @@ export async function changeOwnPassword(runtime: Runtime, name: string, current:
   checkPassword(next);
   const found = await runtime.accounts.findUserWithHash(name);
   if (!found) throw new DataalmError('UNAUTHENTICATED', 'the user no longer exists');
-  await checkSignInLimit(runtime, name);
+  await checkSignInThrottle(runtime, name, actor.origin);
   if (!(await verifyPassword(current, found.passwordHash))) {
     await runtime.accounts.audit(actor, 'login.failed', name, { during: 'password change' });
     throw new DataalmError('INVALID_INPUT', 'currentPassword: is not your current password', { field: 'currentPassword' });
@@ -115,11 +115,20 @@ export async function changeOwnPassword(runtime: Runtime, name: string, current:
   await runtime.accounts.setPasswordHash(name, await hashPassword(next), actor);
 }
 
-/** Refuses a user with too many recent failed sign-ins, whatever the password. */
-async function checkSignInLimit(runtime: Runtime, name: string): Promise<void> {
-  if ((await runtime.accounts.recentFailedLogins(name, USER_LOGIN_LIMIT.windowSeconds)) >= USER_LOGIN_LIMIT.failures) {
-    throw new DataalmError('RATE_LIMITED', `too many failed sign-ins for ${name}`, {
-      remedy: `wait ${USER_LOGIN_LIMIT.windowSeconds / 60} minutes, or have a project owner set a new password`,
+/**
+ * Refuses an attempt from an address that has to wait after its failures: for this user
+ * (when the name is a user's), or for all the names it tried. Checked before the password,
+ * so the answer tells nothing about it.
+ */
+async function checkSignInThrottle(runtime: Runtime, user: string | null, origin: string): Promise<void> {
+  const { windowSeconds } = SIGN_IN_THROTTLE;
+  const forUser = user === null ? 0 : secondsToWait(await runtime.accounts.failedSignIns(origin, user, windowSeconds), SIGN_IN_THROTTLE.userAtAddress);
+  const forAddress = secondsToWait(await runtime.accounts.failedSignIns(origin, null, windowSeconds), SIGN_IN_THROTTLE.address);
+  const wait = Math.max(forUser, forAddress);
+  if (wait > 0) {
+    throw new DataalmError('RATE_LIMITED', 'too many failed sign-ins from this address', {
+      remedy: `try again in ${wait} s; each further failure doubles the wait (up to ${SIGN_IN_THROTTLE.maxWaitSeconds / 60} minutes)`,
+      retryAfterSeconds: wait,
     });
   }
 }

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Actor } from '../../domain/actor.js';
 import type { Role } from '../../domain/access.js';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
+import type { FailureCount } from '../../domain/sign-in-throttle.js';
 import { inTransaction } from './environment-store.js';
 
 export interface User {
@@ -223,14 +224,20 @@ export class AccountStore {
     });
   }
 
-  async recentFailedLogins(user: string, windowSeconds: number): Promise<number> {
-    const result = await this.#pool.query<{ n: string }>(
-      `select count(*) as n from dataalm.audit_log
-        where action = 'login.failed' and target = $1 and at > now() - make_interval(secs => $2)
-          and at > coalesce((select max(at) from dataalm.audit_log where action = 'user.set-password' and target = $1), '-infinity')`,
-      [user, windowSeconds],
+  /**
+   * Failed sign-ins from one address within the window: of one user (since that user last
+   * signed in from there or got a new password), or of anyone when `user` is null.
+   */
+  async failedSignIns(origin: string, user: string | null, windowSeconds: number): Promise<FailureCount> {
+    const result = await this.#pool.query<{ n: string; since: number | null }>(
+      `select count(*) as n, extract(epoch from now() - max(at))::float8 as since from dataalm.audit_log
+        where action = 'login.failed' and origin = $1 and at > now() - make_interval(secs => $3)
+          and ($2::text is null or (target = $2
+            and at > coalesce((select max(at) from dataalm.audit_log
+                                where target = $2 and (action = 'user.set-password' or (action = 'login' and origin = $1))), '-infinity')))`,
+      [origin, user, windowSeconds],
     );
-    return Number(result.rows[0]!.n);
+    return { failures: Number(result.rows[0]!.n), secondsSinceLast: result.rows[0]!.since };
   }
 
   async audit(actor: Actor, action: string, target: string | null, details: Record<string, unknown> = {}): Promise<void> {

@@ -15,6 +15,7 @@ import {
   type StepStatus,
   type VerificationReport,
 } from '../../domain/operation.js';
+import { redactSecrets } from '../../domain/redaction.js';
 import { busyReason } from '../../domain/preflight/busy-reason.js';
 import { inTransaction } from './environment-store.js';
 import { type OperationRow, SELECT_OPERATIONS, toOperation } from './operation-rows.js';
@@ -242,14 +243,10 @@ export class OperationStore {
     );
   }
 
+  /** Every runbook log line passes here: secret-looking values are hidden whoever wrote it. */
   async log(id: number, step: string | null, level: LogLine['level'], message: string, data?: Record<string, unknown>): Promise<void> {
-    await this.#pool.query('insert into dataalm.operation_log (operation_id, step, level, message, data) values ($1, $2, $3, $4, $5)', [
-      id,
-      step,
-      level,
-      message,
-      data ?? null,
-    ]);
+    const values = [id, step, level, redactSecrets(message), data ?? null];
+    await this.#pool.query('insert into dataalm.operation_log (operation_id, step, level, message, data) values ($1, $2, $3, $4, $5)', values);
   }
 
   /** Log lines after the one with id `after` (0: from the first), and the id of the last. */

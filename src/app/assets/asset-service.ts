@@ -23,7 +23,7 @@ import { compareVersions } from '../../domain/refresh-rules.js';
 import { listSharedAssets, readSharedAsset } from '../../adapters/assets/asset-files.js';
 import type { Runtime } from '../runtime.js';
 import { reapAbandoned } from '../refresh/abandoned.js';
-import { Redactor } from '../refresh/redactor.js';
+import { Redactor } from '../../domain/redaction.js';
 
 /** Adds a package, given with everything inline, to the library. */
 export async function importAsset(runtime: Runtime, manifest: AssetManifest, actor: Actor): Promise<Asset> {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { redactSecrets } from '../../domain/redaction.js';
 
 const DATAALM_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'dataalm.js');
 
@@ -23,7 +24,8 @@ export interface SyncRun {
 /**
  * Runs an environment's database synchronization command with `/bin/sh`, in a scratch folder, against the staging
  * copy: its URLs are in DATAALM_SYNC_DATABASE_URL (and DATAALM_SYNC_REPORTING_DATABASE_URL),
- * `dataalm` is on PATH, and every output line goes to `onLine`. Aborting kills the command.
+ * `dataalm` is on PATH, and every output line goes to `onLine`, its secret-looking values
+ * already hidden (the command's own output may print a token). Aborting kills the command.
  */
 export async function runSyncCommand(
   command: string,
@@ -64,10 +66,10 @@ export async function runSyncCommand(
         const text = rest + chunk.toString();
         const parts = text.split('\n');
         rest = parts.pop() ?? '';
-        for (const line of parts) options.onLine(stream, line);
+        for (const line of parts) options.onLine(stream, redactSecrets(line));
       },
       end: () => {
-        if (rest) options.onLine(stream, rest);
+        if (rest) options.onLine(stream, redactSecrets(rest));
       },
     };
   };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
+import { quoteIdent, quoteLiteral } from '../../adapters/postgres/sql-text.js';
 import type { VerificationCheck } from '../../domain/operation.js';
 import type { Mask, Profile } from '../../domain/profile/profile-schema.js';
 import { maskExpression } from '../../engine/mask-sql.js';
@@ -56,7 +56,7 @@ export async function verifyKept(
   return { checks, digests: await keptDigests(profile, staging, stagingDigests) };
 }
 
-const q = pg.escapeIdentifier;
+const q = quoteIdent;
 const table = (schema: string, name: string) => `${q(schema)}.${q(name)}`;
 const usesAdministrator = (sql: string) => /\$1\b/.test(sql);
 /**
@@ -179,11 +179,11 @@ async function checkKeptColumns(
 
 /** No value of the source's masked column arrived: a sample of them is looked up in the copy. */
 async function checkMask(input: VerificationInput, schema: string, name: string, column: string, mask: Mask): Promise<[boolean, string]> {
-  const where = mask.when ? ` AND ${q(mask.when.column)}::text = ${pg.escapeLiteral(String(mask.when.equals))}` : '';
+  const where = mask.when ? ` AND ${q(mask.when.column)}::text = ${quoteLiteral(String(mask.when.equals))}` : '';
   const t = table(schema, name);
   const c = q(column);
   if (mask.transformer === 'null' || mask.transformer === 'constant') {
-    const expected = mask.transformer === 'null' ? 'IS NOT NULL' : `IS DISTINCT FROM ${pg.escapeLiteral(mask.value ?? '')}`;
+    const expected = mask.transformer === 'null' ? 'IS NOT NULL' : `IS DISTINCT FROM ${quoteLiteral(mask.value ?? '')}`;
     const n = await count(input.staging, `SELECT count(*) FROM ${t} WHERE ${c}::text ${expected}${where}`);
     return [n === 0, n === 0 ? `every value is ${mask.transformer === 'null' ? 'null' : 'the constant'}` : `${n} values are not masked`];
   }

@@ -5,7 +5,7 @@ import type { LogLine, Operation, OperationDatabase, OperationError, StepName } 
 import { withDatabase } from '../../adapters/postgres/connection-url.js';
 import type { SqlSession } from '../../ports/database-server.js';
 import type { Runtime } from '../runtime.js';
-import { Redactor } from '../refresh/redactor.js';
+import { Redactor } from '../../domain/redaction.js';
 
 /** What a runner tells whoever watches it (the CLI's progress, the HTTP API's stream). */
 export type RunEvent =

@@ -7,17 +7,20 @@ export class DataalmError extends Error {
   readonly code: ErrorCode;
   readonly field: string | undefined;
   readonly remedy: string | undefined;
+  /** When to try again, in seconds (a RATE_LIMITED answer's Retry-After). */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { field?: string; remedy?: string; cause?: unknown } = {},
+    options: { field?: string; remedy?: string; cause?: unknown; retryAfterSeconds?: number } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'DataalmError';
     this.code = code;
     this.field = options.field;
     this.remedy = options.remedy;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

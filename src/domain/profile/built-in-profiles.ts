@@ -12,7 +12,8 @@ const keepRows = (table: string, reason: string) => ({ action: 'keep-target' as 
 
 /**
  * The seed's list of data elements that a refresh does not copy, exactly; then its
- * sanitisation: users disabled, batch jobs withheld, partitions reset, Admin reset.
+ * sanitisation: users disabled, batch jobs withheld, recurring data-management jobs stopped,
+ * partitions reset, Admin reset.
  */
 const financeOperations: ProfileInput = {
   name: 'finance-operations',
@@ -74,6 +75,15 @@ const financeOperations: ProfileInput = {
       description: 'All batch jobs are set to Withhold.',
       sql: 'UPDATE batchjob SET status = 0',
       verify: 'SELECT count(*) FROM batchjob WHERE status <> 0',
+    },
+    {
+      // A copy of production's enabled import/export jobs would run production's
+      // integrations from the sandbox, and would refuse the sandbox's next refresh
+      // (RECURRING_JOBS_ACTIVE): they arrive stopped.
+      name: 'stop-recurring-jobs',
+      description: 'All recurring data-management (import/export) jobs are stopped.',
+      sql: 'UPDATE dmfrecurringjob SET enabled = 0 WHERE enabled <> 0',
+      verify: 'SELECT count(*) FROM dmfrecurringjob WHERE enabled <> 0',
     },
     {
       name: 'reset-partitions',

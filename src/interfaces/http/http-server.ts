@@ -9,7 +9,7 @@ import { DataalmError, ERROR_CODES, RefusedError } from '../../domain/errors/dat
 import type { Principal } from '../../app/accounts.js';
 import type { BackgroundRuns } from '../../app/refresh/background-runs.js';
 import type { Runtime } from '../../app/runtime.js';
-import { Redactor } from '../../app/refresh/redactor.js';
+import { Redactor } from '../../domain/redaction.js';
 import { type ApiRoute, openApiDocument, parsePart } from './api-route.js';
 import { authenticate, authorize } from './auth.js';
 import { accountRoutes } from './routes/account-routes.js';
@@ -87,6 +87,7 @@ export async function buildHttpServer(runtime: Runtime, options: HttpServerOptio
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof RefusedError) return reply.status(409).send({ refused: true, reasons: error.reasons });
     if (error instanceof DataalmError) {
+      if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
       return reply.status(ERROR_CODES[error.code].status).send({ error: { code: error.code, message: error.message, field: error.field, remedy: error.remedy } });
     }
     const { statusCode, message } = error as { statusCode?: number; message?: string };

@@ -5,7 +5,11 @@ import { Page } from '../components/Page';
 
 function loginFailure(error: unknown): string {
   if (!(error instanceof ApiError)) return 'The service could not be reached. Check that dataalm is running and try again.';
-  if (error.code === 'RATE_LIMITED' || error.status === 429) return 'Too many sign-in attempts. Wait a few minutes, then try again.';
+  if (error.code === 'RATE_LIMITED' || error.status === 429) {
+    // The wait grows with each failure from this address, so the service's own figure is shown.
+    const wait = /try again in (\d+) s/.exec(error.remedy ?? '')?.[1];
+    return wait ? `Too many failed sign-ins from this address. Try again in ${wait} seconds.` : 'Too many sign-in attempts. Wait a few minutes, then try again.';
+  }
   if (error.status === 401) return 'The user name or password is not right.';
   return error.message;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ROLES, ROLE_TITLES, can } from '../../../domain/access.js';
 import { DataalmError } from '../../../domain/errors/dataalm-error.js';
-import { SESSION_SECONDS, USER_LOGIN_LIMIT, addUser, changeOwnPassword, createToken, endSession, login, logout } from '../../../app/accounts.js';
+import { SESSION_SECONDS, addUser, changeOwnPassword, createToken, endSession, login, logout } from '../../../app/accounts.js';
 import type { Runtime } from '../../../app/runtime.js';
 import { type ApiRoute, route } from '../api-route.js';
 import { idParams, nameParams } from '../params.js';
@@ -9,7 +9,8 @@ import { SESSION_COOKIE, sessionCookieOptions } from '../auth.js';
 
 /**
  * Sign-in attempts per client address within the window, whatever the user names; each
- * costs a 32 MiB hash. (Each user also has a limit of failures of their own, see login.)
+ * costs a 32 MiB hash. (An address that keeps failing also waits longer after each failure,
+ * see login.)
  */
 export const LOGIN_LIMIT = { max: 100, windowMs: 5 * 60 * 1000 } as const;
 
@@ -26,7 +27,7 @@ export function accountRoutes(runtime: Runtime): ApiRoute[] {
       url: '/api/session',
       access: 'public',
       tag: 'accounts',
-      summary: `Sign in: sets an HttpOnly, SameSite=Strict session cookie and returns the CSRF token. Limited to ${LOGIN_LIMIT.max} attempts per 5 minutes per address, and ${USER_LOGIN_LIMIT.failures} failures per 5 minutes per user`,
+      summary: `Sign in: sets an HttpOnly, SameSite=Strict session cookie and returns the CSRF token. Limited to ${LOGIN_LIMIT.max} attempts per 5 minutes per address; an address that keeps failing (for one user, or for any) waits longer after each failure (429 with Retry-After)`,
       rateLimit: LOGIN_LIMIT,
       body: z.object({ username: z.string().min(1).max(63), password: z.string().min(1).max(200) }).strict(),
       success: { description: 'signed in' },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Environment } from '../../../domain/environment.js';
-import { Redactor } from '../../../app/refresh/redactor.js';
+import { Redactor } from '../../../domain/redaction.js';
 import { DataalmError } from '../../../domain/errors/dataalm-error.js';
 import { newEnvironmentSchema } from '../../../domain/environment-input.js';
 import { type EnvironmentRequest, addEnvironment, environmentCredentials, environmentVersions } from '../../../app/environment-service.js';
