@@ -14,6 +14,8 @@ import { ROOT } from './helpers/cli.ts';
 const FORBIDDEN: Record<string, readonly string[]> = {
   domain: ['config', 'app', 'adapters', 'interfaces', 'sample', 'engine', 'ports'],
   ports: ['config', 'app', 'adapters', 'interfaces', 'sample', 'engine'],
+  // The API contract is shared by the server, the remote CLI and the web UI: zod and the domain only.
+  contract: ['config', 'app', 'adapters', 'interfaces', 'sample', 'engine', 'ports'],
   sample: ['config', 'app', 'interfaces'],
   adapters: ['app', 'interfaces', 'engine'],
   app: ['interfaces'],
