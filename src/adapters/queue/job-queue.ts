@@ -63,7 +63,15 @@ export interface JobWorker {
   stop(): Promise<void>;
 }
 
-/** Runs operation jobs, `concurrency` at a time, until stopped. */
+/** Waits before the job queue is started again after it stopped on its own: 1 s, 2 s, 4 s … 30 s. */
+const RESTART_BACKOFF_MS = { first: 1000, max: 30_000 };
+
+/**
+ * Runs operation jobs, `concurrency` at a time, until stopped. graphile-worker stops its
+ * runner when it cannot record a job's end (the database was gone for longer than its
+ * retries); the runner is then started again, with backoff, until the database answers.
+ * Jobs it held are not lost: an operation left running is taken over through its lease.
+ */
 export async function startJobWorker(options: {
   readonly controlUrl: string;
   readonly concurrency: number;
@@ -71,9 +79,11 @@ export async function startJobWorker(options: {
   readonly onLine: (line: string) => void;
 }): Promise<JobWorker> {
   const pool = quietPool(options.controlUrl, options.concurrency + 2);
-  let runner: Runner;
-  try {
-    runner = await run({
+  let stopped = false;
+  let restarting: Promise<void> | undefined;
+  let wake = () => {};
+  const start = () =>
+    run({
       pgPool: pool,
       concurrency: options.concurrency,
       noHandleSignals: true,
@@ -81,12 +91,48 @@ export async function startJobWorker(options: {
       logger: queueLogger(options.onLine),
       taskList: { [OPERATION_TASK]: async (payload) => options.handle(payload as OperationJob) },
     });
+  const watch = (current: Runner) => {
+    const onEnd = (error?: unknown) => {
+      if (stopped || restarting) return;
+      options.onLine(`job queue stopped${error ? ` (${(error as Error).message})` : ''}; starting it again`);
+      restarting = restart().finally(() => (restarting = undefined));
+    };
+    current.promise.then(() => onEnd(), onEnd);
+  };
+  const restart = async () => {
+    for (let wait = RESTART_BACKOFF_MS.first; !stopped; wait = Math.min(wait * 2, RESTART_BACKOFF_MS.max)) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, wait).unref();
+      });
+      if (stopped) return;
+      try {
+        runner = await start();
+      } catch (error) {
+        options.onLine(`job queue could not start again: ${(error as Error).message}; next try in ${Math.min(wait * 2, RESTART_BACKOFF_MS.max) / 1000} s`);
+        continue;
+      }
+      if (stopped) await runner.stop().catch(() => {});
+      else {
+        watch(runner);
+        options.onLine('job queue is running again');
+      }
+      return;
+    }
+  };
+  let runner: Runner;
+  try {
+    runner = await start();
   } catch (error) {
     await pool.end().catch(() => {});
     throw error;
   }
+  watch(runner);
   return {
     async stop() {
+      stopped = true;
+      wake();
+      await restarting;
       await runner.stop().catch(() => {});
       await pool.end().catch(() => {});
     },
