@@ -59,6 +59,48 @@ function quietPool(url: string, max: number): pg.Pool {
   return pool;
 }
 
+/** Errors of a connection attempt while the server is down, starting up or shutting down. */
+const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ETIMEDOUT', '57P03']);
+/** How long a connection attempt of the job runner waits for an unavailable server. */
+const PATIENCE_MS = 15 * 60_000;
+
+/**
+ * A pool whose connect() waits, with backoff, while the server is unavailable, until
+ * `giveUp()`. graphile-worker records a job's end without awaiting it (worker.js calls
+ * failJob/completeJob and moves on) and retries only a few error codes, so an ECONNREFUSED
+ * there would be an unhandled rejection that ends the process; waiting for the server
+ * instead records the job's end once it is back.
+ */
+function patientPool(url: string, max: number): { pool: pg.Pool; giveUp(): void } {
+  const pool = quietPool(url, max);
+  const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
+  let gaveUp = false;
+  const patient = async (): Promise<pg.PoolClient> => {
+    const deadline = Date.now() + PATIENCE_MS;
+    for (let wait = 250; ; wait = Math.min(wait * 2, 5000)) {
+      try {
+        return await connect();
+      } catch (error) {
+        const { code, message } = error as { code?: string; message?: string };
+        const unavailable = UNAVAILABLE.has(code ?? '') || /Connection terminated/.test(message ?? '');
+        if (!unavailable || gaveUp || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  };
+  // pool.query() connects with a callback: both forms are kept.
+  type Callback = (error: Error | undefined, client?: pg.PoolClient, done?: (release?: unknown) => void) => void;
+  pool.connect = ((callback?: Callback) => {
+    if (!callback) return patient();
+    patient().then(
+      (client) => callback(undefined, client, (release) => client.release(release as Error | undefined)),
+      (error: Error) => callback(error),
+    );
+    return undefined;
+  }) as typeof pool.connect;
+  return { pool, giveUp: () => (gaveUp = true) };
+}
+
 export interface JobWorker {
   stop(): Promise<void>;
 }
@@ -78,7 +120,7 @@ export async function startJobWorker(options: {
   readonly handle: (job: OperationJob) => Promise<void>;
   readonly onLine: (line: string) => void;
 }): Promise<JobWorker> {
-  const pool = quietPool(options.controlUrl, options.concurrency + 2);
+  const { pool, giveUp } = patientPool(options.controlUrl, options.concurrency + 2);
   let stopped = false;
   let restarting: Promise<void> | undefined;
   let wake = () => {};
@@ -131,6 +173,7 @@ export async function startJobWorker(options: {
   return {
     async stop() {
       stopped = true;
+      giveUp();
       wake();
       await restarting;
       await runner.stop().catch(() => {});
