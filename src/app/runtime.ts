@@ -101,9 +101,12 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       serverUrl,
       embedded,
       async close() {
-        await queue.close();
-        await pool.end();
-        await embedded?.release();
+        try {
+          await queue.close();
+          await pool.end();
+        } finally {
+          await embedded?.release();
+        }
       },
       async abort() {
         void queue.close();

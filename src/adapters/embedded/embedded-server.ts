@@ -318,6 +318,14 @@ async function otherUsers(adminUrl: string, ownName: string): Promise<boolean> {
   client.on('error', () => {});
   try {
     await client.connect();
+    // Our presence backend may outlive its closed connection for a moment: wait until it is
+    // gone, so a process releasing right after this one does not count us as a user.
+    const deadline = Date.now() + 2000;
+    while (Date.now() < deadline) {
+      const own = await client.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = $1`, [ownName]);
+      if (own.rowCount === 0) break;
+      await delay(20);
+    }
     const others = await client.query(
       `SELECT 1 FROM pg_stat_activity WHERE application_name LIKE $1 AND application_name <> $2 LIMIT 1`,
       [`${PRESENCE_PREFIX}%`, ownName],
