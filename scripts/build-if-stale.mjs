@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm start` builds only what changed: it runs `npm run build` when a source of the build
-// (src/, web/, the tsconfigs, package.json, package-lock.json) is newer than the stamp the
+// (src/, web/, tsconfig.json, package.json, package-lock.json) is newer than the stamp the
 // last full build left in dist/, or when the stamp or the web bundle is missing. So a second
 // start goes straight to the service.
 //   node scripts/build-if-stale.mjs           build when stale
