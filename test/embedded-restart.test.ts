@@ -12,13 +12,13 @@ import {
 // worker: it is started again, the processes reconnect and the operation is finished or undone.
 useFreshHome('restart');
 
+let prodLoaded = false;
+
 /**
  * Queues a refresh, SIGKILLs the postmaster while the data step runs, and checks the server
  * comes back and the operation ends succeeded, or failed with a rollback that restores the
  * target exactly. `worker`: the operation runs in a `dataalm worker` process, not in the service.
  */
-let prodLoaded = false;
-
 async function refreshThroughCrash(mode: 'service' | 'worker'): Promise<void> {
   const lease = { DATAALM_LEASE_SECONDS: '2' };
   const service = await startService('dataalm', lease, mode === 'worker' ? ['--no-worker'] : []);
@@ -42,11 +42,19 @@ async function refreshThroughCrash(mode: 'service' | 'worker'): Promise<void> {
     const queued = await runCli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-uat', '--yes', '--detach', '--json'], env());
     assert.equal(queued.code, 0, queued.stderr);
     const id = (JSON.parse(queued.stdout) as { id: number }).id;
-    const step = async (name: string) =>
-      (await tryQuery<{ status: string }>('dataalm', 'select status from dataalm.operation_steps where operation_id = $1 and name = $2', [id, name]))?.[0]?.status;
-    // Past the data step is still the middle of the refresh.
-    await waitFor('the data step runs', async () => ['running', 'succeeded'].includes((await step('data')) ?? ''), 120_000, output);
-    mark(`operation ${id}: data step ${await step('data')}; killing the postmaster`);
+    // The data step running, or done with the operation still running: the middle of the refresh.
+    const progress = async () =>
+      (await tryQuery<{ step: string; operation: string }>(
+        'dataalm',
+        `select s.status as step, o.state as operation from dataalm.operation_steps s join dataalm.operations o on o.id = s.operation_id
+          where s.operation_id = $1 and s.name = 'data'`,
+        [id],
+      ))?.[0];
+    await waitFor('the data step runs', async () => {
+      const now = await progress();
+      return now?.operation === 'running' && ['running', 'succeeded'].includes(now.step);
+    }, 120_000, output);
+    mark(`operation ${id}: data step ${(await progress())?.step}; killing the postmaster`);
 
     const killed = postmasterPid()!;
     process.kill(killed, 'SIGKILL');
