@@ -12,8 +12,10 @@ import { ROOT } from './helpers/cli.ts';
  * interfaces, and the interfaces reach adapters and the engine only through src/app.
  */
 const FORBIDDEN: Record<string, readonly string[]> = {
-  domain: ['config', 'app', 'adapters', 'interfaces', 'sample', 'engine', 'ports'],
+  domain: ['config', 'app', 'adapters', 'interfaces', 'sample', 'engine', 'ports', 'contract'],
   ports: ['config', 'app', 'adapters', 'interfaces', 'sample', 'engine'],
+  // The API contract is shared by the server, the remote CLI and the web UI: zod and the domain only.
+  contract: ['config', 'app', 'adapters', 'interfaces', 'sample', 'engine', 'ports'],
   sample: ['config', 'app', 'interfaces'],
   adapters: ['app', 'interfaces', 'engine'],
   app: ['interfaces'],

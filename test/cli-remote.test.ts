@@ -97,6 +97,35 @@ describe('dataalm --server URL with DATAALM_TOKEN', () => {
     assert.match(shown.stdout, /MRApplicationService\s+10\.0\.38\.6/);
   });
 
+  test('--json over --server prints what the local CLI prints, field for field', async () => {
+    const ops = JSON.parse((await service.cli(['op', 'list', '--env', 'contoso-uat', '--json'])).stdout) as Operation[];
+    assert.ok(ops.length > 0, 'an operation ran on contoso-uat');
+    const commands = [
+      ['env', 'list'],
+      ['env', 'show', 'contoso-uat'],
+      ['env', 'breadcrumbs', 'contoso-uat'],
+      ['op', 'list', '--env', 'contoso-uat'],
+      ['op', 'show', String(ops[0]!.id)],
+      ['asset', 'list'],
+      ['asset', 'list', '--shared'],
+      ['user', 'list'],
+    ];
+    for (const args of commands) {
+      const local = await service.cli([...args, '--json']);
+      const far = await remote([...args, '--json'], ownerToken);
+      assert.equal(local.code, 0, local.stderr);
+      assert.equal(far.code, 0, far.stderr);
+      assert.deepEqual(JSON.parse(far.stdout), JSON.parse(local.stdout), args.join(' '));
+    }
+    const crumbs = JSON.parse((await remote(['env', 'breadcrumbs', 'contoso-uat', '--json'], ownerToken)).stdout) as Record<string, unknown>[];
+    assert.ok(crumbs.length > 0 && crumbs.every((c) => typeof c.operationId === 'number' && c.environment === 'contoso-uat'), 'the CLI names of a breadcrumb');
+    // A token's last use moves with every call; its fields are the same.
+    const keys = (text: string) => (JSON.parse(text) as Record<string, unknown>[]).map((t) => Object.keys(t).sort().join(','));
+    const tokensHere = await service.cli(['token', 'list', '--user', 'admin', '--json']);
+    const tokensThere = await remote(['token', 'list', '--user', 'admin', '--json'], ownerToken);
+    assert.deepEqual(keys(tokensThere.stdout), keys(tokensHere.stdout));
+  });
+
   test('users and tokens are managed remotely by a project owner; a revoked token stops working at once', async () => {
     const added = await remote(['user', 'add', 'mia', '--role', 'manager', '--json'], ownerToken);
     assert.equal(added.code, 0, added.stderr);

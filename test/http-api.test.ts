@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../src/config/config.ts';
 import { openRuntime } from '../src/app/runtime.ts';
 import type { Operation } from '../src/domain/operation.ts';
-import { type Answer, type Caller, call, signIn } from './helpers/http-client.ts';
+import { type Answer, type Caller, call, checkAnswer, checkEvent, signIn } from './helpers/http-client.ts';
 import { OWNER_PASSWORD, type Service, addUsers, startService } from './helpers/service.ts';
 
 const MIA_PASSWORD = 'manager-password-mia-1';
@@ -84,7 +84,9 @@ async function readEvents(baseUrl: string, caller: Caller, urlPath: string): Pro
     .filter((block) => block.startsWith('event: '))
     .map((block) => {
       const [eventLine, dataLine] = block.split('\n');
-      return { event: eventLine!.slice(7), data: JSON.parse(dataLine!.slice(6)) as Record<string, unknown> };
+      const event = { event: eventLine!.slice(7), data: JSON.parse(dataLine!.slice(6)) as Record<string, unknown> };
+      checkEvent(event.event, event.data);
+      return event;
     });
 }
 
@@ -271,12 +273,14 @@ describe('HTTP API: accounts, roles, sessions, operations', () => {
       headers: { 'content-type': 'application/json', cookie: session.cookie! },
       body: JSON.stringify({ username: 'mia', password: MIA_PASSWORD }),
     });
+    const againText = await again.text();
+    checkAnswer('POST', '/api/session', again.status, again.headers, againText);
     assert.equal(again.status, 200);
     assert.equal((await call(service.baseUrl, { label: 'old', cookie: session.cookie! }, 'GET', '/api/session')).status, 401);
     const current: Caller = {
       label: 'mia again',
       cookie: again.headers.get('set-cookie')!.split(';')[0]!,
-      csrfToken: ((await again.json()) as { csrfToken: string }).csrfToken,
+      csrfToken: (JSON.parse(againText) as { csrfToken: string }).csrfToken,
     };
     // A GET with the cookie needs none either, and signing out ends the session.
     assert.equal((await call(service.baseUrl, { label: 'cookie only', cookie: current.cookie! }, 'GET', '/api/session')).status, 200);

@@ -53,7 +53,15 @@ export interface Runtime {
   abort(): Promise<void>;
 }
 
-export async function openRuntime(config: Config, onServerLog?: (line: string) => void): Promise<Runtime> {
+export interface RuntimeOptions {
+  /**
+   * A long-running process (the service, a worker) keeps its embedded server up: restarted
+   * when it stops unexpectedly, with what happens written here. (Default: not supervised.)
+   */
+  readonly superviseServer?: (line: string) => void;
+}
+
+export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   let embedded: EmbeddedServer | undefined;
   let controlUrl: string;
   let serverUrl: string;
@@ -65,7 +73,7 @@ export async function openRuntime(config: Config, onServerLog?: (line: string) =
       home: config.home,
       port: config.embeddedPort,
       osUser: config.embeddedUser,
-      ...(onServerLog ? { onLog: onServerLog } : {}),
+      supervise: options.superviseServer,
     });
     serverUrl = embedded.adminUrl;
     controlUrl = withDatabase(embedded.adminUrl, CONTROL_DATABASE);
@@ -100,9 +108,12 @@ export async function openRuntime(config: Config, onServerLog?: (line: string) =
       servers: pgServers,
       embedded,
       async close() {
-        await queue.close();
-        await pool.end();
-        await embedded?.release();
+        try {
+          await queue.close();
+          await pool.end();
+        } finally {
+          await embedded?.release();
+        }
       },
       async abort() {
         void queue.close();

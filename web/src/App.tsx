@@ -24,7 +24,7 @@ export function App() {
   const [session, setSession] = useState<SessionState>({ status: 'checking' });
 
   const signedIn = useCallback((info: SessionInfo) => {
-    setCsrfToken(info.csrfToken);
+    setCsrfToken(info.csrfToken ?? null);
     setSession({ status: 'signed-in', user: info.user });
   }, []);
 

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import { writeSecretFile, writeState } from './embedded-state.js';
 import { isAlive, withHomeLock } from './home-lock.js';
+import { type Supervisor, superviseServer } from './server-supervisor.js';
 import { type ServerBinaries, SYSTEM_RUNTIME_DIR, stageBinaries } from './server-binaries.js';
 import { type SystemUser, currentUser, isRoot, resolveServerUser, userCan } from './system-user.js';
 
@@ -17,6 +18,11 @@ export interface EmbeddedServerOptions {
   readonly port?: number | undefined;
   /** OS user to run as when dataalm runs as root. */
   readonly osUser?: string | undefined;
+  /**
+   * For a long-running process (the service, a worker): start the server again when it stops
+   * unexpectedly, writing what happens to this function. (Default: not supervised.)
+   */
+  readonly supervise?: ((line: string) => void) | undefined;
 }
 
 /**
@@ -63,9 +69,28 @@ export async function openEmbeddedServer(options: EmbeddedServerOptions): Promis
     }
     const adminUrl = `postgresql://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
     const presenceName = `${PRESENCE_PREFIX}${process.pid}:${++opened}`;
-    const presence = await connectPresence(adminUrl, home, presenceName);
+    let presence = await connectPresence(adminUrl, home, presenceName);
     writeState(home, { adminUrl, port, dataDir, binariesPackage: binaries.version });
     let released = false;
+    let supervisor: Supervisor | undefined;
+    if (options.supervise) {
+      supervisor = superviseServer(
+        {
+          isRunning: () => postmasterStatus(dataDir) !== undefined,
+          restart: async () => {
+            await withHomeLock(home, async () => {
+              if (!released && (await runningPort(dataDir)) === undefined) await startServer(binaries, dataDir, user, port, home, true);
+            });
+            if (released) return;
+            await presence.end().catch(() => {});
+            presence = await connectPresence(adminUrl, home, presenceName);
+            presence.once('end', () => supervisor?.check());
+          },
+        },
+        options.supervise,
+      );
+      presence.once('end', () => supervisor?.check());
+    }
     return {
       adminUrl,
       port,
@@ -73,6 +98,7 @@ export async function openEmbeddedServer(options: EmbeddedServerOptions): Promis
       release: async () => {
         if (released) return;
         released = true;
+        supervisor?.stop();
         await withHomeLock(home, async () => {
           await presence.end().catch(() => {});
           if (!(await otherUsers(adminUrl, presenceName))) await stopServer(dataDir);
@@ -292,6 +318,14 @@ async function otherUsers(adminUrl: string, ownName: string): Promise<boolean> {
   client.on('error', () => {});
   try {
     await client.connect();
+    // Our presence backend may outlive its closed connection for a moment: wait until it is
+    // gone, so a process releasing right after this one does not count us as a user.
+    const deadline = Date.now() + 2000;
+    while (Date.now() < deadline) {
+      const own = await client.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = $1`, [ownName]);
+      if (own.rowCount === 0) break;
+      await delay(20);
+    }
     const others = await client.query(
       `SELECT 1 FROM pg_stat_activity WHERE application_name LIKE $1 AND application_name <> $2 LIMIT 1`,
       [`${PRESENCE_PREFIX}%`, ownName],

@@ -59,21 +59,73 @@ function quietPool(url: string, max: number): pg.Pool {
   return pool;
 }
 
+/** Errors of a connection attempt while the server is down, starting up or shutting down. */
+const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ETIMEDOUT', '57P03']);
+/** How long a connection attempt of the job runner waits for an unavailable server. */
+const PATIENCE_MS = 15 * 60_000;
+
+/**
+ * A pool whose connect() waits, with backoff, while the server is unavailable, until
+ * `giveUp()`. graphile-worker records a job's end without awaiting it (worker.js calls
+ * failJob/completeJob and moves on) and retries only a few error codes, so an ECONNREFUSED
+ * there would be an unhandled rejection that ends the process; waiting for the server
+ * instead records the job's end once it is back.
+ */
+function patientPool(url: string, max: number): { pool: pg.Pool; giveUp(): void } {
+  const pool = quietPool(url, max);
+  const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
+  let gaveUp = false;
+  const patient = async (): Promise<pg.PoolClient> => {
+    const deadline = Date.now() + PATIENCE_MS;
+    for (let wait = 250; ; wait = Math.min(wait * 2, 5000)) {
+      try {
+        return await connect();
+      } catch (error) {
+        const { code, message } = error as { code?: string; message?: string };
+        const unavailable = UNAVAILABLE.has(code ?? '') || /Connection terminated/.test(message ?? '');
+        if (!unavailable || gaveUp || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  };
+  // pool.query() connects with a callback: both forms are kept.
+  type Callback = (error: Error | undefined, client?: pg.PoolClient, done?: (release?: unknown) => void) => void;
+  pool.connect = ((callback?: Callback) => {
+    if (!callback) return patient();
+    patient().then(
+      (client) => callback(undefined, client, (release) => client.release(release as Error | undefined)),
+      (error: Error) => callback(error),
+    );
+    return undefined;
+  }) as typeof pool.connect;
+  return { pool, giveUp: () => (gaveUp = true) };
+}
+
 export interface JobWorker {
   stop(): Promise<void>;
 }
 
-/** Runs operation jobs, `concurrency` at a time, until stopped. */
+/** Waits before the job queue is started again after it stopped on its own: 1 s, 2 s, 4 s … 30 s. */
+const RESTART_BACKOFF_MS = { first: 1000, max: 30_000 };
+
+/**
+ * Runs operation jobs, `concurrency` at a time, until stopped. graphile-worker stops its
+ * runner when it cannot record a job's end (the database was gone for longer than its
+ * retries); the runner is then started again, with backoff, until the database answers.
+ * Jobs it held are not lost: an operation left running is taken over through its lease.
+ */
 export async function startJobWorker(options: {
   readonly controlUrl: string;
   readonly concurrency: number;
   readonly handle: (job: OperationJob) => Promise<void>;
   readonly onLine: (line: string) => void;
 }): Promise<JobWorker> {
-  const pool = quietPool(options.controlUrl, options.concurrency + 2);
-  let runner: Runner;
-  try {
-    runner = await run({
+  const { pool, giveUp } = patientPool(options.controlUrl, options.concurrency + 2);
+  let stopped = false;
+  let restarting: Promise<void> | undefined;
+  let wake = () => {};
+  const start = () =>
+    run({
       pgPool: pool,
       concurrency: options.concurrency,
       noHandleSignals: true,
@@ -81,12 +133,49 @@ export async function startJobWorker(options: {
       logger: queueLogger(options.onLine),
       taskList: { [OPERATION_TASK]: async (payload) => options.handle(payload as OperationJob) },
     });
+  const watch = (current: Runner) => {
+    const onEnd = (error?: unknown) => {
+      if (stopped || restarting) return;
+      options.onLine(`job queue stopped${error ? ` (${(error as Error).message})` : ''}; starting it again`);
+      restarting = restart().finally(() => (restarting = undefined));
+    };
+    current.promise.then(() => onEnd(), onEnd);
+  };
+  const restart = async () => {
+    for (let wait = RESTART_BACKOFF_MS.first; !stopped; wait = Math.min(wait * 2, RESTART_BACKOFF_MS.max)) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, wait).unref();
+      });
+      if (stopped) return;
+      try {
+        runner = await start();
+      } catch (error) {
+        options.onLine(`job queue could not start again: ${(error as Error).message}; next try in ${Math.min(wait * 2, RESTART_BACKOFF_MS.max) / 1000} s`);
+        continue;
+      }
+      if (stopped) await runner.stop().catch(() => {});
+      else {
+        watch(runner);
+        options.onLine('job queue is running again');
+      }
+      return;
+    }
+  };
+  let runner: Runner;
+  try {
+    runner = await start();
   } catch (error) {
     await pool.end().catch(() => {});
     throw error;
   }
+  watch(runner);
   return {
     async stop() {
+      stopped = true;
+      giveUp();
+      wake();
+      await restarting;
       await runner.stop().catch(() => {});
       await pool.end().catch(() => {});
     },

@@ -62,7 +62,19 @@ export async function startOperationWorker(
     }
     for (const waiting of await ops.queuedSince(lease)) await enqueueOperation(runtime, waiting);
   };
-  const tick = () => void sweep().catch((error: Error) => options.onLine(`worker sweep failed: ${error.message}`));
+  // While the control database is away, one line says so, not one per tick.
+  let failing = false;
+  const tick = () =>
+    void sweep().then(
+      () => {
+        if (failing) options.onLine('worker sweep works again');
+        failing = false;
+      },
+      (error: Error) => {
+        if (!failing) options.onLine(`worker sweep failed: ${error.message} (retried every tick; logged again once it works)`);
+        failing = true;
+      },
+    );
 
   const jobs = await startJobWorker({ controlUrl: runtime.controlUrl, concurrency: options.concurrency, handle, onLine: options.onLine });
   tick();

@@ -1,17 +1,19 @@
 import crypto from 'node:crypto';
 import type { Command } from 'commander';
-import { ROLE_TITLES, type Role } from '../../domain/access.js';
+import { ROLE_TITLES } from '../../domain/access.js';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import { addUser, createToken, parseRole, setPassword } from '../../app/accounts.js';
-import type { ApiToken } from '../../app/accounts.js';
+import type { ApiToken, NewApiToken, User } from '../../contract/index.js';
 import { printJson, withBackend } from './command-context.js';
 import { localActor } from './local-actor.js';
 import { table } from './operation-view.js';
 
-interface UserView {
-  readonly name: string;
-  readonly role: Role;
-  readonly createdAt: string;
+/** A user as the CLI knows one, locally or from the API: the contract's, but for the role's title. */
+type UserView = Pick<User, 'name' | 'role' | 'createdAt'>;
+
+/** A user as --json prints one, the same locally and with --server. */
+function userJson(u: UserView): UserView {
+  return { name: u.name, role: u.role, createdAt: u.createdAt };
 }
 
 /** The password from standard input (--password-stdin), or a generated one that is printed once. */
@@ -68,7 +70,7 @@ export function registerAccountCommands(program: Command): void {
         remote: async (client) => {
           parseRole(o.role);
           const { password, generated } = await passwordInput(o.passwordStdin);
-          const added = await client.json<UserView>('POST', '/api/users', { name, role: o.role, password });
+          const added = await client.call('POST /api/users', { body: { name, role: o.role, password } });
           reportAdded(added, generated ? password : undefined, o);
         },
       }),
@@ -80,10 +82,10 @@ export function registerAccountCommands(program: Command): void {
     .option('--json', 'print a JSON array')
     .action(async (o: { json?: boolean }) => {
       const show = (users: readonly UserView[]) =>
-        o.json ? printJson(users.map((u) => ({ name: u.name, role: u.role, createdAt: u.createdAt }))) : process.stdout.write(userTable(users));
+        o.json ? printJson(users.map(userJson)) : process.stdout.write(userTable(users));
       await withBackend(o, {
         local: async (runtime) => show(await runtime.accounts.listUsers()),
-        remote: async (client) => show(await client.json<UserView[]>('GET', '/api/users')),
+        remote: async (client) => show(await client.call('GET /api/users')),
       });
     });
 
@@ -94,10 +96,10 @@ export function registerAccountCommands(program: Command): void {
     .argument('<role>', 'owner, manager or member')
     .option('--json', 'print the user as JSON')
     .action(async (name: string, roleText: string, o: { json?: boolean }) => {
-      const done = (u: UserView) => (o.json ? printJson(u) : process.stdout.write(`User ${u.name} is now ${u.role} (${ROLE_TITLES[u.role]}).\n`));
+      const done = (u: UserView) => (o.json ? printJson(userJson(u)) : process.stdout.write(`User ${u.name} is now ${u.role} (${ROLE_TITLES[u.role]}).\n`));
       await withBackend(o, {
         local: async (runtime) => done((await runtime.accounts.changeUser(name, { role: parseRole(roleText) }, localActor()))!),
-        remote: async (client) => done(await client.json<UserView>('PATCH', `/api/users/${encodeURIComponent(name)}`, { role: parseRole(roleText) })),
+        remote: async (client) => done(await client.call('PATCH /api/users/:name', { params: { name }, body: { role: parseRole(roleText) } })),
       });
     });
 
@@ -132,7 +134,7 @@ export function registerAccountCommands(program: Command): void {
           done();
         },
         remote: async (client) => {
-          await client.json('DELETE', `/api/users/${encodeURIComponent(name)}`);
+          await client.call('DELETE /api/users/:name', { params: { name } });
           done();
         },
       });
@@ -147,7 +149,7 @@ export function registerAccountCommands(program: Command): void {
     .option('--user <name>', 'the user it acts as (locally; with --server it is always the token\'s own user)', 'admin')
     .option('--json', 'print {"id", "name", "user", "token"}')
     .action(async (o: { name: string; user: string; json?: boolean }) => {
-      const done = (t: ApiToken & { token: string }) =>
+      const done = (t: NewApiToken) =>
         o.json
           ? printJson(t)
           : process.stdout.write(`Token ${t.id} (${t.name}) for ${t.user}; shown only this once:\n${t.token}\n`);
@@ -171,7 +173,7 @@ export function registerAccountCommands(program: Command): void {
       const show = (tokens: readonly ApiToken[]) => (o.json ? printJson(tokens) : process.stdout.write(tokenTable(tokens)));
       await withBackend(o, {
         local: async (runtime) => show(await runtime.accounts.listTokens(o.user ? { user: o.user } : {})),
-        remote: async (client) => show((await client.json<ApiToken[]>('GET', '/api/tokens')).filter((t) => o.user === undefined || t.user === o.user)),
+        remote: async (client) => show((await client.call('GET /api/tokens')).filter((t) => o.user === undefined || t.user === o.user)),
       });
     });
 
@@ -190,7 +192,7 @@ export function registerAccountCommands(program: Command): void {
         },
         remote: async (client) => {
           const id = parseTokenId(text);
-          await client.json('DELETE', `/api/tokens/${id}`);
+          await client.call('DELETE /api/tokens/:id', { params: { id } });
           done(id);
         },
       });
@@ -198,7 +200,7 @@ export function registerAccountCommands(program: Command): void {
 }
 
 function reportAdded(user: UserView, generatedPassword: string | undefined, o: { json?: boolean }): void {
-  if (o.json) printJson({ name: user.name, role: user.role, createdAt: user.createdAt, ...(generatedPassword ? { password: generatedPassword } : {}) });
+  if (o.json) printJson({ ...userJson(user), ...(generatedPassword ? { password: generatedPassword } : {}) });
   else {
     process.stdout.write(`User ${user.name} added as ${user.role} (${ROLE_TITLES[user.role]}).\n`);
     if (generatedPassword) process.stdout.write(`Password (shown only this once): ${generatedPassword}\n`);

@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
-import { type Asset, ASSET_KIND_LABELS, type SharedAsset, packageLabel } from '../../domain/asset.js';
+import { ASSET_KIND_LABELS, packageLabel } from '../../domain/asset.js';
+import type { Asset, AssetDetails, Operation, ScaleUnitRecord, SharedAsset } from '../../contract/index.js';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
-import type { Operation } from '../../domain/operation.js';
 import { readManifestFile } from '../../app/assets/manifests.js';
 import { findPackage, importAsset, importSharedAsset, redeployScaleUnit, requestApply, sharedAssets } from '../../app/assets/asset-service.js';
 import { runOperation } from '../../app/runbook/engine.js';
 import { enqueueOperation } from '../../app/worker/operation-worker.js';
 import { printJson, withBackend } from './command-context.js';
 import { localActor } from './local-actor.js';
-import { finishOperation, followRemote, showRunEvent } from './operation-commands.js';
+import { finishOperation, followRemote, showRunEvent } from './operation-output.js';
 import { APPLY_STEPS } from '../../domain/operation.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { table } from './operation-view.js';
@@ -34,8 +34,6 @@ function sharedTable(assets: readonly SharedAsset[]): string {
   return `${table(['SHARED', 'NAME', 'KIND', 'VERSION', 'RELEASES', 'SETS'], rows)}Import one with: dataalm asset import --shared NAME\n`;
 }
 
-
-type AssetDetails = Omit<Asset, 'scripts'> & { scripts: Partial<Record<string, { name: string; sql: string }[]>> };
 
 function assetDetails(a: AssetDetails): string {
   const lines = [
@@ -78,7 +76,7 @@ scripts per database and files for document storage. See README, "Packages".`,
       };
       await withBackend(o, {
         local: async (runtime) => done(o.shared !== undefined ? await importSharedAsset(runtime, o.shared, localActor()) : await importAsset(runtime, readManifestFile(file!), localActor())),
-        remote: async (client) => done(await client.json<Asset>('POST', '/api/assets', o.shared !== undefined ? { shared: o.shared } : { manifest: readManifestFile(file!) })),
+        remote: async (client) => done(await client.call('POST /api/assets', { body: o.shared !== undefined ? { shared: o.shared } : { manifest: readManifestFile(file!) } })),
       });
     });
 
@@ -94,7 +92,7 @@ scripts per database and files for document storage. See README, "Packages".`,
           const found = await findPackage(runtime, text);
           done({ ...found, scripts: (await runtime.assets.manifest(found.id)).scripts });
         },
-        remote: async (client) => done(await client.json<AssetDetails>('GET', `/api/assets/${encodeURIComponent(text)}`)),
+        remote: async (client) => done(await client.call('GET /api/assets/:id', { params: { id: text } })),
       });
     });
 
@@ -105,17 +103,17 @@ scripts per database and files for document storage. See README, "Packages".`,
     .option('--json', 'print a JSON array')
     .action(async (o: { shared?: boolean; json?: boolean }) => {
       if (o.shared) {
-        const showShared = (shared: SharedAsset[]) => (o.json ? printJson(shared) : process.stdout.write(sharedTable(shared)));
+        const showShared = (shared: readonly SharedAsset[]) => (o.json ? printJson(shared) : process.stdout.write(sharedTable(shared)));
         await withBackend(o, {
           local: async () => showShared(sharedAssets()),
-          remote: async (client) => showShared(await client.json<SharedAsset[]>('GET', '/api/assets/shared')),
+          remote: async (client) => showShared(await client.call('GET /api/assets/shared')),
         });
         return;
       }
-      const show = (assets: Asset[]) => (o.json ? printJson(assets) : process.stdout.write(assetTable(assets)));
+      const show = (assets: readonly Asset[]) => (o.json ? printJson(assets) : process.stdout.write(assetTable(assets)));
       await withBackend(o, {
         local: async (runtime) => show(await runtime.assets.list()),
-        remote: async (client) => show(await client.json<Asset[]>('GET', '/api/assets')),
+        remote: async (client) => show(await client.call('GET /api/assets')),
       });
     });
 }
@@ -166,7 +164,7 @@ lower a version. Exit codes: 0 succeeded, 12 refused (nothing changed), 13 faile
             if (!/^\d{1,15}$/.test(o.package)) {
               throw new DataalmError('INVALID_INPUT', `package (--package): "${o.package}" is not a package id; dataalm asset list shows them`, { field: 'package' });
             }
-            const { operation } = await client.json<{ operation: Operation }>('POST', `/api/environments/${encodeURIComponent(name)}/apply`, { package: Number(o.package) });
+            const { operation } = await client.call('POST /api/environments/:name/apply', { params: { name }, body: { package: Number(o.package) } });
             if (o.detach) return detached(operation);
             if (!o.json) process.stderr.write(`Operation ${operation.id} on ${client.server}: applying package ${o.package} to ${name}.\n`);
             finishOperation(await followRemote(client, operation.id, o, controller.signal), o);
@@ -195,13 +193,13 @@ The scale unit of environment NAME is cloud-NAME. Refused (exit 12) when the env
 does not use retail or an operation is running on it; its database must answer (exit 13).`,
     )
     .action(async (name: string, o: { json?: boolean }) => {
-      const done = (result: { scaleUnit: string; record: Record<string, unknown> }) => {
+      const done = (result: ScaleUnitRecord) => {
         if (o.json) printJson(result);
         else process.stdout.write(`Scale unit ${result.scaleUnit} of ${name} redeployed: channel database record ${String(result.record.recid)} (${String(result.record.connectioninfo)}).\n`);
       };
       await withBackend(o, {
         local: async (runtime) => done(await redeployScaleUnit(runtime, name, localActor())),
-        remote: async (client) => done(await client.json('POST', `/api/environments/${encodeURIComponent(name)}/redeploy-scale-unit`)),
+        remote: async (client) => done(await client.call('POST /api/environments/:name/redeploy-scale-unit', { params: { name } })),
       });
     });
 }

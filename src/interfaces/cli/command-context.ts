@@ -6,6 +6,12 @@ import { RemoteClient } from './remote-client.js';
 /** Ctrl-C, a service manager's stop, and a closed terminal all end a command cleanly. */
 export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
+/**
+ * A stop signal this soon after the first is the same request: Ctrl-C on `npm start` reaches
+ * dataalm twice, from the terminal (to the whole process group) and forwarded by npm.
+ */
+export const REPEATED_SIGNAL_MS = 2000;
+
 export interface OutputOptions {
   readonly json?: boolean;
 }
@@ -71,6 +77,8 @@ export async function withRuntime<T>(
      * finishing a cutover first; false lets it abort the command at once.
      */
     onSignal?: (signal: NodeJS.Signals) => boolean;
+    /** A long-running command keeps its embedded server up (see RuntimeOptions). */
+    superviseServer?: (line: string) => void;
   } = {},
 ): Promise<void> {
   let runtime: Runtime | undefined;
@@ -100,7 +108,7 @@ export async function withRuntime<T>(
         remedy: 'run it on the dataalm host, or drop --server',
       });
     }
-    runtime = await openRuntime(config);
+    runtime = await openRuntime(config, options.superviseServer ? { superviseServer: options.superviseServer } : {});
     if (signalled) return await exitAfterAbort();
     await action(runtime);
   } catch (error) {

@@ -2,16 +2,15 @@ import { localActor } from './local-actor.js';
 import type { Command } from 'commander';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import { DEFAULT_PROFILE } from '../../domain/environment-input.js';
-import { type VersionDetails, addEnvironment, environmentCredentials, environmentVersions } from '../../app/environment-service.js';
+import { addEnvironment, environmentCredentials, environmentVersions } from '../../app/environment-service.js';
 import { requestRestore } from '../../app/refresh/operation-actions.js';
 import { runOperation } from '../../app/runbook/engine.js';
 import { pruneBreadcrumbs } from '../../app/refresh/breadcrumbs.js';
 import { printJson, withBackend, withRuntime } from './command-context.js';
-import type { Environment, HistoryEntry } from '../../domain/environment.js';
-import type { Breadcrumb } from '../../domain/operation.js';
+import { type Breadcrumb, type DatabaseRole, type Environment, type HistoryEntry, type Versions, breadcrumbJson } from '../../contract/index.js';
 import { environmentDetails, environmentJson, environmentTable } from './environment-view.js';
-import { finishOperation, followRemote, parseOperationId } from './operation-commands.js';
-import type { Operation } from '../../domain/operation.js';
+import { finishOperation, followRemote } from './operation-output.js';
+import { parseOperationId } from './operation-commands.js';
 import { breadcrumbTable } from './operation-view.js';
 import { registerLifecycleCommands } from './asset-commands.js';
 import { installersIn } from '../../app/assets/asset-service.js';
@@ -25,11 +24,11 @@ export function registerEnvironmentCommands(program: Command): void {
     .description('list the environments of the project')
     .option('--json', 'print a JSON array')
     .action(async (options: { json?: boolean }) => {
-      const show = (environments: Environment[]) =>
+      const show = (environments: readonly Environment[]) =>
         options.json ? printJson(environments.map((e) => environmentJson(e))) : process.stdout.write(environmentTable(environments));
       await withBackend(options, {
         local: async (runtime) => show(await runtime.environments.list()),
-        remote: async (client) => show(await client.json<Environment[]>('GET', '/api/environments')),
+        remote: async (client) => show(await client.call('GET /api/environments')),
       });
     });
 
@@ -39,7 +38,7 @@ export function registerEnvironmentCommands(program: Command): void {
     .argument('<name>', 'environment name')
     .option('--json', 'print a JSON object')
     .action(async (name: string, options: { json?: boolean }) => {
-      const show = (environment: Environment, history: HistoryEntry[], versions: VersionDetails, installers: string[]) =>
+      const show = (environment: Environment, history: readonly HistoryEntry[], versions: Versions, installers: readonly string[]) =>
         options.json
           ? printJson({ ...environmentJson(environment, history), versions, installers })
           : process.stdout.write(environmentDetails(environment, history, versions, installers));
@@ -49,9 +48,7 @@ export function registerEnvironmentCommands(program: Command): void {
           show(environment, await runtime.environments.history(name), await environmentVersions(runtime, environment), installersIn(environment));
         },
         remote: async (client) => {
-          const { history, versions, installers, ...environment } = await client.json<
-            Environment & { history: HistoryEntry[]; versions: VersionDetails; installers: string[] }
-          >('GET', `/api/environments/${encodeURIComponent(name)}`);
+          const { history, versions, installers, ...environment } = await client.call('GET /api/environments/:name', { params: { name } });
           show(environment, history, versions, installers);
         },
       });
@@ -118,13 +115,14 @@ export function registerEnvironmentCommands(program: Command): void {
     .argument('<name>', 'environment name')
     .option('--json', 'print a JSON object')
     .action(async (name: string, options: { json?: boolean }) => {
-      const show = (urls: Record<string, string | undefined>) => {
+      // Locally each role the environment has; from the API the contract's Credentials, which fit this.
+      const show = (urls: Readonly<Partial<Record<DatabaseRole, string>>>) => {
         if (options.json) printJson({ name, databases: urls });
         else for (const [role, url] of Object.entries(urls)) process.stdout.write(`${role}: ${url}\n`);
       };
       await withBackend(options, {
         local: async (runtime) => show(await environmentCredentials(runtime, name, localActor())),
-        remote: async (client) => show(await client.json('GET', `/api/environments/${encodeURIComponent(name)}/credentials`)),
+        remote: async (client) => show(await client.call('GET /api/environments/:name/credentials', { params: { name } })),
       });
     });
 
@@ -190,9 +188,7 @@ export function registerEnvironmentCommands(program: Command): void {
             finishOperation(operation, o);
           },
           remote: async (client) => {
-            const { operation } = await client.json<{ operation: Operation }>('POST', `/api/environments/${encodeURIComponent(name)}/restore`, {
-              operation: parseOperationId(o.operation),
-            });
+            const { operation } = await client.call('POST /api/environments/:name/restore', { params: { name }, body: { operation: parseOperationId(o.operation) } });
             if (!o.json) process.stderr.write(`Operation ${operation.id} on ${client.server}: restore of ${name} to its state before operation ${o.operation} started.\n`);
             finishOperation(await followRemote(client, operation.id, o, undefined, (running) => (cutover = running)), o);
           },
@@ -215,22 +211,16 @@ export function registerEnvironmentCommands(program: Command): void {
     .argument('[name]', 'environment name (default: all)')
     .option('--json', 'print a JSON array')
     .action(async (name: string | undefined, o: { json?: boolean }) => {
-      const show = (crumbs: Breadcrumb[]) => (o.json ? printJson(crumbs) : process.stdout.write(breadcrumbTable(crumbs)));
+      const show = (crumbs: readonly Breadcrumb[]) => (o.json ? printJson(crumbs) : process.stdout.write(breadcrumbTable(crumbs)));
       await withBackend(o, {
         local: async (runtime) => {
           if (name !== undefined) await runtime.environments.get(name);
-          show(await runtime.operations.breadcrumbs(name === undefined ? {} : { environment: name }));
+          show((await runtime.operations.breadcrumbs(name === undefined ? {} : { environment: name })).map(breadcrumbJson));
         },
         remote: async (client) => {
-          const names = name !== undefined ? [name] : (await client.json<Environment[]>('GET', '/api/environments')).map((e) => e.name);
+          const names = name !== undefined ? [name] : (await client.call('GET /api/environments')).map((e) => e.name);
           const crumbs: Breadcrumb[] = [];
-          for (const environment of names) {
-            const rows = await client.json<(Omit<Breadcrumb, 'operationId' | 'environment'> & { operation: number })[]>(
-              'GET',
-              `/api/environments/${encodeURIComponent(environment)}/breadcrumbs`,
-            );
-            crumbs.push(...rows.map(({ operation, ...rest }) => ({ ...rest, operationId: operation, environment })));
-          }
+          for (const environment of names) crumbs.push(...(await client.call('GET /api/environments/:name/breadcrumbs', { params: { name: environment } })));
           show(crumbs);
         },
       });

@@ -1,7 +1,7 @@
-import type { Environment, HistoryEntry } from '../../domain/environment.js';
+import type { Environment, HistoryEntry } from '../../contract/index.js';
 
 /** The JSON shape of an environment for scripts and the HTTP API: never a secret. */
-export function environmentJson(environment: Environment, history?: HistoryEntry[]): Record<string, unknown> {
+export function environmentJson(environment: Environment, history?: readonly HistoryEntry[]): Record<string, unknown> {
   return history === undefined ? { ...environment } : { ...environment, history };
 }
 

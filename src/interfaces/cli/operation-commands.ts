@@ -4,22 +4,17 @@ import os from 'node:os';
 import readline from 'node:readline/promises';
 import { type Command, Option } from 'commander';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
-import { ACTIVE_STATES, APPLY_STEPS, type LogLine, type Operation, type OperationKind, REFRESH_STEPS, RESTORE_STEPS } from '../../domain/operation.js';
+import type { Operation, RefreshPreview } from '../../contract/index.js';
 import { cancelOperation, rollbackOperation } from '../../app/refresh/operation-actions.js';
-import { type RunEvent, runOperation } from '../../app/runbook/engine.js';
-import { type RefreshPreview, previewRefresh, requestRefresh } from '../../app/refresh/refresh-service.js';
+import { runOperation } from '../../app/runbook/engine.js';
+import { previewRefresh, requestRefresh } from '../../app/refresh/refresh-service.js';
 import { enqueueOperation } from '../../app/worker/operation-worker.js';
 import { reapAbandoned } from '../../app/refresh/abandoned.js';
 import { printJson, withBackend } from './command-context.js';
-import type { RemoteClient } from './remote-client.js';
 import { logText, operationDetails, operationTable, previewText } from './operation-view.js';
-import { ProgressReporter, showDataProgress } from './progress-reporter.js';
+import { ProgressReporter } from './progress-reporter.js';
+import { finishOperation, followRemote, showRunEvent } from './operation-output.js';
 
-
-/** Steps whose log lines a person watching a refresh wants to see as they happen. */
-const TOLD_STEPS = new Set(['validate', 'sanitize', 'synchronize', 'verify', 'cutover', 'post', 'scripts', 'files', 'versions']);
-
-const STEPS_OF: Record<OperationKind, readonly string[]> = { refresh: REFRESH_STEPS, restore: RESTORE_STEPS, apply: APPLY_STEPS };
 
 interface RefreshFlags {
   source: string;
@@ -103,73 +98,6 @@ async function confirmRefresh(preview: RefreshPreview, flags: RefreshFlags, cont
   return true;
 }
 
-/**
- * Follows an operation on a remote dataalm to its end, printing its steps and log as a
- * local run does. When `signal` aborts, the operation is asked to cancel and followed on.
- */
-export async function followRemote(
-  client: RemoteClient,
-  id: number,
-  flags: { json?: boolean },
-  signal: AbortSignal | undefined,
-  onCutover: (running: boolean) => void = () => {},
-): Promise<Operation> {
-  const progress = new ProgressReporter({ enabled: !flags.json });
-  const statuses = new Map<string, string>();
-  const onAbort = () => {
-    void client.json<Operation>('POST', `/api/operations/${id}/cancel`).catch((error: Error) => process.stderr.write(`dataalm: ${error.message}\n`));
-  };
-  signal?.addEventListener('abort', onAbort, { once: true });
-  const onEvent = (event: string, data: unknown): Operation | undefined => {
-    if (event === 'operation' || event === 'end') {
-      const operation = data as Operation;
-      // Each step is announced once, in order, even when it began and ended between two pictures.
-      for (const step of operation.steps) {
-        if (step.status === 'pending' || statuses.get(step.name) === step.status) continue;
-        const announced = statuses.has(step.name);
-        statuses.set(step.name, step.status);
-        if (step.name === 'cutover') onCutover(step.status === 'running');
-        if (flags.json) continue;
-        if (!announced) showRunEvent(progress, { type: 'step', step: step.name, status: 'running' }, STEPS_OF[operation.kind]);
-        if (step.status === 'skipped') showRunEvent(progress, { type: 'step', step: step.name, status: 'skipped' }, STEPS_OF[operation.kind]);
-      }
-      return event === 'end' ? operation : undefined;
-    }
-    if (event === 'log' && !flags.json) {
-      showRunEvent(progress, { type: 'log', line: { ...(data as Omit<LogLine, 'data'>), data: null } });
-    } else if (event === 'progress' && !flags.json) {
-      const p = data as { done: number; rows: number; tablesDone: number; tablesTotal: number; mbPerSecond: number; etaSeconds: number | null; detail: string | null };
-      showDataProgress(progress, { rows: p.rows, bytes: p.done, tablesDone: p.tablesDone, tablesTotal: p.tablesTotal, mbPerSecond: p.mbPerSecond, etaSeconds: p.etaSeconds, lastTable: p.detail });
-    }
-    return undefined;
-  };
-  try {
-    // A stream can end early (a proxy's timeout, a restart of the service): follow it again
-    // while the operation is still going; the log starts over, its lines already shown are skipped.
-    let shown = 0;
-    for (;;) {
-      let final: Operation | undefined;
-      let seen = 0;
-      await client
-        .events(`/api/operations/${id}/events`, (event, data) => {
-          if (event === 'log' && (seen += 1) <= shown) return;
-          final = onEvent(event, data) ?? final;
-        })
-        .catch((error: unknown) => {
-          if (!(error instanceof TypeError)) throw error; // a broken connection is retried below
-        });
-      shown = Math.max(shown, seen);
-      if (final) return final;
-      const now = await client.json<Operation>('GET', `/api/operations/${id}`);
-      if (!ACTIVE_STATES.includes(now.state)) return now;
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    progress.finish();
-  }
-}
-
 export function registerOperationCommands(program: Command): void {
   program
     .command('refresh')
@@ -224,18 +152,9 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
           },
           remote: async (client) => {
             const jobs = parseJobs(flags.jobs);
-            const preview = await client.json<RefreshPreview>(
-              'GET',
-              `/api/environments/${encodeURIComponent(flags.target)}/refresh-preview?source=${encodeURIComponent(flags.source)}`,
-            );
+            const preview = await client.call('GET /api/environments/:name/refresh-preview', { params: { name: flags.target }, query: { source: flags.source } });
             if (!(await confirmRefresh(preview, flags, controller))) return;
-            const { operation } = await client.json<{ operation: Operation }>('POST', '/api/refreshes', {
-              source: flags.source,
-              target: flags.target,
-              acknowledge: true,
-              jobs,
-              verify: flags.verify,
-            });
+            const { operation } = await client.call('POST /api/refreshes', { body: { source: flags.source, target: flags.target, acknowledge: true, jobs, verify: flags.verify } });
             if (flags.detach) return reportDetached(operation, flags);
             started = true;
             if (!flags.json) process.stderr.write(`Operation ${operation.id} on ${client.server}: refresh of ${flags.target} from ${flags.source} started.\n`);
@@ -272,15 +191,14 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
         if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new DataalmError('INVALID_INPUT', 'limit (--limit): must be a whole number from 1 to 500', { field: 'limit' });
         return limit;
       };
-      const show = (operations: Operation[]) => (o.json ? printJson(operations) : process.stdout.write(operationTable(operations)));
+      const show = (operations: readonly Operation[]) => (o.json ? printJson(operations) : process.stdout.write(operationTable(operations)));
       await withBackend(o, {
         local: async (runtime) => {
           const limit = parseLimit();
           show(await runtime.operations.list({ ...(o.env ? { environment: o.env } : {}), limit }));
         },
         remote: async (client) => {
-          const query = new URLSearchParams({ limit: String(parseLimit()), ...(o.env ? { environment: o.env } : {}) });
-          show(await client.json<Operation[]>('GET', `/api/operations?${query}`));
+          show(await client.call('GET /api/operations', { query: { limit: String(parseLimit()), ...(o.env ? { environment: o.env } : {}) } }));
         },
       });
     });
@@ -295,7 +213,7 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
         local: async (runtime) => {
           show(await runtime.operations.get(parseOperationId(text)));
         },
-        remote: async (client) => show(await client.json<Operation>('GET', `/api/operations/${parseOperationId(text)}`)),
+        remote: async (client) => show(await client.call('GET /api/operations/:id', { params: { id: parseOperationId(text) } })),
       });
     });
 
@@ -344,7 +262,7 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
         o,
         {
           local: async (runtime) => done(await rollbackOperation(runtime, parseOperationId(text), localActor(), { detach: o.detach === true })),
-          remote: async (client) => done(await client.json<Operation>('POST', `/api/operations/${parseOperationId(text)}/rollback`)),
+          remote: async (client) => done(await client.call('POST /api/operations/:id/rollback', { params: { id: parseOperationId(text) } })),
         },
         {
           // Stopping a rollback half-way helps nobody: it finishes (in seconds) first,
@@ -373,57 +291,7 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
       };
       await withBackend(o, {
         local: async (runtime) => done(await cancelOperation(runtime, parseOperationId(text), localActor())),
-        remote: async (client) => done(await client.json<Operation>('POST', `/api/operations/${parseOperationId(text)}/cancel`)),
+        remote: async (client) => done(await client.call('POST /api/operations/:id/cancel', { params: { id: parseOperationId(text) } })),
       });
     });
-}
-
-export function showRunEvent(progress: ProgressReporter, event: RunEvent, steps: readonly string[] = REFRESH_STEPS): void {
-  if (event.type === 'step' && event.status === 'running') {
-    progress.step(`[${steps.indexOf(event.step) + 1}/${steps.length}] ${event.step}…`);
-  }
-  if (event.type === 'step' && event.status === 'skipped') progress.step(`      ${event.step}: skipped`);
-  if (event.type === 'progress') showDataProgress(progress, event);
-  if (event.type === 'log') {
-    const { line } = event;
-    if (line.level !== 'info') progress.step(`      ${line.level}: ${line.message}`);
-    else if (line.step !== null && TOLD_STEPS.has(line.step) && !line.message.startsWith('step ')) progress.step(`      ${line.message}`);
-  }
-}
-
-/** The result line (or JSON) and the exit status of a finished operation. */
-export function finishOperation(operation: Operation, flags: { json?: boolean }): void {
-  if (flags.json) printJson(operation);
-  if (operation.state === 'succeeded' && operation.kind === 'apply') {
-    if (!flags.json) process.stdout.write(`Operation ${operation.id} succeeded: package ${String(operation.options.package)} (${String(operation.options.packageName)}) applied to ${operation.environment}.\n`);
-    return;
-  }
-  if (operation.state === 'succeeded') {
-    if (!flags.json) {
-      const checks = operation.verification ? `; verification passed (${operation.verification.checks.length} checks)` : '';
-      process.stdout.write(`Operation ${operation.id} succeeded: ${operation.environment} was offline for ${operation.offlineMs} ms${checks}.\n`);
-    }
-    return;
-  }
-  if (operation.state === 'canceled') {
-    if (!flags.json) {
-      process.stderr.write(
-        operation.kind === 'apply'
-          ? `dataalm: operation ${operation.id} canceled; dataalm op logs ${operation.id} says which steps had run.\n`
-          : `dataalm: operation ${operation.id} canceled: ${operation.environment} was not touched.\n`,
-      );
-    }
-    process.exitCode = 14;
-    return;
-  }
-  if (!flags.json) {
-    const error = operation.error;
-    process.stderr.write(
-      `dataalm: error: operation ${operation.id} failed${error?.step ? ` at step ${error.step}` : ''}: ${error?.message ?? 'unknown reason'}\n` +
-        (operation.kind === 'apply'
-          ? `  logs: dataalm op logs ${operation.id}    ${error?.remedy ?? ''}\n`
-          : `  logs: dataalm op logs ${operation.id}    rollback: dataalm op rollback ${operation.id}\n`),
-    );
-  }
-  process.exitCode = 13;
 }

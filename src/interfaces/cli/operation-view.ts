@@ -1,7 +1,5 @@
 import { logText } from '../../app/refresh/log-text.js';
-import type { Operation } from '../../domain/operation.js';
-import type { Breadcrumb } from '../../domain/operation.js';
-import type { RefreshPreview } from '../../app/refresh/refresh-service.js';
+import type { Breadcrumb, Operation, RefreshPreview } from '../../contract/index.js';
 
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

@@ -1,4 +1,15 @@
 import { DataalmError, ERROR_CODES, type ErrorCode, RefusedError } from '../../domain/errors/dataalm-error.js';
+import type { Endpoint, ResponseOf } from '../../contract/index.js';
+
+/** The `:param` names of an endpoint's path. */
+type ParamsOf<P extends string> = P extends `${string}:${infer Name}/${infer Rest}` ? Name | ParamsOf<Rest> : P extends `${string}:${infer Name}` ? Name : never;
+
+/** What a call of an endpoint sends: its path's parameters, a query and a body. */
+export interface CallOptions<E extends Endpoint> {
+  readonly params?: Record<ParamsOf<E>, string | number>;
+  readonly query?: Record<string, string>;
+  readonly body?: unknown;
+}
 
 /**
  * The HTTP API of a remote dataalm, as the CLI uses it with --server and DATAALM_TOKEN.
@@ -17,7 +28,19 @@ export class RemoteClient {
     return this.#base.origin;
   }
 
-  async json<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  /**
+   * Calls one endpoint of the API contract; the answer has the contract's type, its fields
+   * as the server sends them.
+   */
+  async call<E extends Endpoint>(endpoint: E, options: CallOptions<E> = {}): Promise<ResponseOf<E>> {
+    const [method, url] = endpoint.split(' ') as ['GET' | 'POST' | 'PATCH' | 'DELETE', string];
+    const params = (options.params ?? {}) as Record<string, string | number>;
+    const path = url.replace(/:([A-Za-z]+)/g, (_match, name: string) => encodeURIComponent(String(params[name])));
+    const query = options.query && Object.keys(options.query).length > 0 ? `?${new URLSearchParams(options.query)}` : '';
+    return this.#json<ResponseOf<E>>(method, path + query, options.body);
+  }
+
+  async #json<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const response = await this.#fetch(method, path, body);
     if (response.status === 204) return undefined as T;
     if (!(response.headers.get('content-type') ?? '').startsWith('application/json')) throw this.#notDataalm(response);

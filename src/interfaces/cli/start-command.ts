@@ -11,7 +11,7 @@ import { BackgroundRuns } from '../../app/refresh/background-runs.js';
 import { type OperationWorker, startOperationWorker } from '../../app/worker/operation-worker.js';
 import { buildHttpServer } from '../http/http-server.js';
 import { packageVersion } from './package-version.js';
-import { STOP_SIGNALS, configOrExit, reportError } from './command-context.js';
+import { REPEATED_SIGNAL_MS, STOP_SIGNALS, configOrExit, reportError } from './command-context.js';
 import { ProgressReporter } from './progress-reporter.js';
 
 export function registerStartCommand(program: Command): void {
@@ -25,38 +25,51 @@ export function registerStartCommand(program: Command): void {
     });
 }
 
-/** Runs until SIGINT/SIGTERM, then closes HTTP and the runtime (stopping an embedded server). */
+/**
+ * Runs until SIGINT/SIGTERM, then cancels the operations running here, closes HTTP and the
+ * runtime (stopping an embedded server) and exits. A second request to stop (not the same
+ * signal forwarded by npm) stops waiting for the operations: they stay running, and a worker
+ * takes them over once their lease expires. Either way the embedded server is stopped before
+ * the process exits.
+ */
 async function runService(config: Config, withWorker: boolean): Promise<void> {
   let runtime: Runtime | undefined;
   let app: FastifyInstance | undefined;
   let runs: BackgroundRuns | undefined;
   let worker: OperationWorker | undefined;
   let signalled: NodeJS.Signals | undefined;
+  let signalledAt = 0;
   let stopping: Promise<void> | undefined;
+  let hurry = () => {};
+  const hurried = new Promise<void>((resolve) => (hurry = resolve));
   // Runs once, whether reached from the signal handler or from the work it interrupted.
   const shutdown = (): Promise<void> =>
     (stopping ??= (async () => {
       // Operations this process runs are canceled cleanly (a cutover in progress finishes).
       if (runs && runs.size > 0) process.stderr.write(`dataalm: canceling ${runs.size} running operation(s)\n`);
-      await worker?.stop().catch(() => {});
-      await runs?.stopAll().catch(() => {});
-      await app?.close().catch(() => {});
+      const operations = Promise.all([worker?.stop(), runs?.stopAll()]).catch(() => {});
+      await Promise.race([operations, hurried]);
+      // Open event streams would keep a graceful close waiting.
+      await Promise.race([app?.close().catch(() => {}), hurried, delay(HTTP_CLOSE_MS)]);
       await runtime?.abort().catch(() => {});
       process.exit(0);
     })());
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) {
-      process.stderr.write(`dataalm: ${signal} received again, stopping at once\n`);
-      process.exit(1);
+      if (Date.now() - signalledAt < REPEATED_SIGNAL_MS) return;
+      process.stderr.write(`dataalm: ${signal} received again: not waiting for the running operations (a worker takes them over); stopping\n`);
+      hurry();
+      return;
     }
     signalled = signal;
+    signalledAt = Date.now();
     process.stderr.write(`dataalm: ${signal} received, shutting down\n`);
     // While the runtime is still opening, shutdown happens as soon as it is open (below).
     if (runtime) void shutdown();
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   try {
-    runtime = await openRuntime(config);
+    runtime = await openRuntime(config, { superviseServer: (line) => process.stderr.write(`dataalm: ${line}\n`) });
     if (signalled) return shutdown();
     if (runtime.embedded) {
       process.stderr.write(`Embedded PostgreSQL on 127.0.0.1:${runtime.embedded.port} (admin URL in ${config.home}/embedded.json)\n`);
@@ -114,6 +127,13 @@ async function createDemoOnFirstStart(runtime: Runtime, config: Config): Promise
     onProgress: (e) => progress.update(`${e.environment} ${e.role}`, e.done, e.total, e.table),
   });
   progress.finish();
+}
+
+/** How long closing the HTTP server may wait for open requests. */
+const HTTP_CLOSE_MS = 5000;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 /** How often the service drops expired breadcrumbs and ends operations whose process stopped. */

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import { BackgroundRuns } from '../../app/refresh/background-runs.js';
 import { startOperationWorker } from '../../app/worker/operation-worker.js';
-import { withRuntime } from './command-context.js';
+import { REPEATED_SIGNAL_MS, withRuntime } from './command-context.js';
 
 export function registerWorkerCommand(program: Command): void {
   program
@@ -19,6 +19,8 @@ running here before their cutover (a cutover in progress finishes first).`,
     )
     .action(async (o: { concurrency?: string }) => {
       let stop: (() => void) | undefined;
+      let stopAskedAt = 0;
+      const onLine = (line: string) => process.stderr.write(`dataalm: ${line}\n`);
       await withRuntime(
         {},
         async (runtime) => {
@@ -27,16 +29,19 @@ running here before their cutover (a cutover in progress finishes first).`,
             throw new DataalmError('INVALID_INPUT', 'concurrency (--concurrency): a whole number from 1 to 32', { field: 'concurrency' });
           }
           const runs = new BackgroundRuns();
-          const worker = await startOperationWorker(runtime, runs, { concurrency, onLine: (line) => process.stderr.write(`dataalm: ${line}\n`) });
+          const worker = await startOperationWorker(runtime, runs, { concurrency, onLine });
           process.stderr.write(`Worker ${worker.id} is running ${concurrency} operation(s) at a time (Ctrl-C stops it).\n`);
           await new Promise<void>((resolve) => (stop = resolve));
           if (runs.size > 0) process.stderr.write(`dataalm: canceling ${runs.size} running operation(s)\n`);
           await worker.stop();
         },
         {
+          superviseServer: onLine,
           onSignal: (signal) => {
-            if (!stop) return false;
+            // The same stop request again (a process group's signal forwarded by a parent).
+            if (!stop) return Date.now() - stopAskedAt < REPEATED_SIGNAL_MS;
             process.stderr.write(`\ndataalm: ${signal} received, stopping the worker (again to stop at once)\n`);
+            stopAskedAt = Date.now();
             const resolve = stop;
             stop = undefined;
             resolve();

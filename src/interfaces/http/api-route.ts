@@ -4,6 +4,7 @@ import type { Actor } from '../../domain/actor.js';
 import { type Permission, ROLES, can } from '../../domain/access.js';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import type { Principal } from '../../app/accounts.js';
+import { ENDPOINTS, type Endpoint, type Success, errorAnswer, refusedAnswer } from '../../contract/index.js';
 
 /**
  * Who may call a route: anyone, anyone signed in, or holders of one permission. Each route
@@ -38,8 +39,8 @@ export interface ApiRoute<P = unknown, Q = unknown, B = unknown> {
   readonly rateLimit?: { readonly max: number; readonly windowMs: number };
   /** Largest request body in bytes, where a route takes more than the service's 1 MiB. */
   readonly bodyLimit?: number;
-  /** Status and shape of a successful answer. */
-  readonly success: { readonly status: number; readonly schema?: z.ZodType; readonly contentType?: string; readonly description: string };
+  /** What a successful answer means; its status and shape are the contract's (src/contract/endpoints.ts). */
+  readonly success: { readonly description: string };
   handler(context: RouteContext<P, Q, B>): Promise<unknown>;
 }
 
@@ -65,13 +66,20 @@ export function rolesFor(access: Access): readonly string[] {
   return ROLES.filter((role) => can(role, access));
 }
 
-const errorSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), field: z.string().optional(), remedy: z.string().optional() }),
-});
-const refusedSchema = z.object({
-  refused: z.literal(true),
-  reasons: z.array(z.object({ code: z.string(), message: z.string(), remedy: z.string() })),
-});
+/** The contract's successful answer of a route; a route the contract does not name is a mistake caught at startup. */
+function answerOf(r: Pick<ApiRoute, 'method' | 'url'>): Success {
+  const answer = (ENDPOINTS as Record<string, Success>)[`${r.method} ${r.url}`];
+  if (!answer) throw new Error(`${r.method} ${r.url} is not in the API contract (src/contract/endpoints.ts)`);
+  return answer;
+}
+
+/** Every route is in the contract and every endpoint of the contract has its route. */
+function checkContract(routes: readonly ApiRoute[]): void {
+  for (const r of routes) answerOf(r);
+  const declared = new Set(routes.map((r) => `${r.method} ${r.url}`));
+  const missing = (Object.keys(ENDPOINTS) as Endpoint[]).filter((key) => !declared.has(key));
+  if (missing.length > 0) throw new Error(`the API contract names endpoints no route serves: ${missing.join(', ')}`);
+}
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
@@ -80,8 +88,10 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, u
 
 /** OpenAPI 3.1 (whose schemas are JSON Schema 2020-12, what zod emits) of the given routes. */
 export function openApiDocument(routes: readonly ApiRoute[], version: string): Record<string, unknown> {
+  checkContract(routes);
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
+    const answer = answerOf(r);
     const path = r.url.replace(/:([A-Za-z]+)/g, '{$1}');
     const parameters: unknown[] = [];
     for (const [where, schema] of [
@@ -95,10 +105,10 @@ export function openApiDocument(routes: readonly ApiRoute[], version: string): R
       }
     }
     const responses: Record<string, unknown> = {
-      [String(r.success.status)]: {
+      [String(answer.status)]: {
         description: r.success.description,
-        ...(r.success.schema || r.success.contentType
-          ? { content: { [r.success.contentType ?? 'application/json']: { schema: r.success.schema ? jsonSchema(r.success.schema, 'output') : { type: 'string' } } } }
+        ...(answer.schema || answer.contentType
+          ? { content: { [answer.contentType ?? 'application/json']: { schema: answer.schema ? jsonSchema(answer.schema, 'output') : { type: 'string' } } } }
           : {}),
       },
       default: { description: 'an error: a stable code, a message and, where there is one, a remedy', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
@@ -138,7 +148,7 @@ export function openApiDocument(routes: readonly ApiRoute[], version: string): R
         session: { type: 'apiKey', in: 'cookie', name: 'dataalm_session' },
         token: { type: 'http', scheme: 'bearer' },
       },
-      schemas: { Error: jsonSchema(errorSchema, 'output'), Refused: jsonSchema(refusedSchema, 'output') },
+      schemas: { Error: jsonSchema(errorAnswer, 'output'), Refused: jsonSchema(refusedAnswer, 'output') },
     },
     paths,
   };

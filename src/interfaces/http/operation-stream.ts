@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import type { Shape, operationEvents } from '../../contract/index.js';
 import { ACTIVE_STATES } from '../../domain/operation.js';
 import type { BackgroundRuns } from '../../app/refresh/background-runs.js';
 import type { Runtime } from '../../app/runtime.js';
@@ -35,7 +36,7 @@ export async function streamOperation(
     'x-accel-buffering': 'no',
   });
   let closed = false;
-  const send = (event: string, data: unknown) => {
+  const send = <E extends keyof typeof operationEvents>(event: E, data: Shape<(typeof operationEvents)[E]>) => {
     if (!closed) out.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   };
   let lastProgress = 0;

@@ -7,21 +7,6 @@ import { type ApiRoute, route } from '../api-route.js';
 import { idParams, nameParams } from '../params.js';
 import { SESSION_COOKIE, sessionCookieOptions } from '../auth.js';
 
-const userSchema = z.object({ name: z.string(), role: z.enum(ROLES), roleTitle: z.string(), createdAt: z.string() });
-const sessionSchema = z.object({
-  user: z.object({ name: z.string(), role: z.enum(ROLES), roleTitle: z.string() }),
-  csrfToken: z.string().optional(),
-  via: z.enum(['session', 'token']),
-});
-const tokenSchema = z.object({
-  id: z.number(),
-  name: z.string(),
-  user: z.string(),
-  createdAt: z.string(),
-  lastUsedAt: z.string().nullable(),
-  revokedAt: z.string().nullable(),
-});
-
 /**
  * Sign-in attempts per client address within the window, whatever the user names; each
  * costs a 32 MiB hash. (An address that keeps failing also waits longer after each failure,
@@ -45,7 +30,7 @@ export function accountRoutes(runtime: Runtime): ApiRoute[] {
       summary: `Sign in: sets an HttpOnly, SameSite=Strict session cookie and returns the CSRF token. Limited to ${LOGIN_LIMIT.max} attempts per 5 minutes per address; an address that keeps failing (for one user, or for any) waits longer after each failure (429 with Retry-After)`,
       rateLimit: LOGIN_LIMIT,
       body: z.object({ username: z.string().min(1).max(63), password: z.string().min(1).max(200) }).strict(),
-      success: { status: 200, schema: sessionSchema, description: 'signed in' },
+      success: { description: 'signed in' },
       async handler({ body, reply, request }) {
         const session = await login(runtime, body.username, body.password, request.ip);
         // A sign-in replaces the session this browser had, if any.
@@ -61,7 +46,7 @@ export function accountRoutes(runtime: Runtime): ApiRoute[] {
       access: 'signed-in',
       tag: 'accounts',
       summary: 'Who is signed in (and the CSRF token of a cookie session)',
-      success: { status: 200, schema: sessionSchema, description: 'the signed-in user' },
+      success: { description: 'the signed-in user' },
       async handler({ principal }) {
         const { user } = principal;
         return { user: { name: user.name, role: user.role, roleTitle: ROLE_TITLES[user.role] }, csrfToken: principal.csrfToken, via: principal.via };
@@ -73,7 +58,7 @@ export function accountRoutes(runtime: Runtime): ApiRoute[] {
       access: 'signed-in',
       tag: 'accounts',
       summary: 'Sign out: ends the session',
-      success: { status: 204, description: 'signed out' },
+      success: { description: 'signed out' },
       async handler({ request, reply, actor }) {
         const id = request.cookies[SESSION_COOKIE];
         if (id) await logout(runtime, id, actor);
@@ -88,7 +73,7 @@ export function accountRoutes(runtime: Runtime): ApiRoute[] {
       tag: 'accounts',
       summary: "Change one's own password (at least 12 characters) from a signed-in session; every session of the user ends, so sign in again",
       body: z.object({ currentPassword: z.string().min(1).max(200), newPassword: z.string() }).strict(),
-      success: { status: 204, description: 'changed; signed out everywhere' },
+      success: { description: 'changed; signed out everywhere' },
       async handler({ body, principal, actor, reply }) {
         if (principal.via !== 'session') {
           throw new DataalmError('FORBIDDEN', 'a password is changed from a signed-in session, not with a token', { remedy: 'sign in to the web UI' });
@@ -104,7 +89,7 @@ export function accountRoutes(runtime: Runtime): ApiRoute[] {
       access: 'manage-users',
       tag: 'accounts',
       summary: 'Users and their roles',
-      success: { status: 200, schema: z.array(userSchema), description: 'every user' },
+      success: { description: 'every user' },
       handler: async () => (await runtime.accounts.listUsers()).map(userJson),
     }),
     route({
@@ -114,7 +99,7 @@ export function accountRoutes(runtime: Runtime): ApiRoute[] {
       tag: 'accounts',
       summary: 'Add a user with a role and a password (at least 12 characters)',
       body: z.object({ name: z.string(), role: z.enum(ROLES), password: z.string() }).strict(),
-      success: { status: 201, schema: userSchema, description: 'the new user' },
+      success: { description: 'the new user' },
       async handler({ body, actor, reply }) {
         const user = await addUser(runtime, body, actor);
         return reply.status(201).send(userJson(user));
@@ -128,7 +113,7 @@ export function accountRoutes(runtime: Runtime): ApiRoute[] {
       summary: "Change a user's role (their sessions end); the last project owner keeps the role",
       params: nameParams,
       body: z.object({ role: z.enum(ROLES) }).strict(),
-      success: { status: 200, schema: userSchema, description: 'the user' },
+      success: { description: 'the user' },
       async handler({ params, body, actor }) {
         return userJson((await runtime.accounts.changeUser(params.name, { role: body.role }, actor))!);
       },
@@ -140,7 +125,7 @@ export function accountRoutes(runtime: Runtime): ApiRoute[] {
       tag: 'accounts',
       summary: 'Remove a user, their sessions and tokens; the last project owner cannot be removed',
       params: nameParams,
-      success: { status: 204, description: 'removed' },
+      success: { description: 'removed' },
       async handler({ params, actor, reply }) {
         await runtime.accounts.changeUser(params.name, 'remove', actor);
         return reply.status(204).send();
@@ -152,7 +137,7 @@ export function accountRoutes(runtime: Runtime): ApiRoute[] {
       access: 'signed-in',
       tag: 'accounts',
       summary: "API tokens: one's own (a project owner sees everyone's); never the token itself",
-      success: { status: 200, schema: z.array(tokenSchema), description: 'tokens' },
+      success: { description: 'tokens' },
       handler: async ({ principal }) =>
         runtime.accounts.listTokens(can(principal.user.role, 'manage-users') ? {} : { user: principal.user.name }),
     }),
@@ -164,7 +149,7 @@ export function accountRoutes(runtime: Runtime): ApiRoute[] {
       summary:
         "Create an API token for oneself, with one's own role; the token is in this answer only. Only from a signed-in session: a token cannot make more tokens, so revoking a leaked one is enough",
       body: z.object({ name: z.string() }).strict(),
-      success: { status: 201, schema: tokenSchema.extend({ token: z.string() }), description: 'the token, shown once' },
+      success: { description: 'the token, shown once' },
       async handler({ body, principal, actor, reply }) {
         if (principal.via !== 'session') {
           throw new DataalmError('FORBIDDEN', 'an API token cannot create tokens', { remedy: 'sign in (web UI: Your account) or run dataalm token create on the host' });
@@ -179,7 +164,7 @@ export function accountRoutes(runtime: Runtime): ApiRoute[] {
       tag: 'accounts',
       summary: "Revoke a token: one's own (a project owner: anyone's)",
       params: idParams,
-      success: { status: 204, description: 'revoked' },
+      success: { description: 'revoked' },
       async handler({ params, principal, actor, reply }) {
         const token = await runtime.accounts.getToken(params.id);
         if (token.user !== principal.user.name && !can(principal.user.role, 'manage-users')) {
@@ -197,13 +182,7 @@ export function accountRoutes(runtime: Runtime): ApiRoute[] {
       tag: 'accounts',
       summary: 'The audit log, newest first: who did what, when, from where',
       query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), before: z.coerce.number().int().positive().optional() }),
-      success: {
-        status: 200,
-        description: 'audit entries',
-        schema: z.array(
-          z.object({ id: z.number(), at: z.string(), actor: z.string(), origin: z.string(), action: z.string(), target: z.string().nullable(), details: z.record(z.string(), z.unknown()) }),
-        ),
-      },
+      success: { description: 'audit entries' },
       handler: async ({ query }) => runtime.accounts.listAudit(query),
     }),
   ];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ASSET_KINDS, judgeApply } from '../../../domain/asset.js';
+import { judgeApply } from '../../../domain/asset.js';
 import { can } from '../../../domain/access.js';
 import { DataalmError } from '../../../domain/errors/dataalm-error.js';
 import type { Principal } from '../../../app/accounts.js';
@@ -9,30 +9,6 @@ import { enqueueOperation } from '../../../app/worker/operation-worker.js';
 import type { Runtime } from '../../../app/runtime.js';
 import { type ApiRoute, route } from '../api-route.js';
 import { idParams, nameParams } from '../params.js';
-import { operationSchema } from './operation-routes.js';
-
-const setsSchema = z.object({
-  applicationRelease: z.string().optional(),
-  platformUpdate: z.number().optional(),
-  financialReportingVersion: z.string().optional(),
-  components: z.record(z.string(), z.string()).optional(),
-});
-const assetSchema = z.object({
-  id: z.number(),
-  name: z.string(),
-  kind: z.enum(ASSET_KINDS),
-  version: z.string(),
-  description: z.string().nullable(),
-  appliesTo: z.array(z.string()),
-  sets: setsSchema,
-  scripts: z.record(z.string(), z.array(z.string())),
-  files: z.array(z.object({ path: z.string(), bytes: z.number(), sha256: z.string() })),
-  shared: z.string().nullable(),
-  importedBy: z.string(),
-  importedAt: z.string(),
-});
-const sharedSchema = assetSchema.pick({ name: true, kind: true, version: true, description: true, appliesTo: true, sets: true }).extend({ shared: z.string() });
-const reasonSchema = z.object({ code: z.string(), message: z.string(), remedy: z.string() });
 
 /** Changing a production environment is the project owner's alone: a package runs SQL there. */
 function checkProduction(principal: Principal, type: string, what: string): void {
@@ -49,7 +25,7 @@ export function assetRoutes(runtime: Runtime): ApiRoute[] {
       access: 'read',
       tag: 'assets',
       summary: "The project's asset library: deployable packages, oldest first",
-      success: { status: 200, schema: z.array(assetSchema), description: 'packages' },
+      success: { description: 'packages' },
       handler: async () => runtime.assets.list(),
     }),
     route({
@@ -58,7 +34,7 @@ export function assetRoutes(runtime: Runtime): ApiRoute[] {
       access: 'read',
       tag: 'assets',
       summary: 'The shared assets that ship with dataalm (the Environment Reprovisioning Tool among them), to import',
-      success: { status: 200, schema: z.array(sharedSchema), description: 'shared assets' },
+      success: { description: 'shared assets' },
       handler: async () => sharedAssets(),
     }),
     route({
@@ -71,7 +47,7 @@ export function assetRoutes(runtime: Runtime): ApiRoute[] {
       bodyLimit: Math.ceil(MAX_ASSET_BYTES * 1.4),
       rateLimit: { max: 30, windowMs: 10 * 60_000 },
       body: z.union([z.object({ shared: z.string().min(1).max(100) }).strict(), z.object({ manifest: z.record(z.string(), z.unknown()) }).strict()]),
-      success: { status: 201, schema: assetSchema, description: 'the package, now in the library' },
+      success: { description: 'the package, now in the library' },
       async handler({ body, actor, principal, reply }) {
         // A package of one's own is SQL and files that will run where it is applied, even on
         // production by the owner, and after every retail refresh: the owner's to bring in.
@@ -93,11 +69,7 @@ export function assetRoutes(runtime: Runtime): ApiRoute[] {
       tag: 'assets',
       summary: "One package: what it sets, its scripts' SQL, its files' sizes and checksums (to read before applying it)",
       params: idParams,
-      success: {
-        status: 200,
-        description: 'the package',
-        schema: assetSchema.extend({ scripts: z.record(z.string(), z.array(z.object({ name: z.string(), sql: z.string() }))) }),
-      },
+      success: { description: 'the package' },
       async handler({ params }) {
         const asset = await runtime.assets.get(params.id);
         return { ...asset, scripts: (await runtime.assets.manifest(asset.id)).scripts };
@@ -110,11 +82,7 @@ export function assetRoutes(runtime: Runtime): ApiRoute[] {
       tag: 'assets',
       summary: 'Every package of the library for this environment: applicable, or the reasons it is not',
       params: nameParams,
-      success: {
-        status: 200,
-        description: 'packages with their verdict',
-        schema: z.array(z.object({ asset: assetSchema, applicable: z.boolean(), reasons: z.array(reasonSchema) })),
-      },
+      success: { description: 'packages with their verdict' },
       async handler({ params }) {
         const environment = await runtime.environments.get(params.name);
         return (await runtime.assets.list()).map((asset) => {
@@ -131,7 +99,7 @@ export function assetRoutes(runtime: Runtime): ApiRoute[] {
       summary: 'Apply a package of the library to the environment (Apply updates): queued for a worker, with a runbook',
       params: nameParams,
       body: z.object({ package: z.number().int().positive() }).strict(),
-      success: { status: 202, schema: z.object({ operation: operationSchema }), description: 'queued (follow /api/operations/{id}/events)' },
+      success: { description: 'queued (follow /api/operations/{id}/events)' },
       async handler({ params, body, actor, principal, reply }) {
         const environment = await runtime.environments.get(params.name);
         checkProduction(principal, environment.type, 'applying a package to');
@@ -147,11 +115,7 @@ export function assetRoutes(runtime: Runtime): ApiRoute[] {
       tag: 'environments',
       summary: "Redeploy the environment's retail scale unit: its channel database record is made anew",
       params: nameParams,
-      success: {
-        status: 200,
-        description: 'the regenerated record',
-        schema: z.object({ scaleUnit: z.string(), record: z.record(z.string(), z.unknown()) }),
-      },
+      success: { description: 'the regenerated record' },
       async handler({ params, actor, principal }) {
         const environment = await runtime.environments.get(params.name);
         checkProduction(principal, environment.type, 'redeploying the scale unit of');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DATABASE_ROLES, ENVIRONMENT_STATES, ENVIRONMENT_TYPES, type Environment } from '../../../domain/environment.js';
+import type { Environment } from '../../../domain/environment.js';
 import { Redactor } from '../../../domain/redaction.js';
 import { DataalmError } from '../../../domain/errors/dataalm-error.js';
 import { newEnvironmentSchema } from '../../../domain/environment-input.js';
@@ -7,30 +7,9 @@ import { type EnvironmentRequest, addEnvironment, environmentCredentials, enviro
 import { installersIn } from '../../../app/assets/asset-service.js';
 import { preflightRefresh, previewRefresh } from '../../../app/refresh/refresh-service.js';
 import type { Runtime } from '../../../app/runtime.js';
+import { breadcrumbJson } from '../../../contract/index.js';
 import { type ApiRoute, route } from '../api-route.js';
 import { nameParams } from '../params.js';
-
-const reasonSchema = z.object({ code: z.string(), message: z.string(), remedy: z.string() });
-export const environmentSchema = z.object({
-  name: z.string(),
-  type: z.enum(ENVIRONMENT_TYPES),
-  tenant: z.string(),
-  administrator: z.string(),
-  applicationRelease: z.string(),
-  platformUpdate: z.number(),
-  financialReportingVersion: z.string(),
-  retail: z.boolean(),
-  profile: z.string(),
-  documentStorage: z.string().nullable(),
-  syncCommand: z.string().nullable(),
-  state: z.enum(ENVIRONMENT_STATES),
-  components: z.record(z.string(), z.string()),
-  pendingActions: z.array(z.object({ code: z.string(), message: z.string(), remedy: z.string(), since: z.string(), operation: z.number().nullable() })),
-  autoReprovision: z.boolean(),
-  databases: z.array(z.object({ role: z.enum(DATABASE_ROLES), host: z.string(), port: z.number(), database: z.string(), user: z.string() })),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
 
 /**
  * An environment as the API shows it: a password written into its synchronize command
@@ -49,7 +28,7 @@ export function environmentRoutes(runtime: Runtime): ApiRoute[] {
       access: 'read',
       tag: 'environments',
       summary: 'Every environment (never a password)',
-      success: { status: 200, schema: z.array(environmentSchema), description: 'environments' },
+      success: { description: 'environments' },
       handler: async () => (await runtime.environments.list()).map(shown),
     }),
     route({
@@ -59,7 +38,7 @@ export function environmentRoutes(runtime: Runtime): ApiRoute[] {
       tag: 'environments',
       summary: 'Register an environment; its databases must answer',
       body: newEnvironmentSchema,
-      success: { status: 201, schema: environmentSchema, description: 'the new environment' },
+      success: { description: 'the new environment' },
       async handler({ request, actor, reply }) {
         // The domain's parser checks every field again and names the CLI flag as well.
         return reply.status(201).send(shown(await addEnvironment(runtime, request.body as EnvironmentRequest, actor)));
@@ -72,20 +51,7 @@ export function environmentRoutes(runtime: Runtime): ApiRoute[] {
       tag: 'environments',
       summary: 'One environment with its history and detailed version information',
       params: nameParams,
-      success: {
-        status: 200,
-        description: 'the environment',
-        schema: environmentSchema.extend({
-          history: z.array(z.object({ at: z.string(), event: z.string(), details: z.record(z.string(), z.unknown()) })),
-          versions: z.object({
-            applicationRelease: z.string(),
-            platformUpdate: z.number(),
-            financialReportingVersion: z.string(),
-            components: z.array(z.object({ name: z.string(), version: z.string() })),
-          }),
-          installers: z.array(z.string()),
-        }),
-      },
+      success: { description: 'the environment' },
       async handler({ params }) {
         const environment = await runtime.environments.get(params.name);
         const [history, versions] = await Promise.all([runtime.environments.history(environment.name), environmentVersions(runtime, environment)]);
@@ -106,7 +72,7 @@ export function environmentRoutes(runtime: Runtime): ApiRoute[] {
         })
         .strict()
         .refine((b) => b.syncCommand !== undefined || b.autoReprovision !== undefined, { message: 'nothing to change: give syncCommand or autoReprovision' }),
-      success: { status: 200, schema: environmentSchema, description: 'the environment' },
+      success: { description: 'the environment' },
       async handler({ params, body, actor }) {
         if (body.syncCommand !== undefined) await runtime.environments.setSyncCommand(params.name, body.syncCommand, actor);
         if (body.autoReprovision !== undefined) await runtime.environments.setAutoReprovision(params.name, body.autoReprovision, actor);
@@ -120,7 +86,7 @@ export function environmentRoutes(runtime: Runtime): ApiRoute[] {
       tag: 'environments',
       summary: 'Forget an environment; its databases are not touched',
       params: nameParams,
-      success: { status: 204, description: 'removed from the registry' },
+      success: { description: 'removed from the registry' },
       async handler({ params, actor, reply }) {
         await runtime.environments.remove(params.name, actor);
         return reply.status(204).send();
@@ -133,7 +99,7 @@ export function environmentRoutes(runtime: Runtime): ApiRoute[] {
       tag: 'environments',
       summary: 'Connection URLs of a non-production environment, with passwords (audited; production never)',
       params: nameParams,
-      success: { status: 200, schema: z.record(z.enum(DATABASE_ROLES), z.string()), description: 'URL per database role' },
+      success: { description: 'URL per database role' },
       handler: async ({ params, actor }) => environmentCredentials(runtime, params.name, actor),
     }),
     route({
@@ -143,17 +109,11 @@ export function environmentRoutes(runtime: Runtime): ApiRoute[] {
       tag: 'environments',
       summary: 'Previous databases kept by refreshes and restores, for a restore within their retention',
       params: nameParams,
-      success: {
-        status: 200,
-        description: 'breadcrumbs, newest first',
-        schema: z.array(
-          z.object({ operation: z.number(), role: z.enum(DATABASE_ROLES), database: z.string(), replaced: z.string(), createdAt: z.string(), expiresAt: z.string(), state: z.string() }),
-        ),
-      },
+      success: { description: 'breadcrumbs, newest first' },
       async handler({ params }) {
         await runtime.environments.get(params.name);
         const crumbs = await runtime.operations.breadcrumbs({ environment: params.name });
-        return crumbs.map((c) => ({ operation: c.operationId, role: c.role, database: c.database, replaced: c.replaced, createdAt: c.createdAt, expiresAt: c.expiresAt, state: c.state }));
+        return crumbs.map(breadcrumbJson);
       },
     }),
     route({
@@ -163,11 +123,7 @@ export function environmentRoutes(runtime: Runtime): ApiRoute[] {
       tag: 'environments',
       summary: 'Every other environment as a source for refreshing this one: eligible, or the reasons it is not',
       params: nameParams,
-      success: {
-        status: 200,
-        description: 'candidate sources',
-        schema: z.array(z.object({ name: z.string(), type: z.enum(ENVIRONMENT_TYPES), eligible: z.boolean(), reasons: z.array(reasonSchema) })),
-      },
+      success: { description: 'candidate sources' },
       async handler({ params }) {
         const target = await runtime.environments.get(params.name);
         const others = (await runtime.environments.list()).filter((e) => e.name !== target.name);
@@ -183,7 +139,7 @@ export function environmentRoutes(runtime: Runtime): ApiRoute[] {
       summary: 'What a refresh from the source would do: warnings, elements not copied, the new Admin, and any reasons it is refused',
       params: nameParams,
       query: z.object({ source: z.string().min(1) }),
-      success: { status: 200, description: 'the preview (refused: true with reasons when a rule forbids it)' },
+      success: { description: 'the preview (refused: true with reasons when a rule forbids it)' },
       async handler({ params, query }) {
         const preview = await previewRefresh(runtime, query.source, params.name);
         if (!preview.target) throw new DataalmError('NOT_FOUND', `environment "${params.name}" does not exist`, { field: 'name' });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACTIVE_STATES, OPERATION_KINDS, OPERATION_STATES, STEP_STATUSES } from '../../../domain/operation.js';
+import { ACTIVE_STATES } from '../../../domain/operation.js';
 import { DataalmError } from '../../../domain/errors/dataalm-error.js';
 import type { BackgroundRuns } from '../../../app/refresh/background-runs.js';
 import { cancelOperation, requestRestore, rollbackOperation } from '../../../app/refresh/operation-actions.js';
@@ -12,46 +12,6 @@ import { idParams, nameParams } from '../params.js';
 import { streamOperation } from '../operation-stream.js';
 import { authenticate } from '../auth.js';
 import { can } from '../../../domain/access.js';
-
-const verificationSchema = z.object({
-  passed: z.boolean(),
-  checkedAt: z.string(),
-  checks: z.array(z.object({ rule: z.string(), description: z.string(), status: z.enum(['passed', 'failed']), detail: z.string() })),
-});
-export const operationSchema = z.object({
-  id: z.number(),
-  kind: z.enum(OPERATION_KINDS),
-  environment: z.string(),
-  source: z.string().nullable(),
-  restoresOperation: z.number().nullable(),
-  state: z.enum(OPERATION_STATES),
-  requestedBy: z.string(),
-  requestedAt: z.string(),
-  startedAt: z.string().nullable(),
-  finishedAt: z.string().nullable(),
-  options: z.record(z.string(), z.unknown()),
-  databases: z.record(z.string(), z.object({ database: z.string(), staging: z.string(), breadcrumb: z.string() })),
-  cancelRequested: z.boolean(),
-  cutoverStartedAt: z.string().nullable(),
-  cutoverAt: z.string().nullable(),
-  offlineMs: z.number().nullable(),
-  verification: verificationSchema.nullable(),
-  error: z.object({ code: z.string(), message: z.string(), remedy: z.string().optional(), step: z.string().optional() }).nullable(),
-  worker: z.string().nullable(),
-  heartbeatAt: z.string().nullable(),
-  steps: z.array(
-    z.object({
-      position: z.number(),
-      name: z.string(),
-      status: z.enum(STEP_STATUSES),
-      startedAt: z.string().nullable(),
-      finishedAt: z.string().nullable(),
-      attempts: z.number(),
-      counters: z.record(z.string(), z.unknown()),
-    }),
-  ),
-});
-const started = z.object({ operation: operationSchema });
 
 export function operationRoutes(runtime: Runtime, runs: BackgroundRuns): ApiRoute[] {
   return [
@@ -70,7 +30,7 @@ export function operationRoutes(runtime: Runtime, runs: BackgroundRuns): ApiRout
           verify: z.enum(['counts', 'checksums']).default('counts'),
         })
         .strict(),
-      success: { status: 202, schema: started, description: 'queued; it runs in the service (follow /api/operations/{id}/events)' },
+      success: { description: 'queued; it runs in the service (follow /api/operations/{id}/events)' },
       async handler({ body, actor, reply }) {
         const id = await requestRefresh(runtime, { source: body.source, target: body.target, jobs: body.jobs, verify: body.verify, actor });
         await enqueueOperation(runtime, id);
@@ -85,7 +45,7 @@ export function operationRoutes(runtime: Runtime, runs: BackgroundRuns): ApiRout
       summary: "Bring back the environment's databases as they were before an operation (its breadcrumbs): how a succeeded refresh is undone",
       params: nameParams,
       body: z.object({ operation: z.number().int().positive() }).strict(),
-      success: { status: 202, schema: started, description: 'queued' },
+      success: { description: 'queued' },
       async handler({ params, body, actor, reply }) {
         const id = await requestRestore(runtime, params.name, body.operation, actor);
         await enqueueOperation(runtime, id);
@@ -99,7 +59,7 @@ export function operationRoutes(runtime: Runtime, runs: BackgroundRuns): ApiRout
       tag: 'operations',
       summary: 'The latest operations, newest first',
       query: z.object({ environment: z.string().optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }),
-      success: { status: 200, schema: z.array(operationSchema), description: 'operations' },
+      success: { description: 'operations' },
       async handler({ query }) {
         return runtime.operations.list({ ...(query.environment ? { environment: query.environment } : {}), limit: query.limit });
       },
@@ -111,7 +71,7 @@ export function operationRoutes(runtime: Runtime, runs: BackgroundRuns): ApiRout
       tag: 'operations',
       summary: 'One operation: steps with times and counters, offline window, verification report, error',
       params: idParams,
-      success: { status: 200, schema: operationSchema, description: 'the operation' },
+      success: { description: 'the operation' },
       async handler({ params }) {
         return runtime.operations.get(params.id);
       },
@@ -124,7 +84,7 @@ export function operationRoutes(runtime: Runtime, runs: BackgroundRuns): ApiRout
       summary:
         'Live progress as server-sent events: "operation" (the whole operation, at first and on each change), "log" (each runbook line), "progress" (the data copy), then "end"',
       params: idParams,
-      success: { status: 200, contentType: 'text/event-stream', description: 'an event stream that ends when the operation does' },
+      success: { description: 'an event stream that ends when the operation does' },
       async handler({ params, request, reply }) {
         await runtime.operations.get(params.id);
         const allowed = async () => {
@@ -142,7 +102,7 @@ export function operationRoutes(runtime: Runtime, runs: BackgroundRuns): ApiRout
       summary: 'Download the runbook log (text, or JSON lines with ?format=json); no secrets; also after a rollback',
       params: idParams,
       query: z.object({ format: z.enum(['text', 'json']).default('text') }),
-      success: { status: 200, contentType: 'text/plain', description: 'the log as a file' },
+      success: { description: 'the log as a file' },
       async handler({ params, query, reply }) {
         await runtime.operations.get(params.id);
         const lines = await runtime.operations.logs(params.id);
@@ -160,7 +120,7 @@ export function operationRoutes(runtime: Runtime, runs: BackgroundRuns): ApiRout
       tag: 'operations',
       summary: 'The verification report: each profile rule, sanitize rule and row count, checked before the cutover',
       params: idParams,
-      success: { status: 200, schema: verificationSchema, description: 'the report' },
+      success: { description: 'the report' },
       async handler({ params }) {
         const operation = await runtime.operations.get(params.id);
         if (!operation.verification) {
@@ -176,7 +136,7 @@ export function operationRoutes(runtime: Runtime, runs: BackgroundRuns): ApiRout
       tag: 'operations',
       summary: 'Undo a failed operation: before its cutover the staging databases are dropped, after it the breadcrumbs are swapped back',
       params: idParams,
-      success: { status: 200, schema: operationSchema, description: 'rolled back' },
+      success: { description: 'rolled back' },
       handler: async ({ params, actor }) => rollbackOperation(runtime, params.id, actor),
     }),
     route({
@@ -186,7 +146,7 @@ export function operationRoutes(runtime: Runtime, runs: BackgroundRuns): ApiRout
       tag: 'operations',
       summary: 'Stop a queued or running operation before its cutover; answers when it has stopped (or after 30 s)',
       params: idParams,
-      success: { status: 200, schema: operationSchema, description: 'the operation (canceled, or still stopping)' },
+      success: { description: 'the operation (canceled, or still stopping)' },
       handler: async ({ params, actor }) => cancelOperation(runtime, params.id, actor, 30_000),
     }),
   ];

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import type { PendingAction } from '../domain/asset.js';
+import { DATABASE_ROLES, type DatabaseInfo, ENVIRONMENT_STATES, ENVIRONMENT_TYPES, type Environment, type HistoryEntry } from '../domain/environment.js';
+import type { Breadcrumb } from '../domain/operation.js';
+import { jsonObject, reason } from './common.js';
+
+export const databaseInfo = z.strictObject({
+  role: z.enum(DATABASE_ROLES),
+  host: z.string(),
+  port: z.number(),
+  database: z.string(),
+  user: z.string(),
+}) satisfies z.ZodType<DatabaseInfo>;
+
+export const pendingAction = z.strictObject({
+  code: z.string(),
+  message: z.string(),
+  remedy: z.string(),
+  since: z.string(),
+  /** The operation that left it, if any. */
+  operation: z.number().nullable(),
+}) satisfies z.ZodType<PendingAction>;
+
+/** An environment: never a password (one written into its synchronize command is hidden). */
+export const environment = z.strictObject({
+  name: z.string(),
+  type: z.enum(ENVIRONMENT_TYPES),
+  tenant: z.string(),
+  administrator: z.string(),
+  applicationRelease: z.string(),
+  platformUpdate: z.number(),
+  financialReportingVersion: z.string(),
+  retail: z.boolean(),
+  profile: z.string(),
+  documentStorage: z.string().nullable(),
+  syncCommand: z.string().nullable(),
+  state: z.enum(ENVIRONMENT_STATES),
+  /** Versions of components set by packages, beyond the three above (e.g. RetailServer). */
+  components: z.record(z.string(), z.string()),
+  /** What a person still has to do, e.g. run the reprovisioning tool after a retail refresh. */
+  pendingActions: z.array(pendingAction),
+  /** Whether a retail refresh runs the Environment Reprovisioning Tool as its post step. */
+  autoReprovision: z.boolean(),
+  databases: z.array(databaseInfo),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+}) satisfies z.ZodType<Environment>;
+
+export const historyEntry = z.strictObject({ at: z.string(), event: z.string(), details: jsonObject }) satisfies z.ZodType<HistoryEntry>;
+
+/** Detailed version information: each component with its version; a database that does not answer says so. */
+export const versions = z.strictObject({
+  applicationRelease: z.string(),
+  platformUpdate: z.number(),
+  financialReportingVersion: z.string(),
+  components: z.array(z.strictObject({ name: z.string(), version: z.string() })),
+});
+
+/** One environment with its history, detailed versions and self-service installers. */
+export const environmentDetails = environment.extend({
+  history: z.array(historyEntry),
+  versions,
+  /** Self-service installer files in the environment's document storage. */
+  installers: z.array(z.string()),
+});
+
+/** Connection URLs with passwords, per database role the environment has (every one has an application database). */
+export const credentials = z.strictObject({ application: z.string(), financialReporting: z.string().optional() }) satisfies z.ZodType<
+  Partial<Record<(typeof DATABASE_ROLES)[number], string>>
+>;
+
+/**
+ * A previous database kept by a refresh or restore. `operation` is the API's name for the
+ * operation that kept it and `operationId` the CLI's; both stay, so that scripts written
+ * against either keep working, and the CLI prints this object as the API gives it.
+ */
+export const breadcrumb = z.strictObject({
+  operation: z.number(),
+  operationId: z.number(),
+  environment: z.string(),
+  role: z.enum(DATABASE_ROLES),
+  database: z.string(),
+  replaced: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  state: z.enum(['pending', 'kept', 'restored', 'dropped']),
+});
+
+/** A breadcrumb of the domain in the contract's shape. */
+export function breadcrumbJson(crumb: Breadcrumb): z.infer<typeof breadcrumb> {
+  const { operationId, environment: name, role, database, replaced, createdAt, expiresAt, state } = crumb;
+  return { operation: operationId, operationId, environment: name, role, database, replaced, createdAt, expiresAt, state };
+}
+
+/** Another environment as a source for refreshing this one: eligible, or the reasons it is not. */
+export const refreshSource = z.strictObject({ name: z.string(), type: z.enum(ENVIRONMENT_TYPES), eligible: z.boolean(), reasons: z.array(reason) });
+
+const previewEnvironment = z.strictObject({
+  name: z.string(),
+  type: z.string(),
+  tenant: z.string(),
+  applicationRelease: z.string(),
+  platformUpdate: z.number(),
+  financialReportingVersion: z.string(),
+  databases: z.array(z.string()),
+});
+
+/**
+ * What a refresh would do. Source, target, administrator, profile and estimate are missing
+ * when the request is refused before they are known.
+ */
+export const refreshPreview = z.strictObject({
+  source: previewEnvironment.optional(),
+  target: previewEnvironment.optional(),
+  /** The account that becomes the application's Admin user on the target. */
+  administrator: z.string().optional(),
+  profile: z.string().optional(),
+  notCopied: z.array(z.strictObject({ table: z.string(), action: z.string(), element: z.string() })),
+  afterwards: z.array(z.string()),
+  warnings: z.array(z.string()),
+  notice: z.string(),
+  estimate: z.strictObject({ bytes: z.number(), seconds: z.number() }).optional(),
+  refused: z.boolean(),
+  reasons: z.array(reason),
+});
