@@ -6,7 +6,7 @@ import { fault } from '../faults.js';
 import { reconcileCutover } from '../refresh/cutover-state.js';
 import { pruneBreadcrumbs } from '../refresh/breadcrumbs.js';
 import { type RunContext, failAtForTests, retry, round } from './run-context.js';
-import type { StepHandler } from './runbook.js';
+import type { Runbook, StepHandler } from './runbook.js';
 
 /**
  * The only offline window of a refresh or restore: every live database is renamed to its
@@ -90,3 +90,15 @@ export async function dropExpiredBreadcrumbs(ctx: RunContext): Promise<number> {
   for (const crumb of dropped) await ctx.log('post', 'info', `expired breadcrumb ${crumb} dropped`);
   return dropped.length;
 }
+
+/** What a failed or canceled refresh or restore says: both replace databases by a cutover. */
+export const swapEndings: Pick<Runbook, 'afterFailure' | 'afterCancel'> = {
+  async afterFailure(ctx, cutoverReached) {
+    return cutoverReached
+      ? `the new databases are live; dataalm op rollback ${ctx.id} swaps the previous ones back`
+      : `the target was not touched; dataalm op rollback ${ctx.id} removes the staging databases`;
+  },
+  afterCancel() {
+    return 'operation canceled before its cutover: the staging databases were removed; the target was never touched';
+  },
+};

@@ -1,7 +1,7 @@
 import { DataalmError, RefusedError } from '../../domain/errors/dataalm-error.js';
 import { derivedName } from '../../adapters/postgres/database-admin.js';
 import { folderFingerprint } from '../refresh/verification.js';
-import { cutoverStep, dropExpiredBreadcrumbs, resumeAfterCutover } from './cutover-step.js';
+import { cutoverStep, dropExpiredBreadcrumbs, resumeAfterCutover, swapEndings } from './cutover-step.js';
 import type { Runbook } from './runbook.js';
 
 /**
@@ -47,12 +47,5 @@ export const restoreRunbook: Runbook = {
   async prepareResume(ctx) {
     await resumeAfterCutover(ctx);
   },
-  async afterFailure(ctx, cutoverReached) {
-    return cutoverReached
-      ? `the new databases are live; dataalm op rollback ${ctx.id} swaps the previous ones back`
-      : `the target was not touched; dataalm op rollback ${ctx.id} removes the staging databases`;
-  },
-  afterCancel() {
-    return 'operation canceled before its cutover: the staging databases were removed; the target was never touched';
-  },
+  ...swapEndings,
 };

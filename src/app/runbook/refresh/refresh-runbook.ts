@@ -7,7 +7,7 @@ import { operationFingerprint } from '../../refresh/fingerprint.js';
 import { preflightRefresh } from '../../refresh/refresh-service.js';
 import { runSyncCommand } from '../../refresh/synchronize.js';
 import { folderFingerprint, rows } from '../../refresh/verification.js';
-import { cutoverStep, dropExpiredBreadcrumbs, resumeAfterCutover } from '../cutover-step.js';
+import { cutoverStep, dropExpiredBreadcrumbs, resumeAfterCutover, swapEndings } from '../cutover-step.js';
 import { Canceled } from '../run-context.js';
 import type { Runbook, StepHandler } from '../runbook.js';
 import { COPY_STEPS, copyStep } from './copy-step.js';
@@ -138,12 +138,5 @@ export const refreshRunbook: Runbook = {
       await ctx.log('synchronize', 'warning', 'the synchronize command was cut short: its changes to the staging copy are unknown, so the copy is made again');
     }
   },
-  async afterFailure(ctx, cutoverReached) {
-    return cutoverReached
-      ? `the new databases are live; dataalm op rollback ${ctx.id} swaps the previous ones back`
-      : `the target was not touched; dataalm op rollback ${ctx.id} removes the staging databases`;
-  },
-  afterCancel() {
-    return 'operation canceled before its cutover: the staging databases were removed; the target was never touched';
-  },
+  ...swapEndings,
 };
