@@ -22,10 +22,17 @@ import { FAULT_POINTS } from '../dist/domain/faults.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const testDir = path.join(root, 'test');
+// --typecheck: type-check the tests and the web UI (npm run typecheck) while the demo
+// template is made and the files run, instead of before them; a type error fails the run.
+const typecheck = process.argv.includes('--typecheck');
+const filters = process.argv.slice(2).filter((a) => a !== '--typecheck');
+// Files at once. Most of a file's time is waiting (servers starting, leases running out,
+// processes exiting), so three share two cores well. (Default: 3; DATAALM_TEST_CONCURRENCY.)
+const concurrency = Math.max(1, Number(process.env.DATAALM_TEST_CONCURRENCY ?? 3) || 3);
 const files = fs
   .readdirSync(testDir, { recursive: true })
   .map(String)
-  .filter((f) => f.endsWith('.test.ts') && (process.argv.length <= 2 || process.argv.slice(2).some((a) => f.includes(a))))
+  .filter((f) => f.endsWith('.test.ts') && (filters.length === 0 || filters.some((a) => f.includes(a))))
   .sort()
   .map((f) => path.join('test', f));
 // Longest files first, by their times in the last run (kept under node_modules/.cache), so that
@@ -52,6 +59,8 @@ const env = { ...process.env, TMPDIR: runDir, DATAALM_TEST_TMP: runDir };
 const summary = [];
 let server;
 let code = 1;
+// Its own output is kept and shown only when it fails, so the test report stays readable.
+const typechecked = typecheck ? runQuietly('npm', ['run', 'typecheck', '--silent']) : Promise.resolve({ code: 0, output: '' });
 try {
   const usesDemo = files.some((f) => /\b(startDemo|describeFaults)\(/.test(fs.readFileSync(path.join(root, f), 'utf8')));
   await Promise.all([
@@ -72,6 +81,13 @@ try {
     })(),
   ]);
   code = await runTests();
+  const types = await typechecked;
+  process.stderr.write(`type check of the tests and the web UI: ${types.code === 0 ? 'ok' : 'FAILED'}\n`);
+  if (types.code !== 0) {
+    process.stderr.write(types.output);
+    summary.unshift('not ok - npm run typecheck\n');
+    code = code || 1;
+  }
 } catch (error) {
   process.stderr.write(`${error.stack ?? error}\n`);
   code = 1;
@@ -91,7 +107,7 @@ async function runTests() {
       '--import', 'tsx',
       // Each test file's process writes its duration to file-times.jsonl as it exits.
       '--import', './scripts/test-file-clock.mjs',
-      '--test', '--test-concurrency=2', '--test-timeout=300000',
+      '--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000',
       '--test-reporter=tap', '--test-reporter-destination=stdout',
       ...files,
     ],
@@ -138,7 +154,7 @@ function reportFileTimes() {
     // only an ordering hint
   }
   const width = Math.max(...files.map((f) => f.length));
-  process.stderr.write('time per test file (its own process, start to exit; two run at once):\n');
+  process.stderr.write(`time per test file (its own process, start to exit; ${concurrency} run at once):\n`);
   for (const f of [...files].sort((a, b) => (times.get(b) ?? Infinity) - (times.get(a) ?? Infinity))) {
     process.stderr.write(`  ${f.padEnd(width)}  ${times.has(f) ? seconds(times.get(f)).padStart(7) : '   none: it did not exit by itself'}\n`);
   }
@@ -218,4 +234,16 @@ function readJson(file) {
 
 function seconds(ms) {
   return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Runs a command with its output kept: resolves with its exit code and what it printed. */
+function runQuietly(command, args) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c) => (output += c));
+    child.stderr.on('data', (c) => (output += c));
+    child.once('error', (error) => resolve({ code: 1, output: `${error.message}\n` }));
+    child.once('exit', (c, signal) => resolve({ code: c ?? (signal ? 1 : 0), output }));
+  });
 }
