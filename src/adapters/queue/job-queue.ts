@@ -1,4 +1,4 @@
-import { Logger, type Runner, type WorkerUtils, makeWorkerUtils, run } from 'graphile-worker';
+import type { Logger, Runner, WorkerUtils } from 'graphile-worker';
 import pg from 'pg';
 
 /**
@@ -16,7 +16,14 @@ export interface OperationJob {
 }
 
 /** graphile-worker's own messages go to `onLine` (warnings and errors only). */
-function queueLogger(onLine: (line: string) => void): Logger {
+/**
+ * graphile-worker, loaded when a job is first added or a worker starts: most CLI commands
+ * never touch the queue, and loading it costs a short command a tenth of a second.
+ */
+const graphileWorker = () => import('graphile-worker');
+
+async function queueLogger(onLine: (line: string) => void): Promise<Logger> {
+  const { Logger } = await graphileWorker();
   return new Logger(() => (level, message) => {
     if (level === 'error' || level === 'warning') onLine(`job queue ${level}: ${message}`);
   });
@@ -36,7 +43,7 @@ export class JobQueue {
 
   /** `key` makes a job unique while it waits: adding the same key again adds nothing. */
   async enqueue(job: OperationJob, key: string): Promise<void> {
-    this.#utils ??= makeWorkerUtils({ pgPool: this.#openPool(), logger: queueLogger(this.#onLine) });
+    this.#utils ??= graphileWorker().then(async ({ makeWorkerUtils }) => makeWorkerUtils({ pgPool: this.#openPool(), logger: await queueLogger(this.#onLine) }));
     await (await this.#utils).addJob(OPERATION_TASK, job, { jobKey: key, jobKeyMode: 'preserve_run_at', maxAttempts: 3 });
   }
 
@@ -124,13 +131,15 @@ export async function startJobWorker(options: {
   let stopped = false;
   let restarting: Promise<void> | undefined;
   let wake = () => {};
+  const { run } = await graphileWorker();
+  const logger = await queueLogger(options.onLine);
   const start = () =>
     run({
       pgPool: pool,
       concurrency: options.concurrency,
       noHandleSignals: true,
       pollInterval: 1000,
-      logger: queueLogger(options.onLine),
+      logger,
       taskList: { [OPERATION_TASK]: async (payload) => options.handle(payload as OperationJob) },
     });
   const watch = (current: Runner) => {

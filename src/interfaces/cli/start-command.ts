@@ -9,7 +9,6 @@ import { reapAbandoned } from '../../app/refresh/abandoned.js';
 import { ensureFirstOwner } from '../../app/accounts.js';
 import { BackgroundRuns } from '../../app/refresh/background-runs.js';
 import { type OperationWorker, startOperationWorker } from '../../app/worker/operation-worker.js';
-import { buildHttpServer } from '../http/http-server.js';
 import { packageVersion } from './package-version.js';
 import { REPEATED_SIGNAL_MS, STOP_SIGNALS, configOrExit, reportError } from './command-context.js';
 import { ProgressReporter } from './progress-reporter.js';
@@ -91,6 +90,8 @@ async function runService(config: Config, withWorker: boolean): Promise<void> {
         onLine: (line) => process.stderr.write(`dataalm: ${line}\n`),
       });
     }
+    // Loaded here: the web framework is for this command only, not every short command.
+    const { buildHttpServer } = await import('../http/http-server.js');
     app = await buildHttpServer(runtime, {
       runs,
       version: packageVersion(),
