@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.js';
 import { DataalmError } from '../domain/errors/dataalm-error.js';
 import type { Profile } from '../domain/profile/profile-schema.js';
-import { parseConnectionUrl, withDatabase } from '../adapters/postgres/connection-url.js';
+import { parseConnectionUrl } from '../adapters/postgres/connection-url.js';
 import { pgServers } from '../adapters/postgres/database-servers.js';
 import { loadProfile } from '../adapters/profile/profile-files.js';
 import { SecretBox } from '../adapters/secrets/secret-box.js';
@@ -47,7 +47,7 @@ export async function copyLiveDatabase(config: Config, request: CopyRequest): Pr
 export async function dropCopy(url: string): Promise<void> {
   const target = parseConnectionUrl(url, 'to');
   try {
-    await pgServers.onServer(withDatabase(url, 'postgres'), 'to', (server) => server.drop(target.database));
+    await pgServers.onServer(url, 'to', (server) => server.drop(target.database));
   } catch (error) {
     throw new DataalmError('COPY_FAILED', `could not remove ${target.database}: ${(error as Error).message}`, { cause: error });
   }

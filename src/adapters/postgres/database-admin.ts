@@ -41,16 +41,6 @@ export async function connectMaintenance(url: string, field: string): Promise<pg
   throw unreachable({ ...target, database: 'postgres' }, field, lastError);
 }
 
-/** Runs `work` on a maintenance session of the server of `url`, and closes it. */
-export async function onServer<T>(url: string, field: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = await connectMaintenance(url, field);
-  try {
-    return await work(client);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
 /**
  * Groups per-role items by the server and user their URL reaches (see serverKey), each
  * group with a URL to reach it.

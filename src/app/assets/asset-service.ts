@@ -12,7 +12,6 @@ import {
   highestVersion,
   judgeApply,
   packageLabel,
-  releaseMatches,
   scaleUnitOf,
 } from '../../domain/asset.js';
 import type { Environment } from '../../domain/environment.js';
