@@ -85,6 +85,11 @@ export const REFUSAL_CODES = [
   'DATABASE_MISSING',
   'UNREACHABLE',
   'TARGET_PRIVILEGES',
+  // A copy (also a refresh's): what cannot be copied exactly is refused before anything is created.
+  'ROLES_MISSING',
+  'COPY_PRIVILEGES',
+  'LOCK_TABLE_TOO_SMALL',
+  'COPY_UNSUPPORTED',
   // Rollback, cancel and restore.
   'NOT_ROLLBACKABLE',
   'NOT_CANCELABLE',

@@ -14,6 +14,9 @@ import { z } from 'zod';
 /** An SQL identifier as written in the catalog (it is always quoted when used). */
 const identifier = z.string().min(1, 'must not be empty').max(63, 'must be at most 63 characters');
 
+export const MISSING_ROLE_POLICIES = ['refuse', 'create', 'target-user'] as const;
+export type MissingRolePolicy = (typeof MISSING_ROLE_POLICIES)[number];
+
 export const TRANSFORMERS = ['email', 'hash', 'null', 'constant'] as const;
 
 export const maskSchema = z
@@ -110,6 +113,23 @@ export const profileSchema = z
     rules: z.array(ruleSchema).default([]),
     sanitize: z.array(sanitizeSchema).default([]),
     recurringJobs: recurringJobsSchema.optional(),
+    /**
+     * Source role → target role, for owners, grants, policies and default privileges: roles
+     * are server-wide, so a sandbox's server may name production's roles differently.
+     * Roles not named here keep their name.
+     */
+    roles: z.record(z.string().min(1).max(63), z.string().min(1).max(63)).default({}),
+    /**
+     * A source role (after `roles`) that does not exist on the target server:
+     * refuse (before anything is created, naming the roles), create it there as NOLOGIN,
+     * or target-user (what it owns belongs to the connecting user; its grants are not copied).
+     */
+    missingRoles: z.enum(MISSING_ROLE_POLICIES).default('refuse'),
+    /**
+     * ALTER DATABASE … SET, ALTER ROLE … IN DATABASE … SET, the database's comment and ACL:
+     * the source's (default) or the target's current database's.
+     */
+    databaseProperties: z.enum(['source', 'target']).default('source'),
   })
   .strict()
   .superRefine((profile, ctx) => {
