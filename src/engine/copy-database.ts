@@ -18,7 +18,10 @@ import { IndexBuilder } from './index-builder.js';
 import { applyKeptColumns } from './kept-columns.js';
 import { quoteIdent, quoteLiteral } from './mask-sql.js';
 import { ProgressMeter } from './progress-meter.js';
-import { copySequences, countNeverCopied, dumpSchema, refreshMatviews, restoreSection } from './schema-steps.js';
+import { checkLockCapacity, planSchema } from './copy-preflight.js';
+import { describePgError } from './describe-pg-error.js';
+import { runPostData, runPreData } from './schema-runner.js';
+import { copySequences, countNeverCopied, refreshMatviews } from './schema-steps.js';
 
 export interface CopyOptions {
   readonly sourceUrl: string;
@@ -102,6 +105,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
     const sourceHolder = await holdSnapshot(options.sourceUrl, source, 'from (--from)');
     holders.push(sourceHolder);
     const catalog = await readSourceCatalog(sourceHolder.client);
+    await checkLockCapacity(sourceHolder.client, source);
     if (catalog.largeObjects > 0) warn(`the source has ${catalog.largeObjects} large objects (pg_largeobject); they are not copied`);
     if (catalog.databaseSettings.length > 0) {
       warn(`database settings (ALTER DATABASE … SET) are not copied: ${catalog.databaseSettings.map((s) => s.split('=')[0]).join(', ')}`);
@@ -139,9 +143,24 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
     }
     const targetMajor = Math.floor(Number((await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v) / 10000);
     const tools = findPgTools([catalog.serverMajor, targetMajor], options.pgBin);
+    folder = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-copy-'));
+    // The schema is dumped, scripted and checked against the target's roles before anything is created.
+    const schema = await planSchema({
+      tools,
+      sourceUrl: options.sourceUrl,
+      snapshot: sourceHolder.snapshot,
+      folder,
+      profile: options.profile,
+      targetServer: admin,
+      target,
+      warn,
+    });
+    const mappings = countNeverCopied(schema.archive);
+    if (mappings > 0) warn(`${mappings} user mappings (credentials of foreign servers) were not copied`);
     done('preflight');
 
     phase('schema');
+    for (const role of schema.createRoles) await admin.query(`CREATE ROLE ${quoteIdent(role)} NOLOGIN`);
     await admin.query(`CREATE DATABASE ${quoteIdent(target.database)} TEMPLATE template0 ENCODING ${quoteLiteral(catalog.encoding)}`);
     created = true;
     const made = await admin.query<{ collate: string; ctype: string }>(
@@ -154,11 +173,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
         `the copy uses the target server's locale (collate ${locale.collate}, ctype ${locale.ctype}), not the source's (${catalog.locale.collate}, ${catalog.locale.ctype}): text sorts may differ`,
       );
     }
-    folder = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-copy-'));
-    const archive = await dumpSchema(tools, options.sourceUrl, sourceHolder.snapshot, folder);
-    const mappings = countNeverCopied(archive);
-    if (mappings > 0) warn(`${mappings} user mappings (credentials of foreign servers) were not copied`);
-    await restoreSection(tools, options.targetUrl, archive, 'pre-data', options.jobs);
+    await runPreData(options.targetUrl, schema.pre);
     done('schema');
 
     phase('data');
@@ -189,7 +204,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
 
       phase('constraints');
       await indexes.finish();
-      await restoreSection(tools, options.targetUrl, archive, 'post-data', options.jobs, indexes.built);
+      await runPostData(options.targetUrl, schema.pre, schema.post, options.jobs, indexes.built);
       await copySequences(sourceHolder.client, targetClient, catalog);
       await refreshMatviews(targetClient, catalog);
       done('constraints');
@@ -215,7 +230,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
     if (error instanceof DataalmError) {
       throw cleanup && !error.message.includes('removed') ? new DataalmError(error.code, `${error.message}${cleanup}`, { cause: error }) : error;
     }
-    throw new DataalmError('COPY_FAILED', `copy failed: ${(error as Error).message}${cleanup}`, { cause: error });
+    throw new DataalmError('COPY_FAILED', `copy failed: ${describePgError(error)}${cleanup}`, { cause: error });
   } finally {
     for (const holder of holders) await holder.client.end().catch(() => {});
     await admin?.end().catch(() => {});

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { type PgTools, libpqEnv, runTool, runToolOutput } from '../adapters/postgres/pg-tools.js';
@@ -6,9 +5,10 @@ import type { SourceCatalog } from '../adapters/postgres/source-catalog.js';
 import { qualified } from './mask-sql.js';
 
 /**
- * Schema goes through pg_dump/pg_restore, as pgcopydb does: one schema-only archive taken
- * inside the source snapshot, restored in two sections around the data. Owners and grants
- * are not copied (the target server's roles may differ); objects belong to the --to user.
+ * Schema goes through pg_dump, as pgcopydb does: one schema-only archive taken inside the
+ * source snapshot. pg_restore writes its two sections as SQL (schema-script.ts), which
+ * dataalm runs itself around the data (schema-runner.ts), owners and grants included, with
+ * the profile's role map applied (role-rewrite.ts).
  */
 export interface SchemaArchive {
   readonly file: string;
@@ -30,23 +30,6 @@ export async function dumpSchema(tools: PgTools, sourceUrl: string, snapshot: st
   return { file, listing: listing.split('\n') };
 }
 
-export async function restoreSection(
-  tools: PgTools,
-  targetUrl: string,
-  archive: SchemaArchive,
-  section: 'pre-data' | 'post-data',
-  jobs: number,
-  skipOids: ReadonlySet<string> = new Set(),
-): Promise<void> {
-  const env = libpqEnv(targetUrl);
-  const args = [`--section=${section}`, '--no-owner', '--no-acl', '--exit-on-error', `--dbname=${conninfoDbname(env.PGDATABASE!)}`];
-  args.push(`--use-list=${listWithout(archive, skipOids)}`);
-  // pre-data is all-or-nothing; post-data builds indexes and constraints in parallel
-  // (pg_restore orders them by dependency: foreign keys after the keys they reference).
-  args.push(...(section === 'pre-data' ? ['--single-transaction'] : [`--jobs=${jobs}`]), archive.file);
-  await runTool(tools.pgRestore, args, env, `pg_restore of the ${section} schema`);
-}
-
 /**
  * User mappings hold the credentials a foreign server is reached with (production's
  * integrations): a sandbox must not inherit them.
@@ -56,26 +39,6 @@ const NEVER_COPIED = /^USER MAPPING /;
 /** How many entries of the archive are never copied, for the copy's warnings. */
 export function countNeverCopied(archive: SchemaArchive): number {
   return archive.listing.filter((line) => NEVER_COPIED.test(/^\d+; \d+ \d+ (.*)$/.exec(line)?.[1] ?? '')).length;
-}
-
-/** A database name as a libpq connection string, so names with "=" or spaces work too. */
-function conninfoDbname(name: string): string {
-  return `dbname='${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
-/**
- * The archive's table of contents without the objects already built elsewhere. Each line
- * reads "<dump id>; <catalog table oid> <object oid> <type> …"; objects are matched by
- * their OID in the source, never by name.
- */
-function listWithout(archive: SchemaArchive, skipOids: ReadonlySet<string>): string {
-  const kept = archive.listing.filter((line) => {
-    const match = /^\d+; \d+ (\d+) (.*)$/.exec(line);
-    return !match || (!skipOids.has(match[1]!) && !NEVER_COPIED.test(match[2]!));
-  });
-  const file = `${archive.file}.list`;
-  fs.writeFileSync(file, `${kept.join('\n')}\n`);
-  return file;
 }
 
 /**

@@ -98,7 +98,7 @@ export function runTool(file: string, args: string[], env: NodeJS.ProcessEnv, wh
     child.once('close', (code, signal) => {
       if (code === 0) return resolve();
       const lines = stderr.trim().split('\n').filter((l) => !/^\s*$/.test(l));
-      const reason = lines.filter((l) => /error|fatal/i.test(l)).slice(-2).join('; ') || lines.slice(-2).join('; ') || `exit ${code ?? signal}`;
+      const reason = toolReason(lines) || lines.slice(-2).join('; ') || `exit ${code ?? signal}`;
       reject(new DataalmError('COPY_FAILED', `${what} failed: ${reason}`));
     });
   });
@@ -108,15 +108,23 @@ export function runTool(file: string, args: string[], env: NodeJS.ProcessEnv, wh
 export function runToolOutput(file: string, args: string[], what: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
+    // Whole buffers, decoded once: a character split between two chunks stays whole.
+    const stdout: Buffer[] = [];
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
     child.once('error', (cause) => reject(new DataalmError('TOOLS_MISSING', `${what}: cannot run ${file}`, { cause })));
     // 'close', not 'exit': a process can exit before its output has all been read, and a
     // table of contents cut short would restore a schema without some of its tables.
     child.once('close', (code) =>
-      code === 0 ? resolve(stdout) : reject(new DataalmError('COPY_FAILED', `${what} failed: ${stderr.trim().split('\n').at(-1) ?? code}`)),
+      code === 0
+        ? resolve(Buffer.concat(stdout).toString('utf8'))
+        : reject(new DataalmError('COPY_FAILED', `${what} failed: ${toolReason(stderr.trim().split('\n')) || (stderr.trim().split('\n').at(-1) ?? code)}`)),
     );
   });
+}
+
+/** The error lines of a tool's stderr, with the server's DETAIL and HINT lines that follow them. */
+function toolReason(lines: readonly string[]): string {
+  return lines.filter((l) => /error|fatal|^\s*(DETAIL|HINT):/i.test(l)).slice(-4).join('; ');
 }

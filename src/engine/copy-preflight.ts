@@ -1,0 +1,102 @@
+import type pg from 'pg';
+import { RefusedError } from '../domain/errors/dataalm-error.js';
+import { lockCapacityReason } from '../domain/preflight/lock-capacity.js';
+import type { Profile } from '../domain/profile/profile-schema.js';
+import type { ConnectionTarget } from '../adapters/postgres/connection-url.js';
+import type { PgTools } from '../adapters/postgres/pg-tools.js';
+import { type InvolvedRole, type RewriteReport, involvedRoles, rewriteEntry } from './role-rewrite.js';
+import { type SchemaScript, checkAgainstListing, scriptSection } from './schema-script.js';
+import { type SchemaArchive, dumpSchema } from './schema-steps.js';
+
+/** The schema as it will be restored: both sections' scripts with roles mapped, and the roles to create first. */
+export interface SchemaPlan {
+  readonly archive: SchemaArchive;
+  readonly pre: SchemaScript;
+  readonly post: SchemaScript;
+  /** Missing roles to create (NOLOGIN) before the restore: missingRoles: create. */
+  readonly createRoles: readonly string[];
+  readonly roles: readonly InvolvedRole[];
+}
+
+/**
+ * Refuses a copy whose source server cannot hold its locks: pg_dump and the copy's snapshot
+ * each lock every table until the end. Read on the source, before anything is created.
+ */
+export async function checkLockCapacity(source: pg.ClientBase, where: ConnectionTarget): Promise<void> {
+  const facts = await source.query<{ locks: string; connections: string; prepared: string; relations: string }>(
+    `SELECT current_setting('max_locks_per_transaction') AS locks, current_setting('max_connections') AS connections,
+            current_setting('max_prepared_transactions') AS prepared,
+            (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
+                AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)') AS relations`,
+  );
+  const row = facts.rows[0]!;
+  const reason = lockCapacityReason({
+    server: `${where.host}:${where.port}`,
+    maxLocksPerTransaction: Number(row.locks),
+    maxConnections: Number(row.connections),
+    maxPreparedTransactions: Number(row.prepared),
+    lockedRelations: Number(row.relations),
+  });
+  if (reason) throw new RefusedError([reason]);
+}
+
+/**
+ * Dumps the schema inside the source snapshot, writes both sections as SQL and applies the
+ * profile's role map and missing-role policy, against the target server's roles. Runs before
+ * CREATE DATABASE, so a refusal leaves nothing behind.
+ */
+export async function planSchema(options: {
+  readonly tools: PgTools;
+  readonly sourceUrl: string;
+  readonly snapshot: string;
+  readonly folder: string;
+  readonly profile: Profile;
+  /** A session on the target server (any database). */
+  readonly targetServer: pg.ClientBase;
+  readonly target: ConnectionTarget;
+  readonly warn: (message: string) => void;
+}): Promise<SchemaPlan> {
+  const archive = await dumpSchema(options.tools, options.sourceUrl, options.snapshot, options.folder);
+  const scripts = [await scriptSection(options.tools, archive.file, 'pre-data'), await scriptSection(options.tools, archive.file, 'post-data')];
+  checkAgainstListing(scripts, archive.listing);
+  const existing = await options.targetServer.query<{ rolname: string; me: string }>('SELECT rolname, current_user AS me FROM pg_roles');
+  const targetRoles = new Set(existing.rows.map((r) => r.rolname));
+  const targetUser = existing.rows[0]?.me ?? '';
+  const roleMap = options.profile.roles;
+  const roles = involvedRoles(scripts, roleMap, targetRoles);
+  const missing = [...new Set(roles.filter((r) => !r.exists).map((r) => r.target))].sort();
+  const policy = options.profile.missingRoles;
+  const server = `${options.target.host}:${options.target.port}`;
+  if (missing.length > 0 && policy === 'refuse') {
+    const first = missing[0]!;
+    throw new RefusedError([
+      {
+        code: 'ROLES_MISSING',
+        message: `roles the source's objects are owned by or granted to do not exist on the target server ${server}: ${missing.join(', ')}`,
+        remedy: `create them, map them (profile roles: { ${first}: existing_role }, dataalm copy --role-map ${first}=existing_role) or set missingRoles: create | target-user`,
+      },
+    ]);
+  }
+  const report: RewriteReport = { ownersDropped: 0, grantsDropped: 0, defaultsDropped: 0, policiesChanged: 0 };
+  const gone = new Set(policy === 'target-user' ? missing : []);
+  const rewrite = (script: SchemaScript): SchemaScript => ({
+    ...script,
+    entries: script.entries.flatMap((entry) => {
+      const rewritten = rewriteEntry(entry, { roleMap, missing: gone, policy, targetUser }, report);
+      return rewritten ? [rewritten] : [];
+    }),
+  });
+  const [pre, post] = scripts.map(rewrite) as [SchemaScript, SchemaScript];
+  if (missing.length > 0 && policy === 'create') {
+    options.warn(`roles missing on ${server} are created there (NOLOGIN, no privileges beyond the copy's grants): ${missing.join(', ')}`);
+  }
+  if (missing.length > 0 && policy === 'target-user') {
+    options.warn(
+      `roles missing on ${server}: ${missing.join(', ')}; what they owned belongs to ${targetUser} (${report.ownersDropped} objects), ` +
+        `${report.grantsDropped} grants to or by them and ${report.defaultsDropped} default privileges of theirs were not copied, ` +
+        `${report.policiesChanged} policies no longer name them`,
+    );
+  }
+  return { archive, pre, post, createRoles: policy === 'create' ? missing : [], roles };
+}
