@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js';
 import { DataalmError } from '../domain/errors/dataalm-error.js';
-import type { Profile } from '../domain/profile/profile-schema.js';
+import type { MissingRolePolicy, Profile } from '../domain/profile/profile-schema.js';
 import { parseConnectionUrl } from '../adapters/postgres/connection-url.js';
 import { pgServers } from '../adapters/postgres/database-servers.js';
 import { loadProfile } from '../adapters/profile/profile-files.js';
@@ -20,6 +20,10 @@ export interface CopyRequest {
   readonly jobs: number;
   readonly verify: 'counts' | 'checksums';
   readonly splitBytes: number | undefined;
+  /** Source role → target role, on top of the profile's roles. (Default: none) */
+  readonly roles?: Readonly<Record<string, string>>;
+  /** Overrides the profile's missingRoles. (Default: the profile's) */
+  readonly missingRoles?: MissingRolePolicy | undefined;
   /** Where the schema archive is written; the caller removes it. */
   readonly workDir: string;
   readonly onEvent: (event: CopyEvent) => void;
@@ -27,7 +31,8 @@ export interface CopyRequest {
 
 /** `dataalm copy`: a live database into a new one, from one snapshot, with the profile applied. */
 export async function copyLiveDatabase(config: Config, request: CopyRequest): Promise<CopyResult> {
-  const profile: Profile = loadProfile(request.profile);
+  const loaded: Profile = loadProfile(request.profile);
+  const profile: Profile = { ...loaded, roles: { ...loaded.roles, ...request.roles }, missingRoles: request.missingRoles ?? loaded.missingRoles };
   return copyDatabase({
     sourceUrl: request.from,
     targetUrl: request.to,

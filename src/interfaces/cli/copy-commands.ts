@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
+import { MISSING_ROLE_POLICIES, type MissingRolePolicy } from '../../domain/profile/profile-schema.js';
 import { type CopyEvent, type CopyResult, copyLiveDatabase, dropCopy, loadProfile, loadProfileFile, profileYaml } from '../../app/copy-service.js';
 import { STOP_SIGNALS, configOrExit, printJson, reportError } from './command-context.js';
 import { ProgressReporter, showDataProgress } from './progress-reporter.js';
@@ -15,7 +16,22 @@ interface CopyFlags {
   jobs: string;
   verify: 'counts' | 'checksums';
   splitTablesLargerThan?: string;
+  roleMap: string[];
+  missingRoles?: MissingRolePolicy;
   json?: boolean;
+}
+
+/** "--role-map a=b" (repeatable) as { a: 'b' }. */
+function parseRoleMap(pairs: readonly string[]): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at < 1 || at === pair.length - 1) {
+      throw new DataalmError('INVALID_INPUT', `role-map (--role-map): "${pair}" must be source_role=target_role`, { field: 'roleMap' });
+    }
+    map[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return map;
 }
 
 /** "128MB", "64kB", "1GB" or plain bytes. */
@@ -47,6 +63,8 @@ export function registerCopyCommands(program: Command): void {
     .option('--keep-from <url>', "the target environment's current database: keep-target rows and columns come from it")
     .option('--jobs <N>', 'parallel workers for data and indexes', String(Math.max(2, os.availableParallelism())))
     .option('--split-tables-larger-than <size>', 'copy bigger tables in parts of this size, side by side (default: tables above total size / jobs)')
+    .option('--role-map <source=target>', "a source role's name on the target server (repeatable; adds to the profile's roles)", (v: string, all: string[]) => [...all, v], [])
+    .addOption(new Option('--missing-roles <policy>', "roles missing on the target server: refuse, create (NOLOGIN) or target-user (default: the profile's missingRoles, refuse)").choices([...MISSING_ROLE_POLICIES]))
     .addOption(new Option('--verify <what>', 'check row counts, or counts and content checksums').choices(['counts', 'checksums']).default('counts'))
     .option('--json', 'newline-delimited JSON progress events, then the result')
     .action(async (flags: CopyFlags) => {
@@ -73,6 +91,8 @@ export function registerCopyCommands(program: Command): void {
           jobs,
           verify: flags.verify,
           splitBytes: flags.splitTablesLargerThan === undefined ? undefined : parseSize(flags.splitTablesLargerThan),
+          roles: parseRoleMap(flags.roleMap),
+          missingRoles: flags.missingRoles,
           workDir,
           onEvent: (event) => {
             if (event.type === 'phase' && event.phase === 'schema' && event.status === 'started') createdTarget = true;
