@@ -232,12 +232,12 @@ export function rewriteEntry(entry: ScriptEntry, options: RewriteOptions, report
   }
   const policyRefs = refs.filter((r) => r.kind === 'policy');
   if (policyRefs.length > 0) {
-    const names = policyRefs.filter((r) => !gone(r.role)).map((r) => quoteIdent(target(r.role)));
+    const names = [...new Set(policyRefs.filter((r) => !gone(r.role)).map((r) => quoteIdent(target(r.role))))];
     // Other names in the list (PUBLIC, CURRENT_USER …) stay as they are.
     const statement = policyRefs[0]!.statement as Statement;
     const list = policyRoles(statement.tokens);
     const others = list.filter((token) => roleOf(token) === undefined).map((token) => entry.sql.slice(token.start, token.end));
-    if (names.length < policyRefs.length) report.policiesChanged++;
+    if (policyRefs.some((r) => gone(r.role))) report.policiesChanged++;
     const all = [...names, ...others];
     if (all.length === 0) all.push(quoteIdent(options.targetUser));
     edits.push({ start: list[0]!.start, end: list.at(-1)!.end, text: all.join(', ') });
