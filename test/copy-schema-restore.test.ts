@@ -4,12 +4,11 @@ import pg from 'pg';
 import { cliEnv, runCli } from './helpers/cli.ts';
 import { schemaDump } from './helpers/compare-databases.ts';
 import { type TestDatabase, createTestDatabase, dropDatabase, queryRows, urlFor } from './helpers/test-database.ts';
-import { lockCapacityReason } from '../src/domain/preflight/lock-capacity.ts';
 import { parseScript } from '../src/engine/schema-script.ts';
 import { runPreData } from '../src/engine/schema-runner.ts';
 
 // The schema is restored by dataalm from pg_restore's script: thousands of tables at the
-// server's default lock settings, server hints kept in errors, the script read strictly.
+// server's default lock settings, server hints kept in errors.
 const TABLES = 3000;
 let many: TestDatabase;
 let scratch: TestDatabase;
@@ -73,57 +72,4 @@ test('a failing statement names its entry and keeps the server HINT and DETAIL',
     assert.match(error.message, /^VIEW broken: function public\.no_such_function\(integer\) does not exist HINT: No function matches/);
     return true;
   });
-});
-
-test('the script: \\restrict lines dropped, other meta-commands refused, context SETs given to the entry after them', () => {
-  const text = [
-    '\\restrict abc123',
-    'SET statement_timeout = 0;',
-    "SET default_tablespace = '';",
-    '',
-    '--',
-    '-- TOC entry 5 (class 1259 OID 1)',
-    '-- Dependencies: 3 4',
-    '-- Name: a; Type: TABLE; Schema: public; Owner: x',
-    '--',
-    '',
-    'CREATE TABLE public.a (i int);',
-    '',
-    '',
-    'ALTER TABLE public.a OWNER TO x;',
-    '',
-    'SET default_table_access_method = heap;',
-    '',
-    '--',
-    '-- TOC entry 6 (class 1259 OID 2)',
-    '-- Name: b; Type: TABLE; Schema: public; Owner: x',
-    '--',
-    '',
-    'CREATE TABLE public.b (i int);',
-    '',
-    '--',
-    '-- PostgreSQL database dump complete',
-    '--',
-    '',
-    '\\unrestrict abc123',
-  ].join('\n');
-  const script = parseScript(text, 'pre-data');
-  assert.deepEqual(script.preamble, ['SET statement_timeout = 0;']);
-  assert.deepEqual(
-    script.entries.map((e) => [e.dumpId, e.deps, e.type, e.name, e.owner, e.prelude, e.sql.trim()]),
-    [
-      [5, [3, 4], 'TABLE', 'a', 'x', ["SET default_tablespace = '';"], 'CREATE TABLE public.a (i int);\n\n\nALTER TABLE public.a OWNER TO x;'],
-      [6, [], 'TABLE', 'b', 'x', ["SET default_tablespace = '';", 'SET default_table_access_method = heap;'], 'CREATE TABLE public.b (i int);'],
-    ],
-  );
-  assert.throws(() => parseScript(`SET a = 1;\n\\connect other\n`, 'pre-data'), /meta-command/);
-});
-
-test('lock capacity: refused with the setting that fits, naming the server', () => {
-  const facts = { server: 'db:5432', maxLocksPerTransaction: 64, maxConnections: 100, maxPreparedTransactions: 0, lockedRelations: 3000 };
-  assert.equal(lockCapacityReason(facts), undefined);
-  const reason = lockCapacityReason({ ...facts, lockedRelations: 5000 });
-  assert.equal(reason?.code, 'LOCK_TABLE_TOO_SMALL');
-  assert.match(reason!.message, /db:5432.*6400 locks.*5000 tables takes 10000/);
-  assert.match(reason!.remedy, /max_locks_per_transaction = 128 on db:5432/);
 });

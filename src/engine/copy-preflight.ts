@@ -60,9 +60,12 @@ export async function planSchema(options: {
   const archive = await dumpSchema(options.tools, options.sourceUrl, options.snapshot, options.folder);
   const scripts = [await scriptSection(options.tools, archive.file, 'pre-data'), await scriptSection(options.tools, archive.file, 'post-data')];
   checkAgainstListing(scripts, archive.listing);
-  const existing = await options.targetServer.query<{ rolname: string; me: string }>('SELECT rolname, current_user AS me FROM pg_roles');
+  const existing = await options.targetServer.query<{ rolname: string; me: string; superuser: boolean }>(
+    'SELECT rolname, current_user AS me, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser FROM pg_roles',
+  );
   const targetRoles = new Set(existing.rows.map((r) => r.rolname));
   const targetUser = existing.rows[0]?.me ?? '';
+  const setRole = existing.rows[0]?.superuser === false;
   const roleMap = options.profile.roles;
   const roles = involvedRoles(scripts, roleMap, targetRoles);
   const missing = [...new Set(roles.filter((r) => !r.exists).map((r) => r.target))].sort();
@@ -83,7 +86,7 @@ export async function planSchema(options: {
   const rewrite = (script: SchemaScript): SchemaScript => ({
     ...script,
     entries: script.entries.flatMap((entry) => {
-      const rewritten = rewriteEntry(entry, { roleMap, missing: gone, policy, targetUser }, report);
+      const rewritten = rewriteEntry(entry, { roleMap, missing: gone, policy, targetUser, setRole }, report);
       return rewritten ? [rewritten] : [];
     }),
   });

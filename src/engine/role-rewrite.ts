@@ -174,6 +174,12 @@ export interface RewriteOptions {
   readonly policy: MissingRolePolicy;
   /** The connecting user on the target: who owns what a missing role owned (target-user). */
   readonly targetUser: string;
+  /**
+   * Write pg_dump's `SET SESSION AUTHORIZATION x` (a grant made by a role other than the
+   * owner) as `SET ROLE x`, which a member of x may run without being a superuser; the
+   * grantor is x either way. (Default: false, the script as written)
+   */
+  readonly setRole?: boolean;
 }
 
 /** What target-user changed, for the copy's warnings. */
@@ -193,7 +199,8 @@ export function rewriteEntry(entry: ScriptEntry, options: RewriteOptions, report
   const refs = roleRefs(entry);
   const target = (role: string) => options.roleMap[role] ?? role;
   const gone = (role: string) => options.policy === 'target-user' && options.missing.has(target(role));
-  if (refs.length === 0 || refs.every((r) => target(r.role) === r.role && !gone(r.role))) return entry;
+  const sessionRefs = options.setRole === true && refs.some((r) => r.kind === 'session');
+  if (!sessionRefs && (refs.length === 0 || refs.every((r) => target(r.role) === r.role && !gone(r.role)))) return entry;
   if (refs.some((r) => r.kind === 'defaults-for' && gone(r.role))) {
     report.defaultsDropped++;
     return undefined;
@@ -218,6 +225,10 @@ export function rewriteEntry(entry: ScriptEntry, options: RewriteOptions, report
     } else if (own.some((r) => (r.kind === 'grantee' || r.kind === 'grantor') && gone(r.role))) {
       report.grantsDropped++;
       dropStatement(statement);
+    } else if (options.setRole === true && isKeyword(statement.tokens[1], 'SESSION') && isKeyword(statement.tokens[2], 'AUTHORIZATION')) {
+      // SET/RESET SESSION AUTHORIZATION [x] → SET ROLE [x] / RESET ROLE.
+      const name = own[0] ? quoteIdent(target(own[0].role)) : '';
+      edits.push({ start: statement.start, end: statement.end, text: name ? `SET ROLE ${name};` : 'RESET ROLE;' });
     } else {
       for (const r of own) if (target(r.role) !== r.role) edits.push({ start: r.token.start, end: r.token.end, text: quoteIdent(target(r.role)) });
     }
