@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
+import { runTool, runToolOutput } from '../src/adapters/postgres/pg-tools.ts';
 import { lockCapacityReason } from '../src/domain/preflight/lock-capacity.ts';
 import { involvedRoles, rewriteEntry } from '../src/engine/role-rewrite.ts';
 import { parseScript } from '../src/engine/schema-script.ts';
@@ -96,4 +100,17 @@ test('roles are read and renamed only where pg_dump writes them, never in names 
     undefined,
   ]);
   assert.deepEqual(report, { ownersDropped: 2, grantsDropped: 1, defaultsDropped: 1, policiesChanged: 1 });
+});
+
+test("a failing tool's error keeps the server's DETAIL and HINT lines", async () => {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-tool-'));
+  try {
+    const tool = path.join(folder, 'pg_restore');
+    const lines = ['pg_restore: reading things', 'pg_restore: error: query failed: ERROR:  out of shared memory', 'HINT:  You might need to increase max_locks_per_transaction.', 'DETAIL:  more'];
+    fs.writeFileSync(tool, `#!/bin/sh\n${lines.map((l) => `echo '${l}' >&2`).join('\n')}\nexit 1\n`, { mode: 0o755 });
+    await assert.rejects(runTool(tool, [], process.env, 'pg_restore of x'), /out of shared memory; HINT: {2}You might need to increase max_locks_per_transaction\.; DETAIL: {2}more/);
+    await assert.rejects(runToolOutput(tool, [], 'pg_restore --section=pre-data'), /HINT: {2}You might need to increase max_locks_per_transaction/);
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
 });

@@ -128,7 +128,8 @@ export async function runPostData(url: string, pre: SchemaScript, post: SchemaSc
   const indexes = entries.filter((e) => e.type === 'INDEX' && e.deps.every((d) => !postIds.has(d)));
   const foreignKeys = entries.filter((e) => e.type === 'FK CONSTRAINT');
   const fkIds = new Set(foreignKeys.map((e) => e.dumpId));
-  const fkExtras = entries.filter((e) => (e.type === 'COMMENT' || e.type === 'SECURITY LABEL') && e.deps.some((d) => fkIds.has(d)));
+  // What depends on a foreign key (its comment, security label) runs right after it.
+  const fkExtras = entries.filter((e) => !fkIds.has(e.dumpId) && !LAST.includes(e.type) && e.deps.some((d) => fkIds.has(d)));
   const apart = new Set([...indexes, ...foreignKeys, ...fkExtras]);
   const last = [...pre.entries, ...entries].filter((e) => LAST.includes(e.type) && !NEVER_RUN.has(e.type));
   const rest = entries.filter((e) => !apart.has(e) && !LAST.includes(e.type));
@@ -137,10 +138,12 @@ export async function runPostData(url: string, pre: SchemaScript, post: SchemaSc
   await inOrder(url, post.preamble, rest);
   const tableIds = new Set(pre.entries.filter((e) => e.type === 'TABLE').map((e) => e.dumpId));
   const fkTasks = foreignKeys.map((fk) => ({
-    entries: [fk, ...fkExtras.filter((c) => c.deps.includes(fk.dumpId))],
+    entries: [fk, ...fkExtras.filter((c) => c.deps.includes(fk.dumpId) && c.deps.every((d) => d === fk.dumpId || !fkIds.has(d)))],
     tables: new Set(fk.deps.filter((d) => tableIds.has(d))),
   }));
   await inParallel(url, post.preamble, jobs, fkTasks);
+  // An entry depending on several foreign keys (rare) runs once they are all in.
+  await inOrder(url, post.preamble, fkExtras.filter((e) => e.deps.filter((d) => fkIds.has(d)).length > 1));
   await inOrder(url, post.preamble, last);
 }
 
