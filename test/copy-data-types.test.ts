@@ -183,6 +183,45 @@ test('databaseProperties: target takes them from the keep-from database, and say
   assert.deepEqual({ ...row, owner: undefined }, { owner: undefined, comment: null, acl: null, settings: null, role_settings: null });
 });
 
+test('roles map through profile.roles; with missingRoles target-user an absent role leaves its objects to the connecting user', async () => {
+  const profile = path.join(folder, 'mapped-roles.json');
+  const absent = `dt_absent_${suffix}`;
+  fs.writeFileSync(profile, JSON.stringify({ name: 'mapped-roles', version: 1, roles: { [owner]: reader, [reader]: absent }, missingRoles: 'target-user' }));
+  const name = `${source.name}_mapped`;
+  const result = await copy(name, ['--profile', profile]);
+  assert.equal(result.warnings.length, 2, result.warnings.join('\n'));
+  assert.match(result.warnings.join('\n'), new RegExp(`grants on large objects to ${reader} were not copied`));
+  assert.match(result.warnings.join('\n'), new RegExp(`database grants and role settings of ${reader} were not copied`));
+  const me = String((await adminQuery<{ u: string }>('SELECT current_user AS u')).rows[0]!.u);
+  const objects = await queryRows(urlFor(name), LARGE_OBJECTS);
+  const big = objects.find((o) => o.comment === 'the big one')!;
+  assert.equal(big.owner, reader);
+  // The owner's own rights went with it; the grants to the absent role were left out.
+  assert.equal(big.acl, `{${reader}=rw/${reader}}`);
+  const [properties] = await queryRows(urlFor(name), DATABASE_PROPERTIES(name));
+  assert.equal(properties!.owner, reader);
+  assert.equal(properties!.acl, `{${reader}=CTc/${reader}}`);
+  // The owner's role settings (search_path = '') went to the role standing for it.
+  assert.equal(properties!.role_settings, `${reader}:{"search_path=\\"\\""}`);
+  assert.notEqual(me, reader);
+});
+
+test('a reg* value naming an object made after the data (an index) fails the copy loudly, and leaves nothing', async () => {
+  const database = await createTestDatabase('data_types_index_ref');
+  try {
+    await adminQuery('CREATE TABLE t (id int PRIMARY KEY); CREATE TABLE r (c regclass); INSERT INTO r VALUES (\'t_pkey\')', [], database.url);
+    const name = `${database.name}_copy`;
+    const result = await runCli(['copy', '--from', database.url, '--to', urlFor(name), '--jobs', '1', '--json'], env);
+    assert.notEqual(result.code, 0);
+    const failure = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as { error: { code: string; message: string } };
+    assert.equal(failure.error.code, 'COPY_FAILED');
+    assert.match(failure.error.message, /public\.r: relation "public\.t_pkey" does not exist \(a reg\* column names an object the copy does not have/);
+    assert.deepEqual(await adminQuery('SELECT 1 FROM pg_database WHERE datname = $1', [name]).then((r) => r.rows), []);
+  } finally {
+    await database.drop();
+  }
+});
+
 test('the checksum compares reg* values by name: the source raw OIDs in a copy make it differ', async () => {
   const name = `${source.name}_copy`;
   assert.ok(copies.includes(name), 'runs after the first test made the copy');
