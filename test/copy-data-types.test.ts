@@ -6,7 +6,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { checksum } from '../src/engine/copy-verify.ts';
-import { setClause, splitGucList } from '../src/engine/database-properties.ts';
+import { databasePropertyRoles, readDatabaseProperties, setClause, splitGucList } from '../src/engine/database-properties.ts';
+import { largeObjectRoles } from '../src/engine/large-objects.ts';
 import { cliEnv, runCli } from './helpers/cli.ts';
 import { contentChecksums } from './helpers/compare-databases.ts';
 import { type TestDatabase, adminQuery, createTestDatabase, dropDatabase, queryRows, urlFor } from './helpers/test-database.ts';
@@ -246,6 +247,18 @@ test('the checksum compares reg* values by name: the source raw OIDs in a copy m
   } finally {
     await sourceClient.end();
     await copyClient.end();
+  }
+});
+
+test('the roles large objects and database properties name, for the missing-role preflight', async () => {
+  const client = new pg.Client({ connectionString: source.url });
+  await client.connect();
+  try {
+    const me = (await client.query<{ u: string }>('SELECT current_user AS u')).rows[0]!.u;
+    assert.deepEqual(await largeObjectRoles(client), [owner, reader, me].sort());
+    assert.deepEqual(databasePropertyRoles(await readDatabaseProperties(client)), [owner, reader].sort());
+  } finally {
+    await client.end();
   }
 });
 

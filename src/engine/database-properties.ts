@@ -44,6 +44,13 @@ export async function readDatabaseProperties(client: pg.ClientBase): Promise<Dat
   return { owner: row.owner, comment: row.comment, acl: row.acl, settings: row.settings, roleSettings: row.role_settings };
 }
 
+/** The roles the properties name (owner, grantees, roles with settings), for the missing-role preflight. */
+export function databasePropertyRoles(properties: DatabaseProperties): string[] {
+  const roles = new Set([properties.owner, ...properties.roleSettings.map((s) => s.role)]);
+  for (const item of properties.acl ?? []) if (item.grantee !== null) roles.add(item.grantee);
+  return [...roles].sort();
+}
+
 export interface ChosenProperties {
   readonly properties: DatabaseProperties;
   /** The keep-from database's properties name the target server's roles already. */

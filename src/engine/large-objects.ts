@@ -54,6 +54,20 @@ const BATCH_SQL = `
    limit ${BATCH}`;
 
 /**
+ * The source roles that own large objects or hold grants on them, for the missing-role
+ * preflight (read in the source snapshot): each must exist on the target, after profile.roles.
+ */
+export async function largeObjectRoles(source: pg.ClientBase): Promise<string[]> {
+  const rows = await source.query<{ role: string }>(
+    `select pg_get_userbyid(lomowner) as role from pg_largeobject_metadata
+      union
+     select pg_get_userbyid(a.grantee) from pg_largeobject_metadata l, aclexplode(l.lomacl) a where a.grantee <> 0
+      order by 1`,
+  );
+  return rows.rows.map((r) => r.role);
+}
+
+/**
  * Large objects live outside tables, and tables refer to them by OID: each is made in the
  * copy with its source OID, its data (read inside the source snapshot, in chunks), owner,
  * comment and grants. Workers take batches of objects in OID order, as pg_dump's blobs.
