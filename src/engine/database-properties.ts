@@ -102,6 +102,22 @@ export async function applyDatabaseProperties(
   mapRole: RoleMapper,
   warn: (message: string) => void,
 ): Promise<void> {
+  try {
+    await applyProperties(target, database, chosen, mapRole, warn);
+  } catch (error) {
+    throw new Error(`giving the copy the ${chosen.mapRole ? "keep-from database's" : "source database's"} properties (settings, comment, grants, owner): ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+async function applyProperties(
+  target: pg.ClientBase,
+  database: string,
+  chosen: ChosenProperties,
+  mapRole: RoleMapper,
+  warn: (message: string) => void,
+): Promise<void> {
   const { properties } = chosen;
   const map = chosen.mapRole ?? mapRole;
   const db = quoteIdent(database);

@@ -62,10 +62,8 @@ export interface SourceCatalog {
   readonly sequences: readonly CatalogSequence[];
   /** Materialized views that hold data in the source, to be refreshed in the copy. */
   readonly populatedMatviews: readonly CatalogSequence[];
-  /** Large objects live outside tables; the copy does not carry them. */
+  /** How many large objects the database holds (they live outside tables; see engine/large-objects). */
   readonly largeObjects: number;
-  /** ALTER DATABASE … SET settings of the database ("name=value"); not carried by a copy. */
-  readonly databaseSettings: readonly string[];
   /** The database's collation and character type. */
   readonly locale: { readonly collate: string; readonly ctype: string };
   /** Extensions whose configuration tables hold data pg_dump would carry separately. */
@@ -234,12 +232,6 @@ export async function readSourceCatalog(client: pg.ClientBase): Promise<SourceCa
     sequences: (await client.query<CatalogSequence>(SEQUENCES)).rows,
     populatedMatviews: (await client.query<CatalogSequence>(MATVIEWS)).rows,
     largeObjects: Number((await client.query<{ n: string }>('select count(*) as n from pg_largeobject_metadata')).rows[0]!.n),
-    databaseSettings: (
-      await client.query<{ s: string }>(
-        `select unnest(setconfig) as s from pg_db_role_setting
-          where setrole = 0 and setdatabase = (select oid from pg_database where datname = current_database())`,
-      )
-    ).rows.map((r) => r.s),
     locale: (
       await client.query<{ collate: string; ctype: string }>(
         'select datcollate as collate, datctype as ctype from pg_database where datname = current_database()',
