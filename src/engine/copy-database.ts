@@ -14,6 +14,8 @@ import { type CopyPlan, planCopy } from './copy-plan.js';
 import { verifyCopy } from './copy-verify.js';
 import { connectCopySession } from './copy-session.js';
 import { copyTableData } from './copy-workers.js';
+import { applyDatabaseProperties, chooseDatabaseProperties, databasePropertyRoles } from './database-properties.js';
+import { copyLargeObjects, largeObjectRoles } from './large-objects.js';
 import { IndexBuilder } from './index-builder.js';
 import { applyKeptColumns } from './kept-columns.js';
 import { quoteIdent, quoteLiteral } from './mask-sql.js';
@@ -106,10 +108,6 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
     holders.push(sourceHolder);
     const catalog = await readSourceCatalog(sourceHolder.client);
     await checkLockCapacity(sourceHolder.client, source);
-    if (catalog.largeObjects > 0) warn(`the source has ${catalog.largeObjects} large objects (pg_largeobject); they are not copied`);
-    if (catalog.databaseSettings.length > 0) {
-      warn(`database settings (ALTER DATABASE … SET) are not copied: ${catalog.databaseSettings.map((s) => s.split('=')[0]).join(', ')}`);
-    }
     if (catalog.extensionsWithConfig.length > 0) {
       warn(`the configuration tables of extension(s) ${catalog.extensionsWithConfig.join(', ')} are not copied`);
     }
@@ -120,6 +118,8 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
       holders.push(keepHolder);
       keepCatalog = await readSourceCatalog(keepHolder.client);
     }
+    // Database-level properties (settings, comment, ACL, owner): read now, applied last.
+    const databaseProperties = await chooseDatabaseProperties(options.profile, sourceHolder.client, keepHolder?.client, warn);
     const plan = planCopy(catalog, options.profile, {
       jobs: options.jobs,
       keepFrom: keepHolder !== undefined,
@@ -153,8 +153,11 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
       profile: options.profile,
       targetServer: admin,
       target,
+      // The keep-from database's properties name the target server's roles already.
+      otherRoles: [...(await largeObjectRoles(sourceHolder.client)), ...(databaseProperties && !databaseProperties.mapRole ? databasePropertyRoles(databaseProperties.properties) : [])],
       warn,
     });
+    const { mapRole } = schema;
     const mappings = countNeverCopied(schema.archive);
     if (mappings > 0) warn(`${mappings} user mappings (credentials of foreign servers) were not copied`);
     done('preflight');
@@ -191,6 +194,9 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
       onTableDone: (table, rows, bytes, s) => meter.tableDone(table, rows, bytes, s),
       onTableLoaded: (table) => indexes.add(table),
     });
+    // Large objects: with their OIDs (tables refer to them by OID), owners, comments, grants.
+    const objects = await copyLargeObjects({ ...sourceAndTarget(options, sourceHolder.snapshot), mapRole, onBytes: (bytes) => meter.addBytes(bytes) });
+    if (objects.skippedGrantees.length > 0) warn(`grants on large objects to ${objects.skippedGrantees.join(', ')} were not copied: the target server has no such roles`);
     meter.finish();
     done('data');
 
@@ -212,6 +218,8 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
       phase('verify');
       await verifyCopy(plan, targetClient, { snapshot: sourceHolder.client, keepFrom: keepHolder?.client }, options.verify === 'checksums');
       if (keepHolder && options.inspectKept) await options.inspectKept(targetClient, keepHolder.client);
+      // Last of all, so a setting such as default_transaction_read_only never reaches the copy's own sessions.
+      if (databaseProperties) await applyDatabaseProperties(targetClient, target.database, databaseProperties, mapRole, warn);
       done('verify');
     } finally {
       await targetClient.end().catch(() => {});
@@ -241,6 +249,10 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
 async function lockTables(client: pg.Client, tables: readonly { qualifiedName: string }[]): Promise<void> {
   if (tables.length === 0) return;
   await client.query(`LOCK TABLE ${tables.map((t) => `ONLY ${t.qualifiedName}`).join(', ')} IN ACCESS SHARE MODE`);
+}
+
+function sourceAndTarget(options: CopyOptions, snapshot: string) {
+  return { sourceUrl: options.sourceUrl, targetUrl: options.targetUrl, snapshot, jobs: options.jobs };
 }
 
 function sameDatabase(a: ConnectionTarget, b: ConnectionTarget): boolean {

@@ -25,15 +25,27 @@ export interface TablePlan {
   readonly qualifiedName: string;
   readonly mode: TableMode;
   readonly bytes: number;
-  /** Copied columns (generated columns are computed by the target). */
+  /**
+   * Copied columns (generated columns are computed by the target). May be empty: a table
+   * without columns (or with only generated ones) still has rows to copy.
+   */
   readonly columns: readonly string[];
   /** One SQL expression per copied column, for the source side. */
   readonly selectList: readonly string[];
   readonly masked: readonly string[];
   readonly keepColumns: readonly string[];
   readonly primaryKey: readonly string[];
-  /** Binary COPY is faster; only safe when no column type carries database-specific OIDs. */
+  /**
+   * Binary COPY is faster; only when every copied column's type allows it (see
+   * CatalogColumn.binary). One text-only column puts the whole table in text.
+   */
   readonly binary: boolean;
+  /**
+   * A copied column holds reg* values (OIDs naming catalog objects): both sides' sessions
+   * run under search_path = pg_catalog while this table is copied, so the names are
+   * written and read back the same way.
+   */
+  readonly namesObjects: boolean;
   readonly parts: readonly TablePart[];
   readonly reason: string | undefined;
   /** Built as soon as this table's data is in, while other tables are still copying. */
@@ -191,7 +203,8 @@ function planTable(table: CatalogTable, rule: Rule | undefined, salt: string, op
     masked: [...masks.keys()],
     keepColumns,
     primaryKey: table.primaryKey,
-    binary: copied.every((c) => c.builtIn),
+    binary: copied.every((c) => c.binary),
+    namesObjects: copied.some((c) => c.namesObjects),
     parts: mode === 'copy' || mode === 'keep-columns' ? splitParts(table, options) : [{ index: 0, where: undefined }],
     reason: rule?.reason,
     indexes: table.indexes,

@@ -4,6 +4,7 @@ import { lockCapacityReason } from '../domain/preflight/lock-capacity.js';
 import type { Profile } from '../domain/profile/profile-schema.js';
 import type { ConnectionTarget } from '../adapters/postgres/connection-url.js';
 import type { PgTools } from '../adapters/postgres/pg-tools.js';
+import type { RoleMapper } from './large-objects.js';
 import { type InvolvedRole, type RewriteReport, involvedRoles, rewriteEntry } from './role-rewrite.js';
 import { type SchemaScript, checkAgainstListing, scriptSection } from './schema-script.js';
 import { type SchemaArchive, dumpSchema } from './schema-steps.js';
@@ -16,6 +17,11 @@ export interface SchemaPlan {
   /** Missing roles to create (NOLOGIN) before the restore: missingRoles: create. */
   readonly createRoles: readonly string[];
   readonly roles: readonly InvolvedRole[];
+  /**
+   * Source roles as the target names them, for what the copy applies itself (large objects,
+   * database properties): undefined for a missing role under target-user.
+   */
+  readonly mapRole: RoleMapper;
 }
 
 /**
@@ -57,6 +63,8 @@ export async function planSchema(options: {
   /** A session on the target server (any database). */
   readonly targetServer: pg.ClientBase;
   readonly target: ConnectionTarget;
+  /** Source roles named outside the schema script (large objects, database properties). */
+  readonly otherRoles: readonly string[];
   readonly warn: (message: string) => void;
 }): Promise<SchemaPlan> {
   const archive = await dumpSchema(options.tools, options.sourceUrl, options.snapshot, options.folder);
@@ -69,7 +77,7 @@ export async function planSchema(options: {
   const targetUser = existing.rows[0]?.me ?? '';
   const setRole = existing.rows[0]?.superuser === false;
   const roleMap = options.profile.roles;
-  const roles = involvedRoles(scripts, roleMap, targetRoles);
+  const roles = involvedRoles(scripts, roleMap, targetRoles, options.otherRoles);
   const missing = [...new Set(roles.filter((r) => !r.exists).map((r) => r.target))].sort();
   const policy = options.profile.missingRoles;
   const server = `${options.target.host}:${options.target.port}`;
@@ -103,5 +111,9 @@ export async function planSchema(options: {
         `${report.policiesChanged} policies no longer name them`,
     );
   }
-  return { archive, pre, post, createRoles: policy === 'create' ? missing : [], roles };
+  const mapRole: RoleMapper = (role) => {
+    const mapped = roleMap[role] ?? role;
+    return gone.has(mapped) ? undefined : mapped;
+  };
+  return { archive, pre, post, createRoles: policy === 'create' ? missing : [], roles, mapRole };
 }

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { DataalmError } from '../domain/errors/dataalm-error.js';
 import type { CopyPlan, TablePlan } from './copy-plan.js';
+import { OBJECT_NAMES_PATH } from './copy-workers.js';
 import { quoteIdent } from './mask-sql.js';
 
 /** Same text output on both sides, whatever the servers' defaults. */
@@ -55,10 +56,17 @@ export async function verifyCopy(
   }
 }
 
-async function checksum(client: pg.ClientBase, table: TablePlan, selectList: readonly string[]): Promise<string> {
+/**
+ * The table's content checksum on one side. reg* values are hashed by their text form
+ * under search_path = pg_catalog on both sides: OIDs that differ but name the same object
+ * compare equal, and the source's raw OIDs carried into the copy do not.
+ */
+export async function checksum(client: pg.ClientBase, table: Pick<TablePlan, 'qualifiedName' | 'namesObjects'>, selectList: readonly string[]): Promise<string> {
+  if (table.namesObjects) await client.query(OBJECT_NAMES_PATH);
   const result = await client.query<{ sum: string }>(
     `SELECT coalesce(sum(('x' || substr(md5(x::text), 1, 16))::bit(64)::bigint::numeric), 0)::text AS sum
        FROM (SELECT ${selectList.join(', ')} FROM ONLY ${table.qualifiedName}) AS x`,
   );
+  if (table.namesObjects) await client.query('RESET search_path');
   return result.rows[0]!.sum;
 }

@@ -84,12 +84,27 @@ interface Session {
   close(): Promise<void>;
 }
 
-async function openSnapshotClient(url: string, snapshot: string): Promise<pg.Client> {
+/** A session on `url` inside the exported snapshot: it sees exactly what the snapshot saw. */
+export async function openSnapshotClient(url: string, snapshot: string): Promise<pg.Client> {
   const client = await connectCopySession(url, 'data');
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   await client.query(`SET TRANSACTION SNAPSHOT ${pg.escapeLiteral(snapshot)}`);
   return client;
 }
+
+/**
+ * While a table with reg* columns is copied or compared, both sides name catalog objects
+ * as pg_dump does: search_path = pg_catalog, so every name outside pg_catalog is written
+ * schema-qualified and read back as the same object. Other tables keep the sessions'
+ * search_path (a CHECK constraint's function may rely on it, as it does in the source).
+ */
+export const OBJECT_NAMES_PATH = 'SET search_path = pg_catalog';
+
+/**
+ * SQLSTATEs of a reg* value that names an object the copy does not have (yet): undefined
+ * table, function, object, schema, text search configuration, ambiguous function.
+ */
+const MISSING_OBJECT_CODES = new Set(['42P01', '42883', '42704', '3F000', '42725']);
 
 async function openSession(context: WorkerContext): Promise<Session> {
   const source = await openSnapshotClient(context.sourceUrl, context.snapshot);
@@ -111,18 +126,20 @@ async function openSession(context: WorkerContext): Promise<Session> {
 async function copyPart(session: Session, task: Task, context: WorkerContext): Promise<TableCounts> {
   const { table, part } = task;
   const format = table.binary ? 'binary' : 'text';
-  const columnList = table.columns.map(quoteIdent).join(', ');
+  // A table without copied columns (none, or only generated ones) is copied with no column
+  // list: its rows are still rows, and their count must match.
+  const columnList = table.columns.length > 0 ? ` (${table.columns.map(quoteIdent).join(', ')})` : '';
   let reader: pg.Client;
   let sourceSql: string;
   if (table.mode === 'keep-rows') {
     session.keepFrom ??= await openSnapshotClient(context.keepFromUrl!, context.keepFromSnapshot!);
     reader = session.keepFrom;
-    sourceSql = `COPY ${table.qualifiedName} (${columnList}) TO STDOUT (FORMAT ${format})`;
+    sourceSql = `COPY ${table.qualifiedName}${columnList} TO STDOUT (FORMAT ${format})`;
   } else {
     reader = session.source;
     const plain = part.where === undefined && table.masked.length === 0;
     sourceSql = plain
-      ? `COPY ${table.qualifiedName} (${columnList}) TO STDOUT (FORMAT ${format})`
+      ? `COPY ${table.qualifiedName}${columnList} TO STDOUT (FORMAT ${format})`
       : `COPY (SELECT ${table.selectList.join(', ')} FROM ONLY ${table.qualifiedName}${part.where ? ` WHERE ${part.where}` : ''}) TO STDOUT (FORMAT ${format})`;
   }
   // A table copied in one piece is emptied and filled in one transaction, which lets COPY
@@ -130,10 +147,6 @@ async function copyPart(session: Session, task: Task, context: WorkerContext): P
   // writes on first read, and index-only scans for the foreign-key checks that follow.
   const whole = table.parts.length === 1;
   const target = session.target;
-  if (whole) {
-    await target.query('BEGIN');
-    await target.query(`TRUNCATE ONLY ${table.qualifiedName}`);
-  }
   let bytes = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
@@ -143,16 +156,31 @@ async function copyPart(session: Session, task: Task, context: WorkerContext): P
     },
   });
   try {
+    if (table.namesObjects) {
+      await reader.query(OBJECT_NAMES_PATH);
+      await target.query(OBJECT_NAMES_PATH);
+    }
+    if (whole) {
+      await target.query('BEGIN');
+      await target.query(`TRUNCATE ONLY ${table.qualifiedName}`);
+    }
     const out = reader.query(copyTo(sourceSql));
-    const into = target.query(
-      copyFrom(`COPY ${table.qualifiedName} (${columnList}) FROM STDIN (FORMAT ${format}${whole ? ', FREEZE' : ''})`),
-    );
+    const into = target.query(copyFrom(`COPY ${table.qualifiedName}${columnList} FROM STDIN (FORMAT ${format}${whole ? ', FREEZE' : ''})`));
     await pipeline(out, counter, into);
     if (whole) await target.query('COMMIT');
+    if (table.namesObjects) {
+      await reader.query('RESET search_path');
+      await target.query('RESET search_path');
+    }
     return { rows: into.rowCount, bytes };
   } catch (error) {
     if (whole) await target.query('ROLLBACK').catch(() => {});
-    throw new Error(`copying ${table.schema}.${table.name}${table.parts.length > 1 ? ` (part ${part.index + 1})` : ''}: ${(error as Error).message}`, {
+    const code = (error as { code?: string }).code;
+    const hint =
+      table.namesObjects && code !== undefined && MISSING_OBJECT_CODES.has(code)
+        ? ' (a reg* column names an object the copy does not have when its data is loaded, e.g. an index or constraint made later; pg_dump and pg_restore fail the same way: store such a reference as text)'
+        : '';
+    throw new Error(`copying ${table.schema}.${table.name}${table.parts.length > 1 ? ` (part ${part.index + 1})` : ''}: ${(error as Error).message}${hint}`, {
       cause: error,
     });
   }

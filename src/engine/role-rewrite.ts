@@ -159,9 +159,17 @@ export function referencedRoles(scripts: readonly SchemaScript[]): Set<string> {
   return roles;
 }
 
-/** The roles involved, mapped through `roleMap`, with whether each exists on the target server. */
-export function involvedRoles(scripts: readonly SchemaScript[], roleMap: Readonly<Record<string, string>>, targetRoles: ReadonlySet<string>): InvolvedRole[] {
-  return [...referencedRoles(scripts)].sort().map((source) => {
+/**
+ * The roles involved (the scripts' and `otherRoles`, source names), mapped through
+ * `roleMap`, with whether each exists on the target server.
+ */
+export function involvedRoles(
+  scripts: readonly SchemaScript[],
+  roleMap: Readonly<Record<string, string>>,
+  targetRoles: ReadonlySet<string>,
+  otherRoles: readonly string[] = [],
+): InvolvedRole[] {
+  return [...new Set([...referencedRoles(scripts), ...otherRoles])].sort().map((source) => {
     const target = roleMap[source] ?? source;
     return { source, target, exists: targetRoles.has(target) };
   });

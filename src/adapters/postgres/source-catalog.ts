@@ -7,8 +7,19 @@ export interface CatalogColumn {
   readonly type: string;
   readonly generated: boolean;
   readonly notNull: boolean;
-  /** Built-in type: its binary COPY format carries no database-specific OIDs. */
-  readonly builtIn: boolean;
+  /**
+   * Binary COPY is safe for this column: its type, through domains, array elements and
+   * composite fields, is built-in, has binary send/receive functions and is no reg* type.
+   * (A user type's binary form may carry its OIDs; aclitem has no binary form at all.)
+   */
+  readonly binary: boolean;
+  /**
+   * The type (through domains, arrays, fields) is a reg* type (regclass, regtype, …): its
+   * value is an OID naming a catalog object, whose text form is the object's name as seen
+   * from search_path. Copied as text under search_path = pg_catalog, so it names the same
+   * object in the copy; binary would carry the source's raw OIDs.
+   */
+  readonly namesObjects: boolean;
 }
 
 /** An index to build once the table's data is in; with the constraint it backs, if any. */
@@ -51,10 +62,8 @@ export interface SourceCatalog {
   readonly sequences: readonly CatalogSequence[];
   /** Materialized views that hold data in the source, to be refreshed in the copy. */
   readonly populatedMatviews: readonly CatalogSequence[];
-  /** Large objects live outside tables; the copy does not carry them. */
+  /** How many large objects the database holds (they live outside tables; see engine/large-objects). */
   readonly largeObjects: number;
-  /** ALTER DATABASE … SET settings of the database ("name=value"); not carried by a copy. */
-  readonly databaseSettings: readonly string[];
   /** The database's collation and character type. */
   readonly locale: { readonly collate: string; readonly ctype: string };
   /** Extensions whose configuration tables hold data pg_dump would carry separately. */
@@ -75,12 +84,46 @@ const TABLES = `
                       where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
    order by n.nspname, c.relname`;
 
+/** The reg* types: OID aliases whose text form names a catalog object (regcollation: 13+). */
+export const REG_TYPES = [
+  'regclass', 'regtype', 'regproc', 'regprocedure', 'regoper', 'regoperator',
+  'regnamespace', 'regrole', 'regconfig', 'regdictionary', 'regcollation',
+] as const;
+
+/**
+ * Each column's type followed through domains (typbasetype), arrays (typelem of a
+ * varlena), and composite fields: binary COPY only when every type met is built-in
+ * (OID below FirstNormalObjectId), has typsend and typreceive, and is no reg* type.
+ * Read with search_path = pg_catalog, so format_type() qualifies every non-catalog type
+ * and the casts of masks mean the same in the data sessions (which use that search_path).
+ */
 const COLUMNS = `
+  with recursive chain(root, typ) as (
+    select distinct a.atttypid, a.atttypid from pg_attribute a
+     where a.attrelid = any($1::oid[]) and a.attnum > 0 and not a.attisdropped
+    union
+    select c.root, n.next
+      from chain c
+      join pg_type t on t.oid = c.typ
+     cross join lateral (
+       select nullif(t.typbasetype, 0) as next
+       union all select case when t.typlen = -1 then nullif(t.typelem, 0) end
+       union all select f.atttypid from pg_attribute f
+                  where t.typtype = 'c' and f.attrelid = t.typrelid and f.attnum > 0 and not f.attisdropped
+     ) n
+     where n.next is not null
+  ), kinds as (
+    select c.root,
+           bool_or(t.typnamespace = 'pg_catalog'::regnamespace and t.typname = any($2::name[])) as names_objects,
+           bool_and(t.oid < 16384 and t.typsend <> 0 and t.typreceive <> 0) as sendable
+      from chain c join pg_type t on t.oid = c.typ
+     group by c.root
+  )
   select a.attrelid::int8 as oid, a.attname as name, format_type(a.atttypid, a.atttypmod) as type,
          a.attgenerated <> '' as generated, a.attnotnull as not_null,
-         (a.atttypid < 16384 and coalesce(nullif(t.typelem, 0), a.atttypid) < 16384) as built_in
+         (k.sendable and not k.names_objects) as binary, k.names_objects
     from pg_attribute a
-    join pg_type t on t.oid = a.atttypid
+    join kinds k on k.root = a.atttypid
    where a.attrelid = any($1::oid[]) and a.attnum > 0 and not a.attisdropped
    order by a.attrelid, a.attnum`;
 
@@ -126,14 +169,19 @@ export async function readSourceCatalog(client: pg.ClientBase): Promise<SourceCa
   );
   const tables = (await client.query<{ oid: string; schema: string; name: string; bytes: string; pages: string }>(TABLES)).rows;
   const oids = tables.map((t) => t.oid);
-  const columns = await client.query<{ oid: string; name: string; type: string; generated: boolean; not_null: boolean; built_in: boolean }>(
-    COLUMNS,
-    [oids],
-  );
   const keys = await client.query<{ oid: string; columns: string[] }>(PRIMARY_KEYS, [oids]);
   // Definitions read with an empty search_path are fully qualified, so they mean the same
   // on the target whatever its search_path.
   await client.query('SET LOCAL search_path = pg_catalog');
+  const columns = await client.query<{
+    oid: string;
+    name: string;
+    type: string;
+    generated: boolean;
+    not_null: boolean;
+    binary: boolean;
+    names_objects: boolean;
+  }>(COLUMNS, [oids, REG_TYPES]);
   const indexes = await client.query<{
     table_oid: string;
     oid: string;
@@ -165,7 +213,7 @@ export async function readSourceCatalog(client: pg.ClientBase): Promise<SourceCa
   const byOid = new Map<string, CatalogColumn[]>();
   for (const c of columns.rows) {
     const list = byOid.get(c.oid) ?? [];
-    list.push({ name: c.name, type: c.type, generated: c.generated, notNull: c.not_null, builtIn: c.built_in });
+    list.push({ name: c.name, type: c.type, generated: c.generated, notNull: c.not_null, binary: c.binary, namesObjects: c.names_objects });
     byOid.set(c.oid, list);
   }
   const pkByOid = new Map(keys.rows.map((k) => [k.oid, k.columns]));
@@ -184,12 +232,6 @@ export async function readSourceCatalog(client: pg.ClientBase): Promise<SourceCa
     sequences: (await client.query<CatalogSequence>(SEQUENCES)).rows,
     populatedMatviews: (await client.query<CatalogSequence>(MATVIEWS)).rows,
     largeObjects: Number((await client.query<{ n: string }>('select count(*) as n from pg_largeobject_metadata')).rows[0]!.n),
-    databaseSettings: (
-      await client.query<{ s: string }>(
-        `select unnest(setconfig) as s from pg_db_role_setting
-          where setrole = 0 and setdatabase = (select oid from pg_database where datname = current_database())`,
-      )
-    ).rows.map((r) => r.s),
     locale: (
       await client.query<{ collate: string; ctype: string }>(
         'select datcollate as collate, datctype as ctype from pg_database where datname = current_database()',

@@ -1,0 +1,219 @@
+import type pg from 'pg';
+import type { Profile } from '../domain/profile/profile-schema.js';
+import type { RoleMapper } from './large-objects.js';
+import { quoteIdent, quoteLiteral } from './mask-sql.js';
+
+/**
+ * What belongs to the database itself rather than to an object in it, which neither a
+ * schema dump without --create nor a table copy carries.
+ */
+export interface DatabaseProperties {
+  readonly owner: string;
+  readonly comment: string | null;
+  /** aclexplode(datacl); null when datacl is null (the defaults: PUBLIC may connect and make temporary tables). */
+  readonly acl: readonly { readonly grantee: string | null; readonly privilege: string; readonly grantable: boolean }[] | null;
+  /** ALTER DATABASE … SET, as stored: "name=value". */
+  readonly settings: readonly string[];
+  /** ALTER ROLE … IN DATABASE … SET. */
+  readonly roleSettings: readonly { readonly role: string; readonly settings: readonly string[] }[];
+}
+
+const PROPERTIES = `
+  select pg_get_userbyid(d.datdba) as owner, shobj_description(d.oid, 'pg_database') as comment,
+         case when d.datacl is null then null else
+           (select coalesce(json_agg(json_build_object(
+                     'grantee', case when a.grantee = 0 then null else pg_get_userbyid(a.grantee) end,
+                     'privilege', a.privilege_type, 'grantable', a.is_grantable)), '[]')
+              from aclexplode(d.datacl) a) end as acl,
+         coalesce((select s.setconfig from pg_db_role_setting s where s.setdatabase = d.oid and s.setrole = 0), '{}') as settings,
+         (select coalesce(json_agg(json_build_object('role', pg_get_userbyid(s.setrole), 'settings', s.setconfig)
+                                   order by pg_get_userbyid(s.setrole)), '[]')
+            from pg_db_role_setting s where s.setdatabase = d.oid and s.setrole <> 0) as role_settings
+    from pg_database d where d.datname = current_database()`;
+
+export async function readDatabaseProperties(client: pg.ClientBase): Promise<DatabaseProperties> {
+  const row = (
+    await client.query<{
+      owner: string;
+      comment: string | null;
+      acl: DatabaseProperties['acl'];
+      settings: string[];
+      role_settings: { role: string; settings: string[] }[];
+    }>(PROPERTIES)
+  ).rows[0]!;
+  return { owner: row.owner, comment: row.comment, acl: row.acl, settings: row.settings, roleSettings: row.role_settings };
+}
+
+/** The roles the properties name (owner, grantees, roles with settings), for the missing-role preflight. */
+export function databasePropertyRoles(properties: DatabaseProperties): string[] {
+  const roles = new Set([properties.owner, ...properties.roleSettings.map((s) => s.role)]);
+  for (const item of properties.acl ?? []) if (item.grantee !== null) roles.add(item.grantee);
+  return [...roles].sort();
+}
+
+export interface ChosenProperties {
+  readonly properties: DatabaseProperties;
+  /** The keep-from database's properties name the target server's roles already. */
+  readonly mapRole: RoleMapper | undefined;
+}
+
+/**
+ * The properties the copy gets: the source's, or with databaseProperties: 'target' the
+ * keep-from database's (the target's current database); with no keep-from database
+ * there is nothing to take them from, and the copy says so.
+ */
+export async function chooseDatabaseProperties(
+  profile: Pick<Profile, 'databaseProperties'>,
+  source: pg.ClientBase,
+  keepFrom: pg.ClientBase | undefined,
+  warn: (message: string) => void,
+): Promise<ChosenProperties | undefined> {
+  if (profile.databaseProperties === 'source') return { properties: await readDatabaseProperties(source), mapRole: undefined };
+  if (keepFrom) return { properties: await readDatabaseProperties(keepFrom), mapRole: (role) => role };
+  warn(
+    'databaseProperties is "target" but there is no keep-from database: the copy has no database settings, comment or grants of its own (the defaults)',
+  );
+  return undefined;
+}
+
+/**
+ * Gives the new database the chosen properties. Run at the very end of the copy: a setting
+ * such as default_transaction_read_only = on or a search_path must not reach the copy's
+ * own sessions. The owner changes first (so the grants that name the owner name the new
+ * one), and only if the connecting user may give the database away; else a warning.
+ */
+export async function applyDatabaseProperties(
+  target: pg.ClientBase,
+  database: string,
+  chosen: ChosenProperties,
+  mapRole: RoleMapper,
+  warn: (message: string) => void,
+): Promise<void> {
+  try {
+    await applyProperties(target, database, chosen, mapRole, warn);
+  } catch (error) {
+    throw new Error(`giving the copy the ${chosen.mapRole ? "keep-from database's" : "source database's"} properties (settings, comment, grants, owner): ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+async function applyProperties(
+  target: pg.ClientBase,
+  database: string,
+  chosen: ChosenProperties,
+  mapRole: RoleMapper,
+  warn: (message: string) => void,
+): Promise<void> {
+  const { properties } = chosen;
+  const map = chosen.mapRole ?? mapRole;
+  const db = quoteIdent(database);
+  const me = (await target.query<{ u: string; superuser: boolean }>('SELECT current_user AS u, rolsuper AS superuser FROM pg_roles WHERE rolname = current_user'))
+    .rows[0]!;
+  let ownerNow = me.u;
+  const owner = map(properties.owner);
+  if (owner !== undefined && owner !== me.u) {
+    const allowed =
+      me.superuser || (await target.query<{ ok: boolean }>(`SELECT pg_has_role(current_user, $1::text, 'MEMBER') AS ok`, [owner])).rows[0]!.ok;
+    if (allowed) {
+      await target.query(`ALTER DATABASE ${db} OWNER TO ${quoteIdent(owner)}`);
+      ownerNow = owner;
+    } else {
+      warn(`the copy is owned by ${me.u}, not ${owner} as the source database is: ${me.u} is not a member of ${owner}, so it cannot give the database away`);
+    }
+  }
+  if (properties.comment !== null) await target.query(`COMMENT ON DATABASE ${db} IS ${quoteLiteral(properties.comment)}`);
+  const skipped = new Set<string>();
+  if (properties.acl !== null) {
+    // An explicit ACL replaces the defaults, the owner's own rights included: start from none.
+    await target.query(`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`);
+    await target.query(`REVOKE ALL ON DATABASE ${db} FROM ${quoteIdent(ownerNow)}`);
+    for (const item of properties.acl) {
+      const grantee = item.grantee === null ? null : item.grantee === properties.owner ? ownerNow : map(item.grantee);
+      if (grantee === undefined) {
+        skipped.add(item.grantee!);
+        continue;
+      }
+      const to = grantee === null ? 'PUBLIC' : quoteIdent(grantee);
+      await target.query(`GRANT ${item.privilege} ON DATABASE ${db} TO ${to}${item.grantable ? ' WITH GRANT OPTION' : ''}`);
+    }
+  }
+  for (const { role, settings } of properties.roleSettings) {
+    const mapped = map(role);
+    if (mapped === undefined) {
+      skipped.add(role);
+      continue;
+    }
+    for (const setting of settings) await target.query(`ALTER ROLE ${quoteIdent(mapped)} IN DATABASE ${db} ${setClause(setting)}`);
+  }
+  for (const setting of properties.settings) await target.query(`ALTER DATABASE ${db} ${setClause(setting)}`);
+  if (skipped.size > 0) {
+    warn(`the database grants and role settings of ${[...skipped].sort().join(', ')} were not copied: the target server has no such roles`);
+  }
+}
+
+/**
+ * GUCs whose stored value is a list of quoted identifiers (GUC_LIST_QUOTE): pg_dump splits
+ * them and writes each element as a literal; any other value is one literal.
+ */
+const LIST_GUCS = new Set([
+  'local_preload_libraries',
+  'search_path',
+  'session_preload_libraries',
+  'shared_preload_libraries',
+  'temp_tablespaces',
+  'unix_socket_directories',
+]);
+
+/** "name=value" as stored in pg_db_role_setting → `SET name TO value`, as pg_dump writes it. */
+export function setClause(setting: string): string {
+  const at = setting.indexOf('=');
+  const name = setting.slice(0, at);
+  const value = setting.slice(at + 1);
+  const values = LIST_GUCS.has(name.toLowerCase()) ? splitGucList(value).map(quoteLiteral).join(', ') : quoteLiteral(value);
+  return `SET ${quoteIdent(name)} TO ${values}`;
+}
+
+/** PostgreSQL's SplitGUCList: comma-separated elements, each bare or double-quoted ("" is a quote). */
+export function splitGucList(value: string): string[] {
+  const items: string[] = [];
+  let i = 0;
+  const skipSpace = () => {
+    while (i < value.length && /\s/.test(value[i]!)) i += 1;
+  };
+  skipSpace();
+  if (i === value.length) return items;
+  for (;;) {
+    let item = '';
+    if (value[i] === '"') {
+      i += 1;
+      for (;;) {
+        if (i >= value.length) return [...items, item]; // unterminated: as far as it goes
+        if (value[i] === '"') {
+          if (value[i + 1] === '"') {
+            item += '"';
+            i += 2;
+            continue;
+          }
+          i += 1;
+          break;
+        }
+        item += value[i];
+        i += 1;
+      }
+    } else {
+      while (i < value.length && value[i] !== ',' && !/\s/.test(value[i]!)) {
+        item += value[i];
+        i += 1;
+      }
+    }
+    items.push(item);
+    skipSpace();
+    if (value[i] === ',') {
+      i += 1;
+      skipSpace();
+      continue;
+    }
+    return items;
+  }
+}
