@@ -12,6 +12,7 @@ import { type SourceCatalog, readSourceCatalog } from '../adapters/postgres/sour
 import { type CopyEvent, type CopyPhase, type CopyResult, COPY_PHASES } from './copy-events.js';
 import { type CopyPlan, planCopy } from './copy-plan.js';
 import { verifyCopy } from './copy-verify.js';
+import { profileRoleExpectation, verifyCatalog } from './catalog-fingerprint.js';
 import { connectCopySession } from './copy-session.js';
 import { copyTableData } from './copy-workers.js';
 import { IndexBuilder } from './index-builder.js';
@@ -195,6 +196,12 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
       done('constraints');
 
       phase('verify');
+      // Schema first, in every verify mode: an object the copy lacks is a silent loss.
+      await verifyCatalog(sourceHolder.client, targetClient, {
+        expectRole: await profileRoleExpectation(options.profile, targetClient),
+        // Reported above as not copied (a warning): not a silent loss.
+        notCopied: catalog.largeObjects > 0 ? ['large objects'] : [],
+      });
       await verifyCopy(plan, targetClient, { snapshot: sourceHolder.client, keepFrom: keepHolder?.client }, options.verify === 'checksums');
       if (keepHolder && options.inspectKept) await options.inspectKept(targetClient, keepHolder.client);
       done('verify');
