@@ -111,18 +111,19 @@ async function openSession(context: WorkerContext): Promise<Session> {
 async function copyPart(session: Session, task: Task, context: WorkerContext): Promise<TableCounts> {
   const { table, part } = task;
   const format = table.binary ? 'binary' : 'text';
-  const columnList = table.columns.map(quoteIdent).join(', ');
+  // A table may have no columns at all (its rows are empty): then COPY names none.
+  const columnList = table.columns.length === 0 ? '' : ` (${table.columns.map(quoteIdent).join(', ')})`;
   let reader: pg.Client;
   let sourceSql: string;
   if (table.mode === 'keep-rows') {
     session.keepFrom ??= await openSnapshotClient(context.keepFromUrl!, context.keepFromSnapshot!);
     reader = session.keepFrom;
-    sourceSql = `COPY ${table.qualifiedName} (${columnList}) TO STDOUT (FORMAT ${format})`;
+    sourceSql = `COPY ${table.qualifiedName}${columnList} TO STDOUT (FORMAT ${format})`;
   } else {
     reader = session.source;
     const plain = part.where === undefined && table.masked.length === 0;
     sourceSql = plain
-      ? `COPY ${table.qualifiedName} (${columnList}) TO STDOUT (FORMAT ${format})`
+      ? `COPY ${table.qualifiedName}${columnList} TO STDOUT (FORMAT ${format})`
       : `COPY (SELECT ${table.selectList.join(', ')} FROM ONLY ${table.qualifiedName}${part.where ? ` WHERE ${part.where}` : ''}) TO STDOUT (FORMAT ${format})`;
   }
   // A table copied in one piece is emptied and filled in one transaction, which lets COPY
@@ -145,7 +146,7 @@ async function copyPart(session: Session, task: Task, context: WorkerContext): P
   try {
     const out = reader.query(copyTo(sourceSql));
     const into = target.query(
-      copyFrom(`COPY ${table.qualifiedName} (${columnList}) FROM STDIN (FORMAT ${format}${whole ? ', FREEZE' : ''})`),
+      copyFrom(`COPY ${table.qualifiedName}${columnList} FROM STDIN (FORMAT ${format}${whole ? ', FREEZE' : ''})`),
     );
     await pipeline(out, counter, into);
     if (whole) await target.query('COMMIT');

@@ -39,8 +39,13 @@ export async function restoreSection(
   skipOids: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   const env = libpqEnv(targetUrl);
-  const args = [`--section=${section}`, '--no-owner', '--no-acl', '--exit-on-error', `--dbname=${conninfoDbname(env.PGDATABASE!)}`];
-  args.push(`--use-list=${listWithout(archive, skipOids)}`);
+  const args = ['--no-owner', '--no-acl', '--exit-on-error', `--dbname=${conninfoDbname(env.PGDATABASE!)}`];
+  // The section's entries are listed first and the list alone chooses what is restored:
+  // pg_restore puts a comment or grant in the section of the entry before it in the list,
+  // so with --section a comment on a skipped constraint would fall into the wrong section
+  // and be lost without an error.
+  const listing = await runToolOutput(tools.pgRestore, ['--list', `--section=${section}`, archive.file], 'pg_restore --list');
+  args.push(`--use-list=${listWithout(archive, listing.split('\n'), skipOids)}`);
   // pre-data is all-or-nothing; post-data builds indexes and constraints in parallel
   // (pg_restore orders them by dependency: foreign keys after the keys they reference).
   args.push(...(section === 'pre-data' ? ['--single-transaction'] : [`--jobs=${jobs}`]), archive.file);
@@ -68,8 +73,8 @@ function conninfoDbname(name: string): string {
  * reads "<dump id>; <catalog table oid> <object oid> <type> …"; objects are matched by
  * their OID in the source, never by name.
  */
-function listWithout(archive: SchemaArchive, skipOids: ReadonlySet<string>): string {
-  const kept = archive.listing.filter((line) => {
+function listWithout(archive: SchemaArchive, listing: readonly string[], skipOids: ReadonlySet<string>): string {
+  const kept = listing.filter((line) => {
     const match = /^\d+; \d+ (\d+) (.*)$/.exec(line);
     return !match || (!skipOids.has(match[1]!) && !NEVER_COPIED.test(match[2]!));
   });
