@@ -11,12 +11,15 @@ export function schemaDump(url: string): string {
   const env = libpqEnv(url);
   const result = spawnSync(tools.pgDump, ['--schema-only', `--dbname=${env.PGDATABASE}`], { env, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`pg_dump failed: ${result.stderr}`);
+  // pg_dump writes its SET lines (default tablespace, access method) where they first
+  // change, which may be inside the user mapping's entry: those are kept. Blank lines do
+  // not count.
   return result.stdout
     .split(/\n(?=--\n-- Name: )/)
-    .filter((entry) => !/^--\n-- Name: [^\n]*; Type: USER MAPPING;/.test(entry))
+    .map((entry) => (/^--\n-- Name: [^\n]*; Type: USER MAPPING;/.test(entry) ? entry.split('\n').filter((l) => l.startsWith('SET ')).join('\n') : entry))
     .join('\n')
     .split('\n')
-    .filter((line) => !/^-- Dumped (from|by)/.test(line) && !/^\\(un)?restrict /.test(line))
+    .filter((line) => line.trim() !== '' && !/^-- Dumped (from|by)/.test(line) && !/^\\(un)?restrict /.test(line))
     .join('\n');
 }
 
