@@ -68,7 +68,7 @@ select case when c.relkind = 'c' then 'attribute' else 'column' end as kind,
          'position', row_number() over (partition by a.attrelid order by a.attnum),
          'type', format_type(a.atttypid, a.atttypmod),
          'not null', a.attnotnull,
-         'default', (select pg_get_expr(ad.adbin, ad.adrelid) from pg_attrdef ad where ad.adrelid = a.attrelid and ad.adnum = a.attnum),
+         'default', pg_get_expr(ad.adbin, ad.adrelid),
          'identity', nullif(a.attidentity, ''),
          'generated', nullif(a.attgenerated, ''),
          'collation', (select format('%I.%I', cn.nspname, co.collname) from pg_collation co join pg_namespace cn on cn.oid = co.collnamespace
@@ -80,11 +80,13 @@ select case when c.relkind = 'c' then 'attribute' else 'column' end as kind,
          'inheritance count', nullif(a.attinhcount, 0),
          'options', ${sortedArray('a.attoptions')},
          'foreign options', ${sortedArray('a.attfdwoptions')},
-         'comment', ${commentOf('pg_class', 'c.oid', 'a.attnum')})) as detail
+         'comment', dsc.description)) as detail
   from pg_class c
   join pg_namespace n on n.oid = c.relnamespace
   join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
   join pg_type t on t.oid = a.atttypid
+  left join pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum
+  left join pg_description dsc on dsc.classoid = 'pg_class'::regclass and dsc.objoid = c.oid and dsc.objsubid = a.attnum
  where ${userSchema('n.nspname')} and c.relpersistence <> 't' and c.relkind in ('r', 'p', 'v', 'm', 'f', 'c')
    and not ${extensionMember('pg_class', 'c.oid')}
    and (c.relkind <> 'c' or not ${extensionMember('pg_type', 'c.reltype')})`;
