@@ -12,6 +12,7 @@ import { type SourceCatalog, readSourceCatalog } from '../adapters/postgres/sour
 import { type CopyEvent, type CopyPhase, type CopyResult, COPY_PHASES } from './copy-events.js';
 import { type CopyPlan, planCopy } from './copy-plan.js';
 import { verifyCopy } from './copy-verify.js';
+import { verifyCatalog } from './catalog-fingerprint.js';
 import { connectCopySession } from './copy-session.js';
 import { copyTableData } from './copy-workers.js';
 import { applyDatabaseProperties, chooseDatabaseProperties, databasePropertyRoles } from './database-properties.js';
@@ -216,6 +217,8 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
       done('constraints');
 
       phase('verify');
+      // Schema first, in every verify mode: an object the copy lacks is a silent loss.
+      await verifyCatalog(sourceHolder.client, targetClient, { expectRole: schema.mapRole });
       await verifyCopy(plan, targetClient, { snapshot: sourceHolder.client, keepFrom: keepHolder?.client }, options.verify === 'checksums');
       if (keepHolder && options.inspectKept) await options.inspectKept(targetClient, keepHolder.client);
       // Last of all, so a setting such as default_transaction_read_only never reaches the copy's own sessions.

@@ -5,7 +5,7 @@ import type { Profile } from '../domain/profile/profile-schema.js';
 import type { ConnectionTarget } from '../adapters/postgres/connection-url.js';
 import type { PgTools } from '../adapters/postgres/pg-tools.js';
 import type { RoleMapper } from './large-objects.js';
-import { type InvolvedRole, type RewriteReport, involvedRoles, rewriteEntry } from './role-rewrite.js';
+import { type InvolvedRole, type RewriteReport, involvedRoles, mappedRole, rewriteEntry } from './role-rewrite.js';
 import { type SchemaScript, checkAgainstListing, scriptSection } from './schema-script.js';
 import { type SchemaArchive, dumpSchema } from './schema-steps.js';
 
@@ -112,7 +112,7 @@ export async function planSchema(options: {
     );
   }
   const mapRole: RoleMapper = (role) => {
-    const mapped = roleMap[role] ?? role;
+    const mapped = mappedRole(roleMap, role);
     return gone.has(mapped) ? undefined : mapped;
   };
   return { archive, pre, post, createRoles: policy === 'create' ? missing : [], roles, mapRole };

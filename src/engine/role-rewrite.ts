@@ -159,6 +159,11 @@ export function referencedRoles(scripts: readonly SchemaScript[]): Set<string> {
   return roles;
 }
 
+/** `role` through the role map (own keys only: a role may be called "constructor"). */
+export function mappedRole(roleMap: Readonly<Record<string, string>>, role: string): string {
+  return Object.hasOwn(roleMap, role) ? roleMap[role]! : role;
+}
+
 /**
  * The roles involved (the scripts' and `otherRoles`, source names), mapped through
  * `roleMap`, with whether each exists on the target server.
@@ -170,7 +175,7 @@ export function involvedRoles(
   otherRoles: readonly string[] = [],
 ): InvolvedRole[] {
   return [...new Set([...referencedRoles(scripts), ...otherRoles])].sort().map((source) => {
-    const target = roleMap[source] ?? source;
+    const target = mappedRole(roleMap, source);
     return { source, target, exists: targetRoles.has(target) };
   });
 }
@@ -205,7 +210,7 @@ export interface RewriteReport {
  */
 export function rewriteEntry(entry: ScriptEntry, options: RewriteOptions, report: RewriteReport): ScriptEntry | undefined {
   const refs = roleRefs(entry);
-  const target = (role: string) => options.roleMap[role] ?? role;
+  const target = (role: string) => mappedRole(options.roleMap, role);
   const gone = (role: string) => options.policy === 'target-user' && options.missing.has(target(role));
   const sessionRefs = options.setRole === true && refs.some((r) => r.kind === 'session');
   if (!sessionRefs && (refs.length === 0 || refs.every((r) => target(r.role) === r.role && !gone(r.role)))) return entry;

@@ -2,15 +2,24 @@ import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { libpqEnv, findPgTools } from '../../src/adapters/postgres/pg-tools.ts';
 
-/** pg_dump's schema text, without the lines that name versions. */
+/**
+ * pg_dump's schema text with owners and privileges, without the lines that name versions
+ * and without user mappings (credentials of foreign servers: a copy never carries them).
+ */
 export function schemaDump(url: string): string {
   const tools = findPgTools([15], process.env.DATAALM_PG_BIN);
   const env = libpqEnv(url);
-  const result = spawnSync(tools.pgDump, ['--schema-only', '--no-owner', '--no-acl', `--dbname=${env.PGDATABASE}`], { env, encoding: 'utf8' });
+  const result = spawnSync(tools.pgDump, ['--schema-only', `--dbname=${env.PGDATABASE}`], { env, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`pg_dump failed: ${result.stderr}`);
+  // pg_dump writes its SET lines (default tablespace, access method) where they first
+  // change, which may be inside the user mapping's entry: those are kept. Blank lines do
+  // not count.
   return result.stdout
+    .split(/\n(?=--\n-- Name: )/)
+    .map((entry) => (/^--\n-- Name: [^\n]*; Type: USER MAPPING;/.test(entry) ? entry.split('\n').filter((l) => l.startsWith('SET ')).join('\n') : entry))
+    .join('\n')
     .split('\n')
-    .filter((line) => !/^-- Dumped (from|by)/.test(line) && !/^\\(un)?restrict /.test(line))
+    .filter((line) => line.trim() !== '' && !/^-- Dumped (from|by)/.test(line) && !/^\\(un)?restrict /.test(line))
     .join('\n');
 }
 
