@@ -167,7 +167,7 @@ describe('dataalm copy: bad input leaves nothing on the target server', () => {
     const result = await runCli(['copy', '--from', prod.url, '--to', urlFor(name)], env({ DATAALM_PG_BIN: folder }));
     fs.rmSync(folder, { recursive: true, force: true });
     assert.equal(result.code, 9);
-    assert.match(result.stderr, /pg_dump 14 \(.*\) cannot dump a PostgreSQL 15 server \(install postgresql-client-15/);
+    assert.match(result.stderr, /pg_dump 14 \(.*\) cannot dump the source's PostgreSQL 15 server.*\(install the PostgreSQL 15 client tools .*postgresql-client-15/);
     assert.equal(await databaseExists(name), false);
   });
 

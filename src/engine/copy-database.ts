@@ -138,7 +138,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
       });
     }
     const targetMajor = Math.floor(Number((await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v) / 10000);
-    const tools = findPgTools([catalog.serverMajor, targetMajor], options.pgBin);
+    const tools = findPgTools({ source: catalog.serverMajor, target: targetMajor }, options.pgBin);
     done('preflight');
 
     phase('schema');

@@ -1,0 +1,238 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import pg from 'pg';
+import { findPgTools, libpqEnv, runTool } from '../src/adapters/postgres/pg-tools.ts';
+import { ROOT, cliEnv, runCli } from './helpers/cli.ts';
+import { contentChecksums, schemaDump } from './helpers/compare-databases.ts';
+import { type MajorServer, startMajorServer } from './helpers/major-server.ts';
+import { adminQuery, dropDatabase, queryRows, urlFor } from './helpers/test-database.ts';
+
+// PostgreSQL 13 to 18 as sources and targets. The client tools here may be older than some
+// servers (pg_dump 15 on this project's machines), which is the case to get right: a copy
+// from an older server into any newer one works and is faithful; a source newer than the
+// tools, and a target older than the source, are refused before anything is created.
+const FIXTURE = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'every-object.sql'), 'utf8');
+const servers = new Map<number, MajorServer>();
+const tools = findPgTools({ source: 15, target: 15 }, process.env.DATAALM_PG_BIN);
+const env = cliEnv({ DATAALM_SECRET_KEY: 'majors-test-installation-key', DATAALM_PG_BIN: path.dirname(tools.pgDump) });
+/** Databases made on the shared test server (PostgreSQL 15): unique names, dropped after. */
+const onTestServer: string[] = [];
+const run = randomBytes(4).toString('hex');
+
+function server(major: number): MajorServer {
+  const found = servers.get(major);
+  assert.ok(found, `PostgreSQL ${major} test server`);
+  return found;
+}
+
+/** A database URL on the server of `major`; on 15, the shared test server. */
+function at(major: number, database: string): string {
+  if (major !== 15) return server(major).url(database);
+  const name = `t_majors_${database}_${run}`;
+  if (!onTestServer.includes(name)) onTestServer.push(name);
+  return urlFor(name);
+}
+
+async function load(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function createDatabase(url: string, sql = FIXTURE): Promise<void> {
+  const maintenance = new URL(url);
+  maintenance.pathname = '/postgres';
+  await adminQuery(`CREATE DATABASE ${pg.escapeIdentifier(databaseName(url))}`, [], maintenance.toString());
+  await load(url, sql);
+}
+
+function databaseName(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.slice(1));
+}
+
+async function databaseExists(url: string): Promise<boolean> {
+  const maintenance = new URL(url);
+  maintenance.pathname = '/postgres';
+  return (await adminQuery('SELECT 1 FROM pg_database WHERE datname = $1', [databaseName(url)], maintenance.toString())).rowCount === 1;
+}
+
+async function copy(from: string, to: string): Promise<void> {
+  const result = await runCli(['copy', '--from', from, '--to', to, '--verify', 'checksums', '--json'], env);
+  assert.equal(result.code, 0, result.stderr + result.stdout);
+  const final = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as { type: string; verified: string };
+  assert.deepEqual([final.type, final.verified], ['result', 'checksums']);
+}
+
+/**
+ * PostgreSQL's own way to move a database to another major: a full plain dump of the source
+ * replayed by psql into a new database. What the copy makes must equal it; comparing on the
+ * target's own server takes out what differs between majors only in how it is printed, and
+ * keeps what an upgrade changes (a view keeps the source's meaning, not a native load's).
+ */
+async function dumpAndReload(from: string, to: string): Promise<void> {
+  await createDatabase(to, 'SELECT 1');
+  const dump = spawnSync(tools.pgDump, ['--format=plain'], { env: libpqEnv(from), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  assert.equal(dump.status, 0, dump.stderr);
+  const psql = path.join(path.dirname(tools.pgDump), 'psql');
+  const replay = spawnSync(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1'], { env: libpqEnv(to), input: dump.stdout, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  assert.equal(replay.status, 0, replay.stderr);
+}
+
+before(async () => {
+  // Started together: most of their start is initdb, which waits on the disk as much as on a core.
+  await Promise.all(
+    [13, 14, 16, 17, 18].map(async (major) => {
+      servers.set(major, await startMajorServer(major));
+    }),
+  );
+  await Promise.all([createDatabase(at(13, 'shop')), createDatabase(at(17, 'shop17'), 'CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)')]);
+});
+
+after(async () => {
+  for (const name of onTestServer) await dropDatabase(name);
+  await Promise.all([...servers.values()].map((s) => s.stop()));
+});
+
+// 13 → 13 and 14: a target older than the tools (pg_restore 15); 13 → 15: the tools' own
+// major; → 16, 17, 18: newer than the tools, which only pg_dump 16+ could dump to compare.
+// 14 → 16 reads from the 13 → 14 copy.
+for (const [from, to] of [
+  [13, 13],
+  [13, 14],
+  [13, 15],
+  [13, 17],
+  [13, 18],
+  [14, 16],
+] as const) {
+  test(`${from} → ${to}: what a dump and reload makes, with the source's contents`, async (t) => {
+    const source = at(from, from === 13 ? 'shop' : 'from13');
+    if (!(await databaseExists(source))) return t.skip(`needs the 13 → ${from} copy`);
+    const target = at(to, `from${from}`);
+    const reference = at(to, `reload${from}`);
+    await Promise.all([copy(source, target), dumpAndReload(source, reference)]);
+    assert.deepEqual(withoutPublicSchema(await catalog(target)), withoutPublicSchema(await catalog(reference)));
+    if (to <= tools.major) assert.equal(withoutPublicSchemaEntry(schemaDump(target)), withoutPublicSchemaEntry(schemaDump(reference)));
+    assert.deepEqual(await contentChecksums(target), await contentChecksums(source));
+  });
+}
+
+/**
+ * PostgreSQL 15 made the public schema owned by pg_database_owner, with CREATE no longer
+ * granted to PUBLIC; pg_dump keeps an older source's owner and grants on it. The copy does
+ * not carry owners and grants yet (src/engine/schema-steps.ts), so that one difference is
+ * left to the test below.
+ */
+function withoutPublicSchema(rows: Record<string, unknown>[]): Record<string, unknown>[] {
+  return rows.map((row) => (row.object === 'schema public' ? { ...row, owner: '(not compared)', acl: '(not compared)' } : row));
+}
+
+/** pg_dump writes an entry for the public schema when its owner is not the default one. */
+function withoutPublicSchemaEntry(dump: string): string {
+  return dump.replace(/--\n-- Name: public; Type: SCHEMA; Schema: -; Owner: -\n--\n\n-- \*not\* creating schema, since initdb creates it\n\n\n/, '');
+}
+
+test('13 → 15+: the public schema keeps the source\'s owner and grants (CREATE for PUBLIC)', { todo: 'owners and grants are not copied yet' }, async () => {
+  const rows = async (url: string) => (await catalog(url)).filter((row) => row.object === 'schema public');
+  assert.deepEqual(await rows(at(17, 'from13')), await rows(at(17, 'reload13')));
+});
+
+test('a source newer than pg_dump is refused before anything is created, naming the tools to install', async () => {
+  const target = at(18, 'from17');
+  const result = await runCli(['copy', '--from', at(17, 'shop17'), '--to', target], env);
+  assert.equal(result.code, 9, result.stderr);
+  assert.match(result.stderr, new RegExp(`pg_dump ${tools.major} \\(.*\\) cannot dump the source's PostgreSQL 17 server: pg_dump 17 or newer is needed`));
+  assert.match(result.stderr, /install the PostgreSQL 17 client tools \(pg_dump and pg_restore 17 or newer; on Debian\/Ubuntu the postgresql-client-17 package .*\) and set DATAALM_PG_BIN/);
+  assert.equal(await databaseExists(target), false);
+});
+
+test('a target older than the source (a downgrade) is refused before anything is created', async () => {
+  const target = at(13, 'from14');
+  const result = await runCli(['copy', '--from', at(14, 'from13'), '--to', target, '--json'], env);
+  assert.equal(result.code, 12, result.stderr + result.stdout);
+  const answer = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as { refused: boolean; reasons: { code: string; message: string }[] };
+  assert.equal(answer.refused, true);
+  assert.deepEqual(
+    answer.reasons.map((r) => r.code),
+    ['COPY_UNSUPPORTED'],
+  );
+  assert.match(answer.reasons[0]!.message, /PostgreSQL 14 .* PostgreSQL 13/);
+  assert.equal(await databaseExists(target), false);
+});
+
+test("a failing tool's error keeps the server's DETAIL and HINT", async () => {
+  const psql = path.join(path.dirname(tools.pgDump), 'psql');
+  const sql = `DO $$ BEGIN RAISE EXCEPTION 'no such thing' USING DETAIL = 'the detail', HINT = 'the hint'; END $$`;
+  await assert.rejects(
+    runTool(psql, ['-X', '-v', 'ON_ERROR_STOP=1', '-c', sql], libpqEnv(server(13).url()), 'psql'),
+    (error: Error) => {
+      assert.match(error.message, /^psql failed: .*ERROR: +no such thing DETAIL: the detail HINT: the hint$/);
+      return true;
+    },
+  );
+});
+
+/**
+ * Every object of the database, by its description, with its owner, privileges, comment and
+ * definition as the server itself prints them. Compared between two databases of one server
+ * (definitions print differently across majors).
+ */
+async function catalog(url: string): Promise<Record<string, unknown>[]> {
+  return queryRows(
+    url,
+    `WITH objects AS (
+       SELECT 'pg_class'::regclass AS catalog, c.oid, c.relowner AS owner, c.relacl::text AS acl,
+              concat_ws(' | ', c.relkind, c.relpersistence, c.relreplident, c.relrowsecurity, c.relforcerowsecurity, c.relispartition,
+                        c.reloptions::text, pg_get_partkeydef(c.oid), pg_get_expr(c.relpartbound, c.oid),
+                        CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END,
+                        CASE WHEN c.relkind = 'i' THEN pg_get_indexdef(c.oid) END,
+                        (SELECT string_agg(i.inhparent::regclass::text, ',' ORDER BY i.inhseqno) FROM pg_inherits i WHERE i.inhrelid = c.oid),
+                        (SELECT string_agg(concat_ws(' ', a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attidentity,
+                                                     a.attgenerated, a.attstattarget, a.attislocal, a.attinhcount, a.attcollation::regcollation,
+                                                     a.attoptions::text, pg_get_expr(d.adbin, d.adrelid), col_description(c.oid, a.attnum)),
+                                           ', ' ORDER BY a.attnum)
+                           FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+                          WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
+                        (SELECT concat_ws(' ', s.seqtypid::regtype, s.seqstart, s.seqincrement, s.seqmax, s.seqmin, s.seqcache, s.seqcycle)
+                           FROM pg_sequence s WHERE s.seqrelid = c.oid),
+                        (SELECT string_agg(x.indexrelid::regclass::text, ',') FROM pg_index x WHERE x.indrelid = c.oid AND x.indisclustered)) AS definition
+         FROM pg_class c WHERE c.relnamespace::regnamespace::text NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+       UNION ALL
+       SELECT 'pg_proc'::regclass, p.oid, p.proowner, p.proacl::text,
+              CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) ELSE pg_get_function_arguments(p.oid) END
+         FROM pg_proc p WHERE p.pronamespace::regnamespace::text NOT IN ('pg_catalog', 'information_schema')
+       UNION ALL
+       SELECT 'pg_type'::regclass, t.oid, t.typowner, t.typacl::text,
+              concat_ws(' | ', t.typtype, t.typnotnull, format_type(t.typbasetype, t.typtypmod), t.typdefault,
+                        (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid),
+                        (SELECT concat_ws(' ', r.rngsubtype::regtype, r.rngsubopc, r.rngcanonical, r.rngsubdiff) FROM pg_range r WHERE r.rngtypid = t.oid))
+         FROM pg_type t WHERE t.typnamespace::regnamespace::text NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+       UNION ALL
+       SELECT 'pg_constraint'::regclass, k.oid, NULL, NULL, concat_ws(' | ', k.contype, k.condeferrable, k.condeferred, k.convalidated, pg_get_constraintdef(k.oid))
+         FROM pg_constraint k WHERE k.connamespace::regnamespace::text NOT IN ('pg_catalog', 'information_schema')
+       UNION ALL
+       SELECT 'pg_trigger'::regclass, g.oid, NULL, NULL, concat_ws(' | ', g.tgenabled, pg_get_triggerdef(g.oid))
+         FROM pg_trigger g WHERE NOT g.tgisinternal
+       UNION ALL
+       SELECT 'pg_policy'::regclass, o.oid, NULL, NULL,
+              concat_ws(' | ', o.polcmd, o.polpermissive, o.polroles::regrole[]::text, pg_get_expr(o.polqual, o.polrelid), pg_get_expr(o.polwithcheck, o.polrelid))
+         FROM pg_policy o
+       UNION ALL
+       SELECT 'pg_namespace'::regclass, n.oid, n.nspowner, n.nspacl::text, NULL
+         FROM pg_namespace n WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname !~ '^pg_(toast_)?temp'
+       UNION ALL
+       SELECT 'pg_extension'::regclass, e.oid, e.extowner, NULL, concat_ws(' | ', e.extversion, e.extnamespace::regnamespace)
+         FROM pg_extension e
+     )
+     SELECT pg_describe_object(catalog, oid, 0) AS object, pg_get_userbyid(owner) AS owner, acl, definition,
+            obj_description(oid, catalog::text) AS comment
+       FROM objects ORDER BY 1, 4`,
+  );
+}
