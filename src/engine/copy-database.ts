@@ -31,7 +31,7 @@ export interface CopyOptions {
   readonly maskKey: string;
   readonly jobs: number;
   readonly verify: 'counts' | 'checksums';
-  /** Folder with pg_dump/pg_restore. (Default: PATH, then /usr/lib/postgresql/<major>/bin) */
+  /** Folder with pg_dump/pg_restore. (Default: the newest on PATH and in the usual install folders; see findPgTools) */
   readonly pgBin: string | undefined;
   /** Tables larger than this are copied in parts by several workers. (Default: see PlanOptions) */
   readonly splitBytes?: number | undefined;
