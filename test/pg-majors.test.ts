@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
+import { copyDatabaseAttributes, dropDatabaseIfExists, swapDatabases } from '../src/adapters/postgres/database-admin.ts';
 import { findPgTools, libpqEnv, runTool } from '../src/adapters/postgres/pg-tools.ts';
 import { readSourceCatalog } from '../src/adapters/postgres/source-catalog.ts';
 import { loadProfile } from '../src/adapters/profile/profile-files.ts';
@@ -158,6 +159,32 @@ test('the engine reads and verifies a source on every major from 13 to 18', asyn
       await client.query('COMMIT');
     } finally {
       await client.end();
+    }
+  }
+});
+
+test("a refresh's cutover on every major: attributes carried over, sessions ended, databases swapped and dropped", async () => {
+  for (const major of [13, 14, 16, 17, 18]) {
+    const admin = new pg.Client({ connectionString: at(major, 'postgres') });
+    await admin.connect();
+    const user = new pg.Client({ connectionString: at(major, 'live') });
+    user.on('error', () => {});
+    try {
+      for (const name of ['live', 'staging']) await admin.query(`CREATE DATABASE ${name}`);
+      await admin.query(`REVOKE ALL ON DATABASE live FROM PUBLIC; CREATE ROLE app; GRANT CONNECT ON DATABASE live TO PUBLIC; GRANT CONNECT, TEMPORARY ON DATABASE live TO app WITH GRANT OPTION; COMMENT ON DATABASE live IS 'the live one'`);
+      await copyDatabaseAttributes(admin, 'live', 'staging');
+      const attributes = `SELECT datacl::text AS acl, shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = $1`;
+      assert.deepEqual((await admin.query(attributes, ['staging'])).rows, (await admin.query(attributes, ['live'])).rows, `attributes on ${major}`);
+      await user.connect();
+      const result = await swapDatabases(admin, [{ live: 'live', parkAs: 'parked', replacement: 'staging' }]);
+      assert.equal(result.terminatedSessions, 1, `sessions ended on ${major}`);
+      const names = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname IN ('live', 'parked', 'staging') ORDER BY 1`);
+      assert.deepEqual(names.rows.map((r) => r.datname), ['live', 'parked']);
+      assert.equal(await dropDatabaseIfExists(admin, 'parked'), true);
+      assert.equal(await dropDatabaseIfExists(admin, 'live'), true);
+    } finally {
+      await user.end().catch(() => {});
+      await admin.end();
     }
   }
 });
