@@ -22,9 +22,11 @@ export interface CopyMajors {
  * - pg_dump refuses a server newer than itself, so the tools must be at least the source's
  *   major; a target newer than the tools is fine (pg_restore only sends it SQL, and dump
  *   output is made to load into newer servers);
- * - a target older than the source is a downgrade, which PostgreSQL does not support (pg_dump
- *   output is not guaranteed to load into an older server, and what does load may differ in
- *   meaning): refused with COPY_UNSUPPORTED rather than risk a copy that silently differs.
+ * - a target older than the source is a downgrade, which PostgreSQL does not support: refused
+ *   with COPY_UNSUPPORTED. pg_dump output is not guaranteed to load into an older server, and
+ *   mostly it does not (any range type of a 14+ source names its multirange, which 13 rejects;
+ *   SQL-standard function bodies); worse, what does load may mean something else (a function
+ *   body is not checked until it runs; before 15 every role may create in the public schema).
  *
  * Where: DATAALM_PG_BIN (`binDir`) when set, and then only there, since it is an explicit
  * choice; otherwise PATH and the usual install folders (Debian/Ubuntu, RHEL/Fedora, source
