@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { copyDatabaseAttributes, dropDatabaseIfExists, swapDatabases } from '../src/adapters/postgres/database-admin.ts';
+import { type DataalmError, type RefusedError } from '../src/domain/errors/dataalm-error.ts';
 import { findPgTools, libpqEnv, runTool } from '../src/adapters/postgres/pg-tools.ts';
 import { readSourceCatalog } from '../src/adapters/postgres/source-catalog.ts';
 import { loadProfile } from '../src/adapters/profile/profile-files.ts';
@@ -239,6 +241,38 @@ test('a target older than the source (a downgrade) is refused before anything is
   );
   assert.match(answer.reasons[0]!.message, /PostgreSQL 14 .* PostgreSQL 13/);
   assert.equal(await databaseExists(target), false);
+});
+
+test('the tools: the newest major on PATH and in the install folders, a mismatched pair passed over, DATAALM_PG_BIN alone when set', () => {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-fake-tools-'));
+  const fake = (name: string, dump: string, restore = dump) => {
+    const bin = path.join(folder, name);
+    fs.mkdirSync(bin);
+    for (const [tool, version] of [['pg_dump', dump], ['pg_restore', restore]] as const) {
+      fs.writeFileSync(path.join(bin, tool), `#!/bin/sh\necho "${tool} (PostgreSQL) ${version}"\n`, { mode: 0o755 });
+    }
+    return bin;
+  };
+  const [v14, v16, mixed] = [fake('v14', '14.11'), fake('v16', '16.2'), fake('mixed', '18.1', '17.3')];
+  const saved = process.env.PATH;
+  process.env.PATH = [v14, mixed, v16, saved ?? ''].join(path.delimiter);
+  try {
+    const found = findPgTools({ source: 13, target: 18 }, undefined);
+    // Tools newer than 16 installed on this machine would rightly win.
+    if (tools.major <= 16) assert.deepEqual(found, { pgDump: path.join(v16, 'pg_dump'), pgRestore: path.join(v16, 'pg_restore'), major: 16 });
+    else assert.equal(found.major, tools.major);
+    assert.throws(() => findPgTools({ source: 17, target: 17 }, v16), (error: DataalmError) => {
+      assert.equal(error.code, 'TOOLS_MISSING');
+      assert.match(error.message, /^pg_dump 16 \(.*v16\/pg_dump\) cannot dump the source's PostgreSQL 17 server/);
+      assert.match(error.remedy!, /postgresql-client-17 .* postgresql17/);
+      return true;
+    });
+    assert.equal(findPgTools({ source: 14, target: 14 }, v14).major, 14, 'DATAALM_PG_BIN is used even when PATH has newer tools');
+    assert.throws(() => findPgTools({ source: 15, target: 13 }, v16), (error: RefusedError) => error.reasons[0]?.code === 'COPY_UNSUPPORTED');
+  } finally {
+    process.env.PATH = saved;
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
 });
 
 test("a failing tool's error keeps the server's DETAIL and HINT", async () => {
