@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { isRoot, lookupSystemUser } from '../../src/adapters/embedded/system-user.ts';
 import { SYSTEM_RUNTIME_DIR } from '../../src/adapters/embedded/server-binaries.ts';
+import { pollPause } from './wait.ts';
 
 /**
  * A throwaway PostgreSQL server of another major version, from the `pg<major>` dev
@@ -23,16 +24,8 @@ export interface MajorServer {
   stop(): Promise<void>;
 }
 
-/** The majors the dev dependencies provide besides the project's own 15. */
-export const OTHER_MAJORS = [13, 14, 16, 17, 18] as const;
-
 const START_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 30_000;
-
-/** Whether the `pg<major>` package is installed (`npm ci` with dev dependencies). */
-export function hasMajor(major: number): boolean {
-  return fs.existsSync(path.join(nativeDir(major), 'bin', 'postgres'));
-}
 
 /**
  * initdb + postgres for `major` in a new folder under TMPDIR, on a free port; as the
@@ -137,7 +130,7 @@ async function waitUntilReady(url: string, major: number, exited: Promise<void>,
       if (gone) throw new Error(`PostgreSQL ${major} exited while starting:\n${log()}`);
       if (Date.now() > deadline) throw new Error(`PostgreSQL ${major} did not accept connections within ${START_TIMEOUT_MS / 1000} s: ${(error as Error).message}\n${log()}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await pollPause(100);
   }
 }
 
