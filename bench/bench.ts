@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   const sourceMiB = loaded.bytes / 1048576;
   process.stderr.write(`  ${loaded.rows} rows, ${sourceMiB.toFixed(0)} MiB in ${loaded.seconds} s\n`);
 
-  const tools = findPgTools([15], process.env.DATAALM_PG_BIN);
+  const tools = findPgTools({ source: 15, target: 15 }, process.env.DATAALM_PG_BIN);
   const pgcopydb = spawnSync('sh', ['-c', 'command -v pgcopydb'], { encoding: 'utf8' }).stdout.trim();
   const dataalm = async (target: string, profile: string) => {
     const args = [path.join(root, 'bin', 'dataalm.js'), 'copy', '--from', url('bench_src'), '--to', url(target), '--jobs', String(jobs), '--profile', profile, '--json'];

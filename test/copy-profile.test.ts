@@ -143,7 +143,7 @@ describe('dataalm copy: bad input leaves nothing on the target server', () => {
   const cases: [string, () => string[], RegExp, NodeJS.ProcessEnv?][] = [
     ['unreachable source', () => ['--from', 'postgresql://u:pw@127.0.0.1:1/x'], /from \(--from\): cannot connect .*127\.0\.0\.1:1.*connection refused/],
     ['wrong password', () => ['--from', prod.url.replace(/\/\/([^:]+):[^@]+@/, '//$1:wrong@')], /from \(--from\): cannot connect .*password authentication failed/],
-    ['missing pg_dump', () => ['--from', prod.url], /pg_dump and pg_restore were not found in \/nonexistent \(install postgresql-client-15/, { DATAALM_PG_BIN: '/nonexistent' }],
+    ['missing pg_dump', () => ['--from', prod.url], /pg_dump and pg_restore were not found in \/nonexistent \(DATAALM_PG_BIN\) \(install the PostgreSQL 15 client tools .*postgresql-client-15/, { DATAALM_PG_BIN: '/nonexistent' }],
     ['unknown profile', () => ['--from', prod.url, '--profile', 'nope'], /profile \(--profile\): "nope" is neither a built-in profile/],
     ['bad --jobs', () => ['--from', prod.url, '--jobs', 'many'], /jobs \(--jobs\): must be a whole number from 1 to 64/],
   ];
@@ -167,7 +167,7 @@ describe('dataalm copy: bad input leaves nothing on the target server', () => {
     const result = await runCli(['copy', '--from', prod.url, '--to', urlFor(name)], env({ DATAALM_PG_BIN: folder }));
     fs.rmSync(folder, { recursive: true, force: true });
     assert.equal(result.code, 9);
-    assert.match(result.stderr, /pg_dump 14 \(.*\) cannot dump a PostgreSQL 15 server \(install postgresql-client-15/);
+    assert.match(result.stderr, /pg_dump 14 \(.*\) cannot dump the source's PostgreSQL 15 server.*\(install the PostgreSQL 15 client tools .*postgresql-client-15/);
     assert.equal(await databaseExists(name), false);
   });
 

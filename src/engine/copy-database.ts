@@ -37,7 +37,7 @@ export interface CopyOptions {
   readonly maskKey: string;
   readonly jobs: number;
   readonly verify: 'counts' | 'checksums';
-  /** Folder with pg_dump/pg_restore. (Default: PATH, then /usr/lib/postgresql/<major>/bin) */
+  /** Folder with pg_dump/pg_restore. (Default: the newest on PATH and in the usual install folders; see findPgTools) */
   readonly pgBin: string | undefined;
   /** Tables larger than this are copied in parts by several workers. (Default: see PlanOptions) */
   readonly splitBytes?: number | undefined;
@@ -143,7 +143,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
       });
     }
     const targetMajor = Math.floor(Number((await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v) / 10000);
-    const tools = findPgTools([catalog.serverMajor, targetMajor], options.pgBin);
+    const tools = findPgTools({ source: catalog.serverMajor, target: targetMajor }, options.pgBin);
     folder = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-copy-'));
     // The schema is dumped, scripted and checked against the target's roles before anything is created.
     const schema = await planSchema({

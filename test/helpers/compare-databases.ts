@@ -7,7 +7,7 @@ import { libpqEnv, findPgTools } from '../../src/adapters/postgres/pg-tools.ts';
  * and without user mappings (credentials of foreign servers: a copy never carries them).
  */
 export function schemaDump(url: string): string {
-  const tools = findPgTools([15], process.env.DATAALM_PG_BIN);
+  const tools = findPgTools({ source: 15, target: 15 }, process.env.DATAALM_PG_BIN);
   const env = libpqEnv(url);
   const result = spawnSync(tools.pgDump, ['--schema-only', `--dbname=${env.PGDATABASE}`], { env, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`pg_dump failed: ${result.stderr}`);

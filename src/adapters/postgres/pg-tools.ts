@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DataalmError } from '../../domain/errors/dataalm-error.js';
+import { DataalmError, RefusedError } from '../../domain/errors/dataalm-error.js';
 
 /** pg_dump and pg_restore: found once, checked against the servers they will talk to. */
 export interface PgTools {
@@ -10,39 +10,106 @@ export interface PgTools {
   readonly major: number;
 }
 
+/** The major versions (13, 14, …) of the servers a copy reads from and writes to. */
+export interface CopyMajors {
+  readonly source: number;
+  readonly target: number;
+}
+
 /**
- * Looks in DATAALM_PG_BIN, then PATH, then Debian's /usr/lib/postgresql/<major>/bin (newest
- * first). pg_dump refuses servers newer than itself, so the tools must be at least as new
- * as every server involved; the message says which package fixes it.
+ * The pg_dump and pg_restore a copy from `majors.source` to `majors.target` uses, or a refusal
+ * before anything is created:
+ * - pg_dump refuses a server newer than itself, so the tools must be at least the source's
+ *   major; a target newer than the tools is fine (pg_restore only sends it SQL, and dump
+ *   output is made to load into newer servers);
+ * - a target older than the source is a downgrade, which PostgreSQL does not support: refused
+ *   with COPY_UNSUPPORTED. pg_dump output is not guaranteed to load into an older server, and
+ *   mostly it does not (any range type of a 14+ source names its multirange, which 13 rejects;
+ *   SQL-standard function bodies); worse, what does load may mean something else (a function
+ *   body is not checked until it runs; before 15 every role may create in the public schema).
+ *
+ * Where: DATAALM_PG_BIN (`binDir`) when set, and then only there, since it is an explicit
+ * choice; otherwise PATH and the usual install folders (Debian/Ubuntu, RHEL/Fedora, source
+ * builds, macOS Homebrew and Postgres.app), taking the newest major found that is new enough.
  */
-export function findPgTools(serverMajors: number[], binDir: string | undefined): PgTools {
-  const need = Math.max(...serverMajors);
-  const candidates: string[] = [];
-  if (binDir !== undefined) candidates.push(binDir);
-  else {
-    candidates.push(...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean));
-    const debian = '/usr/lib/postgresql';
-    if (fs.existsSync(debian)) {
-      for (const v of fs.readdirSync(debian).sort((a, b) => Number(b) - Number(a))) candidates.push(path.join(debian, v, 'bin'));
+export function findPgTools(majors: CopyMajors, binDir: string | undefined): PgTools {
+  if (majors.target < majors.source) {
+    throw new RefusedError([
+      {
+        code: 'COPY_UNSUPPORTED',
+        message: `the source runs PostgreSQL ${majors.source} and the target PostgreSQL ${majors.target}: PostgreSQL does not support moving a database to an older major version`,
+        remedy: `copy to a server running PostgreSQL ${majors.source} or newer`,
+      },
+    ]);
+  }
+  const need = majors.source;
+  const found: PgTools[] = [];
+  const seen = new Set<string>();
+  for (const dir of binDir !== undefined ? [binDir] : candidateFolders()) {
+    const pgDump = path.join(dir, exe('pg_dump'));
+    const pgRestore = path.join(dir, exe('pg_restore'));
+    let real: string;
+    try {
+      real = fs.realpathSync(pgDump);
+      if (!fs.existsSync(pgRestore)) continue;
+    } catch {
+      continue;
     }
-  }
-  let best: PgTools | undefined;
-  for (const dir of candidates) {
-    const pgDump = path.join(dir, 'pg_dump');
-    const pgRestore = path.join(dir, 'pg_restore');
-    if (!fs.existsSync(pgDump) || !fs.existsSync(pgRestore)) continue;
+    if (seen.has(real)) continue;
+    seen.add(real);
     const major = toolMajor(pgDump);
-    if (major === undefined) continue;
-    if (major >= need) return { pgDump, pgRestore, major };
-    best ??= { pgDump, pgRestore, major };
+    // pg_restore must be as new as the pg_dump that wrote the archive (it refuses newer formats).
+    if (major === undefined || toolMajor(pgRestore) !== major) continue;
+    found.push({ pgDump, pgRestore, major });
   }
-  const install = `install postgresql-client-${need} (apt-get install -y postgresql-client-${need}) or set DATAALM_PG_BIN to a folder with pg_dump ${need}+`;
+  // Newest first; among equal majors the first found (DATAALM_PG_BIN, then PATH order) wins.
+  const best = found.reduce<PgTools | undefined>((a, b) => (a === undefined || b.major > a.major ? b : a), undefined);
+  if (best !== undefined && best.major >= need) return best;
+  const remedy =
+    `install the PostgreSQL ${need} client tools (pg_dump and pg_restore ${need} or newer; on Debian/Ubuntu the ` +
+    `postgresql-client-${need} package from the PostgreSQL project's apt repository, on RHEL/Fedora postgresql${need}, ` +
+    `with Homebrew postgresql@${need}) and set DATAALM_PG_BIN to their bin folder`;
   if (best) {
-    throw new DataalmError('TOOLS_MISSING', `pg_dump ${best.major} (${best.pgDump}) cannot dump a PostgreSQL ${need} server`, {
-      remedy: install,
-    });
+    throw new DataalmError(
+      'TOOLS_MISSING',
+      `pg_dump ${best.major} (${best.pgDump}) cannot dump the source's PostgreSQL ${need} server: pg_dump ${need} or newer is needed`,
+      { remedy },
+    );
   }
-  throw new DataalmError('TOOLS_MISSING', `pg_dump and pg_restore were not found${binDir ? ` in ${binDir}` : ''}`, { remedy: install });
+  throw new DataalmError('TOOLS_MISSING', `pg_dump and pg_restore were not found${binDir !== undefined ? ` in ${binDir} (DATAALM_PG_BIN)` : ''}`, {
+    remedy,
+  });
+}
+
+/** PATH, then the folders PostgreSQL's packages install into, each major newest first. */
+function candidateFolders(): string[] {
+  const folders = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
+  const versioned: [parent: string, entry: RegExp, bin: (entry: string) => string][] = [
+    ['/usr/lib/postgresql', /^(\d+)$/, (e) => path.join('/usr/lib/postgresql', e, 'bin')],
+    ['/usr', /^pgsql-(\d+)$/, (e) => path.join('/usr', e, 'bin')],
+    ['/opt/homebrew/opt', /^postgresql@(\d+)$/, (e) => path.join('/opt/homebrew/opt', e, 'bin')],
+    ['/usr/local/opt', /^postgresql@(\d+)$/, (e) => path.join('/usr/local/opt', e, 'bin')],
+    ['/Applications/Postgres.app/Contents/Versions', /^(\d+)$/, (e) => path.join('/Applications/Postgres.app/Contents/Versions', e, 'bin')],
+  ];
+  for (const [parent, entry, bin] of versioned) {
+    let entries: string[];
+    try {
+      entries = fs.readdirSync(parent);
+    } catch {
+      continue;
+    }
+    const majors = entries.flatMap((e) => {
+      const match = entry.exec(e);
+      return match ? [{ e, major: Number(match[1]) }] : [];
+    });
+    folders.push(...majors.sort((a, b) => b.major - a.major).map(({ e }) => bin(e)));
+  }
+  folders.push('/usr/local/pgsql/bin');
+  return folders;
+}
+
+function exe(name: string): string {
+  return process.platform === 'win32' ? `${name}.exe` : name;
 }
 
 function toolMajor(file: string): number | undefined {
@@ -97,11 +164,27 @@ export function runTool(file: string, args: string[], env: NodeJS.ProcessEnv, wh
     // 'close', not 'exit': only then has all of stderr been read.
     child.once('close', (code, signal) => {
       if (code === 0) return resolve();
-      const lines = stderr.trim().split('\n').filter((l) => !/^\s*$/.test(l));
-      const reason = toolReason(lines) || lines.slice(-2).join('; ') || `exit ${code ?? signal}`;
-      reject(new DataalmError('COPY_FAILED', `${what} failed: ${reason}`));
+      reject(new DataalmError('COPY_FAILED', `${what} failed: ${failureReason(stderr) || `exit ${code ?? signal}`}`));
     });
   });
+}
+
+/**
+ * What a failed tool said: its last two error lines, each with the DETAIL: and HINT: lines
+ * the server sent with it (they often name the object or the fix); without error lines, its
+ * last two lines.
+ */
+export function failureReason(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const groups: string[][] = [];
+  let current: string[] | undefined;
+  for (const line of lines) {
+    if (/^(DETAIL|HINT):/.test(line)) current?.push(line.replace(/\s+/g, ' '));
+    else if (/error|fatal/i.test(line)) groups.push((current = [line]));
+    else current = undefined;
+  }
+  const chosen = groups.length > 0 ? groups.slice(-2).map((g) => g.join(' ')) : lines.slice(-2);
+  return chosen.map((l) => (l.length > 600 ? `${l.slice(0, 600)}…` : l)).join('; ');
 }
 
 /** Runs a tool that only reads (e.g. pg_restore --list) and returns what it printed. */
@@ -117,14 +200,8 @@ export function runToolOutput(file: string, args: string[], what: string): Promi
     // 'close', not 'exit': a process can exit before its output has all been read, and a
     // table of contents cut short would restore a schema without some of its tables.
     child.once('close', (code) =>
-      code === 0
-        ? resolve(Buffer.concat(stdout).toString('utf8'))
-        : reject(new DataalmError('COPY_FAILED', `${what} failed: ${toolReason(stderr.trim().split('\n')) || (stderr.trim().split('\n').at(-1) ?? code)}`)),
+      code === 0 ? resolve(Buffer.concat(stdout).toString('utf8')) : reject(new DataalmError('COPY_FAILED', `${what} failed: ${failureReason(stderr) || `exit ${code}`}`)),
     );
   });
 }
 
-/** The error lines of a tool's stderr, with the server's DETAIL and HINT lines that follow them. */
-function toolReason(lines: readonly string[]): string {
-  return lines.filter((l) => /error|fatal|^\s*(DETAIL|HINT):/i.test(l)).slice(-4).join('; ');
-}
