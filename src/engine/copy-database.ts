@@ -9,6 +9,7 @@ import { unreachable } from '../adapters/postgres/database-probe.js';
 import { findPgTools } from '../adapters/postgres/pg-tools.js';
 import { connectMaintenance, dropDatabaseIfExists } from '../adapters/postgres/database-admin.js';
 import { type SourceCatalog, readSourceCatalog } from '../adapters/postgres/source-catalog.js';
+import { assertCopyNeeds } from '../adapters/postgres/copy-privileges.js';
 import { type CopyEvent, type CopyPhase, type CopyResult, COPY_PHASES } from './copy-events.js';
 import { type CopyPlan, planCopy } from './copy-plan.js';
 import { verifyCopy } from './copy-verify.js';
@@ -137,6 +138,13 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
         remedy: 'name a database that does not exist yet',
       });
     }
+    // What the connecting users need (privileges, memberships, extensions): all reasons at once.
+    await assertCopyNeeds(sourceHolder.client, admin, {
+      roleMap: options.profile.roles,
+      missingRoles: options.profile.missingRoles,
+      sourceName: `${source.host}:${source.port}/${source.database}`,
+      targetName: `${target.host}:${target.port}`,
+    });
     const targetMajor = Math.floor(Number((await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v) / 10000);
     const tools = findPgTools([catalog.serverMajor, targetMajor], options.pgBin);
     done('preflight');
