@@ -102,6 +102,13 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
   try {
     const sourceHolder = await holdSnapshot(options.sourceUrl, source, 'from (--from)');
     holders.push(sourceHolder);
+    // What the connecting users need (privileges, memberships, extensions): all reasons at once.
+    await assertCopyNeeds(sourceHolder.client, options.targetUrl, {
+      roleMap: options.profile.roles,
+      missingRoles: options.profile.missingRoles,
+      sourceName: `${source.host}:${source.port}/${source.database}`,
+      targetName: `${target.host}:${target.port}`,
+    });
     const catalog = await readSourceCatalog(sourceHolder.client);
     if (catalog.largeObjects > 0) warn(`the source has ${catalog.largeObjects} large objects (pg_largeobject); they are not copied`);
     if (catalog.databaseSettings.length > 0) {
@@ -138,13 +145,6 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
         remedy: 'name a database that does not exist yet',
       });
     }
-    // What the connecting users need (privileges, memberships, extensions): all reasons at once.
-    await assertCopyNeeds(sourceHolder.client, admin, {
-      roleMap: options.profile.roles,
-      missingRoles: options.profile.missingRoles,
-      sourceName: `${source.host}:${source.port}/${source.database}`,
-      targetName: `${target.host}:${target.port}`,
-    });
     const targetMajor = Math.floor(Number((await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v) / 10000);
     const tools = findPgTools([catalog.serverMajor, targetMajor], options.pgBin);
     done('preflight');

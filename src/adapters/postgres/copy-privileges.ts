@@ -9,6 +9,7 @@ import {
   targetRoles,
 } from '../../domain/preflight/copy-needs.js';
 import type { Queryable } from '../../ports/database-server.js';
+import { connectMaintenance } from './database-admin.js';
 
 /**
  * Facts of the copy's needs, read from the servers (judged in domain/preflight/copy-needs.ts).
@@ -245,15 +246,21 @@ export async function readCopyNeeds(
 
 /**
  * The copy's preflight check of privileges, role memberships and extensions: throws one
- * RefusedError with every reason, before anything is created.
+ * RefusedError with every reason, before anything is created. It runs before the copy
+ * locks the source's tables, since a LOCK TABLE the user may not take would fail first.
  */
 export async function assertCopyNeeds(
   sourceClient: Queryable,
-  targetClient: Queryable,
+  targetUrl: string,
   options: Pick<CopyNeedsFacts, 'roleMap' | 'missingRoles' | 'sourceName' | 'targetName'>,
 ): Promise<void> {
-  const reasons = copyNeedRefusals(await readCopyNeeds(sourceClient, targetClient, options));
-  if (reasons.length > 0) throw new RefusedError(reasons);
+  const targetClient = await connectMaintenance(targetUrl, 'to (--to)');
+  try {
+    const reasons = copyNeedRefusals(await readCopyNeeds(sourceClient, targetClient, options));
+    if (reasons.length > 0) throw new RefusedError(reasons);
+  } finally {
+    await targetClient.end().catch(() => {});
+  }
 }
 
 async function serverMajor(client: Queryable): Promise<number> {
