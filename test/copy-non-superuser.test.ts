@@ -5,6 +5,7 @@ import pg from 'pg';
 import { cliEnv, runCli } from './helpers/cli.ts';
 import { contentChecksums } from './helpers/compare-databases.ts';
 import { type Demo, addSandbox, startDemo } from './helpers/demo.ts';
+import { type CopyNeedsFacts, copyNeedRefusals, copyRoles, refreshRoleMap, sample } from '../src/domain/preflight/copy-needs.ts';
 import { type TestDatabase, adminQuery, createTestDatabase, dropDatabase, queryRows, urlFor } from './helpers/test-database.ts';
 
 // Copies on a server where nobody is superuser (as on managed services): the copy's needs
@@ -91,7 +92,7 @@ after(async () => {
   for (const role of ROLES) await adminQuery(`drop role if exists ${role}`);
 });
 
-test('a copy by a non-superuser member of the owner role is faithful: contents, sequences, and every object of its owner', async () => {
+test('a copy by a non-superuser member of the owner role is faithful: contents, sequences and the policy', async () => {
   const name = `${source.name}_copy`;
   made.push(name);
   const result = await runCli(['copy', '--from', as(OWNER, source.name), '--to', as(COPIER, name), '--verify', 'checksums', '--json'], env);
@@ -222,5 +223,72 @@ describe('a refresh where both environments connect as non-superusers', () => {
       await demo.query('ns_source_app', 'drop schema if exists other_owned cascade');
       await demo.query('ns_source_app', 'drop role ns_refresh_other');
     }
+  });
+});
+
+describe('the judgement of a copy\'s needs, from facts', () => {
+  const facts = (change: Partial<CopyNeedsFacts> = {}): CopyNeedsFacts => ({
+    source: {
+      user: 'reader', superuser: false, unreadableTables: [], unreadableSequences: [], schemasWithoutUsage: [], rowSecurityTables: [], unreadableLargeObjects: [],
+    },
+    objects: { roles: [{ role: 'app', uses: ['owner'] }, { role: 'viewer', uses: ['grantee'] }], extensions: [{ name: 'citext', version: '1.6' }], superuserOnly: [], forcedRowSecurityTables: [] },
+    target: {
+      user: 'copier', superuser: false, createDatabases: true, createRoles: false, bypassRls: false, serviceAdministrator: false,
+      roles: [{ role: 'app', exists: true, member: true, inherits: true }, { role: 'viewer', exists: true, member: false, inherits: false }],
+      extensions: [{ name: 'citext', available: true, trusted: true }],
+    },
+    roleMap: {},
+    missingRoles: 'refuse',
+    sourceName: 'prod:5432/app',
+    targetName: 'sandbox:5432',
+    ...change,
+  });
+
+  test('users who have what the copy needs: no reason; a grantee needs no membership', () => {
+    assert.deepEqual(copyNeedRefusals(facts()), []);
+  });
+
+  test('each missing need is its own reason with its code, in the order a person fixes them', () => {
+    const f = facts();
+    const reasons = copyNeedRefusals({
+      ...f,
+      source: { ...f.source, unreadableTables: ['a.t1', 'a.t2', 'a.t3', 'a.t4', 'a.t5', 'a.t6', 'a.t7'], rowSecurityTables: ['a.p'] },
+      objects: { ...f.objects, superuserOnly: ['event trigger e'], forcedRowSecurityTables: ['a.f'], extensions: [{ name: 'citext', version: '1.6' }, { name: 'postgis', version: '3.4.0' }] },
+      target: { ...f.target, createDatabases: false, roles: [{ role: 'app', exists: true, member: true, inherits: false }], extensions: [{ name: 'citext', available: true, trusted: false }] },
+    });
+    assert.deepEqual(reasons.map((r) => r.code), [
+      'COPY_PRIVILEGES', 'COPY_PRIVILEGES', 'COPY_PRIVILEGES', 'ROLES_MISSING', 'COPY_PRIVILEGES', 'COPY_PRIVILEGES', 'COPY_UNSUPPORTED', 'COPY_PRIVILEGES', 'COPY_UNSUPPORTED',
+    ]);
+    assert.match(reasons[0]!.message, /a\.t1, a\.t2, a\.t3, a\.t4, a\.t5 and 2 more \(7 in all\)$/);
+    assert.match(reasons[1]!.message, /row-level security .*a\.p/);
+    assert.match(reasons[2]!.message, /CREATEDB/);
+    assert.match(reasons[3]!.message, /viewer/, 'the grantee does not exist on the target');
+    assert.match(reasons[4]!.message, /with SET and INHERIT.*: app$/, 'an owner whose privileges the copier does not inherit');
+    assert.match(reasons[5]!.message, /FORCE ROW LEVEL SECURITY.*a\.f/);
+    assert.match(reasons[6]!.message, /postgis 3\.4\.0/);
+    assert.match(reasons[7]!.message, /not trusted.*citext/);
+    assert.match(reasons[8]!.message, /event trigger e/);
+  });
+
+  test('superusers need nothing of this; missing roles follow the profile\'s policy', () => {
+    const f = facts();
+    assert.deepEqual(copyNeedRefusals({ ...f, source: { ...f.source, superuser: true, unreadableTables: ['x'] }, target: { ...f.target, superuser: true, createDatabases: false, roles: [{ role: 'app', exists: true, member: false, inherits: false }, { role: 'viewer', exists: true, member: false, inherits: false }] } }), []);
+    const gone = { ...f.target, roles: [{ role: 'app', exists: false, member: false, inherits: false }, { role: 'viewer', exists: true, member: false, inherits: false }] };
+    assert.deepEqual(copyNeedRefusals({ ...f, target: gone }).map((r) => r.code), ['ROLES_MISSING']);
+    assert.deepEqual(copyNeedRefusals({ ...f, target: gone, missingRoles: 'target-user' }), []);
+    assert.match(copyNeedRefusals({ ...f, target: gone, missingRoles: 'create' })[0]!.message, /CREATEROLE.*: app$/);
+    assert.deepEqual(copyNeedRefusals({ ...f, target: { ...gone, createRoles: true }, missingRoles: 'create' }), []);
+  });
+
+  test('the role map names the target roles; a refresh maps the source environment\'s user unless the profile does', () => {
+    const f = facts({ roleMap: { app: 'sandbox_app' } });
+    const target = { ...f.target, roles: [{ role: 'sandbox_app', exists: true, member: true, inherits: true }, { role: 'viewer', exists: false, member: false, inherits: false }] };
+    assert.deepEqual(copyRoles({ ...f, target }), [
+      { source: 'app', target: 'sandbox_app', exists: true },
+      { source: 'viewer', target: 'viewer', exists: false },
+    ]);
+    assert.deepEqual(refreshRoleMap({}, 'prod_user', 'uat_user'), { prod_user: 'uat_user' });
+    assert.deepEqual(refreshRoleMap({ prod_user: 'x' }, 'prod_user', 'uat_user'), { prod_user: 'x' });
+    assert.equal(sample(['a', 'b']), 'a, b');
   });
 });
