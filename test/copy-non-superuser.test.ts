@@ -5,6 +5,7 @@ import pg from 'pg';
 import { cliEnv, runCli } from './helpers/cli.ts';
 import { contentChecksums } from './helpers/compare-databases.ts';
 import { type Demo, addSandbox, startDemo } from './helpers/demo.ts';
+import { readSourceObjects } from '../src/adapters/postgres/copy-privileges.ts';
 import { type CopyNeedsFacts, copyNeedRefusals, copyRoles, refreshRoleMap, sample } from '../src/domain/preflight/copy-needs.ts';
 import { type TestDatabase, adminQuery, createTestDatabase, dropDatabase, queryRows, urlFor } from './helpers/test-database.ts';
 
@@ -81,7 +82,20 @@ before(async () => {
     triggered.url,
     `create function public.note_ddl() returns event_trigger language plpgsql as $$ begin raise notice 'ddl'; end $$;
      create event trigger note_ddl_${SUFFIX} on ddl_command_end execute function public.note_ddl();
-     create table public.plain (id int primary key);`,
+     create table public.plain (id int primary key);
+     create function public.absolute(int) returns int language internal immutable strict as 'int4abs';
+     create function public.same(int) returns int language sql immutable leakproof as 'select $1';
+     create type public.tiny;
+     create function public.tiny_in(cstring) returns public.tiny language internal immutable strict as 'int4in';
+     create function public.tiny_out(public.tiny) returns cstring language internal immutable strict as 'int4out';
+     create type public.tiny (input = public.tiny_in, output = public.tiny_out, like = int4);
+     create cast (public.tiny as int4) without function;
+     create operator family public.tiny_ops using btree;
+     create text search template public.simple_copy (init = dsimple_init, lexize = dsimple_lexize);
+     create foreign data wrapper bare_${SUFFIX};
+     create access method heap_too_${SUFFIX} type table handler heap_tableam_handler;
+     create publication everything_${SUFFIX} for all tables;
+     create publication schema_wide_${SUFFIX} for tables in schema public;`,
   );
 });
 
@@ -155,6 +169,27 @@ test('an event trigger in the source and a non-superuser target: COPY_UNSUPPORTE
   const refusal = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as Refusal;
   const unsupported = refusal.reasons.find((r) => r.code === 'COPY_UNSUPPORTED');
   assert.ok(unsupported, JSON.stringify(refusal.reasons));
+  assert.match(unsupported.message, /and \d+ more \(\d+ in all\)/, 'a long list is cut short');
+  // Every kind only a superuser creates is found (the message shows the first few).
+  const client = new pg.Client({ connectionString: triggered.url });
+  await client.connect();
+  const objects = await readSourceObjects(client).finally(() => client.end());
+  for (const object of [
+    `event trigger note_ddl_${SUFFIX}`,
+    'function absolute(integer) in language internal',
+    'function tiny_in(cstring) in language internal',
+    'leakproof function same(integer)',
+    'base type tiny',
+    'binary-coercible cast (tiny AS integer)',
+    'operator family public.tiny_ops',
+    'text search template public.simple_copy',
+    `foreign-data wrapper bare_${SUFFIX}`,
+    `access method heap_too_${SUFFIX}`,
+    `publication everything_${SUFFIX} (FOR ALL TABLES)`,
+    `publication schema_wide_${SUFFIX} (FOR TABLES IN SCHEMA)`,
+  ]) {
+    assert.ok(objects.superuserOnly.includes(object), `${object} is not in ${JSON.stringify(objects.superuserOnly)}`);
+  }
   assert.match(unsupported.message, new RegExp(`event trigger note_ddl_${SUFFIX}`));
   assert.equal(await databaseExists(name), false, 'nothing was created');
   // The superuser copies it.
