@@ -122,4 +122,11 @@ export const refreshPreview = z.strictObject({
   estimate: z.strictObject({ bytes: z.number(), seconds: z.number() }).optional(),
   refused: z.boolean(),
   reasons: z.array(reason),
+  /**
+   * The database roles the copy involves: each role named in the source (owner, grantor,
+   * grantee, policy role), its name on the target (the profile's roles map; a refresh maps
+   * the source environment's database user to the target's), and whether the target's
+   * server has it. Empty when the databases were not looked at.
+   */
+  roles: z.array(z.strictObject({ source: z.string(), target: z.string(), exists: z.boolean() })),
 });

@@ -9,6 +9,7 @@ import { unreachable } from '../adapters/postgres/database-probe.js';
 import { findPgTools } from '../adapters/postgres/pg-tools.js';
 import { connectMaintenance, dropDatabaseIfExists } from '../adapters/postgres/database-admin.js';
 import { type SourceCatalog, readSourceCatalog } from '../adapters/postgres/source-catalog.js';
+import { assertCopyNeeds } from '../adapters/postgres/copy-privileges.js';
 import { type CopyEvent, type CopyPhase, type CopyResult, COPY_PHASES } from './copy-events.js';
 import { type CopyPlan, planCopy } from './copy-plan.js';
 import { verifyCopy } from './copy-verify.js';
@@ -107,6 +108,13 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
   try {
     const sourceHolder = await holdSnapshot(options.sourceUrl, source, 'from (--from)');
     holders.push(sourceHolder);
+    // What the connecting users need (privileges, memberships, extensions): all reasons at once.
+    await assertCopyNeeds(sourceHolder.client, options.targetUrl, {
+      roleMap: options.profile.roles,
+      missingRoles: options.profile.missingRoles,
+      sourceName: `${source.host}:${source.port}/${source.database}`,
+      targetName: `${target.host}:${target.port}`,
+    });
     const catalog = await readSourceCatalog(sourceHolder.client);
     await checkLockCapacity(sourceHolder.client, source);
     if (catalog.extensionsWithConfig.length > 0) {

@@ -22,6 +22,8 @@ import { parseConnectionUrl } from '../../adapters/postgres/connection-url.js';
 import type { Runtime } from '../runtime.js';
 import { reapAbandoned } from './abandoned.js';
 import { operationFingerprint } from './fingerprint.js';
+import { probeCopyNeeds } from './copy-needs-probe.js';
+import type { CopyRole } from '../../domain/preflight/copy-needs.js';
 
 export const PRODUCTION_REPORTING_NOTICE =
   'Copying production data to a sandbox for the purpose of production reporting is not supported.';
@@ -37,6 +39,8 @@ export interface PreflightResult {
   readonly source: Environment | undefined;
   readonly target: Environment | undefined;
   readonly profile: Profile | undefined;
+  /** The database roles the copy involves, source → target (each pair of databases', once). */
+  readonly roles: readonly CopyRole[];
 }
 
 /**
@@ -88,7 +92,8 @@ export async function preflightRefresh(runtime: Runtime, sourceName: string, tar
     if (remedy !== undefined) packages[need.key] = remedy;
   }
   const judged = { ...facts, packages };
-  return { reasons: refreshRefusals(judged), warnings: refreshWarnings(judged), source, target, profile };
+  const roles = new Map((databases?.probes ?? []).flatMap((p) => p.roles ?? []).map((r) => [`${r.source}\u0000${r.target}`, r]));
+  return { reasons: refreshRefusals(judged), warnings: refreshWarnings(judged), source, target, profile, roles: [...roles.values()] };
 }
 
 interface RecurringJobs {
@@ -134,6 +139,14 @@ async function probeDatabases(
         const row = rights.rows[0];
         probe.targetUser = { name: parseConnectionUrl(targetUrl, role).user, mayCreateDatabases: row?.ok ?? false, ownsDatabase: row?.owner ?? false };
       }
+      const copyProfile = role === 'application' ? profile : loadProfile('plain');
+      if (typeof from !== 'string' && typeof to !== 'string' && copyProfile) {
+        const needs = await probeCopyNeeds(from, to, copyProfile, parseConnectionUrl(sourceUrls[role]!, role), parseConnectionUrl(targetUrl, role)).catch(
+          (error: Error) => ({ reasons: [{ code: 'COPY_PRIVILEGES' as const, message: `what the copy of ${role} needs could not be checked: ${error.message}`, remedy: "check the source's and target's database users" }], roles: [] }),
+        );
+        probe.copyNeeds = needs.reasons;
+        probe.roles = needs.roles;
+      }
       if (role !== 'application' || !profile?.recurringJobs) continue;
       if (typeof to !== 'string') {
         try {
@@ -172,6 +185,8 @@ export interface RefreshPreview {
   readonly estimate: { readonly bytes: number; readonly seconds: number } | undefined;
   readonly refused: boolean;
   readonly reasons: readonly RefusalReason[];
+  /** The database roles of the copy: source name, target name (the profile's map), and whether the target server has it. */
+  readonly roles: readonly CopyRole[];
 }
 
 interface PreviewEnvironment {
@@ -231,6 +246,7 @@ export async function previewRefresh(runtime: Runtime, sourceName: string, targe
     estimate,
     refused: checked.reasons.length > 0,
     reasons: checked.reasons,
+    roles: checked.roles,
   };
 }
 

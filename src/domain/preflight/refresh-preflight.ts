@@ -2,6 +2,7 @@ import type { DatabaseRole, Environment } from '../environment.js';
 import type { RefusalReason } from '../operation.js';
 import { compareVersions } from '../refresh-rules.js';
 import { type Busy, busyReason } from './busy-reason.js';
+import type { CopyRole } from './copy-needs.js';
 
 /**
  * What the refresh preflight (DESIGN §2) needs to know. app/refresh gathers it (the control
@@ -55,6 +56,10 @@ export interface DatabaseProbe {
   /** Why the profile's recurring-jobs query failed on the target's / the source's database. */
   readonly targetJobsError?: string | undefined;
   readonly sourceJobsError?: string | undefined;
+  /** What the copy needs of the users and the servers and does not have (domain/preflight/copy-needs.ts). */
+  readonly copyNeeds?: readonly RefusalReason[] | undefined;
+  /** The roles the copy of these databases involves. */
+  readonly roles?: readonly CopyRole[] | undefined;
 }
 
 /** A version rule that a package could fix: which environment needs which version. */
@@ -255,6 +260,8 @@ function databaseRefusals(facts: RefreshFacts): RefusalReason[] {
           : `make "${user.name}" the owner of ${target.name}'s ${probe.role} database`,
       });
     }
+    // Both databases' copies may lack the same thing on the same server: said once.
+    for (const need of probe.copyNeeds ?? []) if (!reasons.some((r) => r.message === need.message)) reasons.push(need);
     if (probe.targetJobsError !== undefined && 'name' in databases.profile) {
       reasons.push({
         code: 'RECURRING_JOBS_UNKNOWN',

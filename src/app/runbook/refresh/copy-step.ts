@@ -1,7 +1,8 @@
 import type { DatabaseRole } from '../../../domain/environment.js';
 import type { StepName } from '../../../domain/operation.js';
 import { loadProfile } from '../../../adapters/profile/profile-files.js';
-import { withDatabase } from '../../../adapters/postgres/connection-url.js';
+import { parseConnectionUrl, withDatabase } from '../../../adapters/postgres/connection-url.js';
+import { refreshRoleMap } from '../../../domain/preflight/copy-needs.js';
 import type { CopyEvent, CopyPhase, CopyResult } from '../../../engine/copy-events.js';
 import { copyDatabase } from '../../../engine/copy-database.js';
 import { fault } from '../../faults.js';
@@ -120,7 +121,7 @@ async function copyOnce(ctx: RunContext): Promise<void> {
         sourceUrl: ctx.sourceUrls[role]!,
         targetUrl: withDatabase(ctx.targetUrls[role]!, ctx.databases[role]!.staging),
         keepFromUrl: role === 'application' ? ctx.targetUrls.application : undefined,
-        profile: role === 'application' ? profile : plain,
+        profile: withRefreshRoles(role === 'application' ? profile : plain, ctx.sourceUrls[role]!, ctx.targetUrls[role]!),
         maskKey,
         jobs: role === 'application' ? jobs : 1,
         verify,
@@ -171,6 +172,12 @@ async function copyOnce(ctx: RunContext): Promise<void> {
       { role, ...summary },
     );
   }
+}
+
+/** The profile with the refresh's role map: the source environment's user becomes the target's. */
+function withRefreshRoles<P extends { roles: Record<string, string> }>(profile: P, sourceUrl: string, targetUrl: string): P {
+  const [from, to] = [parseConnectionUrl(sourceUrl, 'source'), parseConnectionUrl(targetUrl, 'target')];
+  return { ...profile, roles: refreshRoleMap(profile.roles, from.user, to.user) };
 }
 
 /**
