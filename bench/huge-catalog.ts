@@ -7,10 +7,12 @@
  * explicitly in case initdb chose fewer connections), it builds two source databases: N
  * small tables (default 5,000; see bench/huge-catalog-source.ts) and one table with P
  * partitions (default 2,000; 0 leaves this case out). Then, interleaved round by round:
- * `dataalm copy --profile plain --jobs J` (the built CLI) and `pg_dump -Fd -j J -Z0` +
- * `pg_restore -j J` into a fresh database; with --single-transaction also `pg_dump -Fc |
- * pg_restore --single-transaction`, which shows what one transaction holding every lock does
- * on such a server. Each run's wall time, whether it succeeded (else the error's last line)
+ * `dataalm copy --profile plain --jobs J` (the built CLI), `pg_dump -Fd -j J -Z0` +
+ * `pg_restore -j J` (the main benchmark's anchor) and `pg_dump -Fc -Z0` + `pg_restore -j J`
+ * (one dumping session: a parallel dump's workers need locks beside the leader's), each into
+ * a fresh database; with --single-transaction also `pg_dump -Fc | pg_restore
+ * --single-transaction`, which shows what one transaction holding every lock does on such a
+ * server. Each run's wall time, whether it succeeded (else the error's last line)
  * and the load average beside it are recorded. Prints markdown tables to paste into
  * docs/benchmarks.md, and writes the same as JSON.
  *
@@ -93,7 +95,13 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, pipeTo?: {
   return new Promise((resolve) => {
     const first = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const last = pipeTo ? spawn(pipeTo.command, pipeTo.args, { env, stdio: ['pipe', 'pipe', 'pipe'] }) : first;
-    if (pipeTo) first.stdout.pipe(last.stdin!);
+    if (pipeTo) {
+      // When the reader fails first (pg_restore --exit-on-error), the writer gets EPIPE: its
+      // exit code says so, the stream error is not a crash.
+      last.stdin!.on('error', () => {});
+      first.stdout.on('error', () => {});
+      first.stdout.pipe(last.stdin!);
+    }
     let stdout = '';
     let stderr = '';
     const keepErr = (c: Buffer) => (stderr = (stderr + c.toString()).slice(-8000));
@@ -143,6 +151,14 @@ async function cleanUp(): Promise<void> {
   if (cluster !== undefined) fs.rmSync(cluster, { recursive: true, force: true });
   fs.rmSync(home, { recursive: true, force: true });
 }
+
+// An unexpected error is reported, then everything is removed as after a signal.
+process.on('uncaughtException', (error) => {
+  process.stderr.write(`huge-catalog benchmark crashed: ${error.stack ?? error.message}\n`);
+  if (stopping) return;
+  stopping = true;
+  void cleanUp().finally(() => process.exit(1));
+});
 
 // `on`, not `once`: a Ctrl-C reaches this process both from the terminal and relayed by npm
 // and tsx, and a second signal must not end it before the server is stopped.
@@ -240,6 +256,22 @@ async function main(): Promise<void> {
           return outcome(await run(tools.pgRestore, [`-j${jobs}`, `--dbname=${target}`, dumpDir], { ...libpqEnv(urlFor(target)), ...toolEnv }));
         } finally {
           fs.rmSync(dumpDir, { recursive: true, force: true });
+        }
+      },
+    },
+    {
+      // One session dumps (pg_dump -j's workers each keep a lock on every table they dumped,
+      // on top of the leader's lock on every table), the restore is parallel.
+      name: `pg_dump -Fc -Z0 + pg_restore -j ${jobs}`,
+      run: async (source, target) => {
+        const file = path.join(home, 'dump.custom');
+        try {
+          const dumped = await run(tools.pgDump, ['-Fc', '-Z0', `--file=${file}`, `--dbname=${source}`], { ...libpqEnv(urlFor(source)), ...toolEnv });
+          if (dumped.code !== 0) return outcome(dumped);
+          await sql(`CREATE DATABASE ${target}`);
+          return outcome(await run(tools.pgRestore, [`-j${jobs}`, `--dbname=${target}`, file], { ...libpqEnv(urlFor(target)), ...toolEnv }));
+        } finally {
+          fs.rmSync(file, { force: true });
         }
       },
     },
