@@ -132,7 +132,11 @@ function errorLine(finished: Finished): string {
     // not dataalm's JSON: a tool's stderr
   }
   const lines = finished.stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-  const line = lines.filter((l) => /ERROR:|error:/.test(l)).at(-1) ?? lines.at(-1) ?? `exit code ${finished.code}`;
+  const last = lines.filter((l) => /ERROR:|error:/.test(l)).at(-1) ?? lines.at(-1) ?? `exit code ${finished.code}`;
+  // A parallel pg_dump ends with "a worker process died unexpectedly": the server's error
+  // that killed the worker is on an earlier line.
+  const server = lines.filter((l) => l.includes('ERROR:')).at(-1);
+  const line = server === undefined || last.includes('ERROR:') ? last : `${last} (${server.slice(server.indexOf('ERROR:'))})`;
   return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }
 

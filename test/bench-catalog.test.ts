@@ -55,13 +55,14 @@ describe('huge-catalog benchmark', () => {
         runs: { ok: boolean; error: string | null; loadBefore: number }[];
       };
       assert.match(report.server, /max_locks_per_transaction 64, max_connections 100/);
-      assert.equal(report.runs.length, 6, 'two cases × three methods × one round');
+      assert.equal(report.runs.length, 8, 'two cases × four methods × one round');
       for (const run of report.runs) assert.ok(run.ok, run.error ?? '');
       assert.deepEqual(
         report.summary.map((s) => `${s.case}: ${s.method}`),
         ['12 tables', '6 partitions'].flatMap((c) => [
           `${c}: dataalm copy --profile plain --jobs 2`,
           `${c}: pg_dump -Fd -j 2 -Z0 + pg_restore -j 2`,
+          `${c}: pg_dump -Fc -Z0 + pg_restore -j 2`,
           `${c}: pg_dump -Fc | pg_restore --single-transaction`,
         ]),
       );
