@@ -237,7 +237,7 @@ async function main(): Promise<void> {
   }
   if (cases.length === 0) throw new Error('nothing to copy: --tables and --partitions are both 0');
 
-  const tools = findPgTools([Number.parseInt(version, 10)], process.env.DATAALM_PG_BIN);
+  const tools = findPgTools({ source: Number.parseInt(version, 10), target: Number.parseInt(version, 10) }, process.env.DATAALM_PG_BIN);
   // Temporary files of the tools (dataalm's schema archive) stay inside the benchmark's folder.
   const toolEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: home };
   const dumpDir = path.join(home, 'dump');
