@@ -91,7 +91,7 @@ export async function planSchema(options: {
       },
     ]);
   }
-  const report: RewriteReport = { ownersDropped: 0, grantsDropped: 0, defaultsDropped: 0, policiesChanged: 0 };
+  const report: RewriteReport = { ownersReplaced: 0, grantsDropped: 0, defaultsDropped: 0, policiesChanged: 0 };
   const gone = new Set(policy === 'target-user' ? missing : []);
   const rewrite = (script: SchemaScript): SchemaScript => ({
     ...script,
@@ -106,7 +106,7 @@ export async function planSchema(options: {
   }
   if (missing.length > 0 && policy === 'target-user') {
     options.warn(
-      `roles missing on ${server}: ${missing.join(', ')}; what they owned belongs to ${targetUser} (${report.ownersDropped} objects), ` +
+      `roles missing on ${server}: ${missing.join(', ')}; what they owned belongs to ${targetUser} (${report.ownersReplaced} objects), ` +
         `${report.grantsDropped} grants to or by them and ${report.defaultsDropped} default privileges of theirs were not copied, ` +
         `${report.policiesChanged} policies no longer name them`,
     );

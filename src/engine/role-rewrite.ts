@@ -197,7 +197,7 @@ export interface RewriteOptions {
 
 /** What target-user changed, for the copy's warnings. */
 export interface RewriteReport {
-  ownersDropped: number;
+  ownersReplaced: number;
   grantsDropped: number;
   defaultsDropped: number;
   policiesChanged: number;
@@ -249,8 +249,10 @@ export function rewriteEntry(entry: ScriptEntry, options: RewriteOptions, report
   for (const r of refs) {
     if (r.kind === 'owner') {
       if (gone(r.role)) {
-        report.ownersDropped++;
-        dropStatement(r.statement);
+        // The connecting user owns it: as the creator already, and for what exists before
+        // the restore (the public schema) by this very statement.
+        report.ownersReplaced++;
+        edits.push({ start: r.token.start, end: r.token.end, text: quoteIdent(options.targetUser) });
       } else if (target(r.role) !== r.role) edits.push({ start: r.token.start, end: r.token.end, text: quoteIdent(target(r.role)) });
     }
   }

@@ -29,6 +29,16 @@ export const NEVER_RUN = new Set(['USER MAPPING']);
  */
 const LAST = ['ACL', 'DEFAULT ACL', 'EVENT TRIGGER'];
 
+/**
+ * The entries of both sections run at the very end: those of a LAST type, and what depends
+ * on an event trigger (its comment, security label), which must follow it.
+ */
+function lastEntries(sections: readonly SchemaScript[]): Set<ScriptEntry> {
+  const all = sections.flatMap((s) => s.entries);
+  const triggers = new Set(all.filter((e) => e.type === 'EVENT TRIGGER').map((e) => e.dumpId));
+  return new Set(all.filter((e) => !NEVER_RUN.has(e.type) && (LAST.includes(e.type) || e.deps.some((d) => triggers.has(d)))));
+}
+
 const DEADLOCK = '40P01';
 const DEADLOCK_RETRIES = 5;
 
@@ -99,7 +109,8 @@ function hasStatements(sql: string): boolean {
 
 /** The pre-data entries, in order, in transactions of at most PRE_DATA_BATCH entries. */
 export async function runPreData(url: string, script: SchemaScript): Promise<void> {
-  const entries = script.entries.filter((e) => !NEVER_RUN.has(e.type) && !LAST.includes(e.type));
+  const last = lastEntries([script]);
+  const entries = script.entries.filter((e) => !NEVER_RUN.has(e.type) && !last.has(e));
   const session = await ScriptSession.open(url, 'schema', script.preamble);
   try {
     for (let i = 0; i < entries.length; i += PRE_DATA_BATCH) {
@@ -117,22 +128,23 @@ export async function runPreData(url: string, script: SchemaScript): Promise<voi
  * 1. indexes (not built already, not depending on another post-data entry) on `jobs` sessions;
  * 2. the rest in order on one session;
  * 3. foreign keys (and their comments) on `jobs` sessions, never two on the same table at once;
- * 4. grants, default privileges and event triggers of both sections, in order.
+ * 4. grants, default privileges and event triggers (with their comments) of both sections, in order.
  * Indexes and constraints whose source OID is in `built` are skipped, but their comments
  * and security labels still run.
  */
 export async function runPostData(url: string, pre: SchemaScript, post: SchemaScript, jobs: number, built: ReadonlySet<string>): Promise<void> {
   const isBuilt = (e: ScriptEntry) => (e.type === 'INDEX' || e.type === 'CONSTRAINT') && built.has(e.objectOid);
+  const runLast = lastEntries([pre, post]);
   const entries = post.entries.filter((e) => !NEVER_RUN.has(e.type) && !isBuilt(e));
   const postIds = new Set(entries.map((e) => e.dumpId));
   const indexes = entries.filter((e) => e.type === 'INDEX' && e.deps.every((d) => !postIds.has(d)));
   const foreignKeys = entries.filter((e) => e.type === 'FK CONSTRAINT');
   const fkIds = new Set(foreignKeys.map((e) => e.dumpId));
   // What depends on a foreign key (its comment, security label) runs right after it.
-  const fkExtras = entries.filter((e) => !fkIds.has(e.dumpId) && !LAST.includes(e.type) && e.deps.some((d) => fkIds.has(d)));
+  const fkExtras = entries.filter((e) => !fkIds.has(e.dumpId) && !runLast.has(e) && e.deps.some((d) => fkIds.has(d)));
   const apart = new Set([...indexes, ...foreignKeys, ...fkExtras]);
-  const last = [...pre.entries, ...entries].filter((e) => LAST.includes(e.type) && !NEVER_RUN.has(e.type));
-  const rest = entries.filter((e) => !apart.has(e) && !LAST.includes(e.type));
+  const last = [...pre.entries, ...entries].filter((e) => runLast.has(e));
+  const rest = entries.filter((e) => !apart.has(e) && !runLast.has(e));
 
   await inParallel(url, post.preamble, jobs, indexes.map((e) => ({ entries: [e], tables: new Set<number>() })));
   await inOrder(url, post.preamble, rest);
