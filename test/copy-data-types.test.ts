@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { checksum } from '../src/engine/copy-verify.ts';
-import { databasePropertyRoles, readDatabaseProperties, setClause, splitGucList } from '../src/engine/database-properties.ts';
+import { databasePropertyRoles, readDatabaseProperties, setClause, splitGucList } from '../src/adapters/postgres/database-properties.ts';
 import { largeObjectRoles } from '../src/engine/large-objects.ts';
 import { cliEnv, runCli } from './helpers/cli.ts';
 import { contentChecksums } from './helpers/compare-databases.ts';

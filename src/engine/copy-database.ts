@@ -16,7 +16,7 @@ import { verifyCopy } from './copy-verify.js';
 import { verifyCatalog } from './catalog-fingerprint.js';
 import { connectCopySession } from './copy-session.js';
 import { copyTableData } from './copy-workers.js';
-import { applyDatabaseProperties, chooseDatabaseProperties, databasePropertyRoles } from './database-properties.js';
+import { type PropertiesFrom, applyDatabaseProperties, chooseDatabaseProperties, databasePropertyRoles } from '../adapters/postgres/database-properties.js';
 import { copyLargeObjects, largeObjectRoles } from './large-objects.js';
 import { IndexBuilder } from './index-builder.js';
 import { applyKeptColumns } from './kept-columns.js';
@@ -50,6 +50,8 @@ export interface CopyOptions {
    * target database (WITH FORCE), which ends every statement working on it.
    */
   readonly signal?: AbortSignal;
+  /** Overrides the profile's databaseProperties. (Default: the profile's, else 'source') */
+  readonly databaseProperties?: PropertiesFrom;
   /**
    * Called in the verify phase with the finished copy and the keep-from database's
    * snapshot (the state the kept rows were read in), for checks of the kept data.
@@ -128,7 +130,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
       keepCatalog = await readSourceCatalog(keepHolder.client);
     }
     // Database-level properties (settings, comment, ACL, owner): read now, applied last.
-    const databaseProperties = await chooseDatabaseProperties(options.profile, sourceHolder.client, keepHolder?.client, warn);
+    const databaseProperties = await chooseDatabaseProperties(options.databaseProperties ?? options.profile.databaseProperties ?? 'source', sourceHolder.client, keepHolder?.client, warn);
     const plan = planCopy(catalog, options.profile, {
       jobs: options.jobs,
       keepFrom: keepHolder !== undefined,

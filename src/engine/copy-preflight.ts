@@ -4,7 +4,7 @@ import { lockCapacityReason } from '../domain/preflight/lock-capacity.js';
 import type { Profile } from '../domain/profile/profile-schema.js';
 import type { ConnectionTarget } from '../adapters/postgres/connection-url.js';
 import type { PgTools } from '../adapters/postgres/pg-tools.js';
-import type { RoleMapper } from './large-objects.js';
+import type { RoleMapper } from '../adapters/postgres/database-properties.js';
 import { type InvolvedRole, type RewriteReport, involvedRoles, mappedRole, rewriteEntry } from './role-rewrite.js';
 import { type SchemaScript, checkAgainstListing, scriptSection } from './schema-script.js';
 import { type SchemaArchive, dumpSchema } from './schema-steps.js';

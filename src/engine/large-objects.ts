@@ -1,14 +1,9 @@
 import type pg from 'pg';
+import type { RoleMapper } from '../adapters/postgres/database-properties.js';
 import { connectCopySession } from './copy-session.js';
 import { openSnapshotClient } from './copy-workers.js';
 import { quoteIdent, quoteLiteral } from './mask-sql.js';
 
-/**
- * A source role → the role that stands for it on the target server, or undefined: what it
- * owns is left to the connecting user, and its grants are not copied (the missing-role
- * policy target-user).
- */
-export type RoleMapper = (sourceRole: string) => string | undefined;
 
 export interface LargeObjectOptions {
   readonly sourceUrl: string;

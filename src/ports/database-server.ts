@@ -42,8 +42,11 @@ export interface DatabaseServer {
   drop(database: string): Promise<boolean>;
   /** Lets sessions into a database again; a database that is gone needs nothing. */
   reopen(database: string): Promise<void>;
-  /** Gives `to` the database-level properties of `from` that belong to the environment (grants, comment). */
-  copyAttributes(from: string, to: string): Promise<void>;
+  /**
+   * Gives `to` the database-level properties of `from` that belong to the environment
+   * (owner, grants, comment, settings, role settings); returns what it could not carry.
+   */
+  copyAttributes(from: string, to: string): Promise<string[]>;
   /**
    * The cutover on this server: every swap in one transaction, with the offline window
    * measured. `between` is called between the two renames and between swaps (fault tests).

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { applyDatabaseProperties, readDatabaseProperties } from './database-properties.js';
 import { type ConnectionTarget, parseConnectionUrl, withDatabase } from './connection-url.js';
 import { unreachable } from './database-probe.js';
 import type { Swap, SwapResult } from '../../ports/database-server.js';
@@ -102,31 +103,18 @@ export async function endClientSessions(client: pg.ClientBase, databases: readon
 }
 
 /**
- * Gives `to` the database-level properties of `from` that belong to the environment, not to
- * the data: who may connect (GRANT/REVOKE on the database) and its comment.
+ * Gives `to` the database-level properties of `from`, which belong to the environment, not
+ * to the data: its owner, who may connect (GRANT/REVOKE on the database), its comment, its
+ * settings and the settings of roles in it. Returns what could not be carried, as warnings.
  */
-export async function copyDatabaseAttributes(client: pg.Client, from: string, to: string): Promise<void> {
-  const source = await client.query<{ acl: string[] | null; comment: string | null }>(
-    `select datacl::text[] as acl, shobj_description(oid, 'pg_database') as comment from pg_database where datname = $1`,
-    [from],
-  );
-  const row = source.rows[0];
-  if (!row) return;
-  const target = pg.escapeIdentifier(to);
-  if (row.acl !== null) {
-    const grants = await client.query<{ grantee: string | null; privilege: string; grantable: boolean }>(
-      `select case when a.grantee = 0 then null else a.grantee::regrole::text end as grantee, a.privilege_type as privilege, a.is_grantable as grantable
-         from pg_database d, aclexplode(d.datacl) a where d.datname = $1`,
-      [from],
-    );
-    await client.query(`revoke all on database ${target} from public`);
-    for (const g of grants.rows) {
-      await client.query(
-        `grant ${g.privilege} on database ${target} to ${g.grantee === null ? 'public' : g.grantee}${g.grantable ? ' with grant option' : ''}`,
-      );
-    }
-  }
-  if (row.comment !== null) await client.query(`comment on database ${target} is ${pg.escapeLiteral(row.comment)}`);
+export async function copyDatabaseAttributes(client: pg.Client, from: string, to: string): Promise<string[]> {
+  const exists = await client.query('select 1 from pg_database where datname = $1', [from]);
+  if (exists.rowCount === 0) return [];
+  const warnings: string[] = [];
+  const properties = await readDatabaseProperties(client, from);
+  const same = (role: string) => role;
+  await applyDatabaseProperties(client, to, { properties, mapRole: same }, same, (message) => warnings.push(message));
+  return warnings;
 }
 
 export type { Swap, SwapResult } from '../../ports/database-server.js';

@@ -3,6 +3,8 @@ import type { OperationDatabase, StepName } from '../../domain/operation.js';
 import { groupByServer } from '../../adapters/postgres/database-admin.js';
 import type { DatabaseServer, Swap } from '../../ports/database-server.js';
 import { fault } from '../faults.js';
+import { loadProfile } from '../../adapters/profile/profile-files.js';
+import { propertiesFromLive } from './refresh/copy-step.js';
 import { reconcileCutover } from '../refresh/cutover-state.js';
 import { pruneBreadcrumbs } from '../refresh/breadcrumbs.js';
 import { type RunContext, failAtForTests, retry, round } from './run-context.js';
@@ -34,7 +36,8 @@ export const cutoverStep: StepHandler = {
         const server = await ctx.runtime.servers.server(url, 'target');
         done.push({ server, swaps: [] });
         for (const swap of swaps) {
-          if (ctx.operation.kind === 'refresh') await server.copyAttributes(swap.live, swap.replacement);
+          if (ctx.operation.kind !== 'refresh' || !propertiesFromLive(loadProfile(ctx.target.profile))) continue;
+          for (const warning of await server.copyAttributes(swap.live, swap.replacement)) await ctx.log('cutover', 'warning', `${swap.live}: ${warning}`);
         }
         const result = await server.swap(swaps, (moment) => fault(`cutover:between-${moment}`));
         done[done.length - 1]!.swaps.push(...swaps);

@@ -127,9 +127,10 @@ export const profileSchema = z
     missingRoles: z.enum(MISSING_ROLE_POLICIES).default('refuse'),
     /**
      * ALTER DATABASE … SET, ALTER ROLE … IN DATABASE … SET, the database's comment and ACL:
-     * the source's (default) or the target's current database's.
+     * the source's or the target's current database's. (Default: the source's for dataalm
+     * copy; the target's for a refresh, whose environment keeps who may connect and how)
      */
-    databaseProperties: z.enum(['source', 'target']).default('source'),
+    databaseProperties: z.enum(['source', 'target']).optional(),
   })
   .strict()
   .superRefine((profile, ctx) => {

@@ -1,4 +1,5 @@
 import type { DatabaseRole } from '../../../domain/environment.js';
+import type { Profile } from '../../../domain/profile/profile-schema.js';
 import type { StepName } from '../../../domain/operation.js';
 import { loadProfile } from '../../../adapters/profile/profile-files.js';
 import { parseConnectionUrl, withDatabase } from '../../../adapters/postgres/connection-url.js';
@@ -122,6 +123,8 @@ async function copyOnce(ctx: RunContext): Promise<void> {
         targetUrl: withDatabase(ctx.targetUrls[role]!, ctx.databases[role]!.staging),
         keepFromUrl: role === 'application' ? ctx.targetUrls.application : undefined,
         profile: withRefreshRoles(role === 'application' ? profile : plain, ctx.sourceUrls[role]!, ctx.targetUrls[role]!),
+        // The live database's properties are the environment's: given at cutover (cutover-step).
+        databaseProperties: propertiesFromLive(profile) ? 'caller' : 'source',
         maskKey,
         jobs: role === 'application' ? jobs : 1,
         verify,
@@ -191,4 +194,13 @@ export function lostConnection(error: unknown): boolean {
     if (/terminating connection|Connection terminated|server closed the connection|connection to server .* failed/i.test(e.message ?? '')) return true;
   }
   return false;
+}
+
+/**
+ * Whether a refresh gives its new databases the live ones' database-level properties (who
+ * may connect, comment, settings, role settings): the profile's databaseProperties, by
+ * default 'target' in a refresh.
+ */
+export function propertiesFromLive(profile: Pick<Profile, 'databaseProperties'>): boolean {
+  return (profile.databaseProperties ?? 'target') === 'target';
 }

@@ -1,7 +1,15 @@
-import type pg from 'pg';
-import type { Profile } from '../domain/profile/profile-schema.js';
-import type { RoleMapper } from './large-objects.js';
-import { quoteIdent, quoteLiteral } from './mask-sql.js';
+import pg from 'pg';
+import type { Profile } from '../../domain/profile/profile-schema.js';
+
+/**
+ * A source role → the role that stands for it on the target server, or undefined: what it
+ * owns is left to the connecting user, and its grants are not copied (the missing-role
+ * policy target-user).
+ */
+export type RoleMapper = (sourceRole: string) => string | undefined;
+
+const quoteIdent = (name: string) => pg.escapeIdentifier(name);
+const quoteLiteral = (text: string) => pg.escapeLiteral(text);
 
 /**
  * What belongs to the database itself rather than to an object in it, which neither a
@@ -29,9 +37,10 @@ const PROPERTIES = `
          (select coalesce(json_agg(json_build_object('role', pg_get_userbyid(s.setrole), 'settings', s.setconfig)
                                    order by pg_get_userbyid(s.setrole)), '[]')
             from pg_db_role_setting s where s.setdatabase = d.oid and s.setrole <> 0) as role_settings
-    from pg_database d where d.datname = current_database()`;
+    from pg_database d where d.datname = coalesce($1, current_database())`;
 
-export async function readDatabaseProperties(client: pg.ClientBase): Promise<DatabaseProperties> {
+/** The properties of `database` (default: the one `client` is connected to). */
+export async function readDatabaseProperties(client: pg.ClientBase, database?: string): Promise<DatabaseProperties> {
   const row = (
     await client.query<{
       owner: string;
@@ -39,7 +48,7 @@ export async function readDatabaseProperties(client: pg.ClientBase): Promise<Dat
       acl: DatabaseProperties['acl'];
       settings: string[];
       role_settings: { role: string; settings: string[] }[];
-    }>(PROPERTIES)
+    }>(PROPERTIES, [database ?? null])
   ).rows[0]!;
   return { owner: row.owner, comment: row.comment, acl: row.acl, settings: row.settings, roleSettings: row.role_settings };
 }
@@ -58,17 +67,25 @@ export interface ChosenProperties {
 }
 
 /**
- * The properties the copy gets: the source's, or with databaseProperties: 'target' the
- * keep-from database's (the target's current database); with no keep-from database
- * there is nothing to take them from, and the copy says so.
+ * Where a copy's database-level properties come from: the source database, the target's
+ * current database (the keep-from one), or 'caller': the copy leaves them to whoever runs
+ * it (a refresh gives the new database the live one's at cutover).
+ */
+export type PropertiesFrom = NonNullable<Profile['databaseProperties']> | 'caller';
+
+/**
+ * The properties the copy gets: the source's, or with 'target' the keep-from database's
+ * (the target's current database); with no keep-from database there is nothing to take
+ * them from, and the copy says so.
  */
 export async function chooseDatabaseProperties(
-  profile: Pick<Profile, 'databaseProperties'>,
+  from: PropertiesFrom,
   source: pg.ClientBase,
   keepFrom: pg.ClientBase | undefined,
   warn: (message: string) => void,
 ): Promise<ChosenProperties | undefined> {
-  if (profile.databaseProperties === 'source') return { properties: await readDatabaseProperties(source), mapRole: undefined };
+  if (from === 'caller') return undefined;
+  if (from === 'source') return { properties: await readDatabaseProperties(source), mapRole: undefined };
   if (keepFrom) return { properties: await readDatabaseProperties(keepFrom), mapRole: (role) => role };
   warn(
     'databaseProperties is "target" but there is no keep-from database: the copy has no database settings, comment or grants of its own (the defaults)',
