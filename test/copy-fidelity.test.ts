@@ -5,9 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { ROOT, cliEnv, runCli } from './helpers/cli.ts';
+import { cliEnv, runCli } from './helpers/cli.ts';
 import { contentChecksums, schemaDump } from './helpers/compare-databases.ts';
 import { type TestDatabase, adminQuery, createTestDatabase, dropDatabase, queryRows, urlFor } from './helpers/test-database.ts';
+import { everyObjectSql } from './helpers/every-object.ts';
 
 // A source with every kind of object is copied; the copy's schema dump (with owners and
 // privileges) and per-table contents must equal the source's, and the copy's own
@@ -20,7 +21,7 @@ before(async () => {
   const client = new pg.Client({ connectionString: source.url });
   await client.connect();
   try {
-    await client.query(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'every-object.sql'), 'utf8'));
+    await client.query(everyObjectSql());
   } finally {
     await client.end();
   }

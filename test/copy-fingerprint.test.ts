@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { DataalmError } from '../src/domain/errors/dataalm-error.ts';
@@ -14,8 +12,9 @@ import {
   readCatalogFingerprint,
 } from '../src/engine/catalog-fingerprint.ts';
 import { copyDatabase } from '../src/engine/copy-database.ts';
-import { ROOT, cliEnv, runCli } from './helpers/cli.ts';
+import { cliEnv, runCli } from './helpers/cli.ts';
 import { type TestDatabase, adminQuery, createTestDatabase, dropDatabase, urlFor } from './helpers/test-database.ts';
+import { everyObjectSql } from './helpers/every-object.ts';
 
 // The catalog fingerprint: equal for a faithful copy of the every-object fixture, and each
 // kind of drift (a missing index, a changed comment, owner, grant or function body) is found
@@ -58,7 +57,7 @@ function withoutDeclaredLosses(f: CatalogFingerprint): CatalogFingerprint {
 
 before(async () => {
   source = await createTestDatabase('fingerprint_src');
-  await run(source.url, fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'every-object.sql'), 'utf8'));
+  await run(source.url, everyObjectSql());
   databases.push(copyName());
   const result = await runCli(['copy', '--from', source.url, '--to', urlFor(copyName()), '--json'], cliEnv({ DATAALM_SECRET_KEY: 'fingerprint-test-key' }));
   assert.equal(result.code, 0, result.stderr + result.stdout);

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { ROOT, cliEnv, runCli } from './helpers/cli.ts';
+import { cliEnv, runCli } from './helpers/cli.ts';
 import { contentChecksums, schemaDump } from './helpers/compare-databases.ts';
 import { type TestDatabase, adminQuery, createTestDatabase, dropDatabase, queryRows, urlFor } from './helpers/test-database.ts';
+import { everyObjectSql } from './helpers/every-object.ts';
 
 // Owners, grants, default privileges and policy roles are copied; roles are mapped or, when
 // missing on the target, refused, created or left to the connecting user.
@@ -32,7 +31,7 @@ before(async () => {
   const client = new pg.Client({ connectionString: source.url });
   await client.connect();
   try {
-    await client.query(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'every-object.sql'), 'utf8'));
+    await client.query(everyObjectSql());
     await client.query(`
       CREATE SERVER remote FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host 'localhost');
       GRANT USAGE ON FOREIGN SERVER remote TO ${q(granter)};

@@ -75,6 +75,11 @@ describe('refresh contoso-prod → contoso-uat', () => {
     );
     assert.ok(prodAddresses.size > 10);
 
+    // Database-level properties are the environment's: the sandbox keeps its own.
+    await demo.query('contoso_prod_app', `COMMENT ON DATABASE contoso_prod_app IS 'production'; ALTER DATABASE contoso_prod_app SET work_mem = '9MB'`);
+    await demo.query('contoso_uat_app', `COMMENT ON DATABASE contoso_uat_app IS 'the sandbox'; ALTER DATABASE contoso_uat_app SET work_mem = '7MB'`);
+    const properties = `SELECT shobj_description(d.oid, 'pg_database') AS comment, s.setconfig::text AS settings
+                          FROM pg_database d LEFT JOIN pg_db_role_setting s ON s.setdatabase = d.oid AND s.setrole = 0 WHERE d.datname = current_database()`;
     // A client keeps reading the sandbox: the old value until the cutover, the new one after.
     const watcher = watchTarget('contoso_uat_app', 'SELECT count(*) AS v FROM sysclientsessions');
     const result = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-uat', '--yes', '--json', '--jobs', '2']);
@@ -90,6 +95,7 @@ describe('refresh contoso-prod → contoso-uat', () => {
       ['validate', 'prepare', 'schema', 'data', 'keep-target', 'constraints', 'sanitize', 'synchronize', 'verify', 'cutover', 'post'].map((n) => [n, 'succeeded']),
     );
 
+    assert.deepEqual(await demo.query('contoso_uat_app', properties), [{ comment: 'the sandbox', settings: '{work_mem=7MB}' }]);
     // The verification report lists every rule of the profile as passed.
     assert.ok(operation.verification?.passed);
     const rules = operation.verification!.checks;

@@ -85,8 +85,9 @@ export function compareFingerprints(source: CatalogFingerprint, copy: CatalogFin
   // Default privileges of a role replaced by the connecting user are not copied (they would
   // change what the connecting user's own new objects grant).
   const replaced = (row: FingerprintRow) => row.kind === 'default privileges' && row.owner !== null && !row.owner.startsWith('pg_') && expectRole(row.owner) === undefined;
-  const expected = index(source.rows.filter((row) => !replaced(row)), (row) => expectedRoles(row, expectRole, copy.user));
-  const actual = index(copy.rows, (row) => row);
+  const alike = sameAcrossMajors(source.serverVersion, copy.serverVersion);
+  const expected = index(source.rows.filter((row) => !replaced(row)), (row) => alike(expectedRoles(row, expectRole, copy.user)));
+  const actual = index(copy.rows, alike);
   const differences: FingerprintDifference[] = [];
   for (const [key, want] of expected) {
     const got = actual.get(key);
@@ -164,6 +165,30 @@ function index(rows: readonly FingerprintRow[], map: (row: FingerprintRow) => Fi
     result.set(key, { kind: row.kind, identity, properties });
   }
   return result;
+}
+
+/**
+ * A row as both majors would print it, when source and copy run different majors: what
+ * differs only in how a server version shows the same thing.
+ * - Definitions are deparsed differently by each major (PostgreSQL 16 no longer qualifies a
+ *   view's columns; new catalog columns appear): across majors each object is compared by
+ *   its presence, owner, privileges, roles and comment; its definition is what pg_restore
+ *   of the source's pg_dump made of it on the target's major.
+ * - PostgreSQL 14 prints a procedure's arguments with their mode (IN keep integer).
+ * - PostgreSQL 17 added the MAINTAIN privilege, which an owner (and pg_dump's grants of
+ *   ALL) gets on a newer server.
+ */
+function sameAcrossMajors(sourceVersion: number, copyVersion: number): (row: FingerprintRow) => FingerprintRow {
+  const major = (v: number) => Math.floor(v / 10000);
+  if (major(sourceVersion) === major(copyVersion)) return (row) => row;
+  const maintain = major(sourceVersion) < 17 || major(copyVersion) < 17;
+  const withoutModes = (text: string) => text.replace(/(^|\(|, )IN /g, '$1');
+  return (row) => {
+    let next: FingerprintRow = { ...row, detail: row.detail.comment === undefined ? {} : { comment: row.detail.comment } };
+    if (row.kind === 'procedure') next = { ...next, identity: withoutModes(row.identity) };
+    if (maintain && next.acl) next = { ...next, acl: next.acl.filter(([, , privilege]) => privilege !== 'MAINTAIN') };
+    return next;
+  };
 }
 
 /** A source row with its roles as the copy should have them. */

@@ -17,6 +17,12 @@ const qualified = (nsp: string, name: string) => `format('%I.%I', (select nspnam
 /** A function (regproc or oid column) as its signature, or null when it is 0. */
 const proc = (column: string) => `case when ${column}::oid <> 0 then ${column}::oid::regprocedure::text end`;
 const procOrNull = proc;
+/**
+ * Made by the server as part of another object (a multirange's constructors and casts,
+ * PostgreSQL 14+): never dumped, so a copy onto a newer major has them where its source had none.
+ */
+const internalPart = (catalog: string, oid: string) =>
+  `exists (select from pg_depend d where d.classid = '${catalog}'::regclass and d.objid = ${oid} and d.deptype = 'i')`;
 
 function schemas(): string {
   return `
@@ -30,7 +36,8 @@ select 'schema' as kind, format('%I', n.nspname) as identity, pg_get_userbyid(n.
 function extensions(): string {
   return `
 select 'extension' as kind, format('%I', x.extname) as identity, null::text as owner, null::jsonb as acl, null::text[] as roles,
-       jsonb_strip_nulls(jsonb_build_object('version', x.extversion, 'schema', (select nspname from pg_namespace where oid = x.extnamespace),
+       -- No version: CREATE EXTENSION (pg_dump's too) installs the target server's default.
+       jsonb_strip_nulls(jsonb_build_object('schema', (select nspname from pg_namespace where oid = x.extnamespace),
          'comment', ${commentOf('pg_extension', 'x.oid')})) as detail
   from pg_extension x`;
 }
@@ -71,7 +78,7 @@ select case p.prokind when 'f' then 'function' when 'p' then 'procedure' when 'a
          'comment', ${commentOf('pg_proc', 'p.oid')})) as detail
   from pg_proc p
   join pg_namespace n on n.oid = p.pronamespace
- where ${userSchema('n.nspname')} and not ${extensionMember('pg_proc', 'p.oid')}`;
+ where ${userSchema('n.nspname')} and not ${extensionMember('pg_proc', 'p.oid')} and not ${internalPart('pg_proc', 'p.oid')}`;
 }
 
 /**
@@ -120,8 +127,10 @@ function collations(): string {
 select 'collation' as kind, format('%I.%I', n.nspname, c.collname) as identity, pg_get_userbyid(c.collowner)::text as owner,
        null::jsonb as acl, null::text[] as roles,
        jsonb_strip_nulls(jsonb_build_object('provider', c.collprovider, 'deterministic', to_jsonb(c)->'collisdeterministic',
-         'encoding', c.collencoding, 'collate', c.collcollate, 'ctype', c.collctype,
-         'locale', coalesce(to_jsonb(c)->>'colllocale', to_jsonb(c)->>'colliculocale'), 'rules', to_jsonb(c)->>'collicurules',
+         'encoding', c.collencoding,
+         -- An ICU locale is in collcollate and collctype up to 14, colliculocale in 15 and 16, colllocale from 17.
+         'collate', case when c.collprovider <> 'i' then c.collcollate end, 'ctype', case when c.collprovider <> 'i' then c.collctype end,
+         'locale', coalesce(to_jsonb(c)->>'colllocale', to_jsonb(c)->>'colliculocale', case when c.collprovider = 'i' then c.collcollate end), 'rules', to_jsonb(c)->>'collicurules',
          'comment', ${commentOf('pg_collation', 'c.oid')})) as detail
   from pg_collation c
   join pg_namespace n on n.oid = c.collnamespace
@@ -133,7 +142,8 @@ function conversions(): string {
 select 'conversion' as kind, format('%I.%I', n.nspname, c.conname) as identity, pg_get_userbyid(c.conowner)::text as owner,
        null::jsonb as acl, null::text[] as roles,
        jsonb_strip_nulls(jsonb_build_object('from', pg_encoding_to_char(c.conforencoding), 'to', pg_encoding_to_char(c.contoencoding),
-         'function', ${proc('c.conproc')}, 'default', c.condefault, 'comment', ${commentOf('pg_conversion', 'c.oid')})) as detail
+         -- By name: the conversion functions' arguments changed in PostgreSQL 14.
+         'function', c.conproc::regproc::text, 'default', c.condefault, 'comment', ${commentOf('pg_conversion', 'c.oid')})) as detail
   from pg_conversion c
   join pg_namespace n on n.oid = c.connamespace
  where ${userSchema('n.nspname')} and not ${extensionMember('pg_conversion', 'c.oid')}`;
@@ -235,7 +245,7 @@ function castsAndLanguages(): string[] {
             null::text as owner, null::jsonb as acl, null::text[] as roles,
             jsonb_strip_nulls(jsonb_build_object('function', ${procOrNull('c.castfunc')}, 'context', c.castcontext, 'method', c.castmethod,
               'comment', ${commentOf('pg_cast', 'c.oid')})) as detail
-       from pg_cast c where c.oid >= ${FIRST_NORMAL_OID} and not ${extensionMember('pg_cast', 'c.oid')}`,
+       from pg_cast c where c.oid >= ${FIRST_NORMAL_OID} and not ${extensionMember('pg_cast', 'c.oid')} and not ${internalPart('pg_cast', 'c.oid')}`,
     `select 'transform' as kind, format('FOR %s LANGUAGE %I', format_type(t.trftype, null), (select lanname from pg_language where oid = t.trflang)) as identity,
             null::text as owner, null::jsonb as acl, null::text[] as roles,
             jsonb_strip_nulls(jsonb_build_object('from sql', ${procOrNull('t.trffromsql')}, 'to sql', ${procOrNull('t.trftosql')},

@@ -155,7 +155,7 @@ select 'trigger' as kind, format('%s.%I', ${relationName('g.tgrelid')}, g.tgname
   from pg_trigger g
   join pg_class c on c.oid = g.tgrelid
   join pg_namespace n on n.oid = c.relnamespace
- where not g.tgisinternal and ${userSchema('n.nspname')} and c.relpersistence <> 't'
+ where not g.tgisinternal and g.tgparentid = 0 and ${userSchema('n.nspname')} and c.relpersistence <> 't'
    and not ${extensionMember('pg_class', 'c.oid')}`;
 }
 
