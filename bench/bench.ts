@@ -131,7 +131,7 @@ async function main(): Promise<void> {
         fs.rmSync(dir, { recursive: true, force: true });
         await run(tools.pgDump, ['-Fd', `-j${jobs}`, '-Z0', `--file=${dir}`, '--dbname=bench_src'], libpqEnv(url('bench_src')));
         await sql(`CREATE DATABASE ${t}`);
-        await run(tools.pgRestore, [`-j${jobs}`, '--no-owner', '--no-acl', `--dbname=${t}`, dir], libpqEnv(url(t)));
+        await run(tools.pgRestore, [`-j${jobs}`, `--dbname=${t}`, dir], libpqEnv(url(t)));
         fs.rmSync(dir, { recursive: true, force: true });
         return {};
       },
@@ -145,7 +145,7 @@ async function main(): Promise<void> {
               const dir = path.join(home, 'pgcopydb');
               fs.rmSync(dir, { recursive: true, force: true });
               const env = { PATH: process.env.PATH, HOME: process.env.HOME, PGCOPYDB_SOURCE_PGURI: url('bench_src'), PGCOPYDB_TARGET_PGURI: url(t) };
-              await run(pgcopydb, ['clone', `--table-jobs=${jobs}`, `--index-jobs=${jobs}`, '--no-owner', '--no-acl', `--dir=${dir}`], env);
+              await run(pgcopydb, ['clone', `--table-jobs=${jobs}`, `--index-jobs=${jobs}`, `--dir=${dir}`], env);
               return {};
             },
           },
