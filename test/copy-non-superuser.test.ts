@@ -7,7 +7,7 @@ import { contentChecksums } from './helpers/compare-databases.ts';
 import { type Demo, addSandbox, startDemo } from './helpers/demo.ts';
 import { readSourceObjects } from '../src/adapters/postgres/copy-privileges.ts';
 import { type CopyNeedsFacts, copyNeedRefusals, copyRoles, refreshRoleMap, sample } from '../src/domain/preflight/copy-needs.ts';
-import { type TestDatabase, adminQuery, createTestDatabase, dropDatabase, queryRows, urlFor } from './helpers/test-database.ts';
+import { type TestDatabase, adminQuery, createTestDatabase, dropDatabase, queryRows, urlFor, runSql } from './helpers/test-database.ts';
 
 // Copies on a server where nobody is superuser (as on managed services): the copy's needs
 // are checked before anything is created, and a copy by roles that have them is faithful.
@@ -36,18 +36,8 @@ function as(role: string, database: string): string {
   return url.toString();
 }
 
-async function exec(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 async function databaseExists(name: string): Promise<boolean> {
-  return (await queryRows(urlFor('postgres'), `select 1 from pg_database where datname = '${name}'`)).length > 0;
+  return (await adminQuery('select 1 from pg_database where datname = $1', [name])).rowCount !== 0;
 }
 
 type Refusal = { refused: true; reasons: { code: string; message: string; remedy: string }[] };
@@ -59,7 +49,7 @@ before(async () => {
   await adminQuery(`create role ${READER} login createdb password '${PASSWORD}'`);
   source = await createTestDatabase('nonsuper_src');
   await adminQuery(`alter database ${source.name} owner to ${OWNER}`);
-  await exec(
+  await runSql(
     as(OWNER, source.name),
     `create schema app;
      create table app.customer (id serial primary key, name text not null, region text not null);
@@ -78,7 +68,7 @@ before(async () => {
   );
   // An event trigger only a superuser can make (and re-make in a copy).
   triggered = await createTestDatabase('nonsuper_evt');
-  await exec(
+  await runSql(
     triggered.url,
     `create function public.note_ddl() returns event_trigger language plpgsql as $$ begin raise notice 'ddl'; end $$;
      create event trigger note_ddl_${SUFFIX} on ddl_command_end execute function public.note_ddl();

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
 import { cliEnv, runCli, startCopyUntilData } from './helpers/cli.ts';
-import { type TestDatabase, adminQuery, createTestDatabase, dropDatabase, queryRows, urlFor } from './helpers/test-database.ts';
+import { type TestDatabase, adminQuery, createTestDatabase, dropDatabase, queryRows, urlFor, runSql } from './helpers/test-database.ts';
 
 // What a copy must never do quietly: lose rows to a TRUNCATE or to row-level security,
 // or hand production's integration credentials to a sandbox.
@@ -11,19 +10,9 @@ let source: TestDatabase;
 const made: string[] = [];
 const role = `dataalm_reader_${process.pid}`;
 
-async function exec(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 before(async () => {
   source = await createTestDatabase('safety_src');
-  await exec(
+  await runSql(
     source.url,
     `create table big (id bigint primary key, payload text not null);
      insert into big select g, repeat(md5(g::text), 8) from generate_series(1, 300000) g;
@@ -45,7 +34,7 @@ test('a TRUNCATE on the source waits for the copy, which keeps every row of its 
   const name = `${source.name}_truncate`;
   made.push(name);
   const { exited } = await startCopyUntilData(['--from', source.url, '--to', urlFor(name), '--jobs', '1'], env);
-  await assert.rejects(exec(source.url, "set lock_timeout = '300ms'; truncate big"), /lock timeout/);
+  await assert.rejects(runSql(source.url, "set lock_timeout = '300ms'; truncate big"), /lock timeout/);
   assert.equal(await exited, 0);
   assert.deepEqual(await queryRows(urlFor(name), 'select count(*)::int as n from big'), [{ n: 300000 }]);
 });
@@ -56,7 +45,7 @@ test('row-level security never hides rows: a role that cannot bypass it gets an 
   // A source of its own: the reader may not create the other source's postgres_fdw.
   const rls = await createTestDatabase('safety_rls');
   made.push(rls.name);
-  await exec(
+  await runSql(
     rls.url,
     `create table note (id int primary key, owner_name text not null);
      insert into note values (1, 'a'), (2, 'b');

@@ -16,7 +16,7 @@ import { verifyCopy } from '../src/engine/copy-verify.ts';
 import { cliEnv, runCli } from './helpers/cli.ts';
 import { contentChecksums, schemaDump } from './helpers/compare-databases.ts';
 import { type MajorServer, startMajorServer } from './helpers/major-server.ts';
-import { adminQuery, dropDatabase, queryRows, urlFor } from './helpers/test-database.ts';
+import { adminQuery, dropDatabase, queryRows, urlFor, runSql } from './helpers/test-database.ts';
 import { verifyCatalog } from '../src/engine/catalog-fingerprint.ts';
 import { everyObjectSql } from './helpers/every-object.ts';
 
@@ -45,22 +45,12 @@ function at(major: number, database: string): string {
   return urlFor(name);
 }
 
-async function load(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 /** A new database with `sql` (default: the every-object fixture as PostgreSQL 13 takes it). */
 async function createDatabase(url: string, sql = everyObjectSql(13)): Promise<void> {
   const maintenance = new URL(url);
   maintenance.pathname = '/postgres';
   await adminQuery(`CREATE DATABASE ${pg.escapeIdentifier(databaseName(url))}`, [], maintenance.toString());
-  await load(url, sql);
+  await runSql(url, sql);
 }
 
 function databaseName(url: string): string {

@@ -49,6 +49,11 @@ export async function adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow
   }
 }
 
+/** Runs `sql` (one or more statements, no parameters) on the database at `url`. */
+export async function runSql(url: string, sql: string): Promise<void> {
+  await adminQuery(sql, [], url);
+}
+
 /** The rows of one query on the database at `url`. */
 export async function queryRows(url: string, text: string): Promise<Record<string, unknown>[]> {
   return (await adminQuery(text, [], url)).rows;
