@@ -274,3 +274,15 @@ test('database settings are written as pg_dump writes them: list settings elemen
   assert.equal(setClause('work_mem=64MB'), `SET "work_mem" TO '64MB'`);
   assert.equal(setClause("app.note=it's=fine"), `SET "app.note" TO 'it''s=fine'`);
 });
+
+test('a profile that clears a table referring to large objects is refused before anything is created: the objects would still be copied', async () => {
+  const profile = path.join(folder, 'clear-docs.json');
+  fs.writeFileSync(profile, JSON.stringify({ name: 'clear-docs', version: 1, rules: [{ action: 'clear', schema: 'app', table: 'docs' }] }));
+  const name = `${source.name}_cleared`;
+  const result = await runCli(['copy', '--from', source.url, '--to', urlFor(name), '--profile', profile, '--json'], env);
+  assert.equal(result.code, 12, result.stderr + result.stdout);
+  const refusal = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as { reasons: { code: string; message: string }[] };
+  assert.equal(refusal.reasons[0]!.code, 'COPY_UNSUPPORTED');
+  assert.match(refusal.reasons[0]!.message, /app\.docs\.doc is cleared, but the source's large objects it refers to would be copied/);
+  assert.equal((await queryRows(urlFor('postgres'), `SELECT count(*)::int AS n FROM pg_database WHERE datname = '${name}'`))[0]!.n, 0);
+});

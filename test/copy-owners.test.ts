@@ -143,4 +143,12 @@ test('a role missing on the target: refused before anything is created, created 
   assert.equal(rows[0]!.owner, rows[0]!.me);
   assert.equal(rows[0]!.defaults, 0);
   assert.equal(rows[0]!.reads, true);
+  // The grantees and a grantor replaced: their grants go, the policy naming only them applies
+  // to the connecting user, default privileges granted only to them go; the copy verifies.
+  const both = await copy('grantees_gone', ['--role-map', `${reader}=${role('gone_reader')}`, '--role-map', `${granter}=${role('gone_granter')}`, '--missing-roles', 'target-user']);
+  assert.equal(both.result.code, 0, both.result.stderr + both.result.stdout);
+  const policy2 = await queryRows(urlFor(both.target), `SELECT polroles::regrole[]::text[] AS r, current_user AS me FROM pg_policy WHERE polname = 'readers'`);
+  assert.deepEqual(policy2[0]!.r, [policy2[0]!.me]);
+  const grants = await queryRows(urlFor(both.target), `SELECT count(*)::int AS n FROM information_schema.column_privileges WHERE table_name = 'invoice' AND grantee IN (${pg.escapeLiteral(reader)}, ${pg.escapeLiteral(granter)})`);
+  assert.equal(grants[0]!.n, 0);
 });

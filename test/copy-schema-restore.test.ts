@@ -73,3 +73,26 @@ test('a failing statement names its entry and keeps the server HINT and DETAIL',
     return true;
   });
 });
+
+test("a script from newer tools runs on an older target: a parameter the server lacks is not set", async () => {
+  // pg_restore 17 and later write SET transaction_timeout = 0 whatever server the script is for.
+  const script = parseScript(
+    [
+      'SET statement_timeout = 0;',
+      'SET transaction_timeout = 0;',
+      'SET no_such_parameter_anywhere = 0;',
+      "SELECT pg_catalog.set_config('search_path', '', false);",
+      '',
+      '--',
+      '-- TOC entry 8 (class 1259 OID 16401)',
+      '-- Name: kept; Type: TABLE; Schema: public; Owner: someone',
+      '--',
+      '',
+      'CREATE TABLE public.kept (id int);',
+      '',
+    ].join('\n'),
+    'pre-data',
+  );
+  await runPreData(scratch.url, script);
+  assert.deepEqual(await queryRows(scratch.url, `SELECT to_regclass('public.kept')::text AS t`), [{ t: 'kept' }]);
+});

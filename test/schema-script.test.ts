@@ -11,7 +11,7 @@ import { parseScript } from '../src/engine/schema-script.ts';
 // The schema script read strictly, role names found and rewritten only where pg_dump writes
 // them, and the lock-capacity rule: no database needed.
 
-test('the script: \\restrict lines dropped, other meta-commands refused, context SETs given to the entry after them', () => {
+test('the script: \\restrict lines dropped, other meta-commands refused, context SETs given to the entry after them, owners read before a tablespace', () => {
   const text = [
     '\\restrict abc123',
     'SET statement_timeout = 0;',
@@ -32,7 +32,7 @@ test('the script: \\restrict lines dropped, other meta-commands refused, context
     '',
     '--',
     '-- TOC entry 6 (class 1259 OID 2)',
-    '-- Name: b; Type: TABLE; Schema: public; Owner: x',
+    '-- Name: b; Type: TABLE; Schema: public; Owner: x; Tablespace: fast',
     '--',
     '',
     'CREATE TABLE public.b (i int);',
@@ -56,11 +56,13 @@ test('the script: \\restrict lines dropped, other meta-commands refused, context
 });
 
 test('lock capacity: refused with the setting that fits, naming the server', () => {
-  const facts = { server: 'db:5432', maxLocksPerTransaction: 64, maxConnections: 100, maxPreparedTransactions: 0, lockedRelations: 3000 };
-  assert.equal(lockCapacityReason(facts), undefined);
-  const reason = lockCapacityReason({ ...facts, lockedRelations: 5000 });
+  // PostgreSQL's defaults: 100 connections, 3 autovacuum workers and their launcher, 8 worker processes, 10 WAL senders.
+  const facts = { server: 'db:5432', maxLocksPerTransaction: 64, maxConnections: 100, otherBackends: 22, maxPreparedTransactions: 0, lockedRelations: 5000 };
+  assert.equal(lockCapacityReason(facts), undefined, '5,000 tables fit at the defaults');
+  assert.equal(lockCapacityReason({ ...facts, lockedRelations: 6808 }), undefined);
+  const reason = lockCapacityReason({ ...facts, lockedRelations: 9000 });
   assert.equal(reason?.code, 'LOCK_TABLE_TOO_SMALL');
-  assert.match(reason!.message, /db:5432.*6400 locks.*5000 tables takes 10000/);
+  assert.match(reason!.message, /db:5432.*7808 locks.*22 other backends.*9000 tables takes 10000/);
   assert.match(reason!.remedy, /max_locks_per_transaction = 128 on db:5432/);
 });
 

@@ -86,7 +86,9 @@ export function compareFingerprints(source: CatalogFingerprint, copy: CatalogFin
   // change what the connecting user's own new objects grant).
   const replaced = (row: FingerprintRow) => row.kind === 'default privileges' && row.owner !== null && !row.owner.startsWith('pg_') && expectRole(row.owner) === undefined;
   const alike = sameAcrossMajors(source.serverVersion, copy.serverVersion);
-  const expected = index(source.rows.filter((row) => !replaced(row)), (row) => alike(expectedRoles(row, expectRole, copy.user)));
+  // Default privileges granted only to replaced roles are not copied at all.
+  const emptied = (row: FingerprintRow) => row.kind === 'default privileges' && (row.acl?.length ?? 0) > 0 && expectedRoles(row, expectRole, copy.user).acl?.length === 0;
+  const expected = index(source.rows.filter((row) => !replaced(row) && !emptied(row)), (row) => alike(expectedRoles(row, expectRole, copy.user)));
   const actual = index(copy.rows, alike);
   const differences: FingerprintDifference[] = [];
   for (const [key, want] of expected) {
@@ -197,13 +199,18 @@ function expectedRoles(row: FingerprintRow, expectRole: ExpectRole, copyUser: st
   const asOwner = (role: string) => expect(role) ?? copyUser;
   const acl = row.acl?.flatMap(([grantee, grantor, privilege, grantable]) => {
     const to = expect(grantee) ?? (grantee === row.owner ? copyUser : undefined);
-    return to === undefined ? [] : [[to, asOwner(grantor), privilege, grantable] as const];
+    // A grant made by a replaced role other than the owner is not copied (it was made under
+    // that role's authority); the owner's grants are the connecting user's.
+    const by = expect(grantor) ?? (grantor === row.owner ? copyUser : undefined);
+    return to === undefined || by === undefined ? [] : [[to, by, privilege, grantable] as const];
   });
+  // A policy left with none of its roles applies to the connecting user (the rewrite's TO list).
+  const roles = row.roles?.flatMap((role) => expect(role) ?? []) ?? null;
   return {
     ...row,
     owner: row.owner === null ? null : asOwner(row.owner),
     acl: acl ?? null,
-    roles: row.roles?.flatMap((role) => expect(role) ?? []) ?? null,
+    roles: roles !== null && roles.length === 0 && row.roles!.length > 0 ? [copyUser] : roles,
   };
 }
 

@@ -16,13 +16,13 @@ import { verifyCopy } from './copy-verify.js';
 import { verifyCatalog } from './catalog-fingerprint.js';
 import { connectCopySession } from './copy-session.js';
 import { copyTableData } from './copy-workers.js';
-import { type PropertiesFrom, applyDatabaseProperties, chooseDatabaseProperties, databasePropertyRoles } from '../adapters/postgres/database-properties.js';
+import { type PropertiesFrom, applyDatabaseProperties, giveOwnerFirst, chooseDatabaseProperties, databasePropertyRoles } from '../adapters/postgres/database-properties.js';
 import { copyLargeObjects, largeObjectRoles } from './large-objects.js';
 import { IndexBuilder } from './index-builder.js';
 import { applyKeptColumns } from './kept-columns.js';
 import { quoteIdent, quoteLiteral } from './mask-sql.js';
 import { ProgressMeter } from './progress-meter.js';
-import { checkLockCapacity, planSchema } from './copy-preflight.js';
+import { checkLargeObjectReferences, checkLockCapacity, planSchema } from './copy-preflight.js';
 import { describePgError } from './describe-pg-error.js';
 import { runPostData, runPreData } from './schema-runner.js';
 import { copySequences, countNeverCopied, refreshMatviews } from './schema-steps.js';
@@ -105,6 +105,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
   const holders: SnapshotHolder[] = [];
   let admin: pg.Client | undefined;
   let created = false;
+  const createdRoles: string[] = [];
   let folder: string | undefined;
   let builder: IndexBuilder | undefined;
   try {
@@ -138,6 +139,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
       splitBytes: options.splitBytes,
     });
     if (keepCatalog) checkKeepFrom(plan, keepCatalog);
+    checkLargeObjectReferences(plan, catalog, keepCatalog, source);
     // As pg_dump does: hold ACCESS SHARE locks until the end, so a TRUNCATE or ALTER on the
     // source (not MVCC-safe) waits for the copy instead of emptying a table under it.
     // Ordinary reads and writes go on.
@@ -174,7 +176,13 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
     done('preflight');
 
     phase('schema');
-    for (const role of schema.createRoles) await admin.query(`CREATE ROLE ${quoteIdent(role)} NOLOGIN`);
+    for (const role of schema.createRoles) {
+      await admin.query(`CREATE ROLE ${quoteIdent(role)} NOLOGIN`);
+      createdRoles.push(role);
+      // A non-superuser creator is no member of the role it made (16+: ADMIN only), and
+      // giving it objects needs membership.
+      if (!(await isSuperuser(admin))) await admin.query(`GRANT ${quoteIdent(role)} TO CURRENT_USER${targetMajor >= 16 ? ' WITH INHERIT TRUE, SET TRUE' : ''}`);
+    }
     await admin.query(`CREATE DATABASE ${quoteIdent(target.database)} TEMPLATE template0 ENCODING ${quoteLiteral(catalog.encoding)}`);
     created = true;
     const made = await admin.query<{ collate: string; ctype: string }>(
@@ -187,6 +195,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
         `the copy uses the target server's locale (collate ${locale.collate}, ctype ${locale.ctype}), not the source's (${catalog.locale.collate}, ${catalog.locale.ctype}): text sorts may differ`,
       );
     }
+    if (databaseProperties) await giveOwnerFirst(admin, target.database, databaseProperties, mapRole);
     await runPreData(options.targetUrl, schema.pre);
     done('schema');
 
@@ -247,6 +256,12 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
           () => '; the new database was removed',
           (dropError: Error) => `; the new database "${target.database}" could NOT be removed (${dropError.message}): drop it by hand`,
         );
+    }
+    // Roles made for this copy (missingRoles: create) go with it.
+    for (const role of admin ? createdRoles : []) {
+      await admin!.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`).catch((dropError: Error) => {
+        cleanup += `; role ${role} made for the copy could NOT be removed (${dropError.message})`;
+      });
     }
     if (error instanceof DataalmError) {
       throw cleanup && !error.message.includes('removed') ? new DataalmError(error.code, `${error.message}${cleanup}`, { cause: error }) : error;
@@ -335,4 +350,8 @@ function result(
 
 function round(value: number): number {
   return Math.round(value * 100) / 100;
+}
+
+async function isSuperuser(client: pg.ClientBase): Promise<boolean> {
+  return (await client.query<{ s: boolean }>('SELECT rolsuper AS s FROM pg_roles WHERE rolname = current_user')).rows[0]?.s === true;
 }

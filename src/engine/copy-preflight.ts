@@ -4,6 +4,8 @@ import { lockCapacityReason } from '../domain/preflight/lock-capacity.js';
 import type { Profile } from '../domain/profile/profile-schema.js';
 import type { ConnectionTarget } from '../adapters/postgres/connection-url.js';
 import type { PgTools } from '../adapters/postgres/pg-tools.js';
+import type { SourceCatalog } from '../adapters/postgres/source-catalog.js';
+import type { CopyPlan } from './copy-plan.js';
 import type { RoleMapper } from '../adapters/postgres/database-properties.js';
 import { type InvolvedRole, type RewriteReport, involvedRoles, mappedRole, rewriteEntry } from './role-rewrite.js';
 import { type SchemaScript, checkAgainstListing, scriptSection } from './schema-script.js';
@@ -29,8 +31,10 @@ export interface SchemaPlan {
  * each lock every table until the end. Read on the source, before anything is created.
  */
 export async function checkLockCapacity(source: pg.ClientBase, where: ConnectionTarget): Promise<void> {
-  const facts = await source.query<{ locks: string; connections: string; prepared: string; relations: string }>(
+  const facts = await source.query<{ locks: string; connections: string; others: string; prepared: string; relations: string }>(
     `SELECT current_setting('max_locks_per_transaction') AS locks, current_setting('max_connections') AS connections,
+            coalesce(current_setting('autovacuum_worker_slots', true), current_setting('autovacuum_max_workers'))::int + 1
+              + current_setting('max_worker_processes')::int + current_setting('max_wal_senders')::int AS others,
             current_setting('max_prepared_transactions') AS prepared,
             (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
               WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
@@ -43,6 +47,7 @@ export async function checkLockCapacity(source: pg.ClientBase, where: Connection
     server: `${where.host}:${where.port}`,
     maxLocksPerTransaction: Number(row.locks),
     maxConnections: Number(row.connections),
+    otherBackends: Number(row.others),
     maxPreparedTransactions: Number(row.prepared),
     lockedRelations: Number(row.relations),
   });
@@ -116,4 +121,45 @@ export async function planSchema(options: {
     return gone.has(mapped) ? undefined : mapped;
   };
   return { archive, pre, post, createRoles: policy === 'create' ? missing : [], roles, mapRole };
+}
+
+/** Column types that hold large-object references (lo is the lo extension's domain over oid). */
+const LARGE_OBJECT_REFERENCE = /^(oid|(\w+\.)?lo)$/;
+
+/**
+ * Large objects are copied whole, outside the tables (copyLargeObjects). A table whose
+ * rows the profile does not copy as they are, but which refers to large objects, would end
+ * up wrong: a cleared or masked reference leaves the objects it named (production's content)
+ * in the sandbox, and a kept row's reference names the target's object, which the copy
+ * replaces. Both are refused before anything is created.
+ */
+export function checkLargeObjectReferences(
+  plan: CopyPlan,
+  source: SourceCatalog,
+  keepFrom: SourceCatalog | undefined,
+  where: ConnectionTarget,
+): void {
+  const types = new Map(source.tables.map((t) => [`${t.schema}.${t.name}`, new Map(t.columns.map((c) => [c.name, c.type]))]));
+  const refersTo = (table: CopyPlan['tables'][number], columns: readonly string[]) =>
+    columns.filter((c) => LARGE_OBJECT_REFERENCE.test(types.get(`${table.schema}.${table.name}`)?.get(c) ?? ''));
+  const found: string[] = [];
+  for (const table of plan.tables) {
+    const name = `${table.schema}.${table.name}`;
+    if (source.largeObjects > 0) {
+      const dropped = table.mode === 'clear' ? refersTo(table, table.columns) : refersTo(table, table.masked);
+      for (const column of dropped) found.push(`${name}.${column} is ${table.mode === 'clear' ? 'cleared' : 'masked'}, but the source's large objects it refers to would be copied`);
+    }
+    if ((keepFrom?.largeObjects ?? 0) > 0) {
+      const kept = table.mode === 'keep-rows' ? refersTo(table, table.columns) : refersTo(table, table.keepColumns);
+      for (const column of kept) found.push(`${name}.${column} is kept from the target, but the target's large objects it refers to are replaced by the source's`);
+    }
+  }
+  if (found.length === 0) return;
+  throw new RefusedError([
+    {
+      code: 'COPY_UNSUPPORTED',
+      message: `large objects (${where.host}:${where.port}/${where.database}) are copied whole, so these references would not match the profile: ${found.slice(0, 5).join('; ')}${found.length > 5 ? `; and ${found.length - 5} more` : ''}; nothing was created`,
+      remedy: 'copy those columns as they are (rule action copy), or remove the large objects they refer to from the source first',
+    },
+  ]);
 }

@@ -87,8 +87,13 @@ interface Session {
 /** A session on `url` inside the exported snapshot: it sees exactly what the snapshot saw. */
 export async function openSnapshotClient(url: string, snapshot: string): Promise<pg.Client> {
   const client = await connectCopySession(url, 'data');
-  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-  await client.query(`SET TRANSACTION SNAPSHOT ${pg.escapeLiteral(snapshot)}`);
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await client.query(`SET TRANSACTION SNAPSHOT ${pg.escapeLiteral(snapshot)}`);
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw error;
+  }
   return client;
 }
 

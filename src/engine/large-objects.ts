@@ -88,12 +88,12 @@ export async function copyLargeObjects(options: LargeObjectOptions): Promise<Lar
   let bytes = 0;
   let failure: unknown;
   const worker = async (): Promise<void> => {
-    const source = await openSnapshotClient(options.sourceUrl, options.snapshot);
-    const target = await connectCopySession(options.targetUrl, 'large objects').catch(async (error: unknown) => {
-      await source.end().catch(() => {});
-      throw error;
-    });
+    let source: pg.Client | undefined;
+    let target: pg.Client | undefined;
     try {
+      // Opened inside the try: a worker that cannot connect fails the copy once the others stop.
+      source = await openSnapshotClient(options.sourceUrl, options.snapshot);
+      target = await connectCopySession(options.targetUrl, 'large objects');
       await target.query('SET synchronous_commit = off');
       const me = (await target.query<{ u: string }>('SELECT current_user AS u')).rows[0]!.u;
       for (let batch = await nextBatch(); batch.length > 0 && failure === undefined; batch = await nextBatch()) {
@@ -107,7 +107,7 @@ export async function copyLargeObjects(options: LargeObjectOptions): Promise<Lar
     } catch (error) {
       failure ??= error;
     } finally {
-      await Promise.all([source.end().catch(() => {}), target.end().catch(() => {})]);
+      await Promise.all([source?.end().catch(() => {}), target?.end().catch(() => {})]);
     }
   };
   try {

@@ -56,8 +56,15 @@ class ScriptSession {
   static async open(url: string, purpose: string, preamble: readonly string[]): Promise<ScriptSession> {
     const client = await connectCopySession(url, purpose);
     try {
+      // pg_restore writing a script does not know the server it will run on: newer tools
+      // set parameters an older target lacks (pg_restore 17: transaction_timeout).
+      const known = new Set((await client.query<{ name: string }>('SELECT name FROM pg_settings')).rows.map((r) => r.name));
+      const lines = preamble.filter((line) => {
+        const set = /^SET (\w+) = /.exec(line);
+        return set === null || known.has(set[1]!.toLowerCase());
+      });
       // The copy's database is dropped if it fails, so a crash loses nothing commits keep.
-      await client.query(`${preamble.join('\n')}\nSET synchronous_commit = off;`);
+      await client.query(`${lines.join('\n')}\nSET synchronous_commit = off;`);
     } catch (error) {
       await client.end().catch(() => {});
       throw new Error(`schema script preamble: ${describePgError(error)}`, { cause: error });

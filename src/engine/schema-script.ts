@@ -42,7 +42,8 @@ export async function scriptSection(tools: PgTools, archiveFile: string, section
 }
 
 const HEADER = /^-- TOC entry (\d+) \(class (\d+) OID (\d+)\)$/;
-const NAME_LINE = /^-- Name: (.*); Type: ([A-Z][A-Z ]*); Schema: (.*); Owner: (.*)$/;
+// An object in a tablespace other than the default ends with "; Tablespace: x".
+const NAME_LINE = /^-- Name: (.*); Type: ([A-Z][A-Z ]*); Schema: (.*); Owner: (.*?)(?:; Tablespace: .*)?$/;
 const CONTEXT_SET = /^SET (default_tablespace|default_table_access_method) = .*;$/;
 const RESTRICT = /^\\(un)?restrict [A-Za-z0-9]+$/;
 

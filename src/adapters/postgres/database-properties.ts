@@ -130,9 +130,7 @@ async function applyProperties(
   let ownerNow = me.u;
   const owner = map(properties.owner);
   if (owner !== undefined && owner !== me.u) {
-    const allowed =
-      me.superuser || (await target.query<{ ok: boolean }>(`SELECT pg_has_role(current_user, $1::text, 'MEMBER') AS ok`, [owner])).rows[0]!.ok;
-    if (allowed) {
+    if (me.superuser || (await maySetRole(target, owner))) {
       await target.query(`ALTER DATABASE ${db} OWNER TO ${quoteIdent(owner)}`);
       ownerNow = owner;
     } else {
@@ -141,6 +139,16 @@ async function applyProperties(
   }
   if (properties.comment !== null) await target.query(`COMMENT ON DATABASE ${db} IS ${quoteLiteral(properties.comment)}`);
   const skipped = new Set<string>();
+  // A setting only a superuser may make is reported, not a reason to lose the whole copy.
+  const refused: string[] = [];
+  const allowed = (statement: Promise<unknown>, what: string) =>
+    statement.then(
+      () => {},
+      (error: { code?: string }) => {
+        if (error.code !== '42501') throw error;
+        refused.push(what);
+      },
+    );
   if (properties.acl !== null) {
     // An explicit ACL replaces the defaults, the owner's own rights included: start from none.
     await target.query(`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`);
@@ -161,9 +169,12 @@ async function applyProperties(
       skipped.add(role);
       continue;
     }
-    for (const setting of settings) await target.query(`ALTER ROLE ${quoteIdent(mapped)} IN DATABASE ${db} ${setClause(setting)}`);
+    for (const setting of settings) await allowed(target.query(`ALTER ROLE ${quoteIdent(mapped)} IN DATABASE ${db} ${setClause(setting)}`), `role ${mapped}'s ${setting}`);
   }
-  for (const setting of properties.settings) await target.query(`ALTER DATABASE ${db} ${setClause(setting)}`);
+  for (const setting of properties.settings) await allowed(target.query(`ALTER DATABASE ${db} ${setClause(setting)}`), setting);
+  if (refused.length > 0) {
+    warn(`the connecting user ${me.u} may not set ${refused.join(', ')} on the database (a superuser's setting): not copied`);
+  }
   if (skipped.size > 0) {
     warn(`the database grants and role settings of ${[...skipped].sort().join(', ')} were not copied: the target server has no such roles`);
   }
@@ -233,4 +244,26 @@ export function splitGucList(value: string): string[] {
     }
     return items;
   }
+}
+
+/** Whether the connecting user may give an object to `role` (16+: SET on it; before: membership). */
+async function maySetRole(client: pg.ClientBase, role: string): Promise<boolean> {
+  const row = await client.query<{ ok: boolean }>(
+    `SELECT pg_has_role(current_user, $1::text, CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 'SET' ELSE 'MEMBER' END) AS ok`,
+    [role],
+  );
+  return row.rows[0]!.ok;
+}
+
+/**
+ * Gives a non-superuser's new database its owner before the schema is restored: giving a
+ * table to a role takes that role's CREATE on the table's schema, which in the public schema
+ * of PostgreSQL 15+ (owned by pg_database_owner) only the database's owner has. A no-op when
+ * the owner is unknown, the connecting user's own, or not the connecting user's to give.
+ */
+export async function giveOwnerFirst(client: pg.ClientBase, database: string, chosen: ChosenProperties, mapRole: RoleMapper): Promise<void> {
+  const owner = (chosen.mapRole ?? mapRole)(chosen.properties.owner);
+  const me = (await client.query<{ u: string; superuser: boolean }>('SELECT current_user AS u, rolsuper AS superuser FROM pg_roles WHERE rolname = current_user')).rows[0]!;
+  if (owner === undefined || owner === me.u || me.superuser || !(await maySetRole(client, owner))) return;
+  await client.query(`ALTER DATABASE ${quoteIdent(database)} OWNER TO ${quoteIdent(owner)}`);
 }
