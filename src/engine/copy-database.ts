@@ -15,7 +15,7 @@ import { type CopyPlan, planCopy } from './copy-plan.js';
 import { verifyCopy } from './copy-verify.js';
 import { verifyCatalog } from './catalog-fingerprint.js';
 import { connectCopySession } from './copy-session.js';
-import { copyTableData } from './copy-workers.js';
+import { copyTableData, openSnapshotClient, renewSnapshot as renewSnapshotOf } from './copy-workers.js';
 import { type PropertiesFrom, applyDatabaseProperties, giveOwnerFirst, chooseDatabaseProperties, databasePropertyRoles } from '../adapters/postgres/database-properties.js';
 import { copyLargeObjects, largeObjectRoles } from './large-objects.js';
 import { IndexBuilder } from './index-builder.js';
@@ -238,7 +238,15 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
       phase('verify');
       // Schema first, in every verify mode: an object the copy lacks is a silent loss.
       await verifyCatalog(sourceHolder.client, targetClient, { expectRole: schema.mapRole });
-      await verifyCopy(plan, targetClient, { snapshot: sourceHolder.client, keepFrom: keepHolder?.client }, options.verify === 'checksums');
+      // Counted on a session of its own in the snapshot, renewed every few tables: the
+      // snapshot's holder keeps only its table locks.
+      const counter = await openSnapshotClient(options.sourceUrl, sourceHolder.snapshot);
+      try {
+        const renewSnapshot = () => renewSnapshotOf(counter, sourceHolder.snapshot);
+        await verifyCopy(plan, targetClient, { snapshot: counter, keepFrom: keepHolder?.client, renewSnapshot }, options.verify === 'checksums');
+      } finally {
+        await counter.end().catch(() => {});
+      }
       if (keepHolder && options.inspectKept) await options.inspectKept(targetClient, keepHolder.client);
       // Last of all, so a setting such as default_transaction_read_only never reaches the copy's own sessions.
       if (databaseProperties) await applyDatabaseProperties(targetClient, target.database, databaseProperties, mapRole, warn);

@@ -5,6 +5,9 @@ import { OBJECT_NAMES_PATH } from './copy-workers.js';
 import { quoteIdent } from './mask-sql.js';
 
 /** Same text output on both sides, whatever the servers' defaults. */
+/** Tables counted (and checksummed) per snapshot transaction when the session can be renewed. */
+const VERIFY_BATCH = 100;
+
 export const CANONICAL_SETTINGS = [
   "SET DateStyle = 'ISO, MDY'",
   "SET TimeZone = 'UTC'",
@@ -23,7 +26,16 @@ export const CANONICAL_SETTINGS = [
 export async function verifyCopy(
   plan: CopyPlan,
   target: pg.ClientBase,
-  sources: { snapshot: pg.ClientBase; keepFrom: pg.ClientBase | undefined },
+  sources: {
+    snapshot: pg.ClientBase;
+    keepFrom: pg.ClientBase | undefined;
+    /**
+     * Starts the snapshot session's next transaction in the same snapshot, so that the locks
+     * of the tables counted so far (and of their indexes) are let go. (Default: one
+     * transaction for all tables)
+     */
+    renewSnapshot?: () => Promise<void>;
+  },
   checksums: boolean,
 ): Promise<void> {
   const mismatches: string[] = [];
@@ -34,7 +46,8 @@ export async function verifyCopy(
   }
   const count = async (client: pg.ClientBase, table: TablePlan) =>
     Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ONLY ${table.qualifiedName}`)).rows[0]!.n);
-  for (const table of plan.tables) {
+  for (const [index, table] of plan.tables.entries()) {
+    if (index > 0 && index % VERIFY_BATCH === 0) await sources.renewSnapshot?.();
     const origin = table.mode === 'clear' ? undefined : table.mode === 'keep-rows' ? sources.keepFrom! : sources.snapshot;
     const [expected, actual] = await Promise.all([origin ? count(origin, table) : 0, count(target, table)]);
     if (actual !== expected) {

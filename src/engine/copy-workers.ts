@@ -56,6 +56,10 @@ export async function copyTableData(plan: CopyPlan, context: WorkerContext): Pro
         const key = task.table.qualifiedName;
         if (!started.has(key)) started.set(key, performance.now());
         const result = await copyPart(session, task, context);
+        // A transaction holds every lock it took (the table's, and its indexes' that the
+        // planner opened) to its end: one per task keeps a worker's locks few, so a source of
+        // thousands of tables fits the server's lock table.
+        await renewSnapshot(session.source, context.snapshot);
         const total = counts.get(key)!;
         total.rows += result.rows;
         total.bytes += result.bytes;
@@ -85,6 +89,11 @@ interface Session {
 }
 
 /** A session on `url` inside the exported snapshot: it sees exactly what the snapshot saw. */
+/** Ends the session's transaction and starts another in the same exported snapshot. */
+export async function renewSnapshot(client: pg.ClientBase, snapshot: string): Promise<void> {
+  await client.query(`COMMIT; BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT ${pg.escapeLiteral(snapshot)}`);
+}
+
 export async function openSnapshotClient(url: string, snapshot: string): Promise<pg.Client> {
   const client = await connectCopySession(url, 'data');
   try {
