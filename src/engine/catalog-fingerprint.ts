@@ -86,8 +86,16 @@ export function compareFingerprints(source: CatalogFingerprint, copy: CatalogFin
   // change what the connecting user's own new objects grant).
   const replaced = (row: FingerprintRow) => row.kind === 'default privileges' && row.owner !== null && !row.owner.startsWith('pg_') && expectRole(row.owner) === undefined;
   const alike = sameAcrossMajors(source.serverVersion, copy.serverVersion);
-  // Default privileges granted only to replaced roles are not copied at all.
-  const emptied = (row: FingerprintRow) => row.kind === 'default privileges' && (row.acl?.length ?? 0) > 0 && expectedRoles(row, expectRole, copy.user).acl?.length === 0;
+  // Default privileges that granted something only to replaced roles: without those grants
+  // what is left is the built-in default (the owner's and PUBLIC's), which the server keeps
+  // no row for.
+  const emptied = (row: FingerprintRow) => {
+    if (row.kind !== 'default privileges' || !row.acl || row.acl.length === 0) return false;
+    const left = expectedRoles(row, expectRole, copy.user).acl ?? [];
+    if (left.length === row.acl.length) return false;
+    const owner = row.owner === null ? null : (expectRole(row.owner) ?? copy.user);
+    return left.every(([grantee]) => grantee === '' || grantee === owner);
+  };
   const expected = index(source.rows.filter((row) => !replaced(row) && !emptied(row)), (row) => alike(expectedRoles(row, expectRole, copy.user)));
   const actual = index(copy.rows, alike);
   const differences: FingerprintDifference[] = [];

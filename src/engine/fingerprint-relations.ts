@@ -61,7 +61,8 @@ function columns(v: number): string {
   return `
 select case when c.relkind = 'c' then 'attribute' else 'column' end as kind,
        format('%I.%I.%I', n.nspname, c.relname, a.attname) as identity,
-       null::text as owner,
+       -- The table's owner: whose grants on the column were made as the owner.
+       pg_get_userbyid(c.relowner)::text as owner,
        case when a.attacl is null then null else ${aclOf('a.attacl', `'c'`, 'c.relowner')} end as acl,
        null::text[] as roles,
        jsonb_strip_nulls(jsonb_build_object(
