@@ -33,13 +33,18 @@ export async function contentChecksums(url: string): Promise<Record<string, stri
   try {
     await client.query("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET extra_float_digits = 3");
     const relations = await client.query<{ name: string; kind: string }>(
-      `SELECT format('%I.%I', n.nspname, c.relname) AS name, c.relkind AS kind
+      `SELECT format('%I.%I', n.nspname, c.relname) AS name, CASE WHEN c.relkind = 'm' AND NOT c.relispopulated THEN 'unpopulated' ELSE c.relkind::text END AS kind
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE c.relkind IN ('r', 'm', 'S') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
         ORDER BY 1`,
     );
     const sums: Record<string, string> = {};
     for (const { name, kind } of relations.rows) {
+      // A materialized view created WITH NO DATA cannot be read: that it is so is its content.
+      if (kind === 'unpopulated') {
+        sums[name] = 'not populated';
+        continue;
+      }
       const sql =
         kind === 'S'
           ? `SELECT last_value || '/' || is_called AS v FROM ${name}`
