@@ -16,7 +16,7 @@ import { verifyCopy } from './copy-verify.js';
 import { verifyCatalog } from './catalog-fingerprint.js';
 import { connectCopySession } from './copy-session.js';
 import { copyTableData, openSnapshotClient, renewSnapshot as renewSnapshotOf } from './copy-workers.js';
-import { type PropertiesFrom, applyDatabaseProperties, giveOwnerFirst, chooseDatabaseProperties, databasePropertyRoles } from '../adapters/postgres/database-properties.js';
+import { type PropertiesFrom, applyDatabaseProperties, giveOwnerFirst, readDatabaseProperties, chooseDatabaseProperties, databasePropertyRoles } from '../adapters/postgres/database-properties.js';
 import { copyLargeObjects, largeObjectRoles } from './large-objects.js';
 import { IndexBuilder } from './index-builder.js';
 import { applyKeptColumns } from './kept-columns.js';
@@ -131,7 +131,11 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
       keepCatalog = await readSourceCatalog(keepHolder.client);
     }
     // Database-level properties (settings, comment, ACL, owner): read now, applied last.
-    const databaseProperties = await chooseDatabaseProperties(options.databaseProperties ?? options.profile.databaseProperties ?? 'source', sourceHolder.client, keepHolder?.client, warn);
+    const propertiesFrom = options.databaseProperties ?? options.profile.databaseProperties ?? 'source';
+    const databaseProperties = await chooseDatabaseProperties(propertiesFrom, sourceHolder.client, keepHolder?.client, warn);
+    // Whose the new database will be, for a non-superuser's restore (giveOwnerFirst).
+    const owner =
+      databaseProperties ?? (propertiesFrom === 'caller' && keepHolder ? { properties: await readDatabaseProperties(keepHolder.client), mapRole: (role: string) => role } : undefined);
     const plan = planCopy(catalog, options.profile, {
       jobs: options.jobs,
       keepFrom: keepHolder !== undefined,
@@ -195,7 +199,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
         `the copy uses the target server's locale (collate ${locale.collate}, ctype ${locale.ctype}), not the source's (${catalog.locale.collate}, ${catalog.locale.ctype}): text sorts may differ`,
       );
     }
-    if (databaseProperties) await giveOwnerFirst(admin, target.database, databaseProperties, mapRole);
+    if (owner) await giveOwnerFirst(admin, target.database, owner, mapRole);
     await runPreData(options.targetUrl, schema.pre);
     done('schema');
 
