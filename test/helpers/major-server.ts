@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { isRoot, lookupSystemUser } from '../../src/adapters/embedded/system-user.ts';
-import { SYSTEM_RUNTIME_DIR } from '../../src/adapters/embedded/server-binaries.ts';
+import { stagedCopy } from '../../src/adapters/embedded/server-binaries.ts';
 import { pollPause } from './wait.ts';
 
 /**
@@ -96,21 +96,7 @@ function binariesFor(major: number, user: { uid: number; gid: number } | undefin
   if (!fs.existsSync(postgres)) throw new Error(`PostgreSQL ${major} is not installed: run npm ci (dev dependency pg${major})`);
   if (!user || spawnSync('test', ['-x', postgres], { uid: user.uid, gid: user.gid, cwd: '/' }).status === 0) return path.join(native, 'bin');
   const version = (JSON.parse(fs.readFileSync(path.join(native, '..', 'package.json'), 'utf8')) as { version: string }).version;
-  const staged = path.join(SYSTEM_RUNTIME_DIR, `postgresql-${version}`);
-  if (!fs.existsSync(path.join(staged, '.complete'))) {
-    fs.mkdirSync(SYSTEM_RUNTIME_DIR, { recursive: true, mode: 0o755 });
-    const partial = `${staged}.partial-${process.pid}`;
-    fs.rmSync(partial, { recursive: true, force: true });
-    fs.cpSync(native, partial, { recursive: true, verbatimSymlinks: true });
-    fs.chmodSync(partial, 0o755);
-    fs.writeFileSync(path.join(partial, '.complete'), `${version}\n`);
-    try {
-      fs.renameSync(partial, staged);
-    } catch {
-      fs.rmSync(partial, { recursive: true, force: true });
-    }
-  }
-  return path.join(staged, 'bin');
+  return stagedCopy(native, version);
 }
 
 async function waitUntilReady(url: string, major: number, exited: Promise<void>, folder: string): Promise<void> {

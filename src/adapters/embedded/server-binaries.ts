@@ -49,6 +49,14 @@ export function stageBinaries(user: SystemUser): ServerBinaries {
   if (!isRoot() || userCan(user, ['-x'], postgres)) {
     return { binDir: path.join(nativeDir, 'bin'), version };
   }
+  return { binDir: stagedCopy(nativeDir, version), version };
+}
+
+/**
+ * A copy of a PostgreSQL package's native folder (`nativeDir`, of `version`) under
+ * SYSTEM_RUNTIME_DIR, made once and shared by every process; its bin folder.
+ */
+export function stagedCopy(nativeDir: string, version: string): string {
   const staged = path.join(SYSTEM_RUNTIME_DIR, `postgresql-${version}`);
   const marker = path.join(staged, '.complete');
   if (!fs.existsSync(marker)) {
@@ -66,5 +74,5 @@ export function stageBinaries(user: SystemUser): ServerBinaries {
       fs.rmSync(partial, { recursive: true, force: true });
     }
   }
-  return { binDir: path.join(staged, 'bin'), version };
+  return path.join(staged, 'bin');
 }
