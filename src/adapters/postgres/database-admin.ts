@@ -84,19 +84,21 @@ export async function dropDatabaseIfExists(client: pg.ClientBase, database: stri
  */
 export async function endClientSessions(client: pg.ClientBase, databases: readonly string[]): Promise<number> {
   const deadline = Date.now() + 10_000;
-  let terminated = 0;
+  // A session signalled once may still be listed while it exits, and is signalled again:
+  // each is counted once.
+  const terminated = new Set<number>();
   for (;;) {
-    const ended = await client.query<{ ok: boolean }>(
-      `select pg_terminate_backend(pid) as ok from pg_stat_activity
+    const ended = await client.query<{ pid: number; ok: boolean }>(
+      `select pid, pg_terminate_backend(pid) as ok from pg_stat_activity
         where datname = any($1) and pid <> pg_backend_pid() and backend_type = 'client backend'`,
       [databases],
     );
-    terminated += ended.rows.filter((r) => r.ok).length;
+    for (const row of ended.rows) if (row.ok) terminated.add(row.pid);
     const left = await client.query<{ n: string }>(
       `select count(*) as n from pg_stat_activity where datname = any($1) and backend_type = 'client backend'`,
       [databases],
     );
-    if (left.rows[0]!.n === '0') return terminated;
+    if (left.rows[0]!.n === '0') return terminated.size;
     if (Date.now() > deadline) throw new Error(`sessions of ${databases.join(', ')} did not end within 10 s (another role's sessions need pg_signal_backend)`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
