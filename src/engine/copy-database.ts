@@ -185,7 +185,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
       createdRoles.push(role);
       // A non-superuser creator is no member of the role it made (16+: ADMIN only), and
       // giving it objects needs membership.
-      if (!(await isSuperuser(admin))) await admin.query(`GRANT ${quoteIdent(role)} TO CURRENT_USER${targetMajor >= 16 ? ' WITH INHERIT TRUE, SET TRUE' : ''}`);
+      if (!schema.targetSuperuser) await admin.query(`GRANT ${quoteIdent(role)} TO CURRENT_USER${targetMajor >= 16 ? ' WITH INHERIT TRUE, SET TRUE' : ''}`);
     }
     await admin.query(`CREATE DATABASE ${quoteIdent(target.database)} TEMPLATE template0 ENCODING ${quoteLiteral(catalog.encoding)}`);
     created = true;
@@ -362,8 +362,4 @@ function result(
 
 function round(value: number): number {
   return Math.round(value * 100) / 100;
-}
-
-async function isSuperuser(client: pg.ClientBase): Promise<boolean> {
-  return (await client.query<{ s: boolean }>('SELECT rolsuper AS s FROM pg_roles WHERE rolname = current_user')).rows[0]?.s === true;
 }

@@ -24,6 +24,8 @@ export interface SchemaPlan {
    * database properties): undefined for a missing role under target-user.
    */
   readonly mapRole: RoleMapper;
+  /** Whether the connecting user on the target server is a superuser. */
+  readonly targetSuperuser: boolean;
 }
 
 /**
@@ -120,7 +122,7 @@ export async function planSchema(options: {
     const mapped = mappedRole(roleMap, role);
     return gone.has(mapped) ? undefined : mapped;
   };
-  return { archive, pre, post, createRoles: policy === 'create' ? missing : [], roles, mapRole };
+  return { archive, pre, post, createRoles: policy === 'create' ? missing : [], roles, mapRole, targetSuperuser: !setRole };
 }
 
 /** Column types that hold large-object references (lo is the lo extension's domain over oid). */

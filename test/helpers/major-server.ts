@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { isRoot, lookupSystemUser } from '../../src/adapters/embedded/system-user.ts';
 import { stagedCopy } from '../../src/adapters/embedded/server-binaries.ts';
+import { freePort } from '../../src/adapters/embedded/embedded-server.ts';
 import { pollPause } from './wait.ts';
 
 /**
@@ -118,15 +118,4 @@ async function waitUntilReady(url: string, major: number, exited: Promise<void>,
     }
     await pollPause(100);
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }

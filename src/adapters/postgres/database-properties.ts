@@ -109,24 +109,16 @@ export async function applyDatabaseProperties(
   try {
     await applyProperties(target, database, chosen, mapRole, warn);
   } catch (error) {
-    throw new Error(`giving the copy the ${chosen.mapRole ? "keep-from database's" : "source database's"} properties (settings, comment, grants, owner): ${(error as Error).message}`, {
-      cause: error,
-    });
+    const whose = chosen.mapRole ? "keep-from database's" : "source database's";
+    throw new Error(`giving the copy the ${whose} properties (settings, comment, grants, owner): ${(error as Error).message}`, { cause: error });
   }
 }
 
-async function applyProperties(
-  target: pg.ClientBase,
-  database: string,
-  chosen: ChosenProperties,
-  mapRole: RoleMapper,
-  warn: (message: string) => void,
-): Promise<void> {
+async function applyProperties(...[target, database, chosen, mapRole, warn]: Parameters<typeof applyDatabaseProperties>): Promise<void> {
   const { properties } = chosen;
   const map = chosen.mapRole ?? mapRole;
   const db = quoteIdent(database);
-  const me = (await target.query<{ u: string; superuser: boolean }>('SELECT current_user AS u, rolsuper AS superuser FROM pg_roles WHERE rolname = current_user'))
-    .rows[0]!;
+  const me = await connectingUser(target);
   let ownerNow = me.u;
   const owner = map(properties.owner);
   if (owner !== undefined && owner !== me.u) {
@@ -246,6 +238,10 @@ export function splitGucList(value: string): string[] {
   }
 }
 
+async function connectingUser(client: pg.ClientBase): Promise<{ u: string; superuser: boolean }> {
+  return (await client.query<{ u: string; superuser: boolean }>('SELECT current_user AS u, rolsuper AS superuser FROM pg_roles WHERE rolname = current_user')).rows[0]!;
+}
+
 /** Whether the connecting user may give an object to `role` (16+: SET on it; before: membership). */
 async function maySetRole(client: pg.ClientBase, role: string): Promise<boolean> {
   const row = await client.query<{ ok: boolean }>(
@@ -263,7 +259,7 @@ async function maySetRole(client: pg.ClientBase, role: string): Promise<boolean>
  */
 export async function giveOwnerFirst(client: pg.ClientBase, database: string, chosen: ChosenProperties, mapRole: RoleMapper): Promise<void> {
   const owner = (chosen.mapRole ?? mapRole)(chosen.properties.owner);
-  const me = (await client.query<{ u: string; superuser: boolean }>('SELECT current_user AS u, rolsuper AS superuser FROM pg_roles WHERE rolname = current_user')).rows[0]!;
+  const me = await connectingUser(client);
   if (owner === undefined || owner === me.u || me.superuser || !(await maySetRole(client, owner))) return;
   await client.query(`ALTER DATABASE ${quoteIdent(database)} OWNER TO ${quoteIdent(owner)}`);
 }
