@@ -99,6 +99,13 @@ const financeOperations: ProfileInput = {
       verify: "SELECT CASE WHEN count(*) = 1 AND bool_and(networkalias = $1 AND enable = 1) THEN 0 ELSE 1 END FROM userinfo WHERE id = 'Admin'",
     },
   ],
+  // The sample application has no user groups (no UserGroupList), so a policy names users.
+  access: {
+    enable: {
+      description: 'The named users are enabled in UserInfo (Admin and service accounts already are).',
+      sql: "UPDATE userinfo SET enable = 1 WHERE id = ANY($1::text[]) RETURNING id",
+    },
+  },
   recurringJobs: {
     active: 'SELECT name, pendingmessages AS pending FROM dmfrecurringjob WHERE enabled = 1 ORDER BY name',
     unprocessed: 'SELECT name, pendingmessages AS pending FROM dmfrecurringjob WHERE pendingmessages > 0 ORDER BY name',

@@ -99,6 +99,32 @@ export const recurringJobsSchema = z
   })
   .strict();
 
+/** One statement of the access policy: `$1` is the list of names (text[]). */
+const accessStatementSchema = z
+  .object({
+    /**
+     * Run on the staging copy once verification passed. When it returns rows (`RETURNING id`),
+     * their first column names who was enabled, and a listed name it does not return is
+     * logged as unknown; otherwise only its row count is.
+     */
+    sql: z.string().min(1).refine((sql) => /\$1\b/.test(sql), 'must take the list of names as $1 (text[])'),
+    description: z.string().min(1).optional(),
+  })
+  .strict();
+
+/**
+ * How the application enables its users, for an environment's post-refresh access policy:
+ * the users (or groups) it names are re-enabled after the lock-down, once verification passed.
+ */
+export const accessSchema = z
+  .object({
+    /** Enables the users named in `$1`. */
+    enable: accessStatementSchema,
+    /** Enables every member of the groups named in `$1`. Without it, a policy names users only. */
+    groups: accessStatementSchema.optional(),
+  })
+  .strict();
+
 export const profileSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and "-"'),
@@ -113,6 +139,8 @@ export const profileSchema = z
     rules: z.array(ruleSchema).default([]),
     sanitize: z.array(sanitizeSchema).default([]),
     recurringJobs: recurringJobsSchema.optional(),
+    /** How a post-refresh access policy re-enables users; without it, environments cannot have one. */
+    access: accessSchema.optional(),
     /**
      * Source role → target role, for owners, grants, policies and default privileges: roles
      * are server-wide, so a sandbox's server may name production's roles differently.
@@ -148,4 +176,5 @@ export const profileSchema = z
 export type Mask = z.infer<typeof maskSchema>;
 export type Rule = z.infer<typeof ruleSchema>;
 export type Profile = z.infer<typeof profileSchema>;
+export type ProfileAccess = z.infer<typeof accessSchema>;
 export type ProfileInput = z.input<typeof profileSchema>;

@@ -136,6 +136,11 @@ export const refreshRunbook: Runbook = {
     if (!ctx.pointOfNoCancel && (status('synchronize') === 'running' || status('synchronize') === 'failed')) {
       await ctx.runtime.operations.resetSteps(ctx.id, [...COPY_STEPS, 'sanitize', 'synchronize', 'verify']);
       await ctx.log('synchronize', 'warning', 'the synchronize command was cut short: its changes to the staging copy are unknown, so the copy is made again');
+    } else if (!ctx.pointOfNoCancel && status('verify') === 'running' && loadProfile(ctx.target.profile).access !== undefined) {
+      // The access policy may have re-enabled its users before the step was cut short: the
+      // lock-down runs again, so the verification proves it before they are enabled again.
+      await ctx.runtime.operations.resetSteps(ctx.id, ['sanitize', 'verify']);
+      await ctx.log('verify', 'warning', 'the verification was cut short: the sanitize statements run again before it, since users may already have been re-enabled');
     }
   },
   ...swapEndings,
