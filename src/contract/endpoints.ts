@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { apiToken, auditEntry, newApiToken, session, user } from './accounts.js';
 import { asset, assetDetails, environmentPackage, scaleUnitRecord, sharedAsset } from './assets.js';
-import { breadcrumb, credentials, environment, environmentDetails, refreshPreview, refreshSource } from './environments.js';
+import { accessPolicy, breadcrumb, credentials, environment, environmentDetails, refreshPreview, refreshSource } from './environments.js';
 import { operation, queued, verificationReport } from './operations.js';
 import type { Shape } from './shape.js';
 
@@ -42,6 +42,8 @@ export const ENDPOINTS = {
   'PATCH /api/environments/:name': json(200, environment),
   'DELETE /api/environments/:name': empty,
   'GET /api/environments/:name/credentials': json(200, credentials),
+  'GET /api/environments/:name/access-policy': json(200, accessPolicy),
+  'PUT /api/environments/:name/access-policy': json(200, accessPolicy),
   'GET /api/environments/:name/breadcrumbs': json(200, z.array(breadcrumb)),
   'GET /api/environments/:name/refresh-sources': json(200, z.array(refreshSource)),
   'GET /api/environments/:name/refresh-preview': json(200, refreshPreview),

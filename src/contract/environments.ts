@@ -92,6 +92,23 @@ export function breadcrumbJson(crumb: Breadcrumb): z.infer<typeof breadcrumb> {
   return { operation: operationId, operationId, environment: name, role, database, replaced, createdAt, expiresAt, state };
 }
 
+/**
+ * An environment's post-refresh access policy: the application users (and groups, whose
+ * members) a refresh re-enables once its verification passed. Empty lists: no policy.
+ */
+export const accessPolicy = z.strictObject({
+  environment: z.string(),
+  /** The environment's refresh profile, which says how its application enables a user. */
+  profile: z.string(),
+  users: z.array(z.string()),
+  groups: z.array(z.string()),
+  /** Who set it last and when; null when the environment has no policy. */
+  updatedBy: z.string().nullable(),
+  updatedAt: z.string().nullable(),
+  /** Whether the profile can enable users (access.enable) and groups' members (access.groups). */
+  supports: z.strictObject({ users: z.boolean(), groups: z.boolean() }),
+});
+
 /** Another environment as a source for refreshing this one: eligible, or the reasons it is not. */
 export const refreshSource = z.strictObject({ name: z.string(), type: z.enum(ENVIRONMENT_TYPES), eligible: z.boolean(), reasons: z.array(reason) });
 
@@ -117,6 +134,8 @@ export const refreshPreview = z.strictObject({
   profile: z.string().optional(),
   notCopied: z.array(z.strictObject({ table: z.string(), action: z.string(), element: z.string() })),
   afterwards: z.array(z.string()),
+  /** The target's access policy: who is re-enabled once verification passes (absent when none). */
+  access: z.strictObject({ users: z.array(z.string()), groups: z.array(z.string()) }).optional(),
   warnings: z.array(z.string()),
   notice: z.string(),
   estimate: z.strictObject({ bytes: z.number(), seconds: z.number() }).optional(),

@@ -46,6 +46,7 @@ export type Credentials = Shape<typeof environments.credentials>;
 export type Breadcrumb = Shape<typeof environments.breadcrumb>;
 export type RefreshSource = Shape<typeof environments.refreshSource>;
 export type RefreshPreview = Shape<typeof environments.refreshPreview>;
+export type AccessPolicy = Shape<typeof environments.accessPolicy>;
 
 export type Operation = Shape<typeof operations.operation>;
 export type OperationState = Operation['state'];

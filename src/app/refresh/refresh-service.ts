@@ -20,6 +20,7 @@ import { loadProfile } from '../../adapters/profile/profile-files.js';
 import { unreachable } from '../../adapters/postgres/database-probe.js';
 import { parseConnectionUrl } from '../../adapters/postgres/connection-url.js';
 import type { Runtime } from '../runtime.js';
+import { previewAccess } from './access-preview.js';
 import { reapAbandoned } from './abandoned.js';
 import { operationFingerprint } from './fingerprint.js';
 import { probeCopyNeeds } from './copy-needs-probe.js';
@@ -180,6 +181,8 @@ export interface RefreshPreview {
   readonly profile: string | undefined;
   readonly notCopied: readonly { table: string; action: string; element: string }[];
   readonly afterwards: readonly string[];
+  /** The target's access policy, when it has one its profile can apply. */
+  readonly access?: { readonly users: readonly string[]; readonly groups: readonly string[] };
   readonly warnings: readonly string[];
   readonly notice: string;
   readonly estimate: { readonly bytes: number; readonly seconds: number } | undefined;
@@ -228,6 +231,7 @@ export async function previewRefresh(runtime: Runtime, sourceName: string, targe
       );
     }
   }
+  const access = target ? await previewAccess(runtime, target, profile, warnings) : undefined;
   let estimate: RefreshPreview['estimate'];
   if (source) estimate = await estimateRefresh(runtime, source.name).catch(() => undefined);
   return {
@@ -240,7 +244,8 @@ export async function previewRefresh(runtime: Runtime, sourceName: string, targe
       action: rule.action,
       element: rule.reason ?? `${rule.action} ${rule.table}`,
     })),
-    afterwards: (profile?.sanitize ?? []).map((s) => s.description),
+    afterwards: [...(profile?.sanitize ?? []).map((s) => s.description), ...(access ? [access.sentence] : [])],
+    ...(access ? { access: access.policy } : {}),
     warnings,
     notice: PRODUCTION_REPORTING_NOTICE,
     estimate,

@@ -14,6 +14,7 @@ import { parseOperationId } from './operation-commands.js';
 import { breadcrumbTable } from './operation-view.js';
 import { registerLifecycleCommands } from './asset-commands.js';
 import { installersIn } from '../../app/assets/asset-service.js';
+import { registerAccessCommand } from './access-commands.js';
 
 
 export function registerEnvironmentCommands(program: Command): void {
@@ -161,6 +162,7 @@ export function registerEnvironmentCommands(program: Command): void {
     );
 
   registerLifecycleCommands(env);
+  registerAccessCommand(env);
 
   env
     .command('restore')
