@@ -1,4 +1,5 @@
 import { isEmptyPolicy } from '../../../domain/access-policy.js';
+import { DataalmError } from '../../../domain/errors/dataalm-error.js';
 import type { ProfileAccess } from '../../../domain/profile/profile-schema.js';
 import type { VerificationCheck } from '../../../domain/operation.js';
 import type { SqlSession } from '../../../ports/database-server.js';
@@ -29,8 +30,8 @@ export async function reenableUsers(ctx: RunContext, access: ProfileAccess | und
   let counters: Reenabled;
   try {
     await session.query('BEGIN');
-    const byGroup = policy.groups.length > 0 ? await enable(session, access.groups!.sql, policy.groups) : { rows: 0, names: [] };
-    const byName = policy.users.length > 0 ? await enable(session, access.enable.sql, policy.users) : { rows: 0, names: [] };
+    const byGroup = policy.groups.length > 0 ? await enable(ctx, session, 'access.groups', access.groups!.sql, policy.groups) : { rows: 0, names: [] };
+    const byName = policy.users.length > 0 ? await enable(ctx, session, 'access.enable', access.enable.sql, policy.users) : { rows: 0, names: [] };
     await session.query('COMMIT');
     const returned = byName.names !== undefined ? new Set(byName.names) : undefined;
     const unknown = returned ? policy.users.filter((u) => !returned.has(u)) : [];
@@ -52,8 +53,13 @@ export async function reenableUsers(ctx: RunContext, access: ProfileAccess | und
 }
 
 /** Runs one statement with the list as `$1`; a RETURNING list names who it enabled. */
-async function enable(session: SqlSession, sql: string, names: readonly string[]): Promise<{ rows: number; names: string[] | undefined }> {
-  const result = await session.query(sql, [names]);
+async function enable(ctx: RunContext, session: SqlSession, statement: string, sql: string, names: readonly string[]): Promise<{ rows: number; names: string[] | undefined }> {
+  const result = await session.query(sql, [names]).catch((cause: unknown) => {
+    throw new DataalmError('OPERATION_FAILED', `the profile's ${statement} statement failed on the staging copy: ${(cause as Error).message}`, {
+      cause,
+      remedy: `fix the statement in the profile of ${ctx.target.name} (or clear its access policy: dataalm env access ${ctx.target.name} --clear); dataalm op rollback ${ctx.id} removes the staging databases, the target was not touched`,
+    });
+  });
   const returning = result.rows.length > 0 || /\breturning\b/i.test(sql);
   const first = (row: Record<string, unknown>) => String(Object.values(row)[0]);
   return { rows: result.rowCount ?? 0, names: returning ? result.rows.map(first) : undefined };
