@@ -77,4 +77,17 @@ describe('access policy with groups, on a profile of its own', () => {
     const logs = await demo.cli(['op', 'logs', String(operation.id)]);
     assert.match(logs.stdout, /re-enabled 3 users \(with the members of Testers, NoSuchGroup\): u000007, u000008, u000012/);
   });
+  test('a failing access statement fails the refresh before its cutover: the target keeps its data', async () => {
+    // The source loses its group table: the groups statement cannot run on the next copy.
+    await demo.query('groups_source_app', 'DROP TABLE usergrouplist');
+    const before = await demo.checksums('groups_uat_app');
+    const result = await demo.cli(['refresh', '--source', 'groups-source', '--target', 'groups-uat', '--yes', '--json', '--jobs', '2']);
+    assert.equal(result.code, 13, result.stderr + result.stdout);
+    const operation = JSON.parse(result.stdout) as Operation;
+    assert.equal(operation.error?.step, 'verify');
+    assert.match(operation.error?.message ?? '', /the profile's access\.groups statement failed on the staging copy: relation "usergrouplist" does not exist/);
+    assert.deepEqual(await demo.checksums('groups_uat_app'), before, 'the target was not touched');
+    const rolled = await demo.cli(['op', 'rollback', String(operation.id)]);
+    assert.equal(rolled.code, 0, rolled.stderr);
+  });
 });
