@@ -5,6 +5,9 @@ import { after, before, describe, test } from 'node:test';
 import { profileSchema } from '../src/domain/profile/profile-schema.ts';
 import type { AccessPolicy, Operation } from '../src/contract/index.ts';
 import { type Demo, addSandbox, startDemo } from './helpers/demo.ts';
+import { LEASE } from './helpers/faults.ts';
+import { within } from './helpers/wait.ts';
+import { logMessages, startWorker, waitForEnd } from './helpers/workers.ts';
 
 // A user-written profile whose application has user groups: a refresh between two sandboxes
 // re-enables the users a policy names and the members of the groups it names, nobody else.
@@ -77,6 +80,36 @@ describe('access policy with groups, on a profile of its own', () => {
     const logs = await demo.cli(['op', 'logs', String(operation.id)]);
     assert.match(logs.stdout, /re-enabled 3 users \(with the members of Testers, NoSuchGroup\): u000007, u000008, u000012/);
   });
+  test('a worker that dies right after re-enabling: the next one runs the lock-down again, verifies it, and re-enables', async () => {
+    const tmp = path.join(path.dirname(demo.home), 'killed-process-tmp');
+    fs.mkdirSync(tmp, { recursive: true });
+    const doomed = await startWorker(demo.env({ ...LEASE, DATAALM_FAULT: 'verify:users-reenabled', TMPDIR: tmp }));
+    let id: number;
+    try {
+      const queued = await demo.cli(['refresh', '--source', 'groups-source', '--target', 'groups-uat', '--yes', '--detach', '--json'], LEASE);
+      assert.equal(queued.code, 0, queued.stderr + queued.stdout);
+      id = (JSON.parse(queued.stdout) as Operation).id;
+      assert.equal(await within(doomed.exited, 120_000, 'still running'), 'SIGKILL', doomed.output());
+      assert.match(doomed.output(), /fault injected at verify:users-reenabled/);
+    } finally {
+      await doomed.stop();
+    }
+    const rescuer = await startWorker(demo.env(LEASE));
+    try {
+      const ended = await waitForEnd(demo, id);
+      assert.equal(ended.state, 'succeeded', ended.error ?? '');
+      assert.equal(ended.verificationPassed, true);
+    } finally {
+      await rescuer.stop();
+    }
+    const logs = await logMessages(demo, id);
+    assert.match(logs, /the sanitize statements run again before it/);
+    // The first worker died between its commit and its log line: the second one logs it.
+    assert.equal(logs.match(/re-enabled 3 users/g)?.length, 1);
+    const enabled = await demo.query<{ id: string }>('groups_uat_app', 'SELECT id FROM userinfo WHERE enable = 1 AND isserviceaccount = 0 ORDER BY id');
+    assert.deepEqual(enabled.map((u) => u.id), ['Admin', 'u000007', 'u000008', 'u000012']);
+  });
+
   test('a failing access statement fails the refresh before its cutover: the target keeps its data', async () => {
     // The source loses its group table: the groups statement cannot run on the next copy.
     await demo.query('groups_source_app', 'DROP TABLE usergrouplist');

@@ -2,6 +2,7 @@ import { isEmptyPolicy } from '../../../domain/access-policy.js';
 import { DataalmError } from '../../../domain/errors/dataalm-error.js';
 import type { ProfileAccess } from '../../../domain/profile/profile-schema.js';
 import type { VerificationCheck } from '../../../domain/operation.js';
+import { fault } from '../../faults.js';
 import type { SqlSession } from '../../../ports/database-server.js';
 import type { RunContext } from '../run-context.js';
 
@@ -33,6 +34,7 @@ export async function reenableUsers(ctx: RunContext, access: ProfileAccess | und
     const byGroup = policy.groups.length > 0 ? await enable(ctx, session, 'access.groups', access.groups!.sql, policy.groups) : { rows: 0, names: [] };
     const byName = policy.users.length > 0 ? await enable(ctx, session, 'access.enable', access.enable.sql, policy.users) : { rows: 0, names: [] };
     await session.query('COMMIT');
+    fault('verify:users-reenabled');
     const returned = byName.names !== undefined ? new Set(byName.names) : undefined;
     const unknown = returned ? policy.users.filter((u) => !returned.has(u)) : [];
     const enabled = [...new Set([...(byGroup.names ?? []), ...(returned ? policy.users.filter((u) => returned.has(u)) : policy.users)])];
