@@ -18,7 +18,7 @@ export type EnvironmentRequest = Record<string, unknown> & { databaseUrls: Recor
  * Nothing is written unless all checks pass.
  */
 export async function addEnvironment(runtime: Runtime, request: EnvironmentRequest, actor: Actor): Promise<Environment> {
-  const input = parseNewEnvironment(request);
+  const input = parseNewEnvironment(request, { versions: profileCarriesVersions(request.profile) });
   const profile = resolveProfile(input.profile);
   const documentStorage = input.documentStorage === null ? null : path.resolve(input.documentStorage);
   if (documentStorage !== null && !fs.statSync(documentStorage, { throwIfNoEntry: false })?.isDirectory()) {
@@ -34,6 +34,20 @@ export async function addEnvironment(runtime: Runtime, request: EnvironmentReque
     await probeDatabase(input.databaseUrls.financialReporting, 'databaseUrls.financialReporting (--reporting-db)');
   }
   return runtime.environments.add({ ...input, profile, documentStorage }, actor);
+}
+
+/**
+ * Whether environments of this profile (a built-in name or a file) carry the seed's release,
+ * platform update and financial reporting version. A profile that cannot be read is said to
+ * be wrong where it is resolved, not here.
+ */
+export function profileCarriesVersions(profile: unknown): boolean {
+  if (typeof profile !== 'string' || profile === '') return false;
+  try {
+    return loadProfile(profile).environmentVersions !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 /** A built-in name stays a name; a file must hold a valid profile and is stored by absolute path. */
@@ -63,9 +77,10 @@ export async function environmentCredentials(
 }
 
 export interface VersionDetails {
-  readonly applicationRelease: string;
-  readonly platformUpdate: number;
-  readonly financialReportingVersion: string;
+  /** Null for an environment whose profile carries no such versions. */
+  readonly applicationRelease: string | null;
+  readonly platformUpdate: number | null;
+  readonly financialReportingVersion: string | null;
   /** Each component with its version; a database that does not answer says so. */
   readonly components: readonly { readonly name: string; readonly version: string }[];
 }
