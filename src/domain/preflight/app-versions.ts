@@ -55,7 +55,7 @@ export function serverVersionRefusals(facts: ServerVersions): RefusalReason[] {
     reasons.push({
       code: 'COPY_UNSUPPORTED',
       message: `extension(s) of the source are available on the target server ${facts.targetName} only in other versions: ${sample(
-        otherVersions.map((e) => `${e.name} ${e.version} (the target has ${sample(e.targetVersions, 3)})`),
+        otherVersions.map((e) => `${e.name} ${e.version} (the target has ${sample(e.targetVersions, 8)})`),
       )}`,
       remedy: "install the extensions' packages of the source's versions (or newer ones that can update from them) on the target server, then refresh",
     });
