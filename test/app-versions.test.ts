@@ -147,6 +147,7 @@ describe('a refresh of an application without the seed\'s versions, on real serv
     const shown = await demo.cli(['env', 'show', 'shop-prod']);
     assert.equal(shown.code, 0, shown.stderr);
     assert.doesNotMatch(shown.stdout, /application release|platform update|financial reporting version|ApplicationSuite/);
+    assert.match(shown.stdout, /Application schema\s+none\n/, 'the profile\'s schemaVersion query on an empty migrations table');
 
     const before = await names();
     const refused = await demo.cli(addArgs('shop-finance', 'sandbox', demo.url('shop_uat'), ['--platform-update', '62', '--reporting-version', '10.0.38.3']));

@@ -8,6 +8,7 @@ import type { DatabaseRole, Environment } from '../domain/environment.js';
 import { parseNewEnvironment } from '../domain/environment-input.js';
 import { BUILT_IN_PROFILE_NAMES, loadProfile } from '../adapters/profile/profile-files.js';
 import { probeDatabase } from '../adapters/postgres/database-probe.js';
+import { readSchemaVersion } from '../adapters/postgres/server-versions.js';
 import type { Runtime } from './runtime.js';
 
 /** Raw input for a new environment: URLs as typed, versions as strings or numbers. */
@@ -95,6 +96,10 @@ export async function environmentVersions(runtime: Runtime, environment: Environ
   const urls = await runtime.environments.connectionUrls(environment.name);
   const components = Object.entries(componentVersions(environment)).map(([name, version]) => ({ name, version }));
   const labels: Record<DatabaseRole, string> = { application: 'application database', financialReporting: 'financial reporting database' };
+  const query = schemaVersionQuery(environment.profile);
+  if (query !== undefined && urls.application !== undefined) {
+    components.push({ name: 'Application schema', version: await schemaVersion(urls.application, query) });
+  }
   for (const [role, url] of Object.entries(urls) as [DatabaseRole, string][]) {
     components.push({ name: `PostgreSQL (${labels[role]})`, version: await serverVersion(url) });
   }
@@ -104,6 +109,28 @@ export async function environmentVersions(runtime: Runtime, environment: Environ
     financialReportingVersion: environment.financialReportingVersion,
     components,
   };
+}
+
+/** The profile's schemaVersion query, when it can be read and names one. */
+function schemaVersionQuery(profile: string): string | undefined {
+  try {
+    return loadProfile(profile).schemaVersion?.query;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The application's schema version by the profile's query: "none" when it gives no value. */
+async function schemaVersion(url: string, query: string): Promise<string> {
+  const session = await openSession(url, 'dataalm versions', { connectMs: 3000, queryMs: 3000 }).catch(() => undefined);
+  if (!session) return 'not reachable';
+  try {
+    return (await readSchemaVersion(session, query)) ?? 'none';
+  } catch (error) {
+    return `not readable (${(error as Error).message})`;
+  } finally {
+    await session.end().catch(() => {});
+  }
 }
 
 async function serverVersion(url: string): Promise<string> {
