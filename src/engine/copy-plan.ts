@@ -1,5 +1,7 @@
 import { DataalmError } from '../domain/errors/dataalm-error.js';
 import type { Mask, Profile, Rule } from '../domain/profile/profile-schema.js';
+import { tableKey } from '../adapters/postgres/source-relations.js';
+import { resolveProfile } from './profile-rules.js';
 import type { CatalogIndex, CatalogTable, SourceCatalog } from '../adapters/postgres/source-catalog.js';
 import { maskExpression, qualified, quoteIdent } from './mask-sql.js';
 
@@ -76,100 +78,22 @@ const MIN_SPLIT_BYTES = 128 * 1024 * 1024;
 
 /** Builds the plan and checks the profile against the source: nothing is created before this passes. */
 export function planCopy(catalog: SourceCatalog, profile: Profile, options: PlanOptions): CopyPlan {
-  const byName = new Map(catalog.tables.map((t) => [`${t.schema}.${t.name}`, t]));
-  const rules = new Map<string, Rule>();
-  profile.rules.forEach((rule, index) => {
-    const table = byName.get(`${rule.schema}.${rule.table}`);
-    const where = `profile ${profile.name}: rules[${index}]`;
-    if (!table) {
-      // Unquoted names fold to lower case in PostgreSQL: LogisticsElectronicAddress is logisticselectronicaddress.
-      const folded = byName.get(`${rule.schema.toLowerCase()}.${rule.table.toLowerCase()}`);
-      const hint = folded ? ` (names are case-sensitive here: did you mean ${folded.name}?)` : '';
-      throw new DataalmError('INVALID_INPUT', `${where}: table ${rule.schema}.${rule.table} does not exist in the source${hint}`, {
-        field: 'profile',
-      });
-    }
-    checkRuleColumns(rule, table, where);
-    rules.set(`${rule.schema}.${rule.table}`, rule);
-  });
+  const resolved = resolveProfile(catalog, profile);
+  const first = resolved.findings[0];
+  if (first) {
+    const more = resolved.findings.length - 1;
+    throw new DataalmError('INVALID_INPUT', more > 0 ? `${first.message} (and ${more} more: dataalm profile validate FILE --against URL lists them)` : first.message, {
+      field: 'profile',
+    });
+  }
   const fairShare = Math.ceil(catalog.tables.reduce((sum, t) => sum + t.bytes, 0) / options.jobs);
   const splitBytes = options.splitBytes ?? Math.max(MIN_SPLIT_BYTES, fairShare);
   const tables = catalog.tables.map((table) =>
-    planTable(table, rules.get(`${table.schema}.${table.name}`), profile.salt ?? options.maskKey, { ...options, splitBytes }),
+    planTable(table, resolved.rules.get(tableKey(table.schema, table.name))?.rule, profile.salt ?? options.maskKey, { ...options, splitBytes }),
   );
   // Largest first: the longest tasks start early, so workers finish together.
   tables.sort((a, b) => b.bytes - a.bytes);
   return { tables, totalBytes: tables.reduce((sum, t) => sum + (t.mode === 'clear' ? 0 : t.bytes), 0) };
-}
-
-function checkRuleColumns(rule: Rule, table: CatalogTable, where: string): void {
-  const columns = new Map(table.columns.map((c) => [c.name, c]));
-  const need = (name: string, path: string) => {
-    const column = columns.get(name);
-    if (!column) {
-      throw new DataalmError('INVALID_INPUT', `${where}.${path}: column ${name} does not exist in ${table.schema}.${table.name}`, {
-        field: 'profile',
-      });
-    }
-    return column;
-  };
-  if (rule.action === 'mask') {
-    for (const [name, mask] of Object.entries(rule.columns)) {
-      const column = need(name, `columns.${name}`);
-      if (column.generated) {
-        throw new DataalmError('INVALID_INPUT', `${where}.columns.${name}: a generated column cannot be masked`, { field: 'profile' });
-      }
-      checkMaskFits(column, mask, `${where}.columns.${name}`);
-      if (mask.when) need(mask.when.column, `columns.${name}.when.column`);
-    }
-  }
-  if (rule.action === 'keep-target' && rule.columns) {
-    if (table.primaryKey.length === 0) {
-      throw new DataalmError('INVALID_INPUT', `${where}: keeping columns needs a primary key, and ${table.schema}.${table.name} has none`, {
-        field: 'profile',
-      });
-    }
-    rule.columns.forEach((name, i) => {
-      const column = need(name, `columns[${i}]`);
-      if (rule.otherwise) checkMaskFits(column, rule.otherwise, `${where}.otherwise`);
-      const fallback = rule.otherwise?.transformer ?? 'null';
-      if (column.notNull && fallback === 'null') {
-        throw new DataalmError(
-          'INVALID_INPUT',
-          `${where}.otherwise: column ${name} is NOT NULL, so rows the target lacks need another value (e.g. otherwise: { transformer: constant, value: '' })`,
-          { field: 'profile' },
-        );
-      }
-      if (table.primaryKey.includes(name)) {
-        throw new DataalmError('INVALID_INPUT', `${where}.columns[${i}]: ${name} is part of the primary key`, { field: 'profile' });
-      }
-    });
-  }
-}
-
-/** Characters the hash-based transformers produce: an e-mail mask and a hex SHA-256. */
-const MASK_LENGTH: Partial<Record<Mask['transformer'], number>> = { email: 20 + '@example.invalid'.length, hash: 64 };
-
-/**
- * Hash-based masks produce text: the column must hold text, long enough not to cut the
- * value (a cut hash would make different inputs collide). Checked before anything is made.
- */
-function checkMaskFits(column: { name: string; type: string }, mask: Mask, where: string): void {
-  const length = MASK_LENGTH[mask.transformer];
-  if (length === undefined) return;
-  const type = /^(?:[\w."]+\.)?(text|citext|name|character varying|character)(?:\((\d+)\))?$/.exec(column.type);
-  if (!type) {
-    throw new DataalmError('INVALID_INPUT', `${where}: the ${mask.transformer} transformer makes text, and ${column.name} is ${column.type}`, {
-      field: 'profile',
-    });
-  }
-  if (type[2] !== undefined && Number(type[2]) < length) {
-    throw new DataalmError(
-      'INVALID_INPUT',
-      `${where}: ${column.name} (${column.type}) is too short for the ${mask.transformer} transformer, which makes ${length} characters`,
-      { field: 'profile' },
-    );
-  }
 }
 
 function planTable(table: CatalogTable, rule: Rule | undefined, salt: string, options: PlanOptions & { splitBytes: number }): TablePlan {
