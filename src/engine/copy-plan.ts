@@ -1,6 +1,7 @@
 import { DataalmError } from '../domain/errors/dataalm-error.js';
 import type { Mask, Profile, Rule } from '../domain/profile/profile-schema.js';
 import type { CatalogIndex, CatalogTable, SourceCatalog } from '../adapters/postgres/source-catalog.js';
+import { checkMaskFits } from './mask-checks.js';
 import { maskExpression, qualified, quoteIdent } from './mask-sql.js';
 
 /**
@@ -119,7 +120,7 @@ function checkRuleColumns(rule: Rule, table: CatalogTable, where: string): void 
       if (column.generated) {
         throw new DataalmError('INVALID_INPUT', `${where}.columns.${name}: a generated column cannot be masked`, { field: 'profile' });
       }
-      checkMaskFits(column, mask, `${where}.columns.${name}`);
+      checkMaskFits(column, mask, `${where}.columns.${name}`, inUniqueKey(table, name));
       if (mask.when) need(mask.when.column, `columns.${name}.when.column`);
     }
   }
@@ -131,7 +132,7 @@ function checkRuleColumns(rule: Rule, table: CatalogTable, where: string): void 
     }
     rule.columns.forEach((name, i) => {
       const column = need(name, `columns[${i}]`);
-      if (rule.otherwise) checkMaskFits(column, rule.otherwise, `${where}.otherwise`);
+      if (rule.otherwise) checkMaskFits(column, rule.otherwise, `${where}.otherwise`, inUniqueKey(table, name));
       const fallback = rule.otherwise?.transformer ?? 'null';
       if (column.notNull && fallback === 'null') {
         throw new DataalmError(
@@ -147,29 +148,12 @@ function checkRuleColumns(rule: Rule, table: CatalogTable, where: string): void 
   }
 }
 
-/** Characters the hash-based transformers produce: an e-mail mask and a hex SHA-256. */
-const MASK_LENGTH: Partial<Record<Mask['transformer'], number>> = { email: 20 + '@example.invalid'.length, hash: 64 };
-
 /**
- * Hash-based masks produce text: the column must hold text, long enough not to cut the
- * value (a cut hash would make different inputs collide). Checked before anything is made.
+ * Whether a column belongs to the primary key or a unique constraint or index: a mask there
+ * must keep distinct values distinct (mask-checks.ts), and list-based masks add a suffix.
  */
-function checkMaskFits(column: { name: string; type: string }, mask: Mask, where: string): void {
-  const length = MASK_LENGTH[mask.transformer];
-  if (length === undefined) return;
-  const type = /^(?:[\w."]+\.)?(text|citext|name|character varying|character)(?:\((\d+)\))?$/.exec(column.type);
-  if (!type) {
-    throw new DataalmError('INVALID_INPUT', `${where}: the ${mask.transformer} transformer makes text, and ${column.name} is ${column.type}`, {
-      field: 'profile',
-    });
-  }
-  if (type[2] !== undefined && Number(type[2]) < length) {
-    throw new DataalmError(
-      'INVALID_INPUT',
-      `${where}: ${column.name} (${column.type}) is too short for the ${mask.transformer} transformer, which makes ${length} characters`,
-      { field: 'profile' },
-    );
-  }
+function inUniqueKey(table: CatalogTable, column: string): boolean {
+  return table.primaryKey.includes(column);
 }
 
 function planTable(table: CatalogTable, rule: Rule | undefined, salt: string, options: PlanOptions & { splitBytes: number }): TablePlan {
@@ -190,7 +174,7 @@ function planTable(table: CatalogTable, rule: Rule | undefined, salt: string, op
   }
   const selectList = copied.map((c) => {
     const mask = masks.get(c.name);
-    return mask ? `${maskExpression(c.name, c.type, mask, salt)} AS ${quoteIdent(c.name)}` : quoteIdent(c.name);
+    return mask ? `${maskExpression(c.name, c.type, mask, { salt, unique: inUniqueKey(table, c.name) })} AS ${quoteIdent(c.name)}` : quoteIdent(c.name);
   });
   return {
     schema: table.schema,

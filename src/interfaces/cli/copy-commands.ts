@@ -4,6 +4,7 @@ import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import { MISSING_ROLE_POLICIES, type MissingRolePolicy } from '../../domain/profile/profile-schema.js';
+import { TRANSFORMER_CATALOG } from '../../domain/profile/transformer-catalog.js';
 import { type CopyEvent, type CopyResult, copyLiveDatabase, dropCopy, loadProfile, loadProfileFile, profileYaml } from '../../app/copy-service.js';
 import { STOP_SIGNALS, configOrExit, printJson, reportError } from './command-context.js';
 import { ProgressReporter, showDataProgress } from './progress-reporter.js';
@@ -143,6 +144,32 @@ export function registerCopyCommands(program: Command): void {
         reportError(error, o);
       }
     });
+  profile
+    .command('transformers')
+    .description('list the mask transformers, their parameters and an example of each')
+    .option('--json', 'print JSON instead')
+    .action((o: { json?: boolean }) => {
+      const transformers = TRANSFORMER_CATALOG.map((t) => ({
+        name: t.name,
+        description: t.description,
+        parameters: t.parameters,
+        example: { input: t.example.input, output: t.example.output },
+      }));
+      if (o.json) printJson({ transformers });
+      else process.stdout.write(transformersText());
+    });
+}
+
+/** One block per transformer: name and description, parameters, example. */
+function transformersText(): string {
+  return TRANSFORMER_CATALOG.map((t) => {
+    const lines = [`${t.name}: ${t.description}`];
+    for (const p of t.parameters) lines.push(`  ${p.name}${p.required ? '' : ' (optional)'}: ${p.description}`);
+    const { transformer: _, ...parameters } = t.example.mask as Record<string, unknown>;
+    const given = Object.keys(parameters).length > 0 ? ` with ${JSON.stringify(parameters)}` : '';
+    lines.push(`  example${given}: ${JSON.stringify(t.example.input)} → ${JSON.stringify(t.example.output)}`);
+    return lines.join('\n');
+  }).join('\n\n') + '\n';
 }
 
 function showEvent(progress: ProgressReporter, event: CopyEvent): void {
