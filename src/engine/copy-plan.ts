@@ -1,7 +1,10 @@
 import { DataalmError } from '../domain/errors/dataalm-error.js';
 import type { Mask, Profile, Rule } from '../domain/profile/profile-schema.js';
+import { tableKey } from '../adapters/postgres/source-relations.js';
+import { resolveProfile } from './profile-rules.js';
 import type { CatalogIndex, CatalogTable, SourceCatalog } from '../adapters/postgres/source-catalog.js';
-import { checkMaskFits } from './mask-checks.js';
+import { carriedTo, keyMasks } from './key-masks.js';
+import { uniqueColumns } from './mask-checks.js';
 import { maskExpression, qualified, quoteIdent } from './mask-sql.js';
 
 /**
@@ -77,86 +80,39 @@ const MIN_SPLIT_BYTES = 128 * 1024 * 1024;
 
 /** Builds the plan and checks the profile against the source: nothing is created before this passes. */
 export function planCopy(catalog: SourceCatalog, profile: Profile, options: PlanOptions): CopyPlan {
-  const byName = new Map(catalog.tables.map((t) => [`${t.schema}.${t.name}`, t]));
-  const rules = new Map<string, Rule>();
-  profile.rules.forEach((rule, index) => {
-    const table = byName.get(`${rule.schema}.${rule.table}`);
-    const where = `profile ${profile.name}: rules[${index}]`;
-    if (!table) {
-      // Unquoted names fold to lower case in PostgreSQL: LogisticsElectronicAddress is logisticselectronicaddress.
-      const folded = byName.get(`${rule.schema.toLowerCase()}.${rule.table.toLowerCase()}`);
-      const hint = folded ? ` (names are case-sensitive here: did you mean ${folded.name}?)` : '';
-      throw new DataalmError('INVALID_INPUT', `${where}: table ${rule.schema}.${rule.table} does not exist in the source${hint}`, {
-        field: 'profile',
-      });
-    }
-    checkRuleColumns(rule, table, where);
-    rules.set(`${rule.schema}.${rule.table}`, rule);
-  });
+  const resolved = resolveProfile(catalog, profile);
+  const first = resolved.findings[0];
+  if (first) {
+    const more = resolved.findings.length - 1;
+    throw new DataalmError('INVALID_INPUT', more > 0 ? `${first.message} (and ${more} more: dataalm profile validate FILE --against URL lists them)` : first.message, {
+      field: 'profile',
+    });
+  }
+  const carried = keyMasks(catalog, resolved.rules);
   const fairShare = Math.ceil(catalog.tables.reduce((sum, t) => sum + t.bytes, 0) / options.jobs);
   const splitBytes = options.splitBytes ?? Math.max(MIN_SPLIT_BYTES, fairShare);
   const tables = catalog.tables.map((table) =>
-    planTable(table, rules.get(`${table.schema}.${table.name}`), profile.salt ?? options.maskKey, { ...options, splitBytes }),
+    planTable(table, resolved.rules.get(tableKey(table.schema, table.name))?.rule, profile.salt ?? options.maskKey, { ...options, splitBytes }, {
+      carried: carriedTo(catalog, carried, table),
+      unique: uniqueColumns(catalog, table),
+    }),
   );
   // Largest first: the longest tasks start early, so workers finish together.
   tables.sort((a, b) => b.bytes - a.bytes);
   return { tables, totalBytes: tables.reduce((sum, t) => sum + (t.mode === 'clear' ? 0 : t.bytes), 0) };
 }
 
-function checkRuleColumns(rule: Rule, table: CatalogTable, where: string): void {
-  const columns = new Map(table.columns.map((c) => [c.name, c]));
-  const need = (name: string, path: string) => {
-    const column = columns.get(name);
-    if (!column) {
-      throw new DataalmError('INVALID_INPUT', `${where}.${path}: column ${name} does not exist in ${table.schema}.${table.name}`, {
-        field: 'profile',
-      });
-    }
-    return column;
-  };
-  if (rule.action === 'mask') {
-    for (const [name, mask] of Object.entries(rule.columns)) {
-      const column = need(name, `columns.${name}`);
-      if (column.generated) {
-        throw new DataalmError('INVALID_INPUT', `${where}.columns.${name}: a generated column cannot be masked`, { field: 'profile' });
-      }
-      checkMaskFits(column, mask, `${where}.columns.${name}`, inUniqueKey(table, name));
-      if (mask.when) need(mask.when.column, `columns.${name}.when.column`);
-    }
-  }
-  if (rule.action === 'keep-target' && rule.columns) {
-    if (table.primaryKey.length === 0) {
-      throw new DataalmError('INVALID_INPUT', `${where}: keeping columns needs a primary key, and ${table.schema}.${table.name} has none`, {
-        field: 'profile',
-      });
-    }
-    rule.columns.forEach((name, i) => {
-      const column = need(name, `columns[${i}]`);
-      if (rule.otherwise) checkMaskFits(column, rule.otherwise, `${where}.otherwise`, inUniqueKey(table, name));
-      const fallback = rule.otherwise?.transformer ?? 'null';
-      if (column.notNull && fallback === 'null') {
-        throw new DataalmError(
-          'INVALID_INPUT',
-          `${where}.otherwise: column ${name} is NOT NULL, so rows the target lacks need another value (e.g. otherwise: { transformer: constant, value: '' })`,
-          { field: 'profile' },
-        );
-      }
-      if (table.primaryKey.includes(name)) {
-        throw new DataalmError('INVALID_INPUT', `${where}.columns[${i}]: ${name} is part of the primary key`, { field: 'profile' });
-      }
-    });
-  }
-}
-
 /**
- * Whether a column belongs to the primary key or a unique constraint or index: a mask there
- * must keep distinct values distinct (mask-checks.ts), and list-based masks add a suffix.
+ * `keys.carried`: masks of the keys this table's columns reference (foreign keys hold);
+ * `keys.unique`: columns of its primary and unique keys (list-based masks add a suffix there).
  */
-function inUniqueKey(table: CatalogTable, column: string): boolean {
-  return table.primaryKey.includes(column);
-}
-
-function planTable(table: CatalogTable, rule: Rule | undefined, salt: string, options: PlanOptions & { splitBytes: number }): TablePlan {
+function planTable(
+  table: CatalogTable,
+  rule: Rule | undefined,
+  salt: string,
+  options: PlanOptions & { splitBytes: number },
+  keys: { carried: ReadonlyMap<string, Mask>; unique: ReadonlySet<string> },
+): TablePlan {
   const copied = table.columns.filter((c) => !c.generated);
   const masks = new Map<string, Mask>();
   let mode: TableMode = 'copy';
@@ -172,9 +128,12 @@ function planTable(table: CatalogTable, rule: Rule | undefined, salt: string, op
   } else if (rule?.action === 'mask') {
     for (const [name, mask] of Object.entries(rule.columns)) masks.set(name, mask);
   }
+  if (mode === 'copy' || mode === 'keep-columns') {
+    for (const [name, mask] of keys.carried) if (!masks.has(name)) masks.set(name, mask);
+  }
   const selectList = copied.map((c) => {
     const mask = masks.get(c.name);
-    return mask ? `${maskExpression(c.name, c.type, mask, { salt, unique: inUniqueKey(table, c.name) })} AS ${quoteIdent(c.name)}` : quoteIdent(c.name);
+    return mask ? `${maskExpression(c.name, c.type, mask, { salt, unique: keys.unique.has(c.name) })} AS ${quoteIdent(c.name)}` : quoteIdent(c.name);
   });
   return {
     schema: table.schema,

@@ -1,6 +1,7 @@
-import { DataalmError } from '../domain/errors/dataalm-error.js';
 import type { Mask, TransformerName } from '../domain/profile/profile-schema.js';
 import { TEMPLATE_PLACEHOLDER } from '../domain/profile/mask-schema.js';
+import type { SourceCatalog } from '../adapters/postgres/source-catalog.js';
+import { tableKey } from '../adapters/postgres/source-relations.js';
 import { templateIsInjective } from './transformers/text.js';
 import { CITIES, FIRST_NAMES, LAST_NAMES, STREETS } from './transformers/word-lists.js';
 
@@ -45,9 +46,21 @@ const NUMBER = /^(smallint|integer|bigint|real|double precision|numeric(\(\d+(,\
  * cut hash would make different inputs collide), a date for date-shift, a number for numeric
  * noise, uuid or text for uuid, json or jsonb for json. Checked before anything is made.
  */
-export function checkMaskFits(column: { name: string; type: string; notNull?: boolean }, mask: Mask, where: string, unique = false): void {
-  const refuse = (message: string) => {
-    throw new DataalmError('INVALID_INPUT', `${where}: ${message}`, { field: 'profile' });
+export function maskMisfit(column: { name: string; type: string; notNull?: boolean }, mask: Mask, unique = false): string | undefined {
+  try {
+    checkFit(column, mask, unique);
+    return undefined;
+  } catch (error) {
+    if (error instanceof Misfit) return error.message;
+    throw error;
+  }
+}
+
+class Misfit extends Error {}
+
+function checkFit(column: { name: string; type: string; notNull?: boolean }, mask: Mask, unique: boolean): void {
+  const refuse = (message: string): never => {
+    throw new Misfit(message);
   };
   const t = mask.transformer;
   if (t === 'null') {
@@ -80,4 +93,16 @@ export function checkMaskFits(column: { name: string; type: string; notNull?: bo
   if (length !== undefined && room < length) {
     refuse(`${column.name} (${column.type}) is too short for the ${t} transformer, which makes up to ${length} characters`);
   }
+}
+
+/**
+ * The columns of a table that belong to its primary key or to a unique constraint or index
+ * (of the table or of a partitioned ancestor): a mask there must keep distinct values
+ * distinct, and list-based masks add a digest suffix.
+ */
+export function uniqueColumns(catalog: SourceCatalog, table: { schema: string; name: string }): ReadonlySet<string> {
+  const key = tableKey(table.schema, table.name);
+  const owners = [key, ...(catalog.relations.ancestors.get(key) ?? []).map((a) => tableKey(a.schema, a.name))];
+  const own = catalog.tables.find((t) => t.schema === table.schema && t.name === table.name);
+  return new Set([...(own?.primaryKey ?? []), ...owners.flatMap((o) => (catalog.relations.uniqueKeys.get(o) ?? []).flat())]);
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { type SourceRelations, readSourceRelations } from './source-relations.js';
 
 /** What the copy needs to know of a database, read inside the source snapshot. */
 export interface CatalogColumn {
@@ -50,10 +51,10 @@ export interface CatalogTable {
   readonly indexes: readonly CatalogIndex[];
 }
 
-export interface CatalogSequence {
+export type CatalogSequence = {
   readonly schema: string;
   readonly name: string;
-}
+};
 
 export interface SourceCatalog {
   readonly serverMajor: number;
@@ -68,6 +69,8 @@ export interface SourceCatalog {
   readonly locale: { readonly collate: string; readonly ctype: string };
   /** Extensions whose configuration tables hold data pg_dump would carry separately. */
   readonly extensionsWithConfig: readonly string[];
+  /** Partitions, foreign keys and unique keys, for the profile's rules. */
+  readonly relations: SourceRelations;
 }
 
 /** Tables whose rows are dumped: ordinary and partition tables, not temporary, not an extension's. */
@@ -163,7 +166,12 @@ const SEQUENCES = `
 
 const MATVIEWS = `select schemaname as schema, matviewname as name from pg_matviews where ispopulated order by 1, 2`;
 
-export async function readSourceCatalog(client: pg.ClientBase): Promise<SourceCatalog> {
+/** What reading the catalog needs of a connection: node-postgres' client, or a session of the ports. */
+export interface CatalogReader {
+  query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, values?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+export async function readSourceCatalog(client: CatalogReader): Promise<SourceCatalog> {
   const version = await client.query<{ v: string; e: string }>(
     `select current_setting('server_version_num') as v, pg_encoding_to_char(encoding) as e from pg_database where datname = current_database()`,
   );
@@ -238,5 +246,6 @@ export async function readSourceCatalog(client: pg.ClientBase): Promise<SourceCa
       )
     ).rows[0]!,
     extensionsWithConfig: (await client.query<{ n: string }>('select extname as n from pg_extension where extconfig is not null order by 1')).rows.map((r) => r.n),
+    relations: await readSourceRelations(client),
   };
 }

@@ -23,6 +23,7 @@ import type { Runtime } from '../runtime.js';
 import { reapAbandoned } from './abandoned.js';
 import { operationFingerprint } from './fingerprint.js';
 import { probeCopyNeeds } from './copy-needs-probe.js';
+import { profileFindings } from '../profile-service.js';
 import type { CopyRole } from '../../domain/preflight/copy-needs.js';
 
 export const PRODUCTION_REPORTING_NOTICE =
@@ -146,6 +147,12 @@ async function probeDatabases(
         );
         probe.copyNeeds = needs.reasons;
         probe.roles = needs.roles;
+      }
+      if (role === 'application' && profile && typeof from !== 'string') {
+        probe.profileFindings = await profileFindings(from, profile).then(
+          (findings) => findings.map((f) => f.message),
+          (error: Error) => [`it could not be read against ${source.name}'s database: ${error.message}`],
+        );
       }
       if (role !== 'application' || !profile?.recurringJobs) continue;
       if (typeof to !== 'string') {

@@ -60,6 +60,8 @@ export interface DatabaseProbe {
   readonly copyNeeds?: readonly RefusalReason[] | undefined;
   /** The roles the copy of these databases involves. */
   readonly roles?: readonly CopyRole[] | undefined;
+  /** What of the target's profile does not fit the source's database (tables, columns, what rules need). */
+  readonly profileFindings?: readonly string[] | undefined;
 }
 
 /** A version rule that a package could fix: which environment needs which version. */
@@ -258,6 +260,13 @@ function databaseRefusals(facts: RefreshFacts): RefusalReason[] {
         remedy: !user.mayCreateDatabases
           ? `ALTER ROLE ${quoteIdentifier(user.name)} CREATEDB on ${target.name}'s server`
           : `make "${user.name}" the owner of ${target.name}'s ${probe.role} database`,
+      });
+    }
+    for (const finding of probe.profileFindings ?? []) {
+      reasons.push({
+        code: 'PROFILE_INVALID',
+        message: `${target.name}'s refresh profile does not fit ${source.name}'s ${probe.role} database: ${finding}`,
+        remedy: 'fix the profile (dataalm profile validate FILE --against URL lists every problem), then refresh',
       });
     }
     // Both databases' copies may lack the same thing on the same server: said once.

@@ -4,8 +4,7 @@ import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import { MISSING_ROLE_POLICIES, type MissingRolePolicy } from '../../domain/profile/profile-schema.js';
-import { TRANSFORMER_CATALOG } from '../../domain/profile/transformer-catalog.js';
-import { type CopyEvent, type CopyResult, copyLiveDatabase, dropCopy, loadProfile, loadProfileFile, profileYaml } from '../../app/copy-service.js';
+import { type CopyEvent, type CopyResult, copyLiveDatabase, dropCopy } from '../../app/copy-service.js';
 import { STOP_SIGNALS, configOrExit, printJson, reportError } from './command-context.js';
 import { ProgressReporter, showDataProgress } from './progress-reporter.js';
 
@@ -114,62 +113,6 @@ export function registerCopyCommands(program: Command): void {
         for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
       }
     });
-
-  const profile = program.command('profile').description('refresh profiles: what is cleared, kept, masked and sanitised');
-  profile
-    .command('show')
-    .description('print a profile (built-in name or file) as YAML')
-    .argument('<name|file>', 'plain, finance-operations, or a profile file')
-    .option('--json', 'print JSON instead')
-    .action((name: string, o: { json?: boolean }) => {
-      try {
-        const loaded = loadProfile(name);
-        if (o.json) printJson(loaded);
-        else process.stdout.write(profileYaml(loaded));
-      } catch (error) {
-        reportError(error, o);
-      }
-    });
-  profile
-    .command('validate')
-    .description('check a profile file against the profile schema')
-    .argument('<file>', 'YAML or JSON profile')
-    .option('--json', 'print the result as JSON')
-    .action((file: string, o: { json?: boolean }) => {
-      try {
-        const loaded = loadProfileFile(file);
-        if (o.json) printJson({ valid: true, name: loaded.name, rules: loaded.rules.length, sanitize: loaded.sanitize.length });
-        else process.stdout.write(`${file}: valid profile "${loaded.name}" (${loaded.rules.length} rules, ${loaded.sanitize.length} sanitize statements)\n`);
-      } catch (error) {
-        reportError(error, o);
-      }
-    });
-  profile
-    .command('transformers')
-    .description('list the mask transformers, their parameters and an example of each')
-    .option('--json', 'print JSON instead')
-    .action((o: { json?: boolean }) => {
-      const transformers = TRANSFORMER_CATALOG.map((t) => ({
-        name: t.name,
-        description: t.description,
-        parameters: t.parameters,
-        example: { input: t.example.input, output: t.example.output },
-      }));
-      if (o.json) printJson({ transformers });
-      else process.stdout.write(transformersText());
-    });
-}
-
-/** One block per transformer: name and description, parameters, example. */
-function transformersText(): string {
-  return TRANSFORMER_CATALOG.map((t) => {
-    const lines = [`${t.name}: ${t.description}`];
-    for (const p of t.parameters) lines.push(`  ${p.name}${p.required ? '' : ' (optional)'}: ${p.description}`);
-    const { transformer: _, ...parameters } = t.example.mask as Record<string, unknown>;
-    const given = Object.keys(parameters).length > 0 ? ` with ${JSON.stringify(parameters)}` : '';
-    lines.push(`  example${given}: ${JSON.stringify(t.example.input)} → ${JSON.stringify(t.example.output)}`);
-    return lines.join('\n');
-  }).join('\n\n') + '\n';
 }
 
 function showEvent(progress: ProgressReporter, event: CopyEvent): void {

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAccountCommands } from './account-commands.js';
 import { registerWorkerCommand } from './worker-command.js';
 import { registerCopyCommands } from './copy-commands.js';
+import { registerProfileCommands } from './profile-commands.js';
 import { registerDemoCommands } from './demo-commands.js';
 import { registerEnvironmentCommands } from './environment-commands.js';
 import { registerAssetCommands } from './asset-commands.js';
@@ -52,6 +53,7 @@ exit codes in docs/errors.md. Run "dataalm <command> --help" for a command's opt
   registerEnvironmentCommands(program);
   registerDemoCommands(program);
   registerCopyCommands(program);
+  registerProfileCommands(program);
   registerOperationCommands(program);
   registerAssetCommands(program);
   registerAccountCommands(program);
