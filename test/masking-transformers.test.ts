@@ -45,6 +45,7 @@ const SCHEMA = `
   create table vip_notes (id serial primary key, vip text not null references vip(code), body text);
   create table orders (id serial primary key, customer text not null references customers(code), total numeric(10,2));
   create table payments (id serial primary key, account uuid references customers(account), amount int);
+  create table mentions (id serial primary key, nick text references customers(nick));
   insert into customers
   select g,
          'C' || lpad(g::text, 5, '0'),
@@ -76,6 +77,7 @@ const SCHEMA = `
   insert into vip_notes (vip, body) select code, 'note on ' || code from vip;
   insert into orders (customer, total) select code, id * 2.5 from customers, generate_series(1, 2);
   insert into payments (account, amount) select account, id from customers where id % 2 = 0;
+  insert into mentions (nick) select nick from customers, generate_series(1, 2) where id % 3 = 0;
 `;
 
 const MASKS: Record<string, unknown> = {
@@ -238,7 +240,7 @@ describe('every transformer through dataalm copy', () => {
   });
 
   test('deterministic: a second copy is the same, and equal inputs give equal outputs', async () => {
-    for (const table of ['customers', 'vip', 'vip_notes', 'orders', 'payments']) {
+    for (const table of ['customers', 'vip', 'vip_notes', 'orders', 'payments', 'mentions']) {
       const sql = `select * from ${table} order by 1`;
       assert.deepEqual(await queryRows(second, sql), await queryRows(first, sql), table);
     }
@@ -258,8 +260,10 @@ describe('every transformer through dataalm copy', () => {
 
   test('a masked key carries its mask to every referencing column, recursively: the foreign keys hold', async () => {
     const fks = await queryRows(first, "select conname from pg_constraint where contype = 'f' and convalidated order by 1");
-    assert.equal(fks.length, 4);
-    for (const [child, column, parent, key] of [['orders', 'customer', 'customers', 'code'], ['vip', 'code', 'customers', 'code'], ['vip_notes', 'vip', 'vip', 'code'], ['payments', 'account', 'customers', 'account']]) {
+    assert.equal(fks.length, 5);
+    // A list-based mask (full-name) on a referenced unique column: its digest suffix goes with it.
+    const links = [['orders', 'customer', 'customers', 'code'], ['vip', 'code', 'customers', 'code'], ['vip_notes', 'vip', 'vip', 'code'], ['payments', 'account', 'customers', 'account'], ['mentions', 'nick', 'customers', 'nick']];
+    for (const [child, column, parent, key] of links) {
       const [counts] = await queryRows(first, `select count(*)::int as n, count(p.${key})::int as matched from ${child} c left join ${parent} p on p.${key} = c.${column}`);
       const [sourceCounts] = await queryRows(source.url, `select count(c.${column})::int as n from ${child} c`);
       assert.equal(counts!.matched, sourceCounts!.n, `${child}.${column}`);
@@ -284,7 +288,7 @@ describe('every transformer through dataalm copy', () => {
     try {
       const checks = await verifyRules({ profile, administrator: 'Admin', staging: masked, source: src, maskKey });
       const masks = checks.filter((c) => c.rule.startsWith('mask:'));
-      const expected = [...Object.keys(MASKS).map((c) => `customers.${c}`), 'orders.customer', 'vip.code', 'vip_notes.vip', 'payments.account'];
+      const expected = [...Object.keys(MASKS).map((c) => `customers.${c}`), 'orders.customer', 'vip.code', 'vip_notes.vip', 'payments.account', 'mentions.nick'];
       assert.deepEqual(masks.map((c) => c.rule).sort(), expected.map((c) => `mask:public.${c}`).sort());
       for (const check of masks) assert.equal(check.status, 'passed', `${check.rule}: ${check.detail}`);
       assert.match(masks.find((c) => c.rule === 'mask:public.vip_notes.vip')!.detail, /hash: none of \d+ rows checked by key holds its source value \(the mask of public\.customers\.code, which it references\)/);

@@ -131,9 +131,11 @@ function planTable(
   if (mode === 'copy' || mode === 'keep-columns') {
     for (const [name, mask] of keys.carried) if (!masks.has(name)) masks.set(name, mask);
   }
+  // A column that references a masked key is masked as that key is: as a unique column.
+  const unique = (name: string) => keys.unique.has(name) || keys.carried.has(name);
   const selectList = copied.map((c) => {
     const mask = masks.get(c.name);
-    return mask ? `${maskExpression(c.name, c.type, mask, { salt, unique: keys.unique.has(c.name) })} AS ${quoteIdent(c.name)}` : quoteIdent(c.name);
+    return mask ? `${maskExpression(c.name, c.type, mask, { salt, unique: unique(c.name) })} AS ${quoteIdent(c.name)}` : quoteIdent(c.name);
   });
   return {
     schema: table.schema,
