@@ -27,9 +27,10 @@ export const environment = z.strictObject({
   type: z.enum(ENVIRONMENT_TYPES),
   tenant: z.string(),
   administrator: z.string(),
-  applicationRelease: z.string(),
-  platformUpdate: z.number(),
-  financialReportingVersion: z.string(),
+  /** The seed's versions, for an environment whose profile carries them (finance-operations); otherwise null. */
+  applicationRelease: z.string().nullable(),
+  platformUpdate: z.number().nullable(),
+  financialReportingVersion: z.string().nullable(),
   retail: z.boolean(),
   profile: z.string(),
   documentStorage: z.string().nullable(),
@@ -50,9 +51,9 @@ export const historyEntry = z.strictObject({ at: z.string(), event: z.string(), 
 
 /** Detailed version information: each component with its version; a database that does not answer says so. */
 export const versions = z.strictObject({
-  applicationRelease: z.string(),
-  platformUpdate: z.number(),
-  financialReportingVersion: z.string(),
+  applicationRelease: z.string().nullable(),
+  platformUpdate: z.number().nullable(),
+  financialReportingVersion: z.string().nullable(),
   components: z.array(z.strictObject({ name: z.string(), version: z.string() })),
 });
 
@@ -99,9 +100,10 @@ const previewEnvironment = z.strictObject({
   name: z.string(),
   type: z.string(),
   tenant: z.string(),
-  applicationRelease: z.string(),
-  platformUpdate: z.number(),
-  financialReportingVersion: z.string(),
+  /** Only for an environment that carries the seed's versions. */
+  applicationRelease: z.string().optional(),
+  platformUpdate: z.number().optional(),
+  financialReportingVersion: z.string().optional(),
   databases: z.array(z.string()),
 });
 
@@ -129,4 +131,10 @@ export const refreshPreview = z.strictObject({
    * server has it. Empty when the databases were not looked at.
    */
   roles: z.array(z.strictObject({ source: z.string(), target: z.string(), exists: z.boolean() })),
+  /**
+   * The application's schema version in the source and the target, when the target's profile
+   * names a schemaVersion query (null for a side where it could not be read). A refresh needs
+   * both equal.
+   */
+  schemaVersion: z.strictObject({ source: z.string().nullable(), target: z.string().nullable() }).optional(),
 });

@@ -24,7 +24,9 @@ import { reapAbandoned } from './abandoned.js';
 import { operationFingerprint } from './fingerprint.js';
 import { probeCopyNeeds } from './copy-needs-probe.js';
 import { profileFindings } from '../profile-service.js';
+import { probeAppVersions } from './app-versions-probe.js';
 import type { CopyRole } from '../../domain/preflight/copy-needs.js';
+import type { SchemaVersionProbe } from '../../domain/preflight/app-versions.js';
 
 export const PRODUCTION_REPORTING_NOTICE =
   'Copying production data to a sandbox for the purpose of production reporting is not supported.';
@@ -42,6 +44,8 @@ export interface PreflightResult {
   readonly profile: Profile | undefined;
   /** The database roles the copy involves, source → target (each pair of databases', once). */
   readonly roles: readonly CopyRole[];
+  /** The profile's schemaVersion query on both application databases, when it names one. */
+  readonly schemaVersion?: SchemaVersionProbe | undefined;
 }
 
 /**
@@ -86,6 +90,8 @@ export async function preflightRefresh(runtime: Runtime, sourceName: string, tar
     targetActiveRecurringJobs: jobs.target,
     sourceUnprocessedRecurringJobs: jobs.source,
     databases,
+    // Rules 4–6 follow the target's profile; one that cannot be read is PROFILE_INVALID, and the target's versions decide.
+    environmentVersions: profile ? profile.environmentVersions !== undefined : undefined,
   };
   const packages: Partial<Record<PackageNeed['key'], string>> = {};
   for (const need of packageNeeds(facts)) {
@@ -94,7 +100,8 @@ export async function preflightRefresh(runtime: Runtime, sourceName: string, tar
   }
   const judged = { ...facts, packages };
   const roles = new Map((databases?.probes ?? []).flatMap((p) => p.roles ?? []).map((r) => [`${r.source}\u0000${r.target}`, r]));
-  return { reasons: refreshRefusals(judged), warnings: refreshWarnings(judged), source, target, profile, roles: [...roles.values()] };
+  const schemaVersion = databases?.probes.find((p) => p.role === 'application')?.schemaVersion;
+  return { reasons: refreshRefusals(judged), warnings: refreshWarnings(judged), source, target, profile, roles: [...roles.values()], schemaVersion };
 }
 
 interface RecurringJobs {
@@ -154,6 +161,7 @@ async function probeDatabases(
           (error: Error) => [`it could not be read against ${source.name}'s database: ${error.message}`],
         );
       }
+      Object.assign(probe, await probeAppVersions(role, from, to, profile, parseConnectionUrl(targetUrl, role)));
       if (role !== 'application' || !profile?.recurringJobs) continue;
       if (typeof to !== 'string') {
         try {
@@ -194,15 +202,18 @@ export interface RefreshPreview {
   readonly reasons: readonly RefusalReason[];
   /** The database roles of the copy: source name, target name (the profile's map), and whether the target server has it. */
   readonly roles: readonly CopyRole[];
+  /** Each side's application schema version (null: not read), when the profile names a schemaVersion query. */
+  readonly schemaVersion?: { readonly source: string | null; readonly target: string | null };
 }
 
 interface PreviewEnvironment {
   readonly name: string;
   readonly type: string;
   readonly tenant: string;
-  readonly applicationRelease: string;
-  readonly platformUpdate: number;
-  readonly financialReportingVersion: string;
+  /** Only for an environment that carries the seed's versions. */
+  readonly applicationRelease?: string;
+  readonly platformUpdate?: number;
+  readonly financialReportingVersion?: string;
   readonly databases: readonly string[];
 }
 
@@ -215,9 +226,9 @@ export async function previewRefresh(runtime: Runtime, sourceName: string, targe
       name: e.name,
       type: e.type,
       tenant: e.tenant,
-      applicationRelease: e.applicationRelease,
-      platformUpdate: e.platformUpdate,
-      financialReportingVersion: e.financialReportingVersion,
+      ...(e.applicationRelease === null || e.platformUpdate === null || e.financialReportingVersion === null
+        ? {}
+        : { applicationRelease: e.applicationRelease, platformUpdate: e.platformUpdate, financialReportingVersion: e.financialReportingVersion }),
       databases: e.databases.map((d) => d.role),
     };
   const warnings = [...checked.warnings];
@@ -254,6 +265,7 @@ export async function previewRefresh(runtime: Runtime, sourceName: string, targe
     refused: checked.reasons.length > 0,
     reasons: checked.reasons,
     roles: checked.roles,
+    ...(checked.schemaVersion ? { schemaVersion: { source: checked.schemaVersion.source ?? null, target: checked.schemaVersion.target ?? null } } : {}),
   };
 }
 

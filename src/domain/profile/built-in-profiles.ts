@@ -19,6 +19,8 @@ const financeOperations: ProfileInput = {
   name: 'finance-operations',
   version: 1,
   description: 'Dynamics-style ERP: the data elements the seed lists as not copied, and its post-refresh lock-down.',
+  // Its environments carry the seed's release, platform update and financial reporting version.
+  environmentVersions: 'finance-operations',
   rules: [
     {
       action: 'mask',

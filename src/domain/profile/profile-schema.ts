@@ -20,6 +20,9 @@ const identifier = z.string().min(1, 'must not be empty').max(63, 'must be at mo
 export const MISSING_ROLE_POLICIES = ['refuse', 'create', 'target-user'] as const;
 export type MissingRolePolicy = (typeof MISSING_ROLE_POLICIES)[number];
 
+/** Kinds of versions an environment may carry (profile environmentVersions). */
+export const ENVIRONMENT_VERSION_KINDS = ['finance-operations'] as const;
+
 const tableRef = {
   table: identifier,
   schema: identifier.default('public'),
@@ -96,6 +99,19 @@ export const profileSchema = z
     rules: z.array(ruleSchema).default([]),
     sanitize: z.array(sanitizeSchema).default([]),
     recurringJobs: recurringJobsSchema.optional(),
+    /**
+     * The versions environments of this profile carry. `finance-operations`: an application
+     * release, a platform update and a financial reporting version, given when the environment
+     * is registered, changed by packages and checked by a refresh (DESIGN §2, rules 4–6).
+     * (Default: none; an application's own schema version is `schemaVersion`)
+     */
+    environmentVersions: z.enum(ENVIRONMENT_VERSION_KINDS).optional(),
+    /**
+     * A query on the application database whose one value is the application's schema version
+     * (e.g. `select max(version) from schema_migrations`): a refresh is refused unless the
+     * source and the target give the same value.
+     */
+    schemaVersion: z.object({ query: z.string().min(1, 'must be a query') }).strict().optional(),
     /**
      * Source role → target role, for owners, grants, policies and default privileges: roles
      * are server-wide, so a sandbox's server may name production's roles differently.

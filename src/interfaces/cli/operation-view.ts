@@ -80,7 +80,9 @@ export function breadcrumbTable(crumbs: readonly Breadcrumb[]): string {
 
 export function previewText(p: RefreshPreview): string {
   const env = (e: RefreshPreview['source']) =>
-    e ? `${e.name} (${e.type}, tenant ${e.tenant}, release ${e.applicationRelease}, platform update ${e.platformUpdate}, financial reporting ${e.financialReportingVersion})` : '-';
+    e
+      ? `${e.name} (${e.type}, tenant ${e.tenant}${e.applicationRelease === undefined ? '' : `, release ${e.applicationRelease}, platform update ${e.platformUpdate}, financial reporting ${e.financialReportingVersion}`})`
+      : '-';
   const size = p.estimate ? `${(p.estimate.bytes / 1048576).toFixed(0)} MiB, about ${p.estimate.seconds} s` : 'unknown';
   const lines = [
     `Refresh of ${p.target?.name ?? '?'} from ${p.source?.name ?? '?'}`,
@@ -88,6 +90,7 @@ export function previewText(p: RefreshPreview): string {
     `  target          ${env(p.target)}`,
     `  becomes Admin   ${p.administrator ?? '-'}`,
     `  profile         ${p.profile ?? '-'}`,
+    ...(p.schemaVersion ? [`  schema version  ${p.schemaVersion.source ?? '?'} (source), ${p.schemaVersion.target ?? '?'} (target)`] : []),
     `  estimate        ${size}`,
     '',
     'Database roles (source → target):',

@@ -138,7 +138,7 @@ function targetNeedsUpdate(reason: Reason, target: Environment, source: Environm
     case 'REPORTING_VERSION_OLDER':
       return true;
     case 'RELEASE_MISMATCH':
-      return source !== undefined && compareVersions(source.applicationRelease, target.applicationRelease) > 0;
+      return source?.applicationRelease != null && target.applicationRelease !== null && compareVersions(source.applicationRelease, target.applicationRelease) > 0;
     case 'PLATFORM_UPDATE_TOO_OLD':
       return reason.message.startsWith(`${target.name} `);
     default:

@@ -17,6 +17,24 @@ interface RefreshPreviewPanelProps {
   readonly preview: RefreshPreview;
 }
 
+/**
+ * The versions that must match: the seed's (release, platform update, financial reporting),
+ * shown only for environments that carry them, and the application's schema version when the
+ * profile names a query for it.
+ */
+function versionItems(source: string, target: string, preview: RefreshPreview): (readonly [string, string])[] {
+  const items: (readonly [string, string])[] = [];
+  for (const [label, side] of [['Versions of', preview.source], ['Versions of', preview.target]] as const) {
+    if (side?.applicationRelease === undefined) continue;
+    items.push([`${label} ${side.name}`, `release ${side.applicationRelease}, platform update ${side.platformUpdate}, financial reporting ${side.financialReportingVersion}`]);
+  }
+  if (preview.schemaVersion) {
+    const shown = (value: string | null) => value ?? 'not read';
+    items.push(['Schema version', `${shown(preview.schemaVersion.source)} in ${source}, ${shown(preview.schemaVersion.target)} in ${target}`]);
+  }
+  return items;
+}
+
 /** What the refresh will do: warnings, what is not copied, what happens afterwards. */
 export function RefreshPreviewPanel({ source, target, preview }: RefreshPreviewPanelProps) {
   return (
@@ -46,6 +64,7 @@ export function RefreshPreviewPanel({ source, target, preview }: RefreshPreviewP
             ['Replace the data of', target],
             ['Becomes the Admin user', preview.administrator ?? '—'],
             ['Profile', preview.profile ?? '—'],
+            ...versionItems(source, target, preview),
             ...(preview.estimate
               ? ([['Estimate', `${formatBytes(preview.estimate.bytes)}, about ${formatDuration(preview.estimate.seconds * 1000)}`]] as const)
               : []),
