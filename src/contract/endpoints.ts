@@ -3,6 +3,7 @@ import { apiToken, auditEntry, newApiToken, session, user } from './accounts.js'
 import { asset, assetDetails, environmentPackage, scaleUnitRecord, sharedAsset } from './assets.js';
 import { accessPolicy, breadcrumb, credentials, environment, environmentDetails, refreshPreview, refreshSource } from './environments.js';
 import { operation, queued, verificationReport } from './operations.js';
+import { transformerList } from './profiles.js';
 import type { Shape } from './shape.js';
 
 /** A successful answer: its status and, for JSON, its schema; or another content type. */
@@ -65,6 +66,8 @@ export const ENDPOINTS = {
   'POST /api/assets': json(201, asset),
   'GET /api/assets/:id': json(200, assetDetails),
   'GET /api/environments/:name/packages': json(200, z.array(environmentPackage)),
+
+  'GET /api/profile/transformers': json(200, transformerList),
 } as const satisfies Record<string, Success>;
 
 export type Endpoint = keyof typeof ENDPOINTS;

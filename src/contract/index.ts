@@ -20,6 +20,7 @@ export * from './common.js';
 export * from './endpoints.js';
 export * from './environments.js';
 export * from './operations.js';
+export * from './profiles.js';
 
 export type Reason = Shape<typeof common.reason>;
 export type ErrorAnswer = Shape<typeof common.errorAnswer>;
