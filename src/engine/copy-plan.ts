@@ -1,6 +1,7 @@
 import { DataalmError } from '../domain/errors/dataalm-error.js';
 import type { Mask, Profile, Rule } from '../domain/profile/profile-schema.js';
 import type { CatalogIndex, CatalogTable, SourceCatalog } from '../adapters/postgres/source-catalog.js';
+import { copyCostFactor, defaultSplitCost } from './copy-schedule.js';
 import { maskExpression, qualified, quoteIdent } from './mask-sql.js';
 
 /**
@@ -50,6 +51,8 @@ export interface TablePlan {
   readonly reason: string | undefined;
   /** Built as soon as this table's data is in, while other tables are still copying. */
   readonly indexes: readonly CatalogIndex[];
+  /** What copying it costs, as bytes of a plain copy (masks cost more): orders and splits the work. */
+  readonly cost: number;
 }
 
 export interface CopyPlan {
@@ -64,9 +67,10 @@ export interface PlanOptions {
   /** Hash salt when the profile names none: the installation's masking key. */
   readonly maskKey: string;
   /**
-   * Tables above this size are split into parts of about this size. (Default: only a table
-   * bigger than its fair share, total/jobs, is split: it would otherwise be the critical path.
-   * A split table cannot be written frozen, so splitting is not free.)
+   * Tables above this size are split into parts of about this size; a masked table counts
+   * as bigger by its cost factor (copy-schedule.ts). (Default: half a worker's fair share of
+   * the total cost, see defaultSplitCost: a bigger table would be the critical path. A split
+   * table cannot be written frozen, so splitting is not free.)
    */
   readonly splitBytes: number | undefined;
 }
@@ -92,13 +96,18 @@ export function planCopy(catalog: SourceCatalog, profile: Profile, options: Plan
     checkRuleColumns(rule, table, where);
     rules.set(`${rule.schema}.${rule.table}`, rule);
   });
-  const fairShare = Math.ceil(catalog.tables.reduce((sum, t) => sum + t.bytes, 0) / options.jobs);
-  const splitBytes = options.splitBytes ?? Math.max(MIN_SPLIT_BYTES, fairShare);
-  const tables = catalog.tables.map((table) =>
-    planTable(table, rules.get(`${table.schema}.${table.name}`), profile.salt ?? options.maskKey, { ...options, splitBytes }),
-  );
-  // Largest first: the longest tasks start early, so workers finish together.
-  tables.sort((a, b) => b.bytes - a.bytes);
+  // Splitting and order go by cost, not bytes: a masked table takes longer per byte.
+  const factors = new Map(catalog.tables.map((t) => [t, copyCostFactor(rules.get(`${t.schema}.${t.name}`), options.keepFrom)]));
+  const totalCost = catalog.tables.reduce((sum, t) => sum + t.bytes * factors.get(t)!, 0);
+  const splitCost = options.splitBytes ?? defaultSplitCost(totalCost, options.jobs, MIN_SPLIT_BYTES);
+  const tables = catalog.tables.map((table) => {
+    const factor = factors.get(table)!;
+    const splitBytes = splitCost / Math.max(1, factor);
+    const planned = planTable(table, rules.get(`${table.schema}.${table.name}`), profile.salt ?? options.maskKey, { ...options, splitBytes });
+    return { ...planned, cost: table.bytes * factor };
+  });
+  // Costliest first: the longest tasks start early, so workers finish together.
+  tables.sort((a, b) => b.cost - a.cost);
   return { tables, totalBytes: tables.reduce((sum, t) => sum + (t.mode === 'clear' ? 0 : t.bytes), 0) };
 }
 
@@ -172,7 +181,7 @@ function checkMaskFits(column: { name: string; type: string }, mask: Mask, where
   }
 }
 
-function planTable(table: CatalogTable, rule: Rule | undefined, salt: string, options: PlanOptions & { splitBytes: number }): TablePlan {
+function planTable(table: CatalogTable, rule: Rule | undefined, salt: string, options: PlanOptions & { splitBytes: number }): Omit<TablePlan, 'cost'> {
   const copied = table.columns.filter((c) => !c.generated);
   const masks = new Map<string, Mask>();
   let mode: TableMode = 'copy';
