@@ -131,10 +131,20 @@ const previewEnvironment = z.strictObject({
 export const refreshPreview = z.strictObject({
   source: previewEnvironment.optional(),
   target: previewEnvironment.optional(),
-  /** The account that becomes the application's Admin user on the target. */
+  /** The account that becomes the application's administrator on the target; missing when the profile resets none. */
   administrator: z.string().optional(),
   profile: z.string().optional(),
-  notCopied: z.array(z.strictObject({ table: z.string(), action: z.string(), element: z.string() })),
+  notCopied: z.array(
+    z.strictObject({
+      table: z.string(),
+      action: z.string(),
+      element: z.string(),
+      /** A rule on a partitioned table: the partitions ("schema.name") it decides. */
+      partitions: z.array(z.string()).optional(),
+      /** A clear with cascade: true: the tables ("schema.name") it clears too, since they reference it. */
+      cascaded: z.array(z.string()).optional(),
+    }),
+  ),
   afterwards: z.array(z.string()),
   /** The target's access policy: who is re-enabled once verification passes (absent when none). */
   access: z.strictObject({ users: z.array(z.string()), groups: z.array(z.string()) }).optional(),

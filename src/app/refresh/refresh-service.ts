@@ -24,8 +24,10 @@ import { previewAccess } from './access-preview.js';
 import { reapAbandoned } from './abandoned.js';
 import { operationFingerprint } from './fingerprint.js';
 import { probeCopyNeeds } from './copy-needs-probe.js';
-import { profileFindings } from '../profile-service.js';
 import { probeAppVersions } from './app-versions-probe.js';
+import { resolveProfileAgainst } from '../profile-service.js';
+import type { ResolvedProfile } from '../../engine/profile-rules.js';
+import { type NotCopied, notCopiedEntries, profileWarnings, replacedDatabases, resetsAdministrator } from './preview-wording.js';
 import type { CopyRole } from '../../domain/preflight/copy-needs.js';
 import type { SchemaVersionProbe } from '../../domain/preflight/app-versions.js';
 
@@ -47,6 +49,8 @@ export interface PreflightResult {
   readonly roles: readonly CopyRole[];
   /** The profile's schemaVersion query on both application databases, when it names one. */
   readonly schemaVersion?: SchemaVersionProbe | undefined;
+  /** The profile read against the source's catalog (which rule decides each table), when it could be. */
+  readonly resolved: ResolvedProfile | undefined;
 }
 
 /**
@@ -63,6 +67,7 @@ export async function preflightRefresh(runtime: Runtime, sourceName: string, tar
   let profile: Profile | undefined;
   let databases: DatabaseFacts | undefined;
   let jobs: RecurringJobs = { target: [], source: [] };
+  let resolved: ResolvedProfile | undefined;
   if (source && target && source.name !== target.name) {
     let problem: string | undefined;
     try {
@@ -76,6 +81,7 @@ export async function preflightRefresh(runtime: Runtime, sourceName: string, tar
     const [sourceRoles, targetRoles] = [registered(sourceUrls), registered(targetUrls)];
     const probed = await probeDatabases(probeRoles(sourceRoles, targetRoles), sourceUrls, targetUrls, source, target, profile);
     jobs = probed.jobs;
+    resolved = probed.resolved;
     databases = { profile: profile ? { name: profile.name } : { problem: problem! }, sourceRoles, targetRoles, probes: probed.probes };
   }
   const facts: RefreshFacts = {
@@ -101,8 +107,9 @@ export async function preflightRefresh(runtime: Runtime, sourceName: string, tar
   }
   const judged = { ...facts, packages };
   const roles = new Map((databases?.probes ?? []).flatMap((p) => p.roles ?? []).map((r) => [`${r.source}\u0000${r.target}`, r]));
+  const warnings = [...refreshWarnings(judged), ...(resolved?.warnings ?? [])];
   const schemaVersion = databases?.probes.find((p) => p.role === 'application')?.schemaVersion;
-  return { reasons: refreshRefusals(judged), warnings: refreshWarnings(judged), source, target, profile, roles: [...roles.values()], schemaVersion };
+  return { reasons: refreshRefusals(judged), warnings, source, target, profile, roles: [...roles.values()], schemaVersion, resolved };
 }
 
 interface RecurringJobs {
@@ -121,8 +128,9 @@ async function probeDatabases(
   source: Environment,
   target: Environment,
   profile: Profile | undefined,
-): Promise<{ probes: DatabaseProbe[]; jobs: RecurringJobs }> {
+): Promise<{ probes: DatabaseProbe[]; jobs: RecurringJobs; resolved: ResolvedProfile | undefined }> {
   const probes: DatabaseProbe[] = [];
+  let resolved: ResolvedProfile | undefined;
   const jobs: RecurringJobs = { target: [], source: [] };
   const open = async (environment: Environment, role: DatabaseRole, url: string): Promise<SqlSession | string> => {
     try {
@@ -157,8 +165,11 @@ async function probeDatabases(
         probe.roles = needs.roles;
       }
       if (role === 'application' && profile && typeof from !== 'string') {
-        probe.profileFindings = await profileFindings(from, profile).then(
-          (findings) => findings.map((f) => f.message),
+        probe.profileFindings = await resolveProfileAgainst(from, profile).then(
+          (read) => {
+            resolved = read;
+            return read.findings.map((f) => f.message);
+          },
           (error: Error) => [`it could not be read against ${source.name}'s database: ${error.message}`],
         );
       }
@@ -185,16 +196,16 @@ async function probeDatabases(
       await Promise.all([typeof from === 'string' ? undefined : from.end().catch(() => {}), typeof to === 'string' ? undefined : to.end().catch(() => {})]);
     }
   }
-  return { probes, jobs };
+  return { probes, jobs, resolved };
 }
 
 export interface RefreshPreview {
   readonly source: PreviewEnvironment | undefined;
   readonly target: PreviewEnvironment | undefined;
-  /** The account that becomes the application's Admin user on the target. */
+  /** The account that becomes the application's administrator on the target (when a sanitize statement uses it). */
   readonly administrator: string | undefined;
   readonly profile: string | undefined;
-  readonly notCopied: readonly { table: string; action: string; element: string }[];
+  readonly notCopied: readonly NotCopied[];
   readonly afterwards: readonly string[];
   /** The target's access policy, when it has one its profile can apply. */
   readonly access?: { readonly users: readonly string[]; readonly groups: readonly string[] };
@@ -237,10 +248,10 @@ export async function previewRefresh(runtime: Runtime, sourceName: string, targe
   const warnings = [...checked.warnings];
   if (target) {
     warnings.push(
-      `${target.name}'s application and financial reporting databases are replaced. ${target.name} stays online while the copy is built, then goes offline for the cutover (well under a second); its current databases are kept as breadcrumbs for ${formatDuration(runtime.config.breadcrumbRetentionSeconds)}.`,
-      `All users of ${target.name} except Admin and service accounts are disabled, and every batch job is set to Withhold: the Admin must finish the post-refresh clean-up and re-enable them.`,
-      `Document storage is not copied: ${target.name}'s attachment files stay as they are${target.documentStorage ? ` (${target.documentStorage})` : ''}.`,
+      `${replacedDatabases(target)}. ${target.name} stays online while the copy is built, then goes offline for the cutover (well under a second); its current databases are kept as breadcrumbs for ${formatDuration(runtime.config.breadcrumbRetentionSeconds)}.`,
+      ...profileWarnings(profile, target),
     );
+    if (target.documentStorage) warnings.push(`Document storage is not copied: ${target.name}'s attachment files stay as they are (${target.documentStorage}).`);
     if (target.retail) {
       warnings.push(
         target.autoReprovision
@@ -255,13 +266,9 @@ export async function previewRefresh(runtime: Runtime, sourceName: string, targe
   return {
     source: view(source),
     target: view(target),
-    administrator: target?.administrator,
+    administrator: profile && resetsAdministrator(profile) ? target?.administrator : undefined,
     profile: profile?.name,
-    notCopied: (profile?.rules ?? []).map((rule) => ({
-      table: rule.table,
-      action: rule.action,
-      element: rule.reason ?? `${rule.action} ${rule.table}`,
-    })),
+    notCopied: profile ? notCopiedEntries(profile, checked.resolved) : [],
     afterwards: [...(profile?.sanitize ?? []).map((s) => s.description), ...(access ? [access.sentence] : [])],
     ...(access ? { access: access.policy } : {}),
     warnings,

@@ -101,6 +101,9 @@ const financeOperations: ProfileInput = {
       verify: "SELECT CASE WHEN count(*) = 1 AND bool_and(networkalias = $1 AND enable = 1) THEN 0 ELSE 1 END FROM userinfo WHERE id = 'Admin'",
     },
   ],
+  previewWarnings: [
+    'All users of {target} except Admin and service accounts are disabled, and every batch job is set to Withhold: the Admin must finish the post-refresh clean-up and re-enable them.',
+  ],
   // The sample application has no user groups (no UserGroupList), so a policy names users.
   access: {
     enable: {

@@ -30,7 +30,18 @@ const tableRef = {
   reason: z.string().optional(),
 };
 
-const clearRule = z.object({ action: z.literal('clear'), ...tableRef }).strict();
+const clearRule = z
+  .object({
+    action: z.literal('clear'),
+    ...tableRef,
+    /**
+     * Clear the tables that reference this one by foreign key too (and theirs, in turn):
+     * without it, a cleared table that another copied table references is refused before
+     * anything is copied. (Default: false)
+     */
+    cascade: z.boolean().optional(),
+  })
+  .strict();
 
 const keepTargetRule = z
   .object({
@@ -140,6 +151,11 @@ export const profileSchema = z
      * source and the target give the same value.
      */
     schemaVersion: z.object({ query: z.string().min(1, 'must be a query') }).strict().optional(),
+    /**
+     * Said in the refresh preview before a person confirms, e.g. what the sanitize
+     * statements leave for them to do; `{target}` is replaced by the target's name.
+     */
+    previewWarnings: z.array(z.string().min(1)).default([]),
     /**
      * Source role → target role, for owners, grants, policies and default privileges: roles
      * are server-wide, so a sandbox's server may name production's roles differently.

@@ -7,6 +7,7 @@ import { operationFingerprint } from '../../refresh/fingerprint.js';
 import { preflightRefresh } from '../../refresh/refresh-service.js';
 import { runSyncCommand } from '../../refresh/synchronize.js';
 import { folderFingerprint, rows } from '../../refresh/verification.js';
+import { resetsAdministrator, usesAdministrator } from '../../refresh/preview-wording.js';
 import { cutoverStep, dropExpiredBreadcrumbs, resumeAfterCutover, swapEndings } from '../cutover-step.js';
 import { Canceled } from '../run-context.js';
 import type { Runbook, StepHandler } from '../runbook.js';
@@ -45,7 +46,7 @@ const sanitize: StepHandler = {
     try {
       await session.query('BEGIN');
       for (const step of profile.sanitize) {
-        const result = await session.query(step.sql, /\$1\b/.test(step.sql) ? [ctx.target.administrator] : []);
+        const result = await session.query(step.sql, usesAdministrator(step.sql) ? [ctx.target.administrator] : []);
         changed[step.name] = result.rowCount ?? 0;
         await ctx.log('sanitize', 'info', `${step.name}: ${step.description} (${rows(result.rowCount ?? 0)})`);
       }
@@ -53,7 +54,8 @@ const sanitize: StepHandler = {
     } finally {
       await session.end().catch(() => {});
     }
-    await ctx.log('sanitize', 'info', `Admin is now ${ctx.target.administrator}, ${ctx.target.name}'s administrator`);
+    // Only a statement given the administrator ($1) can have made it the application's Admin.
+    if (resetsAdministrator(profile)) await ctx.log('sanitize', 'info', `Admin is now ${ctx.target.administrator}, ${ctx.target.name}'s administrator`);
     return { rows: changed };
   },
 };

@@ -62,7 +62,7 @@ export function RefreshPreviewPanel({ source, target, preview }: RefreshPreviewP
           items={[
             ['Copy from', source],
             ['Replace the data of', target],
-            ['Becomes the Admin user', preview.administrator ?? '—'],
+            ...(preview.administrator === undefined ? [] : ([['Becomes the Admin user', preview.administrator]] as const)),
             ['Profile', preview.profile ?? '—'],
             ...versionItems(source, target, preview),
             ...(preview.estimate
@@ -91,6 +91,8 @@ export function RefreshPreviewPanel({ source, target, preview }: RefreshPreviewP
                   <th scope="row">{row.element}</th>
                   <td>
                     <code>{row.table}</code>
+                    {row.partitions && <div className="muted">in each partition: {row.partitions.join(', ')}</div>}
+                    {row.cascaded && <div className="muted">cleared too, since they reference it: {row.cascaded.join(', ')}</div>}
                   </td>
                   <td className="nowrap">{ACTIONS[row.action] ?? row.action}</td>
                 </tr>
