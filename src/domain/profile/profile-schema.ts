@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { type Mask, maskSchema } from './mask-schema.js';
+
+export { TRANSFORMERS, type Mask, type MaskInput, type NestedMask, type TransformerName, maskSchema } from './mask-schema.js';
 
 /**
  * Terminology
@@ -16,26 +19,6 @@ const identifier = z.string().min(1, 'must not be empty').max(63, 'must be at mo
 
 export const MISSING_ROLE_POLICIES = ['refuse', 'create', 'target-user'] as const;
 export type MissingRolePolicy = (typeof MISSING_ROLE_POLICIES)[number];
-
-export const TRANSFORMERS = ['email', 'hash', 'null', 'constant'] as const;
-
-export const maskSchema = z
-  .object({
-    /** email → u<hash>@example.invalid; hash → hex digest; null; constant → `value`. */
-    transformer: z.enum(TRANSFORMERS),
-    value: z.string().optional(),
-    /** Mask only the rows where `column` equals `equals` (e.g. e-mail addresses have type 2). */
-    when: z.object({ column: identifier, equals: z.union([z.string(), z.number(), z.boolean()]) }).strict().optional(),
-  })
-  .strict()
-  .superRefine((mask, ctx) => {
-    if (mask.transformer === 'constant' && mask.value === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['value'], message: 'the constant transformer needs a value' });
-    }
-    if (mask.transformer !== 'constant' && mask.value !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['value'], message: `only the constant transformer takes a value` });
-    }
-  });
 
 const tableRef = {
   table: identifier,
@@ -145,7 +128,6 @@ export const profileSchema = z
     });
   });
 
-export type Mask = z.infer<typeof maskSchema>;
 export type Rule = z.infer<typeof ruleSchema>;
 export type Profile = z.infer<typeof profileSchema>;
 export type ProfileInput = z.input<typeof profileSchema>;
