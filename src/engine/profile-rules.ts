@@ -1,6 +1,7 @@
 import type { Mask, Profile, Rule } from '../domain/profile/profile-schema.js';
 import { type CatalogColumn, type CatalogReader, type CatalogTable, type SourceCatalog, readSourceCatalog } from '../adapters/postgres/source-catalog.js';
 import { type TableName, tableKey } from '../adapters/postgres/source-relations.js';
+import { coverageFindings } from './profile-coverage.js';
 
 /**
  * A profile read against one source database: which rule decides each table that holds
@@ -16,6 +17,10 @@ export interface ProfileFinding {
   /** Where in the profile, e.g. `rules[3].columns.email`. */
   readonly path: string;
   readonly message: string;
+  /** Set on findings a preflight refuses with a code of its own (e.g. COVERAGE_UNDECIDED). */
+  readonly code?: 'COVERAGE_UNDECIDED';
+  /** The column a coverage finding is about, as schema.table.column. */
+  readonly column?: string;
 }
 
 export interface ResolvedRule {
@@ -60,6 +65,7 @@ export function resolveProfile(catalog: SourceCatalog, profile: Profile): Resolv
     const ancestor = (relations.ancestors.get(key) ?? []).find((a) => named.has(tableKey(a.schema, a.name)));
     if (ancestor) rules.set(key, { ...named.get(tableKey(ancestor.schema, ancestor.name))!, via: ancestor });
   }
+  findings.push(...coverageFindings(catalog, profile, rules));
   return { rules, findings: dedupe(findings) };
 }
 

@@ -23,7 +23,7 @@ import type { Runtime } from '../runtime.js';
 import { reapAbandoned } from './abandoned.js';
 import { operationFingerprint } from './fingerprint.js';
 import { probeCopyNeeds } from './copy-needs-probe.js';
-import { profileFindings } from '../profile-service.js';
+import { type ProfileFinding, profileFindings } from '../profile-service.js';
 import type { CopyRole } from '../../domain/preflight/copy-needs.js';
 
 export const PRODUCTION_REPORTING_NOTICE =
@@ -149,10 +149,11 @@ async function probeDatabases(
         probe.roles = needs.roles;
       }
       if (role === 'application' && profile && typeof from !== 'string') {
-        probe.profileFindings = await profileFindings(from, profile).then(
-          (findings) => findings.map((f) => f.message),
-          (error: Error) => [`it could not be read against ${source.name}'s database: ${error.message}`],
-        );
+        const findings = await profileFindings(from, profile).catch((error: Error) => [
+          { path: '', message: `it could not be read against ${source.name}'s database: ${error.message}` } as ProfileFinding,
+        ]);
+        probe.profileFindings = findings.filter((f) => f.code === undefined).map((f) => f.message);
+        probe.undecidedColumns = findings.flatMap((f) => (f.code === 'COVERAGE_UNDECIDED' && f.column ? [f.column] : []));
       }
       if (role !== 'application' || !profile?.recurringJobs) continue;
       if (typeof to !== 'string') {
