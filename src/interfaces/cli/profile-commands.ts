@@ -3,6 +3,7 @@ import { ERROR_CODES } from '../../domain/errors/dataalm-error.js';
 import { loadProfile, loadProfileFile, profileYaml } from '../../app/copy-service.js';
 import { describeUrl, profileFindingsAt } from '../../app/profile-service.js';
 import { printJson, reportError } from './command-context.js';
+import { registerDiscoveryCommands } from './profile-discovery-commands.js';
 
 /** `dataalm profile …`: read, check and write refresh profiles. */
 export function registerProfileCommands(program: Command): void {
@@ -44,4 +45,5 @@ export function registerProfileCommands(program: Command): void {
         reportError(error, o);
       }
     });
+  registerDiscoveryCommands(profile);
 }
