@@ -3,6 +3,8 @@ import type { Mask, Profile, Rule } from '../domain/profile/profile-schema.js';
 import { tableKey } from '../adapters/postgres/source-relations.js';
 import { resolveProfile } from './profile-rules.js';
 import type { CatalogIndex, CatalogTable, SourceCatalog } from '../adapters/postgres/source-catalog.js';
+import { carriedTo, keyMasks } from './key-masks.js';
+import { uniqueColumns } from './mask-checks.js';
 import { maskExpression, qualified, quoteIdent } from './mask-sql.js';
 
 /**
@@ -86,17 +88,31 @@ export function planCopy(catalog: SourceCatalog, profile: Profile, options: Plan
       field: 'profile',
     });
   }
+  const carried = keyMasks(catalog, resolved.rules);
   const fairShare = Math.ceil(catalog.tables.reduce((sum, t) => sum + t.bytes, 0) / options.jobs);
   const splitBytes = options.splitBytes ?? Math.max(MIN_SPLIT_BYTES, fairShare);
   const tables = catalog.tables.map((table) =>
-    planTable(table, resolved.rules.get(tableKey(table.schema, table.name))?.rule, profile.salt ?? options.maskKey, { ...options, splitBytes }),
+    planTable(table, resolved.rules.get(tableKey(table.schema, table.name))?.rule, profile.salt ?? options.maskKey, { ...options, splitBytes }, {
+      carried: carriedTo(catalog, carried, table),
+      unique: uniqueColumns(catalog, table),
+    }),
   );
   // Largest first: the longest tasks start early, so workers finish together.
   tables.sort((a, b) => b.bytes - a.bytes);
   return { tables, totalBytes: tables.reduce((sum, t) => sum + (t.mode === 'clear' ? 0 : t.bytes), 0) };
 }
 
-function planTable(table: CatalogTable, rule: Rule | undefined, salt: string, options: PlanOptions & { splitBytes: number }): TablePlan {
+/**
+ * `keys.carried`: masks of the keys this table's columns reference (foreign keys hold);
+ * `keys.unique`: columns of its primary and unique keys (list-based masks add a suffix there).
+ */
+function planTable(
+  table: CatalogTable,
+  rule: Rule | undefined,
+  salt: string,
+  options: PlanOptions & { splitBytes: number },
+  keys: { carried: ReadonlyMap<string, Mask>; unique: ReadonlySet<string> },
+): TablePlan {
   const copied = table.columns.filter((c) => !c.generated);
   const masks = new Map<string, Mask>();
   let mode: TableMode = 'copy';
@@ -112,9 +128,12 @@ function planTable(table: CatalogTable, rule: Rule | undefined, salt: string, op
   } else if (rule?.action === 'mask') {
     for (const [name, mask] of Object.entries(rule.columns)) masks.set(name, mask);
   }
+  if (mode === 'copy' || mode === 'keep-columns') {
+    for (const [name, mask] of keys.carried) if (!masks.has(name)) masks.set(name, mask);
+  }
   const selectList = copied.map((c) => {
     const mask = masks.get(c.name);
-    return mask ? `${maskExpression(c.name, c.type, mask, salt)} AS ${quoteIdent(c.name)}` : quoteIdent(c.name);
+    return mask ? `${maskExpression(c.name, c.type, mask, { salt, unique: keys.unique.has(c.name) })} AS ${quoteIdent(c.name)}` : quoteIdent(c.name);
   });
   return {
     schema: table.schema,

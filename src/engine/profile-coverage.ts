@@ -1,6 +1,7 @@
 import type { Profile } from '../domain/profile/profile-schema.js';
 import type { SourceCatalog } from '../adapters/postgres/source-catalog.js';
 import { type TableName, tableKey } from '../adapters/postgres/source-relations.js';
+import { keyMasks } from './key-masks.js';
 import type { ProfileFinding, ResolvedRule } from './profile-rules.js';
 
 /**
@@ -31,6 +32,8 @@ export const COVERAGE_UNDECIDED = 'COVERAGE_UNDECIDED';
 /** Each column of each table that holds rows, with what the profile decides for it. */
 export function columnDecisions(catalog: SourceCatalog, profile: Profile, rules: ReadonlyMap<string, ResolvedRule>): DecidedColumn[] {
   const safe = new Map((profile.safe ?? []).map((s) => [tableKey(s.schema, s.table), s]));
+  // Masks on referenced keys carry over to the referencing columns (key-masks.ts).
+  const carried = keyMasks(catalog, rules).carried;
   const seen = new Set<string>();
   const decided: DecidedColumn[] = [];
   for (const table of catalog.tables) {
@@ -51,7 +54,9 @@ export function columnDecisions(catalog: SourceCatalog, profile: Profile, rules:
         column: column.name,
         type: column.type,
         notNull: column.notNull,
-        decision: decide(column.name, column.generated, rule, entry !== undefined),
+        decision: [table, ...ancestors].some((t) => carried.get(tableKey(t.schema, t.name))?.has(column.name))
+          ? 'masked'
+          : decide(column.name, column.generated, rule, entry !== undefined),
         reason: entry?.reason,
       });
     }

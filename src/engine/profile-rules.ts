@@ -2,6 +2,8 @@ import type { Mask, Profile, Rule } from '../domain/profile/profile-schema.js';
 import { type CatalogColumn, type CatalogReader, type CatalogTable, type SourceCatalog, readSourceCatalog } from '../adapters/postgres/source-catalog.js';
 import { type TableName, tableKey } from '../adapters/postgres/source-relations.js';
 import { coverageFindings } from './profile-coverage.js';
+import { keyMasks } from './key-masks.js';
+import { maskMisfit, uniqueColumns } from './mask-checks.js';
 
 /**
  * A profile read against one source database: which rule decides each table that holds
@@ -52,7 +54,7 @@ export function resolveProfile(catalog: SourceCatalog, profile: Profile): Resolv
     }
     named.set(key, { rule, index });
     const leaves = partitioned.has(key) ? partitionsOf(catalog, rule) : [tables.get(key)!];
-    for (const table of leaves) findings.push(...checkRuleColumns(rule, table, key, where(profile, path), path));
+    for (const table of leaves) findings.push(...checkRuleColumns(rule, table, key, where(profile, path), path, uniqueColumns(catalog, table)));
   });
   const rules = new Map<string, ResolvedRule>();
   for (const table of catalog.tables) {
@@ -66,7 +68,8 @@ export function resolveProfile(catalog: SourceCatalog, profile: Profile): Resolv
     if (ancestor) rules.set(key, { ...named.get(tableKey(ancestor.schema, ancestor.name))!, via: ancestor });
   }
   findings.push(...coverageFindings(catalog, profile, rules));
-  return { rules, findings: dedupe(findings) };
+  // Masks on key columns carry over to the columns that reference them (key-masks.ts).
+  return { rules, findings: dedupe([...findings, ...keyMasks(catalog, rules).findings]) };
 }
 
 /** The partitions (leaves, at any depth) that hold a partitioned table's rows. */
@@ -92,7 +95,7 @@ function dedupe(findings: ProfileFinding[]): ProfileFinding[] {
 }
 
 /** `label`: the table the rule names (a partitioned table's partitions are checked under its name). */
-function checkRuleColumns(rule: Rule, table: CatalogTable, label: string, where: string, path: string): ProfileFinding[] {
+function checkRuleColumns(rule: Rule, table: CatalogTable, label: string, where: string, path: string, unique: ReadonlySet<string>): ProfileFinding[] {
   const findings: ProfileFinding[] = [];
   const columns = new Map(table.columns.map((c) => [c.name, c]));
   const say = (at: string, message: string) => findings.push({ path: `${path}.${at}`, message: `${where}.${at}: ${message}` });
@@ -109,7 +112,7 @@ function checkRuleColumns(rule: Rule, table: CatalogTable, label: string, where:
         say(`columns.${name}`, 'a generated column cannot be masked');
         continue;
       }
-      const misfit = maskMisfit(column, mask);
+      const misfit = maskMisfit(column, mask, unique.has(name));
       if (misfit) say(`columns.${name}`, misfit);
       if (mask.when) need(mask.when.column, `columns.${name}.when.column`);
     }
@@ -122,7 +125,7 @@ function checkRuleColumns(rule: Rule, table: CatalogTable, label: string, where:
     rule.columns.forEach((name, i) => {
       const column = need(name, `columns[${i}]`);
       if (!column) return;
-      const misfit = rule.otherwise && maskMisfit(column, rule.otherwise);
+      const misfit = rule.otherwise && maskMisfit(column, rule.otherwise, unique.has(name));
       if (misfit) say('otherwise', misfit);
       const fallback = rule.otherwise?.transformer ?? 'null';
       if (column.notNull && fallback === 'null') {
@@ -135,24 +138,6 @@ function checkRuleColumns(rule: Rule, table: CatalogTable, label: string, where:
     });
   }
   return findings;
-}
-
-/** Characters the hash-based transformers produce: an e-mail mask and a hex SHA-256. */
-const MASK_LENGTH: Partial<Record<Mask['transformer'], number>> = { email: 20 + '@example.invalid'.length, hash: 64 };
-
-/**
- * Hash-based masks produce text: the column must hold text, long enough not to cut the
- * value (a cut hash would make different inputs collide). Checked before anything is made.
- */
-export function maskMisfit(column: { name: string; type: string }, mask: Mask): string | undefined {
-  const length = MASK_LENGTH[mask.transformer];
-  if (length === undefined) return undefined;
-  const type = /^(?:[\w."]+\.)?(text|citext|name|character varying|character)(?:\((\d+)\))?$/.exec(column.type);
-  if (!type) return `the ${mask.transformer} transformer makes text, and ${column.name} is ${column.type}`;
-  if (type[2] !== undefined && Number(type[2]) < length) {
-    return `${column.name} (${column.type}) is too short for the ${mask.transformer} transformer, which makes ${length} characters`;
-  }
-  return undefined;
 }
 
 /**

@@ -5,10 +5,8 @@ import { quoteIdent, quoteLiteral } from '../../adapters/postgres/sql-text.js';
 import type { VerificationCheck } from '../../domain/operation.js';
 import type { Mask, Profile } from '../../domain/profile/profile-schema.js';
 import { maskExpression } from '../../engine/mask-sql.js';
+import { type MaskedColumn, carriedMasks, checkMaskedColumn } from './mask-verification.js';
 import type { Queryable } from '../../ports/database-server.js';
-
-/** How many of the source's values a mask check looks for in the copy. */
-const MASK_SAMPLE = 1000;
 
 export interface VerificationInput {
   readonly profile: Profile;
@@ -17,6 +15,8 @@ export interface VerificationInput {
   readonly staging: Queryable;
   /** The source, for looking up values that must not have arrived. */
   readonly source: Queryable;
+  /** The installation's masking key (the salt when the profile names none): masked keys are matched through it. */
+  readonly maskKey?: string;
 }
 
 /**
@@ -77,6 +77,7 @@ export async function verifyRules(input: VerificationInput): Promise<Verificatio
   const checks: VerificationCheck[] = [];
   const add = (rule: string, description: string, ok: boolean, detail: string) =>
     checks.push({ rule, description, status: ok ? 'passed' : 'failed', detail });
+  const masked: (MaskedColumn & { description: string })[] = [];
   for (const rule of input.profile.rules) {
     const name = table(rule.schema, rule.table);
     const label = `${rule.schema}.${rule.table}`;
@@ -88,14 +89,13 @@ export async function verifyRules(input: VerificationInput): Promise<Verificatio
       } else if (rule.action === 'keep-target') {
         continue; // checked against the target's snapshot during the copy (verifyKept)
       } else {
-        for (const [column, mask] of Object.entries(rule.columns)) {
-          add(`mask:${label}.${column}`, description, ...(await checkMask(input, rule.schema, rule.table, column, mask)));
-        }
+        masked.push(...Object.entries(rule.columns).map(([column, mask]) => ({ schema: rule.schema, table: rule.table, column, mask, description })));
       }
     } catch (error) {
       add(`${rule.action}:${label}`, description, false, `could not be checked: ${(error as Error).message}`);
     }
   }
+  checks.push(...(await maskChecks(input, masked)));
   for (const step of input.profile.sanitize) {
     if (step.verify === undefined) {
       checks.push({ rule: `sanitize:${step.name}`, description: step.description, status: 'passed', detail: 'ran without error (the profile gives no check for it)' });
@@ -177,30 +177,31 @@ async function checkKeptColumns(
   return [true, `${rows(kept)} keep the target's ${columns.join(', ')}; ${rows(replaced)} the target lacks got the fallback value`];
 }
 
-/** No value of the source's masked column arrived: a sample of them is looked up in the copy. */
-async function checkMask(input: VerificationInput, schema: string, name: string, column: string, mask: Mask): Promise<[boolean, string]> {
-  const where = mask.when ? ` AND ${q(mask.when.column)}::text = ${quoteLiteral(String(mask.when.equals))}` : '';
-  const t = table(schema, name);
-  const c = q(column);
-  if (mask.transformer === 'null' || mask.transformer === 'constant') {
-    const expected = mask.transformer === 'null' ? 'IS NOT NULL' : `IS DISTINCT FROM ${quoteLiteral(mask.value ?? '')}`;
-    const n = await count(input.staging, `SELECT count(*) FROM ${t} WHERE ${c}::text ${expected}${where}`);
-    return [n === 0, n === 0 ? `every value is ${mask.transformer === 'null' ? 'null' : 'the constant'}` : `${n} values are not masked`];
+/**
+ * One `mask:schema.table.column` check per masked column, and per column a masked key's mask
+ * carried over to (foreign keys), each proving that no source value survived.
+ */
+async function maskChecks(input: VerificationInput, masked: readonly (MaskedColumn & { description: string })[]): Promise<VerificationCheck[]> {
+  const checks: VerificationCheck[] = [];
+  let carried: MaskedColumn[] = [];
+  try {
+    carried = await carriedMasks(input.staging, masked);
+  } catch (error) {
+    checks.push({ rule: 'mask:foreign-keys', description: 'Masks carried over to referencing columns.', status: 'failed', detail: `could not be read: ${(error as Error).message}` });
   }
-  let malformed = 0;
-  if (mask.transformer === 'email') {
-    malformed = await count(input.staging, `SELECT count(*) FROM ${t} WHERE ${c} IS NOT NULL AND ${c}::text NOT LIKE '%@example.invalid'${where}`);
+  const all = [...masked, ...carried.map((c) => ({ ...c, description: `the mask of ${c.from}, carried over by foreign key` }))];
+  const salt = input.profile.salt ?? input.maskKey;
+  for (const column of all) {
+    const label = `${column.schema}.${column.table}.${column.column}`;
+    const sameTable = new Map(all.filter((o) => o.schema === column.schema && o.table === column.table).map((o) => [o.column, o.mask]));
+    try {
+      const [ok, detail] = await checkMaskedColumn({ staging: input.staging, source: input.source, salt }, column, sameTable);
+      checks.push({ rule: `mask:${label}`, description: column.description, status: ok ? 'passed' : 'failed', detail: `${column.mask.transformer}: ${detail}` });
+    } catch (error) {
+      checks.push({ rule: `mask:${label}`, description: column.description, status: 'failed', detail: `could not be checked: ${(error as Error).message}` });
+    }
   }
-  const sample = await input.source.query<{ v: string }>(
-    `SELECT DISTINCT ${c}::text AS v FROM ${t} WHERE ${c} IS NOT NULL${where} LIMIT ${MASK_SAMPLE}`,
-  );
-  const values = sample.rows.map((r) => r.v);
-  const found = values.length === 0 ? 0 : await count(input.staging, `SELECT count(*) FROM ${t} WHERE ${c}::text = ANY($1)`, [values]);
-  const ok = malformed === 0 && found === 0;
-  const detail = ok
-    ? `none of ${values.length} source values checked is in the copy${mask.transformer === 'email' ? '; every address is @example.invalid' : ''}`
-    : `${found} source values remain${malformed > 0 ? `, ${malformed} addresses are not masked` : ''}`;
-  return [ok, detail];
+  return checks;
 }
 
 /** A digest of a folder's file names, sizes and contents: equal before and after means untouched. */

@@ -1,6 +1,7 @@
 import { type CatalogReader, type SourceCatalog, readSourceCatalog } from '../../adapters/postgres/source-catalog.js';
 import { type TableName, tableKey } from '../../adapters/postgres/source-relations.js';
 import { type ColumnClassification, classifyColumn, logTableReason, looksLikeStreet, sampled } from '../../domain/discovery/classify-column.js';
+import { uniqueColumns } from '../mask-checks.js';
 import { sampleTable } from './sample-columns.js';
 
 /**
@@ -33,12 +34,12 @@ export interface DiscoveredTable {
 export type ColumnFilter = (schema: string, table: string, column: string) => boolean;
 
 /** The tables of the catalog as a profile names them: a partition under its partitioned root. */
-export function profileTables(catalog: SourceCatalog): { label: TableName; columns: SourceCatalog['tables'][number]['columns'] }[] {
-  const seen = new Map<string, { label: TableName; columns: SourceCatalog['tables'][number]['columns'] }>();
+export function profileTables(catalog: SourceCatalog): { label: TableName; leaf: TableName; columns: SourceCatalog['tables'][number]['columns'] }[] {
+  const seen = new Map<string, { label: TableName; leaf: TableName; columns: SourceCatalog['tables'][number]['columns'] }>();
   for (const table of catalog.tables) {
     const label = catalog.relations.ancestors.get(tableKey(table.schema, table.name))?.at(-1) ?? table;
     const key = tableKey(label.schema, label.name);
-    if (!seen.has(key)) seen.set(key, { label: { schema: label.schema, name: label.name }, columns: table.columns });
+    if (!seen.has(key)) seen.set(key, { label: { schema: label.schema, name: label.name }, leaf: table, columns: table.columns });
   }
   return [...seen.values()];
 }
@@ -49,11 +50,11 @@ export function profileTables(catalog: SourceCatalog): { label: TableName; colum
  */
 export async function classifyCatalog(session: CatalogReader, catalog: SourceCatalog, wanted: ColumnFilter = () => true): Promise<DiscoveredTable[]> {
   const tables: DiscoveredTable[] = [];
-  for (const { label, columns } of profileTables(catalog)) {
+  for (const { label, leaf, columns } of profileTables(catalog)) {
     const chosen = columns.filter((c) => wanted(label.schema, label.name, c.name));
     if (chosen.length === 0) continue;
     const key = tableKey(label.schema, label.name);
-    const unique = new Set((catalog.relations.uniqueKeys.get(key) ?? []).flat());
+    const unique = uniqueColumns(catalog, leaf);
     const sample = await sampleTable(
       session,
       label.schema,

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ERROR_CODES } from '../../domain/errors/dataalm-error.js';
+import { TRANSFORMER_CATALOG } from '../../domain/profile/transformer-catalog.js';
 import { loadProfile, loadProfileFile, profileYaml } from '../../app/copy-service.js';
 import { describeUrl, profileFindingsAt } from '../../app/profile-service.js';
 import { printJson, reportError } from './command-context.js';
@@ -46,4 +47,31 @@ export function registerProfileCommands(program: Command): void {
       }
     });
   registerDiscoveryCommands(profile);
+  profile
+    .command('transformers')
+    .description('list the mask transformers, their parameters and an example of each')
+    .option('--json', 'print JSON instead')
+    .action((o: { json?: boolean }) => {
+      const transformers = TRANSFORMER_CATALOG.map((t) => ({
+        name: t.name,
+        description: t.description,
+        parameters: t.parameters,
+        example: { input: t.example.input, output: t.example.output },
+      }));
+      if (o.json) printJson({ transformers });
+      else process.stdout.write(transformersText());
+    });
+}
+
+/** One block per transformer: name and description, parameters, example. */
+function transformersText(): string {
+  const blocks = TRANSFORMER_CATALOG.map((t) => {
+    const lines = [`${t.name}: ${t.description}`];
+    for (const p of t.parameters) lines.push(`  ${p.name}${p.required ? '' : ' (optional)'}: ${p.description}`);
+    const { transformer: _, ...parameters } = t.example.mask as Record<string, unknown>;
+    const given = Object.keys(parameters).length > 0 ? ` with ${JSON.stringify(parameters)}` : '';
+    lines.push(`  example${given}: ${JSON.stringify(t.example.input)} → ${JSON.stringify(t.example.output)}`);
+    return lines.join('\n');
+  });
+  return `${blocks.join('\n\n')}\n`;
 }

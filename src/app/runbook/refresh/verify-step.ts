@@ -67,7 +67,7 @@ async function ruleChecks(ctx: RunContext): Promise<VerificationCheck[]> {
     } else if (profile.rules.some((r) => r.action === 'keep-target')) {
       checks.push({ rule: 'keep-target', description: "The target's kept rows and columns.", status: 'failed', detail: 'no record of the check made during the copy' });
     }
-    checks.push(...(await verifyRules({ profile, administrator: ctx.target.administrator, staging, source })));
+    checks.push(...(await verifyRules({ profile, administrator: ctx.target.administrator, staging, source, maskKey: ctx.runtime.secrets.derive('masks') })));
   } finally {
     await Promise.all([staging.end(), source.end()].map((p) => p.catch(() => {})));
   }
