@@ -129,4 +129,29 @@ export const refreshPreview = z.strictObject({
    * server has it. Empty when the databases were not looked at.
    */
   roles: z.array(z.strictObject({ source: z.string(), target: z.string(), exists: z.boolean() })),
+  /**
+   * How the source's application columns ("schema.table.column") changed since the target's
+   * last successful refresh. Missing when the target was never refreshed.
+   */
+  drift: z
+    .strictObject({
+      since: z.strictObject({ operation: z.number(), at: z.string() }),
+      addedTables: z.array(z.string()),
+      removedTables: z.array(z.string()),
+      addedColumns: z.array(z.string()),
+      removedColumns: z.array(z.string()),
+      changedColumns: z.array(z.strictObject({ column: z.string(), from: z.string(), to: z.string() })),
+    })
+    .optional(),
+  /**
+   * The profile's coverage of the source: columns it leaves undecided (with coverage: strict
+   * they refuse the refresh) and columns copied unmasked that look like personal data.
+   */
+  coverage: z
+    .strictObject({
+      strict: z.boolean(),
+      undecided: z.array(z.string()),
+      unmasked: z.array(z.strictObject({ column: z.string(), kind: z.string() })),
+    })
+    .optional(),
 });

@@ -25,6 +25,7 @@ import { operationFingerprint } from './fingerprint.js';
 import { probeCopyNeeds } from './copy-needs-probe.js';
 import { type ProfileFinding, profileFindings } from '../profile-service.js';
 import type { CopyRole } from '../../domain/preflight/copy-needs.js';
+import { type PreviewSchema, previewSchema } from './schema-drift.js';
 
 export const PRODUCTION_REPORTING_NOTICE =
   'Copying production data to a sandbox for the purpose of production reporting is not supported.';
@@ -195,6 +196,10 @@ export interface RefreshPreview {
   readonly reasons: readonly RefusalReason[];
   /** The database roles of the copy: source name, target name (the profile's map), and whether the target server has it. */
   readonly roles: readonly CopyRole[];
+  /** How the source's columns changed since the target's last refresh (schema-drift.ts). */
+  readonly drift?: PreviewSchema['drift'];
+  /** What the profile decides of the source's columns: undecided ones, personal-looking ones copied unmasked. */
+  readonly coverage?: PreviewSchema['coverage'];
 }
 
 interface PreviewEnvironment {
@@ -236,6 +241,7 @@ export async function previewRefresh(runtime: Runtime, sourceName: string, targe
       );
     }
   }
+  const schema = source && target && source.name !== target.name ? await previewSchema(runtime, source, target, profile).catch((): PreviewSchema => ({})) : {};
   let estimate: RefreshPreview['estimate'];
   if (source) estimate = await estimateRefresh(runtime, source.name).catch(() => undefined);
   return {
@@ -255,6 +261,8 @@ export async function previewRefresh(runtime: Runtime, sourceName: string, targe
     refused: checked.reasons.length > 0,
     reasons: checked.reasons,
     roles: checked.roles,
+    ...(schema.drift ? { drift: schema.drift } : {}),
+    ...(schema.coverage ? { coverage: schema.coverage } : {}),
   };
 }
 
