@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { cliEnv, runCli } from './helpers/cli.ts';
 import { loadRentalStore } from './helpers/rental-store.ts';
 import { type TestDatabase, createTestDatabase, runSql } from './helpers/test-database.ts';
+import { ibanValid, luhnValid, valueKind } from '../src/domain/discovery/value-tests.ts';
 
 // profile init on an application dataalm knows nothing of (the rental store): what each
 // column holds is found from its name, its type and a sample of its values.
@@ -33,7 +34,9 @@ before(async () => {
               (array['4111111111111112','5500005555555550','4012888888881882','378282246310006','6011111111111118'])[1 + i % 5],
               (array['DE89370400440532013000','GB82WEST12345698765432','FR1420041010050500013M02606','NL91ABNA0417164300'])[1 + i % 4],
               (array['DE89370400440532013001','GB82WEST12345698765433','FR1420041010050500013M02607','NL91ABNA0417164301'])[1 + i % 4]
-         from generate_series(1, 40) i;`,
+         from generate_series(1, 40) i;
+     create table customer_note (note_id serial primary key, customer_email text references customer (email));
+     insert into customer_note (customer_email) select email from customer order by customer_id limit 30;`,
   );
   dir = fs.mkdtempSync(path.join(process.env.DATAALM_TEST_TMP ?? '/tmp', 'discovery-'));
 });
@@ -109,6 +112,13 @@ describe('profile init --from URL', () => {
     assert.equal(column('ledger', 'ref_d').kind, 'safe', 'failing mod 97: not IBANs');
   });
 
+  test('leaves a column that references a masked key to the key: its mask carries over', () => {
+    const note = column('customer_note', 'customer_email');
+    assert.equal(note.kind, 'email');
+    assert.equal(note.suggestion.action, 'safe');
+    assert.match(note.suggestion.why, /a foreign key to public\.customer\.email, whose mask \(if any\) carries over to it/);
+  });
+
   test('never prints a sampled value', () => {
     const yaml = fs.readFileSync(file, 'utf8');
     for (const value of ['mike.hillyer@rentalstore.example', 'Hillyer', 'Maple Avenue', '555-', 'scrypt:', '4111111111111111', 'DE8937', '10.0.']) {
@@ -139,5 +149,37 @@ describe('profile init --from URL', () => {
     const forced = await runCli(['profile', 'init', '--from', store.url, '-o', file, '--force'], env);
     assert.equal(forced.code, 0, forced.stderr);
     assert.match(forced.stderr, /wrote .*rental\.yaml: profile "t-discovery-[0-9a-f]+" for [^:]+:\d+\/t_discovery_[0-9a-f]+: \d+ columns; \d+ masked, 1 table\(s\) cleared/);
+  });
+});
+
+describe('value tests', () => {
+  test('checksums, formats and prefixes decide the kind; look-alikes are not taken for it', () => {
+    assert.equal(luhnValid('4111111111111111'), true);
+    assert.equal(luhnValid('4111111111111112'), false);
+    assert.equal(ibanValid('GB82 WEST 1234 5698 7654 32'), true);
+    assert.equal(ibanValid('GB82 WEST 1234 5698 7654 33'), false);
+    const kinds: [string, string | undefined][] = [
+      ['maria@contoso.com', 'email'],
+      ['4111 1111 1111 1111', 'card-number'],
+      ['2001:db8::1', 'ip'],
+      ['192.168.10.200', 'ip'],
+      ['300.1.1.1', undefined],
+      ['12:30:45', undefined],
+      ['$2b$12$KIXQJQe0cUvJ6kF1u6m2UeQp6C1yJ3m5o9V6Hf1tq5Qx1W2E3R4T6', 'secret'],
+      ['$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA', 'secret'],
+      ['3f9a1c7e-8b2d-4e6f-9a0b-1c2d3e4f5a6b', undefined],
+      ['+44 20 7946 0958', 'phone'],
+      ['2026-01-05', undefined],
+      ['1234567.89', undefined],
+      ['SW1A 1AA', 'postcode'],
+      ['12 Baker Street', 'street'],
+      ['Hauptstraße 5', 'street'],
+      ['Maria Smith', 'full-name'],
+      ['Penelope', 'first-name'],
+      ['Nakamura', 'last-name'],
+      ['The parcel was left with the neighbour at number twelve', 'free-text'],
+      ['Film 12', undefined],
+    ];
+    for (const [value, kind] of kinds) assert.equal(valueKind(value), kind, value);
   });
 });

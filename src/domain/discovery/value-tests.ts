@@ -52,6 +52,9 @@ const LAST_NAMES = new Set(
 const STREET_WORD =
   /\b(street|st|avenue|ave|road|rd|lane|ln|drive|dr|way|boulevard|blvd|place|pl|court|ct|square|sq|terrace|close|crescent|highway|hwy|rue|chemin|allee|allée|impasse|strasse|straße|str|weg|gasse|platz|via|viale|piazza|calle|avenida|rua|travessa|dori|dōri|straat|laan|gatan|vej)\b/i;
 
+/** Street words that end a compound (Hauptstraße, Kirchweg, Marktplatz, Dorpsstraat). */
+const COMPOUND_STREET = /\p{L}(straße|strasse|str\.|gasse|weg|platz|allee|straat|laan|gatan|vej|vägen)\s/iu;
+
 export function luhnValid(digits: string): boolean {
   let sum = 0;
   for (let i = 0; i < digits.length; i++) {
@@ -138,7 +141,7 @@ export function valueKind(raw: string): ValueKind | undefined {
   if (phone(value)) return 'phone';
   if (postcode(value)) return 'postcode';
   if (/^\d+[a-z]?,?\s+\S/i.test(value) && STREET_WORD.test(value)) return 'street';
-  if (/^\p{L}[\p{L}'. -]*\s+\d+[a-z]?$/iu.test(value) && STREET_WORD.test(value)) return 'street';
+  if (/^\p{L}[\p{L}'. -]*\s+\d+[a-z]?$/iu.test(value) && (STREET_WORD.test(value) || COMPOUND_STREET.test(value))) return 'street';
   const words = value.split(/\s+/);
   if (words.length >= 2 && words.length <= 4 && FIRST_NAMES.has(word(words[0]!)) && /^\p{Lu}/u.test(words.at(-1)!)) return 'full-name';
   if (words.length === 1 && FIRST_NAMES.has(word(value))) return 'first-name';

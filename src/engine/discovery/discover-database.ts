@@ -16,6 +16,8 @@ export interface DiscoveredColumn extends ColumnClassification {
   readonly generated: boolean;
   /** Part of a primary key or a unique constraint or index: a mask must keep values distinct. */
   readonly unique: boolean;
+  /** The column it references by a foreign key ("schema.table.column"), if any: a mask on that key carries over to it. */
+  readonly references: string | undefined;
 }
 
 export interface DiscoveredTable {
@@ -62,6 +64,10 @@ export async function classifyCatalog(session: CatalogReader, catalog: SourceCat
       chosen.filter((c) => !c.generated && sampled(c.type)).map((c) => c.name),
     );
     const hasStreet = columns.some((c) => looksLikeStreet(c.name));
+    const references = new Map<string, string>();
+    for (const k of catalog.relations.foreignKeys.filter((k) => k.schema === label.schema && k.table === label.name)) {
+      k.columns.forEach((c, i) => references.set(c, `${tableKey(k.refSchema, k.refTable)}.${k.refColumns[i]}`));
+    }
     const referencedBy = catalog.relations.foreignKeys
       .filter((k) => k.refSchema === label.schema && k.refTable === label.name && !(k.schema === label.schema && k.table === label.name))
       .map((k) => tableKey(k.schema, k.table));
@@ -77,6 +83,7 @@ export async function classifyCatalog(session: CatalogReader, catalog: SourceCat
         notNull: c.notNull,
         generated: c.generated,
         unique: unique.has(c.name),
+        references: references.get(c.name),
         ...classifyColumn(c, sample.values?.get(c.name), hasStreet),
       })),
     });

@@ -48,6 +48,8 @@ function suggest(column: DiscoveredColumn, clearWhy: string | undefined): Sugges
   if (column.generated) return { action: 'generated', why: 'generated: the target computes it from the other columns' };
   const why = `${column.kind} (${column.confidence}): ${describeEvidence(column.kind, column.evidence)}`;
   if (column.kind === 'safe') return { action: 'safe', why };
+  // A referencing column follows its key: a mask on the key carries over (key-masks.ts), one of its own is refused.
+  if (column.references) return { action: 'safe', why: `${why}; a foreign key to ${column.references}, whose mask (if any) carries over to it` };
   for (const mask of [...SUGGESTED_MASKS[column.kind], ...FALLBACK_MASKS]) {
     if (maskFits({ name: column.column, type: column.type, notNull: column.notNull }, maskSchema.parse(mask), column.unique)) return { action: 'mask', mask, why };
   }
@@ -89,7 +91,7 @@ export function startingProfile(name: string, source: string, tables: readonly D
     const kept = suggested.filter((c) => c.suggestion.action === 'safe' || c.suggestion.action === 'review');
     if (kept.length > 0) {
       safe.push({ ...where, columns: kept.map((c) => c.column) });
-      safeNotes.push(kept.filter((c) => c.suggestion.action === 'review').map((c) => ` ${c.column}: ${c.suggestion.why}`));
+      safeNotes.push(kept.filter((c) => c.kind !== 'safe').map((c) => ` ${c.column}: ${c.suggestion.why}`));
     }
   }
   const profile: ProfileInput = {
