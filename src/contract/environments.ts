@@ -144,8 +144,9 @@ export const refreshPreview = z.strictObject({
     })
     .optional(),
   /**
-   * The profile's coverage of the source: columns it leaves undecided (with coverage: strict
-   * they refuse the refresh) and columns copied unmasked that look like personal data.
+   * The profile's coverage of the source: with coverage: strict, the columns it leaves
+   * undecided (they refuse the refresh); and the columns copied unmasked that look like
+   * personal data (sampling stops after a few seconds: the rest are judged by name).
    */
   coverage: z
     .strictObject({

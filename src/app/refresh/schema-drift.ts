@@ -7,6 +7,12 @@ import { readColumnList } from '../../engine/discovery/column-list.js';
 import { checkCoverage } from '../../engine/discovery/coverage-check.js';
 import type { Runtime } from '../runtime.js';
 
+/**
+ * Time a preview spends sampling the source's values; tables left after it are judged by
+ * their column names only (profile check samples every table). (Default: 3 s)
+ */
+const PREVIEW_SAMPLE_MS = 3000;
+
 /** What a refresh preview says of the source's schema: drift since the last refresh, and coverage. */
 export interface PreviewSchema {
   /** Undefined when the target was never refreshed (or its source could not be read). */
@@ -16,7 +22,7 @@ export interface PreviewSchema {
 
 export interface PreviewCoverage {
   readonly strict: boolean;
-  /** Columns the profile does not decide (schema.table.column). */
+  /** Columns the profile does not decide (schema.table.column), with coverage: strict (else empty). */
   readonly undecided: readonly string[];
   /** Columns copied as they are that look like personal data. */
   readonly unmasked: readonly { readonly column: string; readonly kind: string }[];
@@ -44,10 +50,11 @@ export async function previewSchema(runtime: Runtime, source: Environment, targe
     const last = await lastRefreshColumns(runtime.pool, target.name);
     const drift = last && schemaDrift(last.columns, await readColumnList(session), { operation: last.operationId, at: last.takenAt });
     if (!profile) return { drift };
-    const report = await checkCoverage(session, profile);
+    const report = await checkCoverage(session, profile, { budgetMs: PREVIEW_SAMPLE_MS });
     return {
       drift,
-      coverage: { strict: report.strict, undecided: report.undecided, unmasked: report.unmasked.map((c) => ({ column: c.column, kind: c.kind })) },
+      // Without coverage: strict, columns a profile does not name are simply copied: only the personal-looking ones are news.
+      coverage: { strict: report.strict, undecided: report.strict ? report.undecided : [], unmasked: report.unmasked.map((c) => ({ column: c.column, kind: c.kind })) },
     };
   } finally {
     await session.end().catch(() => {});

@@ -34,7 +34,7 @@ export interface UnmaskedColumn {
 }
 
 /** In one read-only snapshot of the source: its catalog, and a sample of the columns copied as they are. */
-export async function checkCoverage(session: CatalogReader, profile: Profile): Promise<CoverageReport> {
+export async function checkCoverage(session: CatalogReader, profile: Profile, options: { readonly budgetMs?: number } = {}): Promise<CoverageReport> {
   await session.query('begin isolation level repeatable read read only');
   try {
     const catalog = await readSourceCatalog(session);
@@ -46,7 +46,7 @@ export async function checkCoverage(session: CatalogReader, profile: Profile): P
         .filter((d) => d.decision === 'undecided' || (d.decision === 'safe' && d.reason === undefined))
         .map((d) => [`${tableKey(d.schema, d.table)}.${d.column}`, d.decision]),
     );
-    const tables = await classifyCatalog(session, catalog, (schema, table, column) => asIs.has(`${tableKey(schema, table)}.${column}`));
+    const tables = await classifyCatalog(session, catalog, (schema, table, column) => asIs.has(`${tableKey(schema, table)}.${column}`), options);
     const unmasked = tables.flatMap((t) =>
       t.columns
         .filter((c) => c.kind !== 'safe' && !c.generated)

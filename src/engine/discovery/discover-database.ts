@@ -47,22 +47,32 @@ export function profileTables(catalog: SourceCatalog): { label: TableName; leaf:
 }
 
 /**
- * Classifies the columns `wanted` selects, sampling their values inside the caller's
+ * Classifies the columns `wanted` selects (all, by default), sampling their values inside the caller's
  * snapshot (a read-only transaction is open on `session`).
  */
-export async function classifyCatalog(session: CatalogReader, catalog: SourceCatalog, wanted: ColumnFilter = () => true): Promise<DiscoveredTable[]> {
+export async function classifyCatalog(
+  session: CatalogReader,
+  catalog: SourceCatalog,
+  wanted: ColumnFilter = () => true,
+  options: { readonly budgetMs?: number } = {},
+): Promise<DiscoveredTable[]> {
   const tables: DiscoveredTable[] = [];
+  // Past the time budget (a preview's), the remaining tables are judged by their names only.
+  const deadline = options.budgetMs === undefined ? Infinity : Date.now() + options.budgetMs;
   for (const { label, leaf, columns } of profileTables(catalog)) {
     const chosen = columns.filter((c) => wanted(label.schema, label.name, c.name));
     if (chosen.length === 0) continue;
     const key = tableKey(label.schema, label.name);
     const unique = uniqueColumns(catalog, leaf);
-    const sample = await sampleTable(
-      session,
-      label.schema,
-      label.name,
-      chosen.filter((c) => !c.generated && sampled(c.type)).map((c) => c.name),
-    );
+    const sample =
+      Date.now() < deadline
+        ? await sampleTable(
+            session,
+            label.schema,
+            label.name,
+            chosen.filter((c) => !c.generated && sampled(c.type)).map((c) => c.name),
+          )
+        : { values: undefined };
     const hasStreet = columns.some((c) => looksLikeStreet(c.name));
     const references = new Map<string, string>();
     for (const k of catalog.relations.foreignKeys.filter((k) => k.schema === label.schema && k.table === label.name)) {
