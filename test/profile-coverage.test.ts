@@ -72,6 +72,10 @@ describe('a refresh with coverage: strict', () => {
     assert.deepEqual(refused.drift?.addedColumns, ['public.customer.birth_date']);
     assert.deepEqual(refused.drift?.changedColumns, [{ column: 'public.staff.email', from: 'text', to: 'character varying(200)' }]);
 
+    const text = await demo.cli(['refresh', '--source', 'store-prod', '--target', 'store-uat', '--dry-run']);
+    assert.match(text.stdout, /undecided: public\.customer\.birth_date/);
+    assert.match(text.stdout, /Schema changes in the source since the last refresh \(operation \d+\):\n {2}\+ table public\.gift_card\n {2}\+ public\.customer\.birth_date\n {2}~ public\.staff\.email: text → character varying\(200\)/);
+
     const request = await demo.cli(['refresh', '--source', 'store-prod', '--target', 'store-uat', '--yes', '--json']);
     assert.equal(request.code, 12, request.stderr);
     assert.match(request.stdout, /COVERAGE_UNDECIDED[\s\S]*public\.customer\.birth_date/);
