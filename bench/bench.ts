@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [--scale S] [--jobs N] [--rounds R] [--out FILE]
+ * npm run bench -- [--scale S] [--jobs N] [--rounds R] [--out FILE] [--methods LIST]
  *
  * The sample application at scale S on a private local server, then in ONE run, interleaved
  * round by round: dataalm copy (plain, and finance-operations with its masks), pg_dump -Fd
@@ -18,14 +18,32 @@ import { createPool } from '../src/adapters/postgres/create-pool.ts';
 import { findPgTools, libpqEnv } from '../src/adapters/postgres/pg-tools.ts';
 import { loadSampleApplication } from '../src/sample/generate-sample.ts';
 
+/** What --methods chooses from; refresh is the whole runbook, after the copy rounds. */
+const METHOD_KEYS = ['plain', 'finance', 'heavy', 'pg_dump', 'pgcopydb', 'template', 'refresh'] as const;
 const { values } = parseArgs({
   options: {
     scale: { type: 'string', default: '1' },
     jobs: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '3' },
     out: { type: 'string', default: 'bench-results.json' },
+    methods: { type: 'string', default: METHOD_KEYS.join(',') },
+    help: { type: 'boolean', default: false },
   },
 });
+if (values.help) {
+  console.log(`npm run bench -- [--scale S] [--jobs N] [--rounds R] [--out FILE] [--methods LIST]
+
+  --scale S      size of the sample application (1 is about 1 GiB)       (default 1)
+  --jobs N       workers of every method                                  (default 2)
+  --rounds R     rounds; each runs every method once, in turn             (default 3)
+  --out FILE     the results as JSON                                      (default bench-results.json)
+  --methods LIST comma-separated, out of ${METHOD_KEYS.join(', ')}
+                 (default all; plain always runs: the ratios are to it)`);
+  process.exit(0);
+}
+const chosen = new Set(values.methods!.split(',').map((m) => m.trim()));
+const unknown = [...chosen].filter((m) => !(METHOD_KEYS as readonly string[]).includes(m));
+if (unknown.length > 0) throw new Error(`--methods: unknown ${unknown.join(', ')} (known: ${METHOD_KEYS.join(', ')})`);
 const scale = Number(values.scale);
 const jobs = Number(values.jobs);
 const rounds = Number(values.rounds);
@@ -42,8 +60,9 @@ const SETTINGS = {
 };
 
 interface Method {
+  readonly key: (typeof METHOD_KEYS)[number];
   readonly name: string;
-  readonly run: (target: string) => Promise<{ peakRssMiB?: number }>;
+  readonly run: (target: string) => Promise<{ peakRssMiB?: number; note?: string }>;
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
@@ -117,14 +136,17 @@ async function main(): Promise<void> {
     // the difference is the cost of the masks and of the keep-target steps.
     if (profile === 'finance-operations') args.push('--keep-from', url('bench_src'));
     const out = await run(process.execPath, args, { PATH: process.env.PATH, HOME: process.env.HOME, DATAALM_SECRET_KEY: 'benchmark-installation-key' });
-    const result = JSON.parse(out.trim().split('\n').at(-1)!) as { peakRssMiB: number };
-    return { peakRssMiB: result.peakRssMiB };
+    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; table?: string; parts?: number; peakRssMiB?: number });
+    // Which tables several workers copied side by side.
+    const split = lines.filter((e) => e.type === 'table' && e.parts! > 1).map((e) => `${e.table} in ${e.parts} parts`);
+    return { peakRssMiB: lines.at(-1)!.peakRssMiB!, note: split.length > 0 ? `split: ${split.join(', ')}` : 'no table split' };
   };
-  const methods: Method[] = [
-    { name: 'dataalm copy (plain)', run: (t) => dataalm(t, 'plain') },
-    { name: 'dataalm copy (finance-operations)', run: (t) => dataalm(t, 'finance-operations') },
-    { name: 'dataalm copy (hash mask on every row of the largest table)', run: (t) => dataalm(t, path.join(root, 'bench', 'heavy-masks.yaml')) },
+  const all: Method[] = [
+    { key: 'plain', name: 'dataalm copy (plain)', run: (t) => dataalm(t, 'plain') },
+    { key: 'finance', name: 'dataalm copy (finance-operations)', run: (t) => dataalm(t, 'finance-operations') },
+    { key: 'heavy', name: 'dataalm copy (hash mask on every row of the largest table)', run: (t) => dataalm(t, path.join(root, 'bench', 'heavy-masks.yaml')) },
     {
+      key: 'pg_dump',
       name: `pg_dump -Fd -j ${jobs} -Z0 + pg_restore -j ${jobs}`,
       run: async (t) => {
         const dir = path.join(home, 'dump');
@@ -139,6 +161,7 @@ async function main(): Promise<void> {
     ...(pgcopydb
       ? [
           {
+            key: 'pgcopydb' as const,
             name: `pgcopydb clone --table-jobs ${jobs} --index-jobs ${jobs}`,
             run: async (t: string) => {
               await sql(`CREATE DATABASE ${t}`);
@@ -151,14 +174,18 @@ async function main(): Promise<void> {
           },
         ]
       : []),
-    { name: 'CREATE DATABASE … TEMPLATE (file copy, floor)', run: async (t) => (await sql(`CREATE DATABASE ${t} TEMPLATE bench_src STRATEGY FILE_COPY`), {}) },
+    { key: 'template', name: 'CREATE DATABASE … TEMPLATE (file copy, floor)', run: async (t) => (await sql(`CREATE DATABASE ${t} TEMPLATE bench_src STRATEGY FILE_COPY`), {}) },
   ];
   if (!pgcopydb) process.stderr.write('pgcopydb: absent (apt-get install pgcopydb to include it)\n');
+  const methods = all.filter((m) => m.key === 'plain' || chosen.has(m.key));
+  const byKey = (key: Method['key']) => methods.find((m) => m.key === key);
 
   const times = new Map<string, number[]>(methods.map((m) => [m.name, []]));
   const serverCpu = new Map<string, number[]>(methods.map((m) => [m.name, []]));
   const clientCpu = new Map<string, number[]>(methods.map((m) => [m.name, []]));
   const rss = new Map<string, number[]>();
+  // The 1-minute load average as each method starts: other work on the machine shows here.
+  const loads: number[] = [];
   for (let r = 1; r <= rounds; r++) {
     for (const [i, method] of methods.entries()) {
       const target = `bench_dst_${i}`;
@@ -166,8 +193,9 @@ async function main(): Promise<void> {
       await sql('CHECKPOINT');
       const postmaster = postmasterPid(server.dataDir);
       const [serverBefore, clientBefore] = [childCpuSeconds(postmaster), childCpuSeconds(process.pid)];
+      loads.push(os.loadavg()[0]!);
       const started = performance.now();
-      const { peakRssMiB } = await method.run(target);
+      const { peakRssMiB, note } = await method.run(target);
       const seconds = (performance.now() - started) / 1000;
       // Backends still alive are not counted yet; ending the method's sessions counts them.
       await sql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${target}' AND pid <> pg_backend_pid()`);
@@ -176,15 +204,15 @@ async function main(): Promise<void> {
       clientCpu.get(method.name)!.push(childCpuSeconds(process.pid) - clientBefore);
       times.get(method.name)!.push(seconds);
       if (peakRssMiB !== undefined) rss.set(method.name, [...(rss.get(method.name) ?? []), peakRssMiB]);
-      process.stderr.write(`  round ${r}: ${method.name}: ${seconds.toFixed(2)} s\n`);
+      process.stderr.write(`  round ${r}: ${method.name}: ${seconds.toFixed(2)} s (load ${loads.at(-1)!.toFixed(1)}${note ? `; ${note}` : ''})\n`);
       await sql(`DROP DATABASE IF EXISTS ${target} WITH (FORCE)`);
     }
   }
-  const refresh = await benchRefresh(url, sql);
+  const refresh = chosen.has('refresh') ? await benchRefresh(url, sql) : undefined;
   await server.release();
   fs.rmSync(home, { recursive: true, force: true });
 
-  const dataalmPlain = median(times.get(methods[0]!.name)!);
+  const dataalmPlain = median(times.get(byKey('plain')!.name)!);
   const rows = methods.map((m) => {
     const s = median(times.get(m.name)!);
     return {
@@ -198,9 +226,19 @@ async function main(): Promise<void> {
       peakRssMiB: rss.has(m.name) ? Math.max(...rss.get(m.name)!) : null,
     };
   });
-  const maskCost = round2(median(times.get(methods[1]!.name)!) / dataalmPlain);
-  const heavyMaskCost = round2(median(times.get(methods[2]!.name)!) / dataalmPlain);
-  const report = { scale, jobs, rounds, sourceMiB: Math.round(sourceMiB), sourceRows: loaded.rows, machine: `${os.cpus().length} CPUs, ${Math.round(os.totalmem() / 2 ** 30)} GiB`, results: rows, financeOperationsOverPlain: maskCost, heavyMasksOverPlain: heavyMaskCost, refresh };
+  // A method's time over plain's: of the medians, and round by round (the two ran minutes
+  // apart in the same round, so a slow spell of the machine counts against both).
+  const overPlain = (key: Method['key']) => {
+    const method = byKey(key);
+    if (!method) return undefined;
+    const plain = times.get(byKey('plain')!.name)!;
+    const perRound = times.get(method.name)!.map((s, i) => round2(s / plain[i]!));
+    return { ofMedians: round2(median(times.get(method.name)!) / dataalmPlain), perRound, medianOfRounds: median(perRound) };
+  };
+  const maskCost = overPlain('finance');
+  const heavyMaskCost = overPlain('heavy');
+  const load = { min: round2(Math.min(...loads)), max: round2(Math.max(...loads)), median: round2(median(loads)) };
+  const report = { scale, jobs, rounds, sourceMiB: Math.round(sourceMiB), sourceRows: loaded.rows, machine: `${os.cpus().length} CPUs, ${Math.round(os.totalmem() / 2 ** 30)} GiB`, loadAverage: load, results: rows, financeOperationsOverPlain: maskCost, heavyMasksOverPlain: heavyMaskCost, refresh };
   fs.writeFileSync(values.out!, `${JSON.stringify(report, null, 2)}\n`);
 
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
@@ -220,11 +258,17 @@ async function main(): Promise<void> {
       ]),
     );
   }
-  console.log(`\nfinance-operations ÷ plain: ${maskCost.toFixed(2)}; heavy masks ÷ plain: ${heavyMaskCost.toFixed(2)}`);
-  console.log(
-    `refresh (finance-operations, whole runbook): median ${refresh.medianSeconds} s = ${round2(refresh.medianSeconds / dataalmPlain)} × dataalm copy plain; ` +
-      `offline window ${refresh.offlineMs.join(' / ')} ms (recorded on the operations); a client polling every 20 ms went ${refresh.clientGapMs.join(' / ')} ms without an answer across the cutover (usually ${refresh.usualGapMs.join(' / ')} ms between answers)   (written to ${values.out})`,
-  );
+  const ratio = (label: string, r: ReturnType<typeof overPlain>) =>
+    r ? [`${label} ÷ plain: ${r.ofMedians.toFixed(2)} of the medians; round by round ${r.perRound.map((x) => x.toFixed(2)).join(' / ')} (median ${r.medianOfRounds.toFixed(2)})`] : [];
+  console.log(`\n${[...ratio('finance-operations', maskCost), ...ratio('heavy masks', heavyMaskCost)].join('\n')}`);
+  console.log(`load average (1 min) as each method started: ${load.min}–${load.max}, median ${load.median}`);
+  if (refresh) {
+    console.log(
+      `refresh (finance-operations, whole runbook): median ${refresh.medianSeconds} s = ${round2(refresh.medianSeconds / dataalmPlain)} × dataalm copy plain; ` +
+        `offline window ${refresh.offlineMs.join(' / ')} ms (recorded on the operations); a client polling every 20 ms went ${refresh.clientGapMs.join(' / ')} ms without an answer across the cutover (usually ${refresh.usualGapMs.join(' / ')} ms between answers)`,
+    );
+  }
+  console.log(`(written to ${values.out})`);
 }
 
 /**

@@ -99,10 +99,10 @@ test('a custom profile on mixed-case, non-ASCII names: hash, null, constant and 
   assert.equal(after.length, before.length);
   before.forEach((row, i) => {
     const copy = after[i]!;
-    assert.equal(copy.Name, createHash('sha256').update(`pepper-and-more-salt:${row.Name as string}`).digest('hex'));
+    assert.equal(copy.Name, createHash('md5').update(`pepper-and-more-salt:${row.Name as string}`).digest('hex'));
     assert.equal(copy.note, null);
     assert.equal(copy.feeling, 'happy');
-    assert.equal(copy.email, `${createHash('sha256').update(`pepper-and-more-salt:${row.email as string}`).digest('hex').slice(0, 20)}@example.invalid`);
+    assert.equal(copy.email, `${createHash('md5').update(`pepper-and-more-salt:${row.email as string}`).digest('hex').slice(0, 20)}@example.invalid`);
     assert.deepEqual([copy.Id, copy['Größe'], copy.home], [row.Id, row['Größe'], row.home]);
   });
   // Each row keeps the keep-from database's value by key; rows it lacks get the fallback.

@@ -42,6 +42,7 @@ describe('HTTP API contract', () => {
       `/api/environments/${environment}/refresh-preview?source=fabrikam-uat`,
       `/api/environments/${environment}/packages`,
       '/api/operations',
+      '/api/profile/transformers',
     ];
     for (const urlPath of paths) {
       const answer = await call(service.baseUrl, owner, 'GET', urlPath);

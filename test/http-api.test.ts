@@ -47,6 +47,9 @@ const MATRIX: Record<string, { allowed: readonly Role[] | 'public'; sessionOnly?
   'PATCH /api/environments/{name}': { allowed: OWNER, request: () => ({ path: '/api/environments/no-such-env', body: { syncCommand: null } }) },
   'DELETE /api/environments/{name}': { allowed: OWNER, request: () => ({ path: '/api/environments/no-such-env' }) },
   'GET /api/environments/{name}/credentials': { allowed: OPERATORS, request: () => ({ path: '/api/environments/contoso-test/credentials' }) },
+  'GET /api/environments/{name}/access-policy': { allowed: ALL, request: () => ({ path: '/api/environments/contoso-uat/access-policy' }) },
+  // Who is let into a sandbox after a refresh is a change of the environment: the project owner's call.
+  'PUT /api/environments/{name}/access-policy': { allowed: OWNER, request: () => ({ path: '/api/environments/no-such-env/access-policy', body: { users: [] } }) },
   'GET /api/environments/{name}/breadcrumbs': { allowed: ALL, request: () => ({ path: '/api/environments/contoso-uat/breadcrumbs' }) },
   'GET /api/environments/{name}/refresh-sources': { allowed: ALL, request: () => ({ path: '/api/environments/contoso-test/refresh-sources' }) },
   'GET /api/environments/{name}/refresh-preview': { allowed: ALL, request: () => ({ path: '/api/environments/contoso-test/refresh-preview?source=contoso-prod' }) },

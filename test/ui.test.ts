@@ -629,4 +629,30 @@ describe('web UI', { skip }, () => {
     const environment = (await (await page.request.get(url(`/api/environments/${SOURCE}`))).json()) as { financialReportingVersion: string };
     assert.equal(environment.financialReportingVersion, '10.0.38.3', 'nothing was applied');
   });
+  test("the project owner sets contoso-uat's access policy on its page, and the refresh preview names the users", async () => {
+    await page.goto(url(`/environments/${TARGET}`));
+    await h1(TARGET).waitFor();
+    const access = card('Access after a refresh');
+    await access.getByText('No access policy').waitFor();
+    await access.getByRole('button', { name: 'Edit access policy' }).click();
+    await access.getByLabel('Users to re-enable').fill('u000010, u000011');
+    await access.getByRole('button', { name: 'Save access policy' }).click();
+    await access.getByText('u000010, u000011').waitFor();
+    await access.getByText(/^admin, /).waitFor();
+    await visit('20-access-policy');
+    const stored = (await (await page.request.get(url(`/api/environments/${TARGET}/access-policy`))).json()) as { users: string[] };
+    assert.deepEqual(stored.users, ['u000010', 'u000011']);
+
+    await openRefreshPage();
+    await chooseSource(SOURCE);
+    await page.getByText('After verification passes, these users are re-enabled: u000010, u000011.').waitFor();
+
+    // Removed again from the page: the change and its removal are both in the audit log.
+    await page.goto(url(`/environments/${TARGET}`));
+    await access.getByRole('button', { name: 'Edit access policy' }).click();
+    await access.getByRole('button', { name: 'Remove policy' }).click();
+    await access.getByText('No access policy').waitFor();
+    const audit = (await (await page.request.get(url('/api/audit?limit=20'))).json()) as { action: string; actor: string; target: string }[];
+    assert.equal(audit.filter((e) => e.action === 'environment.access-policy' && e.actor === 'admin' && e.target === TARGET).length, 2);
+  });
 });

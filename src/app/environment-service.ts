@@ -8,6 +8,7 @@ import type { DatabaseRole, Environment } from '../domain/environment.js';
 import { parseNewEnvironment } from '../domain/environment-input.js';
 import { BUILT_IN_PROFILE_NAMES, loadProfile } from '../adapters/profile/profile-files.js';
 import { probeDatabase } from '../adapters/postgres/database-probe.js';
+import { readSchemaVersion } from '../adapters/postgres/server-versions.js';
 import type { Runtime } from './runtime.js';
 
 /** Raw input for a new environment: URLs as typed, versions as strings or numbers. */
@@ -18,7 +19,7 @@ export type EnvironmentRequest = Record<string, unknown> & { databaseUrls: Recor
  * Nothing is written unless all checks pass.
  */
 export async function addEnvironment(runtime: Runtime, request: EnvironmentRequest, actor: Actor): Promise<Environment> {
-  const input = parseNewEnvironment(request);
+  const input = parseNewEnvironment(request, { versions: profileCarriesVersions(request.profile) });
   const profile = resolveProfile(input.profile);
   const documentStorage = input.documentStorage === null ? null : path.resolve(input.documentStorage);
   if (documentStorage !== null && !fs.statSync(documentStorage, { throwIfNoEntry: false })?.isDirectory()) {
@@ -34,6 +35,20 @@ export async function addEnvironment(runtime: Runtime, request: EnvironmentReque
     await probeDatabase(input.databaseUrls.financialReporting, 'databaseUrls.financialReporting (--reporting-db)');
   }
   return runtime.environments.add({ ...input, profile, documentStorage }, actor);
+}
+
+/**
+ * Whether environments of this profile (a built-in name or a file) carry the seed's release,
+ * platform update and financial reporting version. A profile that cannot be read is said to
+ * be wrong where it is resolved, not here.
+ */
+export function profileCarriesVersions(profile: unknown): boolean {
+  if (typeof profile !== 'string' || profile === '') return false;
+  try {
+    return loadProfile(profile).environmentVersions !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 /** A built-in name stays a name; a file must hold a valid profile and is stored by absolute path. */
@@ -63,9 +78,10 @@ export async function environmentCredentials(
 }
 
 export interface VersionDetails {
-  readonly applicationRelease: string;
-  readonly platformUpdate: number;
-  readonly financialReportingVersion: string;
+  /** Null for an environment whose profile carries no such versions. */
+  readonly applicationRelease: string | null;
+  readonly platformUpdate: number | null;
+  readonly financialReportingVersion: string | null;
   /** Each component with its version; a database that does not answer says so. */
   readonly components: readonly { readonly name: string; readonly version: string }[];
 }
@@ -80,6 +96,10 @@ export async function environmentVersions(runtime: Runtime, environment: Environ
   const urls = await runtime.environments.connectionUrls(environment.name);
   const components = Object.entries(componentVersions(environment)).map(([name, version]) => ({ name, version }));
   const labels: Record<DatabaseRole, string> = { application: 'application database', financialReporting: 'financial reporting database' };
+  const query = schemaVersionQuery(environment.profile);
+  if (query !== undefined && urls.application !== undefined) {
+    components.push({ name: 'Application schema', version: await schemaVersion(urls.application, query) });
+  }
   for (const [role, url] of Object.entries(urls) as [DatabaseRole, string][]) {
     components.push({ name: `PostgreSQL (${labels[role]})`, version: await serverVersion(url) });
   }
@@ -89,6 +109,28 @@ export async function environmentVersions(runtime: Runtime, environment: Environ
     financialReportingVersion: environment.financialReportingVersion,
     components,
   };
+}
+
+/** The profile's schemaVersion query, when it can be read and names one. */
+function schemaVersionQuery(profile: string): string | undefined {
+  try {
+    return loadProfile(profile).schemaVersion?.query;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The application's schema version by the profile's query: "none" when it gives no value. */
+async function schemaVersion(url: string, query: string): Promise<string> {
+  const session = await openSession(url, 'dataalm versions', { connectMs: 3000, queryMs: 3000 }).catch(() => undefined);
+  if (!session) return 'not reachable';
+  try {
+    return (await readSchemaVersion(session, query)) ?? 'none';
+  } catch (error) {
+    return `not readable (${(error as Error).message})`;
+  } finally {
+    await session.end().catch(() => {});
+  }
 }
 
 async function serverVersion(url: string): Promise<string> {

@@ -2,7 +2,7 @@ import type { Profile } from '../domain/profile/profile-schema.js';
 import { openSession } from '../adapters/postgres/database-servers.js';
 import { parseConnectionUrl } from '../adapters/postgres/connection-url.js';
 import { unreachable } from '../adapters/postgres/database-probe.js';
-import { type ProfileFinding, readProfileAgainst } from '../engine/profile-rules.js';
+import { type ProfileFinding, type ResolvedProfile, readProfileAgainst } from '../engine/profile-rules.js';
 import type { Queryable } from '../ports/database-server.js';
 
 export type { ProfileFinding } from '../engine/profile-rules.js';
@@ -13,6 +13,14 @@ export type { ProfileFinding } from '../engine/profile-rules.js';
  */
 export async function profileFindings(session: Queryable, profile: Profile): Promise<ProfileFinding[]> {
   return [...(await readProfileAgainst(session, profile)).resolved.findings];
+}
+
+/**
+ * The profile resolved against a live database: its findings, and which rule decides each
+ * table (partitions, cascades), for the refresh preflight and preview, from one reading.
+ */
+export async function resolveProfileAgainst(session: Queryable, profile: Profile): Promise<ResolvedProfile> {
+  return (await readProfileAgainst(session, profile)).resolved;
 }
 
 /** profileFindings on a database given by URL (`field` names the input in errors). */

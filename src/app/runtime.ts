@@ -7,6 +7,7 @@ import { unreachable } from '../adapters/postgres/database-probe.js';
 import { SecretBox } from '../adapters/secrets/secret-box.js';
 import { AssetStore } from '../adapters/store/asset-store.js';
 import { AccountStore } from '../adapters/store/account-store.js';
+import { AccessPolicyStore } from '../adapters/store/access-policy-store.js';
 import { JobQueue } from '../adapters/queue/job-queue.js';
 import { WorkerStore } from '../adapters/store/worker-store.js';
 import { EnvironmentStore } from '../adapters/store/environment-store.js';
@@ -32,6 +33,8 @@ export interface Runtime {
   readonly assets: AssetStore;
   readonly accounts: AccountStore;
   readonly workers: WorkerStore;
+  /** Post-refresh access policies of environments. */
+  readonly accessPolicies: AccessPolicyStore;
   /** Where operations are queued for workers. */
   readonly queue: JobQueue;
   /** The control database's URL (with its password: never shown). */
@@ -101,6 +104,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       operations: new OperationStore(pool),
       accounts: new AccountStore(pool),
       workers: new WorkerStore(pool),
+      accessPolicies: new AccessPolicyStore(pool),
       queue,
       controlUrl,
       secrets,

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { apiToken, auditEntry, newApiToken, session, user } from './accounts.js';
 import { asset, assetDetails, environmentPackage, scaleUnitRecord, sharedAsset } from './assets.js';
-import { breadcrumb, credentials, environment, environmentDetails, refreshPreview, refreshSource } from './environments.js';
+import { accessPolicy, breadcrumb, credentials, environment, environmentDetails, refreshPreview, refreshSource } from './environments.js';
 import { operation, queued, verificationReport } from './operations.js';
+import { transformerList } from './profiles.js';
 import type { Shape } from './shape.js';
 
 /** A successful answer: its status and, for JSON, its schema; or another content type. */
@@ -42,6 +43,8 @@ export const ENDPOINTS = {
   'PATCH /api/environments/:name': json(200, environment),
   'DELETE /api/environments/:name': empty,
   'GET /api/environments/:name/credentials': json(200, credentials),
+  'GET /api/environments/:name/access-policy': json(200, accessPolicy),
+  'PUT /api/environments/:name/access-policy': json(200, accessPolicy),
   'GET /api/environments/:name/breadcrumbs': json(200, z.array(breadcrumb)),
   'GET /api/environments/:name/refresh-sources': json(200, z.array(refreshSource)),
   'GET /api/environments/:name/refresh-preview': json(200, refreshPreview),
@@ -63,6 +66,8 @@ export const ENDPOINTS = {
   'POST /api/assets': json(201, asset),
   'GET /api/assets/:id': json(200, assetDetails),
   'GET /api/environments/:name/packages': json(200, z.array(environmentPackage)),
+
+  'GET /api/profile/transformers': json(200, transformerList),
 } as const satisfies Record<string, Success>;
 
 export type Endpoint = keyof typeof ENDPOINTS;

@@ -27,9 +27,10 @@ export const environment = z.strictObject({
   type: z.enum(ENVIRONMENT_TYPES),
   tenant: z.string(),
   administrator: z.string(),
-  applicationRelease: z.string(),
-  platformUpdate: z.number(),
-  financialReportingVersion: z.string(),
+  /** The seed's versions, for an environment whose profile carries them (finance-operations); otherwise null. */
+  applicationRelease: z.string().nullable(),
+  platformUpdate: z.number().nullable(),
+  financialReportingVersion: z.string().nullable(),
   retail: z.boolean(),
   profile: z.string(),
   documentStorage: z.string().nullable(),
@@ -50,9 +51,9 @@ export const historyEntry = z.strictObject({ at: z.string(), event: z.string(), 
 
 /** Detailed version information: each component with its version; a database that does not answer says so. */
 export const versions = z.strictObject({
-  applicationRelease: z.string(),
-  platformUpdate: z.number(),
-  financialReportingVersion: z.string(),
+  applicationRelease: z.string().nullable(),
+  platformUpdate: z.number().nullable(),
+  financialReportingVersion: z.string().nullable(),
   components: z.array(z.strictObject({ name: z.string(), version: z.string() })),
 });
 
@@ -92,6 +93,23 @@ export function breadcrumbJson(crumb: Breadcrumb): z.infer<typeof breadcrumb> {
   return { operation: operationId, operationId, environment: name, role, database, replaced, createdAt, expiresAt, state };
 }
 
+/**
+ * An environment's post-refresh access policy: the application users (and groups, whose
+ * members) a refresh re-enables once its verification passed. Empty lists: no policy.
+ */
+export const accessPolicy = z.strictObject({
+  environment: z.string(),
+  /** The environment's refresh profile, which says how its application enables a user. */
+  profile: z.string(),
+  users: z.array(z.string()),
+  groups: z.array(z.string()),
+  /** Who set it last and when; null when the environment has no policy. */
+  updatedBy: z.string().nullable(),
+  updatedAt: z.string().nullable(),
+  /** Whether the profile can enable users (access.enable) and groups' members (access.groups). */
+  supports: z.strictObject({ users: z.boolean(), groups: z.boolean() }),
+});
+
 /** Another environment as a source for refreshing this one: eligible, or the reasons it is not. */
 export const refreshSource = z.strictObject({ name: z.string(), type: z.enum(ENVIRONMENT_TYPES), eligible: z.boolean(), reasons: z.array(reason) });
 
@@ -99,9 +117,10 @@ const previewEnvironment = z.strictObject({
   name: z.string(),
   type: z.string(),
   tenant: z.string(),
-  applicationRelease: z.string(),
-  platformUpdate: z.number(),
-  financialReportingVersion: z.string(),
+  /** Only for an environment that carries the seed's versions. */
+  applicationRelease: z.string().optional(),
+  platformUpdate: z.number().optional(),
+  financialReportingVersion: z.string().optional(),
   databases: z.array(z.string()),
 });
 
@@ -112,11 +131,23 @@ const previewEnvironment = z.strictObject({
 export const refreshPreview = z.strictObject({
   source: previewEnvironment.optional(),
   target: previewEnvironment.optional(),
-  /** The account that becomes the application's Admin user on the target. */
+  /** The account that becomes the application's administrator on the target; missing when the profile resets none. */
   administrator: z.string().optional(),
   profile: z.string().optional(),
-  notCopied: z.array(z.strictObject({ table: z.string(), action: z.string(), element: z.string() })),
+  notCopied: z.array(
+    z.strictObject({
+      table: z.string(),
+      action: z.string(),
+      element: z.string(),
+      /** A rule on a partitioned table: the partitions ("schema.name") it decides. */
+      partitions: z.array(z.string()).optional(),
+      /** A clear with cascade: true: the tables ("schema.name") it clears too, since they reference it. */
+      cascaded: z.array(z.string()).optional(),
+    }),
+  ),
   afterwards: z.array(z.string()),
+  /** The target's access policy: who is re-enabled once verification passes (absent when none). */
+  access: z.strictObject({ users: z.array(z.string()), groups: z.array(z.string()) }).optional(),
   warnings: z.array(z.string()),
   notice: z.string(),
   estimate: z.strictObject({ bytes: z.number(), seconds: z.number() }).optional(),
@@ -129,6 +160,12 @@ export const refreshPreview = z.strictObject({
    * server has it. Empty when the databases were not looked at.
    */
   roles: z.array(z.strictObject({ source: z.string(), target: z.string(), exists: z.boolean() })),
+  /**
+   * The application's schema version in the source and the target, when the target's profile
+   * names a schemaVersion query (null for a side where it could not be read). A refresh needs
+   * both equal.
+   */
+  schemaVersion: z.strictObject({ source: z.string().nullable(), target: z.string().nullable() }).optional(),
   /**
    * How the source's application columns ("schema.table.column") changed since the target's
    * last successful refresh. Missing when the target was never refreshed.

@@ -20,6 +20,7 @@ export * from './common.js';
 export * from './endpoints.js';
 export * from './environments.js';
 export * from './operations.js';
+export * from './profiles.js';
 
 export type Reason = Shape<typeof common.reason>;
 export type ErrorAnswer = Shape<typeof common.errorAnswer>;
@@ -46,6 +47,7 @@ export type Credentials = Shape<typeof environments.credentials>;
 export type Breadcrumb = Shape<typeof environments.breadcrumb>;
 export type RefreshSource = Shape<typeof environments.refreshSource>;
 export type RefreshPreview = Shape<typeof environments.refreshPreview>;
+export type AccessPolicy = Shape<typeof environments.accessPolicy>;
 
 export type Operation = Shape<typeof operations.operation>;
 export type OperationState = Operation['state'];

@@ -148,12 +148,12 @@ export function packageLabel(asset: { name: string; version: string }): string {
   return asset.name.includes(asset.version) ? asset.name : `${asset.name} ${asset.version}`;
 }
 
-/** Component name → version: the environment's three versions, then what packages set. */
+/** Component name → version: the environment's three versions (when it has them), then what packages set. */
 export function componentVersions(environment: Pick<Environment, 'applicationRelease' | 'platformUpdate' | 'financialReportingVersion' | 'components'>): Record<string, string> {
   return {
-    ApplicationSuite: environment.applicationRelease,
-    ApplicationPlatform: `PU${environment.platformUpdate}`,
-    [REPORTING_COMPONENT]: environment.financialReportingVersion,
+    ...(environment.applicationRelease === null ? {} : { ApplicationSuite: environment.applicationRelease }),
+    ...(environment.platformUpdate === null ? {} : { ApplicationPlatform: `PU${environment.platformUpdate}` }),
+    ...(environment.financialReportingVersion === null ? {} : { [REPORTING_COMPONENT]: environment.financialReportingVersion }),
     ...environment.components,
   };
 }
@@ -168,7 +168,9 @@ export function releaseMatches(pattern: string, releaseName: string): boolean {
 export function versionChanges(environment: Environment, sets: AssetManifest['sets']): { field: string; from: string | null; to: string }[] {
   const changes: { field: string; from: string | null; to: string }[] = [];
   if (sets.applicationRelease !== undefined) changes.push({ field: 'applicationRelease', from: environment.applicationRelease, to: sets.applicationRelease });
-  if (sets.platformUpdate !== undefined) changes.push({ field: 'platformUpdate', from: String(environment.platformUpdate), to: String(sets.platformUpdate) });
+  if (sets.platformUpdate !== undefined) {
+    changes.push({ field: 'platformUpdate', from: environment.platformUpdate === null ? null : String(environment.platformUpdate), to: String(sets.platformUpdate) });
+  }
   if (sets.financialReportingVersion !== undefined) {
     changes.push({ field: REPORTING_COMPONENT, from: environment.financialReportingVersion, to: sets.financialReportingVersion });
   }
@@ -186,11 +188,23 @@ export function versionChanges(environment: Environment, sets: AssetManifest['se
  */
 export function judgeApply(environment: Environment, asset: Pick<Asset, 'id' | 'name' | 'kind' | 'appliesTo' | 'sets'>): RefusalReason[] {
   const reasons: RefusalReason[] = [];
-  if (!asset.appliesTo.some((p) => releaseMatches(p, environment.applicationRelease))) {
+  const release = environment.applicationRelease;
+  if (release === null) {
+    // An environment of an application without the seed's versions takes packages for any
+    // release ("*") that set none of them.
+    const sets = [asset.sets.applicationRelease, asset.sets.platformUpdate, asset.sets.financialReportingVersion].some((v) => v !== undefined);
+    if (!asset.appliesTo.includes('*') || sets) {
+      reasons.push({
+        code: 'PACKAGE_NOT_FOR_RELEASE',
+        message: `package ${asset.id} (${asset.name}) ${sets ? 'sets' : `applies to release ${asset.appliesTo.join(', ')} and needs`} an application release, platform update or financial reporting version, and ${environment.name} has none (its profile does not carry them)`,
+        remedy: 'choose a package that applies to any release ("*") and sets none of these versions (dataalm asset list)',
+      });
+    }
+  } else if (!asset.appliesTo.some((p) => releaseMatches(p, release))) {
     reasons.push({
       code: 'PACKAGE_NOT_FOR_RELEASE',
-      message: `package ${asset.id} (${asset.name}) applies to release ${asset.appliesTo.join(', ')}; ${environment.name} runs ${environment.applicationRelease}`,
-      remedy: `choose a package for release ${environment.applicationRelease} (dataalm asset list)`,
+      message: `package ${asset.id} (${asset.name}) applies to release ${asset.appliesTo.join(', ')}; ${environment.name} runs ${release}`,
+      remedy: `choose a package for release ${release} (dataalm asset list)`,
     });
   }
   for (const change of versionChanges(environment, asset.sets)) {

@@ -32,9 +32,14 @@ interface EnvironmentFields {
   readonly type: EnvironmentType;
   readonly tenant: string;
   readonly administrator: string;
-  readonly applicationRelease: string;
-  readonly platformUpdate: number;
-  readonly financialReportingVersion: string;
+  /**
+   * The seed's versions: set when the environment's profile carries them (finance-operations,
+   * whose refresh preflight checks them), null for an application that has no such thing.
+   * Either all three are set or none is.
+   */
+  readonly applicationRelease: string | null;
+  readonly platformUpdate: number | null;
+  readonly financialReportingVersion: string | null;
   readonly retail: boolean;
   readonly profile: string;
   readonly documentStorage: string | null;

@@ -12,6 +12,8 @@ export type CopyEvent =
       readonly rows: number;
       readonly bytes: number;
       readonly seconds: number;
+      /** How many parts it was copied in: more than 1 when several workers copied it side by side. */
+      readonly parts: number;
     }
   | {
       readonly type: 'progress';

@@ -5,6 +5,7 @@ import { resolveProfile } from './profile-rules.js';
 import type { CatalogIndex, CatalogTable, SourceCatalog } from '../adapters/postgres/source-catalog.js';
 import { carriedTo, keyMasks } from './key-masks.js';
 import { uniqueColumns } from './mask-checks.js';
+import { copyCostFactor, defaultSplitCost } from './copy-schedule.js';
 import { maskExpression, qualified, quoteIdent } from './mask-sql.js';
 
 /**
@@ -54,6 +55,8 @@ export interface TablePlan {
   readonly reason: string | undefined;
   /** Built as soon as this table's data is in, while other tables are still copying. */
   readonly indexes: readonly CatalogIndex[];
+  /** What copying it costs, as bytes of a plain copy (masks cost more): orders and splits the work. */
+  readonly cost: number;
 }
 
 export interface CopyPlan {
@@ -68,9 +71,10 @@ export interface PlanOptions {
   /** Hash salt when the profile names none: the installation's masking key. */
   readonly maskKey: string;
   /**
-   * Tables above this size are split into parts of about this size. (Default: only a table
-   * bigger than its fair share, total/jobs, is split: it would otherwise be the critical path.
-   * A split table cannot be written frozen, so splitting is not free.)
+   * Tables above this size are split into parts of about this size; a masked table counts
+   * as bigger by its cost factor (copy-schedule.ts). (Default: half a worker's fair share of
+   * the total cost, see defaultSplitCost: a bigger table would be the critical path. A split
+   * table cannot be written frozen, so splitting is not free.)
    */
   readonly splitBytes: number | undefined;
 }
@@ -89,16 +93,22 @@ export function planCopy(catalog: SourceCatalog, profile: Profile, options: Plan
     });
   }
   const carried = keyMasks(catalog, resolved.rules);
-  const fairShare = Math.ceil(catalog.tables.reduce((sum, t) => sum + t.bytes, 0) / options.jobs);
-  const splitBytes = options.splitBytes ?? Math.max(MIN_SPLIT_BYTES, fairShare);
-  const tables = catalog.tables.map((table) =>
-    planTable(table, resolved.rules.get(tableKey(table.schema, table.name))?.rule, profile.salt ?? options.maskKey, { ...options, splitBytes }, {
+  const ruleOf = (table: CatalogTable) => resolved.rules.get(tableKey(table.schema, table.name))?.rule;
+  // Splitting and order go by cost, not bytes: a masked table takes longer per byte.
+  const factors = new Map(catalog.tables.map((t) => [t, copyCostFactor(ruleOf(t), options.keepFrom)]));
+  const totalCost = catalog.tables.reduce((sum, t) => sum + t.bytes * factors.get(t)!, 0);
+  const splitCost = options.splitBytes ?? defaultSplitCost(totalCost, options.jobs, MIN_SPLIT_BYTES);
+  const tables = catalog.tables.map((table) => {
+    const factor = factors.get(table)!;
+    const splitBytes = splitCost / Math.max(1, factor);
+    const planned = planTable(table, ruleOf(table), profile.salt ?? options.maskKey, { ...options, splitBytes }, {
       carried: carriedTo(catalog, carried, table),
       unique: uniqueColumns(catalog, table),
-    }),
-  );
-  // Largest first: the longest tasks start early, so workers finish together.
-  tables.sort((a, b) => b.bytes - a.bytes);
+    });
+    return { ...planned, cost: table.bytes * factor };
+  });
+  // Costliest first: the longest tasks start early, so workers finish together.
+  tables.sort((a, b) => b.cost - a.cost);
   return { tables, totalBytes: tables.reduce((sum, t) => sum + (t.mode === 'clear' ? 0 : t.bytes), 0) };
 }
 
@@ -112,7 +122,7 @@ function planTable(
   salt: string,
   options: PlanOptions & { splitBytes: number },
   keys: { carried: ReadonlyMap<string, Mask>; unique: ReadonlySet<string> },
-): TablePlan {
+): Omit<TablePlan, 'cost'> {
   const copied = table.columns.filter((c) => !c.generated);
   const masks = new Map<string, Mask>();
   let mode: TableMode = 'copy';
@@ -131,9 +141,11 @@ function planTable(
   if (mode === 'copy' || mode === 'keep-columns') {
     for (const [name, mask] of keys.carried) if (!masks.has(name)) masks.set(name, mask);
   }
+  // A column that references a masked key is masked as that key is: as a unique column.
+  const unique = (name: string) => keys.unique.has(name) || keys.carried.has(name);
   const selectList = copied.map((c) => {
     const mask = masks.get(c.name);
-    return mask ? `${maskExpression(c.name, c.type, mask, { salt, unique: keys.unique.has(c.name) })} AS ${quoteIdent(c.name)}` : quoteIdent(c.name);
+    return mask ? `${maskExpression(c.name, c.type, mask, { salt, unique: unique(c.name) })} AS ${quoteIdent(c.name)}` : quoteIdent(c.name);
   });
   return {
     schema: table.schema,

@@ -39,8 +39,8 @@ export async function copyTableData(plan: CopyPlan, context: WorkerContext): Pro
   const tasks: Task[] = plan.tables
     .filter((t) => t.mode !== 'clear')
     .flatMap((table) => table.parts.map((part) => ({ table, part })));
-  // Parts of the biggest tables first, interleaved so one table's parts run side by side.
-  tasks.sort((a, b) => b.table.bytes / b.table.parts.length - a.table.bytes / a.table.parts.length);
+  // Parts of the costliest tables first, interleaved so one table's parts run side by side.
+  tasks.sort((a, b) => b.table.cost / b.table.parts.length - a.table.cost / a.table.parts.length);
   const counts = new Map<string, TableCounts>(plan.tables.map((t) => [t.qualifiedName, { rows: 0, bytes: 0 }]));
   const partsLeft = new Map(plan.tables.map((t) => [t.qualifiedName, t.parts.length]));
   const started = new Map<string, number>();

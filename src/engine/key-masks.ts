@@ -18,7 +18,11 @@ import type { ProfileFinding, ResolvedRule } from './profile-rules.js';
  * - a referencing column with its own, different mask.
  */
 export interface KeyMasks {
-  /** "schema.table" (as the foreign key declares it) → column → the mask carried over to it. */
+  /**
+   * "schema.table" (as the foreign key declares it) → column → the mask carried over to it.
+   * A referenced key is always unique, so a carried mask is built as a unique column's is
+   * (list-based outputs get their digest suffix) whether or not the referencing column is.
+   */
   readonly carried: ReadonlyMap<string, ReadonlyMap<string, Mask & { from: string }>>;
   readonly findings: readonly ProfileFinding[];
 }
@@ -51,10 +55,8 @@ export function keyMasks(catalog: SourceCatalog, rules: ReadonlyMap<string, Reso
       }
       if (!keepsUnique(mask)) continue; // refused as a unique column already (profile-rules.ts)
       const own = written.get(child)?.get(childColumn);
-      if (own) {
-        if (JSON.stringify(own.mask) !== JSON.stringify(mask)) {
-          say(own.path, `${label} references ${table}.${column} (foreign key ${fk.name}), whose mask it gets: leave it out of the profile or give it the same mask`);
-        }
+      if (own && JSON.stringify(own.mask) !== JSON.stringify(mask)) {
+        say(own.path, `${label} references ${table}.${column} (foreign key ${fk.name}), whose mask it gets: leave it out of the profile or give it the same mask`);
         continue;
       }
       if (carried.get(child)?.has(childColumn)) continue;
@@ -65,9 +67,10 @@ export function keyMasks(catalog: SourceCatalog, rules: ReadonlyMap<string, Reso
         say(path, `the mask carries over to ${label} (foreign key ${fk.name}), and there ${misfit}`);
         continue;
       }
+      // Also when the profile gives it the same mask itself: it is masked as a key (unique), as its parent is.
       if (!carried.has(child)) carried.set(child, new Map());
       carried.get(child)!.set(childColumn, { ...mask, from: `${table}.${column}` });
-      queue.push({ table: child, column: childColumn, mask, path });
+      if (!own) queue.push({ table: child, column: childColumn, mask, path });
     }
   }
   // A referencing column masked while the key it references is not: its rows would point at nothing.

@@ -4,6 +4,7 @@ import { type TableName, tableKey } from '../adapters/postgres/source-relations.
 import { coverageFindings } from './profile-coverage.js';
 import { keyMasks } from './key-masks.js';
 import { maskMisfit, uniqueColumns } from './mask-checks.js';
+import { settleForeignKeys } from './profile-keys.js';
 
 /**
  * A profile read against one source database: which rule decides each table that holds
@@ -30,12 +31,19 @@ export interface ResolvedRule {
   readonly index: number;
   /** The partitioned table the rule names, when it decides this partition through it. */
   readonly via: TableName | undefined;
+  /**
+   * Set when a clear rule with `cascade: true` clears this table because it references
+   * ("schema.name") a cleared table; `via` is then the partitioned table that declares the key.
+   */
+  readonly cascadedFrom?: string;
 }
 
 export interface ResolvedProfile {
   /** "schema.name" of each table with rows → the rule that decides it. */
   readonly rules: ReadonlyMap<string, ResolvedRule>;
   readonly findings: readonly ProfileFinding[];
+  /** What may go wrong depending on the data, not on the profile (shown in the refresh preview). */
+  readonly warnings: readonly string[];
 }
 
 export function resolveProfile(catalog: SourceCatalog, profile: Profile): ResolvedProfile {
@@ -67,9 +75,12 @@ export function resolveProfile(catalog: SourceCatalog, profile: Profile): Resolv
     const ancestor = (relations.ancestors.get(key) ?? []).find((a) => named.has(tableKey(a.schema, a.name)));
     if (ancestor) rules.set(key, { ...named.get(tableKey(ancestor.schema, ancestor.name))!, via: ancestor });
   }
+  // Masks on key columns carry over to the columns that reference them (key-masks.ts);
+  // a clear must not leave rows that reference what it empties (profile-keys.ts).
+  const keys = settleForeignKeys(catalog, profile, rules);
+  const masks = keyMasks(catalog, rules);
   findings.push(...coverageFindings(catalog, profile, rules));
-  // Masks on key columns carry over to the columns that reference them (key-masks.ts).
-  return { rules, findings: dedupe([...findings, ...keyMasks(catalog, rules).findings]) };
+  return { rules, findings: dedupe([...findings, ...masks.findings, ...keys.findings]), warnings: keys.warnings };
 }
 
 /** The partitions (leaves, at any depth) that hold a partitioned table's rows. */

@@ -28,7 +28,7 @@ export class ProgressMeter {
   tableDone(table: TablePlan, rows: number, bytes: number, seconds: number): void {
     this.#tablesDone += 1;
     this.#rows += rows;
-    this.#emit({ type: 'table', table: `${table.schema}.${table.name}`, mode: table.mode, rows, bytes, seconds: Math.round(seconds * 100) / 100 });
+    this.#emit({ type: 'table', table: `${table.schema}.${table.name}`, mode: table.mode, rows, bytes, seconds: Math.round(seconds * 100) / 100, parts: table.parts.length });
     this.#progress(performance.now());
   }
 

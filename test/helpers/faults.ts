@@ -19,14 +19,15 @@ import { type OperationRow, leftoverDatabases, logMessages, operationRow, startW
  */
 export const LEASE = { DATAALM_LEASE_SECONDS: '2' };
 export const APPLY_POINTS: readonly string[] = APPLY_ONLY_STEPS.flatMap((step) => [`before:${step}`, `after:${step}`]);
-const REFRESH_POINTS = FAULT_POINTS.filter((p) => p !== 'rollback:middle' && !APPLY_POINTS.includes(p));
+const REFRESH_POINTS = FAULT_POINTS.filter((p) => p !== 'rollback:middle' && p !== 'verify:users-reenabled' && !APPLY_POINTS.includes(p));
 
 const steps = (...names: string[]) => names.flatMap((step) => [`before:${step}`, `after:${step}`]);
 
 /**
  * Each fault point in exactly one group (checked by worker-faults-resume.test.ts), a few
  * per group, in runbook order, so that no file runs for long even on a busy machine. The
- * rollback's point, rollback:middle, is tested by test/rollback-takeover.test.ts (a
+ * access policy's point, verify:users-reenabled, is tested by test/access-policy-groups.test.ts
+ * (it needs a policy). The rollback's point, rollback:middle, is tested by test/rollback-takeover.test.ts (a
  * rollback is an operation a worker takes over), which prints its own survived line.
  */
 export const FAULT_GROUPS: Readonly<Record<string, readonly string[]>> = {
@@ -44,7 +45,7 @@ export const FAULT_GROUPS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** The fault points tested outside the fault suite's files. */
-export const FAULT_POINTS_ELSEWHERE: readonly string[] = ['rollback:middle'];
+export const FAULT_POINTS_ELSEWHERE: readonly string[] = ['rollback:middle', 'verify:users-reenabled'];
 
 /** What the tests of one group share: the group's demo copy and the checks. */
 export interface FaultSuite {

@@ -33,11 +33,26 @@ const FIELD_LABELS: Readonly<Record<string, string>> = {
 
 export const fieldLabel = (field: string) => FIELD_LABELS[field] ?? field;
 
+/**
+ * The seed's three versions as detail rows, for an environment whose profile carries them
+ * (finance-operations); none for an application without them.
+ */
+export function seedVersionItems(environment: Pick<Environment, 'applicationRelease' | 'platformUpdate' | 'financialReportingVersion'>, reportingLabel = 'Financial reporting'): [string, string][] {
+  if (environment.applicationRelease === null) return [];
+  return [
+    ['Application release', environment.applicationRelease],
+    ['Platform update', String(environment.platformUpdate)],
+    [reportingLabel, environment.financialReportingVersion ?? ''],
+  ];
+}
+
 /** The versions a package sets, as the service compares them with an environment's. */
 export function versionChanges(environment: Pick<Environment, 'applicationRelease' | 'platformUpdate' | 'financialReportingVersion' | 'components'>, sets: AssetSets): VersionChange[] {
   const changes: VersionChange[] = [];
   if (sets.applicationRelease !== undefined) changes.push({ field: 'applicationRelease', from: environment.applicationRelease, to: sets.applicationRelease });
-  if (sets.platformUpdate !== undefined) changes.push({ field: 'platformUpdate', from: String(environment.platformUpdate), to: String(sets.platformUpdate) });
+  if (sets.platformUpdate !== undefined) {
+    changes.push({ field: 'platformUpdate', from: environment.platformUpdate === null ? null : String(environment.platformUpdate), to: String(sets.platformUpdate) });
+  }
   if (sets.financialReportingVersion !== undefined) {
     changes.push({ field: REPORTING_COMPONENT, from: environment.financialReportingVersion, to: sets.financialReportingVersion });
   }

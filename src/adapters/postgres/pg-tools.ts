@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataalmError, RefusedError } from '../../domain/errors/dataalm-error.js';
+import { majorDowngradeReason } from '../../domain/preflight/app-versions.js';
 
 /** pg_dump and pg_restore: found once, checked against the servers they will talk to. */
 export interface PgTools {
@@ -33,15 +34,8 @@ export interface CopyMajors {
  * builds, macOS Homebrew and Postgres.app), taking the newest major found that is new enough.
  */
 export function findPgTools(majors: CopyMajors, binDir: string | undefined): PgTools {
-  if (majors.target < majors.source) {
-    throw new RefusedError([
-      {
-        code: 'COPY_UNSUPPORTED',
-        message: `the source runs PostgreSQL ${majors.source} and the target PostgreSQL ${majors.target}: PostgreSQL does not support moving a database to an older major version`,
-        remedy: `copy to a server running PostgreSQL ${majors.source} or newer`,
-      },
-    ]);
-  }
+  const downgrade = majorDowngradeReason(majors);
+  if (downgrade) throw new RefusedError([downgrade]);
   const need = majors.source;
   const found: PgTools[] = [];
   const seen = new Set<string>();

@@ -20,9 +20,9 @@ interface EnvironmentRow {
   type: EnvironmentType;
   tenant: string;
   administrator: string;
-  application_release: string;
-  platform_update: number;
-  financial_reporting_version: string;
+  application_release: string | null;
+  platform_update: number | null;
+  financial_reporting_version: string | null;
   retail: boolean;
   profile: string;
   document_storage: string | null;

@@ -91,8 +91,9 @@ export async function remedyPackage(
   const fits = (candidate: { kind: Asset['kind']; appliesTo: readonly string[]; sets: AssetManifest['sets'] }) => {
     const sets = candidate.sets;
     if (wants.applicationRelease !== undefined && sets.applicationRelease !== wants.applicationRelease) return false;
-    if (wants.platformUpdate !== undefined && (sets.platformUpdate ?? environment.platformUpdate) < wants.platformUpdate) return false;
-    if (wants.financialReportingVersion !== undefined && compareVersions(sets.financialReportingVersion ?? environment.financialReportingVersion, wants.financialReportingVersion) < 0) {
+    if (wants.platformUpdate !== undefined && (sets.platformUpdate ?? environment.platformUpdate ?? -1) < wants.platformUpdate) return false;
+    const reporting = sets.financialReportingVersion ?? environment.financialReportingVersion;
+    if (wants.financialReportingVersion !== undefined && (reporting === null || compareVersions(reporting, wants.financialReportingVersion) < 0)) {
       return false;
     }
     return judgeApply(environment, { id: 0, name: '', ...candidate }).length === 0;

@@ -60,7 +60,7 @@ export async function checkMaskedColumn(input: MaskCheckInput, target: MaskedCol
     return keyMask ? maskExpression(k, typeOf.get(k) ?? 'text', keyMask, { salt: input.salt!, unique: true }) : q(k);
   });
   const sample = await input.source.query<{ k: string; v: string; m: string | null }>(
-    `SELECT row(${keyList.join(', ')})::text AS k, ${c}::text AS v, (${maskExpression(target.column, typeOf.get(target.column) ?? 'text', mask, { salt: input.salt })})::text AS m
+    `SELECT row(${keyList.join(', ')})::text AS k, ${c}::text AS v, (${maskExpression(target.column, typeOf.get(target.column) ?? 'text', mask, { salt: input.salt, unique: key.includes(target.column) || target.from !== undefined })})::text AS m
        FROM ${t} WHERE ${c} IS NOT NULL${where} LIMIT ${MASK_SAMPLE}`,
   );
   const copied = await input.staging.query<{ k: string; v: string | null }>(

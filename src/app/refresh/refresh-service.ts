@@ -20,11 +20,16 @@ import { loadProfile } from '../../adapters/profile/profile-files.js';
 import { unreachable } from '../../adapters/postgres/database-probe.js';
 import { parseConnectionUrl } from '../../adapters/postgres/connection-url.js';
 import type { Runtime } from '../runtime.js';
+import { previewAccess } from './access-preview.js';
 import { reapAbandoned } from './abandoned.js';
 import { operationFingerprint } from './fingerprint.js';
 import { probeCopyNeeds } from './copy-needs-probe.js';
-import { type ProfileFinding, profileFindings } from '../profile-service.js';
+import { probeAppVersions } from './app-versions-probe.js';
+import { resolveProfileAgainst } from '../profile-service.js';
+import type { ResolvedProfile } from '../../engine/profile-rules.js';
+import { type NotCopied, notCopiedEntries, profileWarnings, replacedDatabases, resetsAdministrator } from './preview-wording.js';
 import type { CopyRole } from '../../domain/preflight/copy-needs.js';
+import type { SchemaVersionProbe } from '../../domain/preflight/app-versions.js';
 import { type PreviewSchema, previewSchema } from './schema-drift.js';
 
 export const PRODUCTION_REPORTING_NOTICE =
@@ -43,6 +48,10 @@ export interface PreflightResult {
   readonly profile: Profile | undefined;
   /** The database roles the copy involves, source → target (each pair of databases', once). */
   readonly roles: readonly CopyRole[];
+  /** The profile's schemaVersion query on both application databases, when it names one. */
+  readonly schemaVersion?: SchemaVersionProbe | undefined;
+  /** The profile read against the source's catalog (which rule decides each table), when it could be. */
+  readonly resolved: ResolvedProfile | undefined;
 }
 
 /**
@@ -59,6 +68,7 @@ export async function preflightRefresh(runtime: Runtime, sourceName: string, tar
   let profile: Profile | undefined;
   let databases: DatabaseFacts | undefined;
   let jobs: RecurringJobs = { target: [], source: [] };
+  let resolved: ResolvedProfile | undefined;
   if (source && target && source.name !== target.name) {
     let problem: string | undefined;
     try {
@@ -72,6 +82,7 @@ export async function preflightRefresh(runtime: Runtime, sourceName: string, tar
     const [sourceRoles, targetRoles] = [registered(sourceUrls), registered(targetUrls)];
     const probed = await probeDatabases(probeRoles(sourceRoles, targetRoles), sourceUrls, targetUrls, source, target, profile);
     jobs = probed.jobs;
+    resolved = probed.resolved;
     databases = { profile: profile ? { name: profile.name } : { problem: problem! }, sourceRoles, targetRoles, probes: probed.probes };
   }
   const facts: RefreshFacts = {
@@ -87,6 +98,8 @@ export async function preflightRefresh(runtime: Runtime, sourceName: string, tar
     targetActiveRecurringJobs: jobs.target,
     sourceUnprocessedRecurringJobs: jobs.source,
     databases,
+    // Rules 4–6 follow the target's profile; one that cannot be read is PROFILE_INVALID, and the target's versions decide.
+    environmentVersions: profile ? profile.environmentVersions !== undefined : undefined,
   };
   const packages: Partial<Record<PackageNeed['key'], string>> = {};
   for (const need of packageNeeds(facts)) {
@@ -95,7 +108,9 @@ export async function preflightRefresh(runtime: Runtime, sourceName: string, tar
   }
   const judged = { ...facts, packages };
   const roles = new Map((databases?.probes ?? []).flatMap((p) => p.roles ?? []).map((r) => [`${r.source}\u0000${r.target}`, r]));
-  return { reasons: refreshRefusals(judged), warnings: refreshWarnings(judged), source, target, profile, roles: [...roles.values()] };
+  const warnings = [...refreshWarnings(judged), ...(resolved?.warnings ?? [])];
+  const schemaVersion = databases?.probes.find((p) => p.role === 'application')?.schemaVersion;
+  return { reasons: refreshRefusals(judged), warnings, source, target, profile, roles: [...roles.values()], schemaVersion, resolved };
 }
 
 interface RecurringJobs {
@@ -114,8 +129,9 @@ async function probeDatabases(
   source: Environment,
   target: Environment,
   profile: Profile | undefined,
-): Promise<{ probes: DatabaseProbe[]; jobs: RecurringJobs }> {
+): Promise<{ probes: DatabaseProbe[]; jobs: RecurringJobs; resolved: ResolvedProfile | undefined }> {
   const probes: DatabaseProbe[] = [];
+  let resolved: ResolvedProfile | undefined;
   const jobs: RecurringJobs = { target: [], source: [] };
   const open = async (environment: Environment, role: DatabaseRole, url: string): Promise<SqlSession | string> => {
     try {
@@ -150,12 +166,17 @@ async function probeDatabases(
         probe.roles = needs.roles;
       }
       if (role === 'application' && profile && typeof from !== 'string') {
-        const findings = await profileFindings(from, profile).catch((error: Error) => [
-          { path: '', message: `it could not be read against ${source.name}'s database: ${error.message}` } as ProfileFinding,
-        ]);
-        probe.profileFindings = findings.filter((f) => f.code === undefined).map((f) => f.message);
-        probe.undecidedColumns = findings.flatMap((f) => (f.code === 'COVERAGE_UNDECIDED' && f.column ? [f.column] : []));
+        probe.profileFindings = await resolveProfileAgainst(from, profile).then(
+          (read) => {
+            resolved = read;
+            // Undecided columns under coverage: strict are a reason of their own (COVERAGE_UNDECIDED).
+            probe.undecidedColumns = read.findings.flatMap((f) => (f.code === 'COVERAGE_UNDECIDED' && f.column ? [f.column] : []));
+            return read.findings.filter((f) => f.code === undefined).map((f) => f.message);
+          },
+          (error: Error) => [`it could not be read against ${source.name}'s database: ${error.message}`],
+        );
       }
+      Object.assign(probe, await probeAppVersions(role, from, to, profile, parseConnectionUrl(targetUrl, role)));
       if (role !== 'application' || !profile?.recurringJobs) continue;
       if (typeof to !== 'string') {
         try {
@@ -178,17 +199,19 @@ async function probeDatabases(
       await Promise.all([typeof from === 'string' ? undefined : from.end().catch(() => {}), typeof to === 'string' ? undefined : to.end().catch(() => {})]);
     }
   }
-  return { probes, jobs };
+  return { probes, jobs, resolved };
 }
 
 export interface RefreshPreview {
   readonly source: PreviewEnvironment | undefined;
   readonly target: PreviewEnvironment | undefined;
-  /** The account that becomes the application's Admin user on the target. */
+  /** The account that becomes the application's administrator on the target (when a sanitize statement uses it). */
   readonly administrator: string | undefined;
   readonly profile: string | undefined;
-  readonly notCopied: readonly { table: string; action: string; element: string }[];
+  readonly notCopied: readonly NotCopied[];
   readonly afterwards: readonly string[];
+  /** The target's access policy, when it has one its profile can apply. */
+  readonly access?: { readonly users: readonly string[]; readonly groups: readonly string[] };
   readonly warnings: readonly string[];
   readonly notice: string;
   readonly estimate: { readonly bytes: number; readonly seconds: number } | undefined;
@@ -196,6 +219,8 @@ export interface RefreshPreview {
   readonly reasons: readonly RefusalReason[];
   /** The database roles of the copy: source name, target name (the profile's map), and whether the target server has it. */
   readonly roles: readonly CopyRole[];
+  /** Each side's application schema version (null: not read), when the profile names a schemaVersion query. */
+  readonly schemaVersion?: { readonly source: string | null; readonly target: string | null };
   /** How the source's columns changed since the target's last refresh (schema-drift.ts). */
   readonly drift?: PreviewSchema['drift'];
   /** What the profile decides of the source's columns: undecided ones, personal-looking ones copied unmasked. */
@@ -206,9 +231,10 @@ interface PreviewEnvironment {
   readonly name: string;
   readonly type: string;
   readonly tenant: string;
-  readonly applicationRelease: string;
-  readonly platformUpdate: number;
-  readonly financialReportingVersion: string;
+  /** Only for an environment that carries the seed's versions. */
+  readonly applicationRelease?: string;
+  readonly platformUpdate?: number;
+  readonly financialReportingVersion?: string;
   readonly databases: readonly string[];
 }
 
@@ -221,18 +247,18 @@ export async function previewRefresh(runtime: Runtime, sourceName: string, targe
       name: e.name,
       type: e.type,
       tenant: e.tenant,
-      applicationRelease: e.applicationRelease,
-      platformUpdate: e.platformUpdate,
-      financialReportingVersion: e.financialReportingVersion,
+      ...(e.applicationRelease === null || e.platformUpdate === null || e.financialReportingVersion === null
+        ? {}
+        : { applicationRelease: e.applicationRelease, platformUpdate: e.platformUpdate, financialReportingVersion: e.financialReportingVersion }),
       databases: e.databases.map((d) => d.role),
     };
   const warnings = [...checked.warnings];
   if (target) {
     warnings.push(
-      `${target.name}'s application and financial reporting databases are replaced. ${target.name} stays online while the copy is built, then goes offline for the cutover (well under a second); its current databases are kept as breadcrumbs for ${formatDuration(runtime.config.breadcrumbRetentionSeconds)}.`,
-      `All users of ${target.name} except Admin and service accounts are disabled, and every batch job is set to Withhold: the Admin must finish the post-refresh clean-up and re-enable them.`,
-      `Document storage is not copied: ${target.name}'s attachment files stay as they are${target.documentStorage ? ` (${target.documentStorage})` : ''}.`,
+      `${replacedDatabases(target)}. ${target.name} stays online while the copy is built, then goes offline for the cutover (well under a second); its current databases are kept as breadcrumbs for ${formatDuration(runtime.config.breadcrumbRetentionSeconds)}.`,
+      ...profileWarnings(profile, target),
     );
+    if (target.documentStorage) warnings.push(`Document storage is not copied: ${target.name}'s attachment files stay as they are (${target.documentStorage}).`);
     if (target.retail) {
       warnings.push(
         target.autoReprovision
@@ -241,26 +267,25 @@ export async function previewRefresh(runtime: Runtime, sourceName: string, targe
       );
     }
   }
+  const access = target ? await previewAccess(runtime, target, profile, warnings) : undefined;
   const schema = source && target && source.name !== target.name ? await previewSchema(runtime, source, target, profile).catch((): PreviewSchema => ({})) : {};
   let estimate: RefreshPreview['estimate'];
   if (source) estimate = await estimateRefresh(runtime, source.name).catch(() => undefined);
   return {
     source: view(source),
     target: view(target),
-    administrator: target?.administrator,
+    administrator: profile && resetsAdministrator(profile) ? target?.administrator : undefined,
     profile: profile?.name,
-    notCopied: (profile?.rules ?? []).map((rule) => ({
-      table: rule.table,
-      action: rule.action,
-      element: rule.reason ?? `${rule.action} ${rule.table}`,
-    })),
-    afterwards: (profile?.sanitize ?? []).map((s) => s.description),
+    notCopied: profile ? notCopiedEntries(profile, checked.resolved) : [],
+    afterwards: [...(profile?.sanitize ?? []).map((s) => s.description), ...(access ? [access.sentence] : [])],
+    ...(access ? { access: access.policy } : {}),
     warnings,
     notice: PRODUCTION_REPORTING_NOTICE,
     estimate,
     refused: checked.reasons.length > 0,
     reasons: checked.reasons,
     roles: checked.roles,
+    ...(checked.schemaVersion ? { schemaVersion: { source: checked.schemaVersion.source ?? null, target: checked.schemaVersion.target ?? null } } : {}),
     ...(schema.drift ? { drift: schema.drift } : {}),
     ...(schema.coverage ? { coverage: schema.coverage } : {}),
   };

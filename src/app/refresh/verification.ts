@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { quoteIdent, quoteLiteral } from '../../adapters/postgres/sql-text.js';
+import { quoteIdent } from '../../adapters/postgres/sql-text.js';
 import type { VerificationCheck } from '../../domain/operation.js';
 import type { Mask, Profile } from '../../domain/profile/profile-schema.js';
 import { maskExpression } from '../../engine/mask-sql.js';

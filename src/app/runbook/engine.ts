@@ -164,8 +164,9 @@ async function forward(ctx: RunContext, options: RunOptions, resuming: boolean):
       await ctx.log(current, 'warning', runbook.afterCancel(current));
       await settle(runtime, operation, 'canceled');
     } else {
-      const error = ctx.describe(thrown, current);
-      await ctx.log(current, 'error', `${current ?? 'operation'} failed: ${error.message}${error.remedy ? ` (${error.remedy})` : ''}`, { code: error.code });
+      const at = ctx.failedAt ?? current;
+      const error = ctx.describe(thrown, at);
+      await ctx.log(at, 'error', `${at ?? 'operation'} failed: ${error.message}${error.remedy ? ` (${error.remedy})` : ''}`, { code: error.code });
       await ctx.log(null, 'info', await runbook.afterFailure(ctx, cutover));
       await settle(runtime, operation, 'failed', { error });
     }

@@ -64,6 +64,11 @@ export class RunContext {
   databases: Record<string, OperationDatabase>;
   /** Past the point of no cancel (a cutover begun, an apply's scripts begun): the run goes to its end. */
   pointOfNoCancel = false;
+  /**
+   * The step a handler that runs several steps (the copy: prepare … constraints) was in when
+   * it failed, so the error and the log name that step, not the first one the handler began.
+   */
+  failedAt: StepName | undefined;
   #writes: Promise<unknown> = Promise.resolve();
 
   private constructor(

@@ -86,6 +86,9 @@ export const REFUSAL_CODES = [
   'DATABASE_MISSING',
   'UNREACHABLE',
   'TARGET_PRIVILEGES',
+  'VERSIONS_MISSING',
+  'SCHEMA_VERSION_MISMATCH',
+  'SCHEMA_VERSION_UNKNOWN',
   // A copy (also a refresh's): what cannot be copied exactly is refused before anything is created.
   'ROLES_MISSING',
   'COPY_PRIVILEGES',

@@ -3,6 +3,7 @@ import type { RefusalReason } from '../operation.js';
 import { compareVersions } from '../refresh-rules.js';
 import { type Busy, busyReason } from './busy-reason.js';
 import type { CopyRole } from './copy-needs.js';
+import { type SchemaVersionProbe, type ServerVersions, schemaVersionRefusals, serverVersionRefusals } from './app-versions.js';
 
 /**
  * What the refresh preflight (DESIGN §2) needs to know. app/refresh gathers it (the control
@@ -31,6 +32,11 @@ export interface RefreshFacts {
   readonly sourceUnprocessedRecurringJobs: readonly { name: string; pending: number }[];
   /** What the profile and the databases said; undefined when not looked at (an environment missing, or source = target). */
   readonly databases?: DatabaseFacts | undefined;
+  /**
+   * Whether the target's profile carries the seed's versions (environmentVersions), so rules
+   * 4–6 apply. (Default: whether the target has them)
+   */
+  readonly environmentVersions?: boolean | undefined;
   /** For each of packageNeeds(facts) the library or the shared assets can meet: how to apply that package. */
   readonly packages?: Partial<Record<PackageNeed['key'], string>> | undefined;
 }
@@ -64,6 +70,10 @@ export interface DatabaseProbe {
   readonly profileFindings?: readonly string[] | undefined;
   /** Columns of the source the profile leaves undecided under `coverage: strict` (schema.table.column). */
   readonly undecidedColumns?: readonly string[] | undefined;
+  /** The profile's schemaVersion query on both sides (the application databases, when the profile names one). */
+  readonly schemaVersion?: SchemaVersionProbe | undefined;
+  /** The servers' majors and the target's versions of the source's extensions, when both answered. */
+  readonly servers?: ServerVersions | undefined;
 }
 
 /** A version rule that a package could fix: which environment needs which version. */
@@ -181,40 +191,8 @@ function judgeRules(facts: RefreshFacts): Judged[] {
       `refresh ${target.name} from an environment of ${target.tenant}; the administrators of source and target must belong to the same tenant domain`,
     );
   }
-  // 4. Platform updates above the minimum.
-  for (const [side, environment] of [['source', source], ['target', target]] as const) {
-    if (environment.platformUpdate < facts.minPlatformUpdate) {
-      refuse(
-        'PLATFORM_UPDATE_TOO_OLD',
-        `${environment.name} runs platform update ${environment.platformUpdate}; a refresh needs update ${facts.minPlatformUpdate} or later (update ${facts.minPlatformUpdate - 1} and earlier are refused)`,
-        `apply a newer platform update to ${environment.name} (Apply updates), then refresh`,
-        { key: `platform:${side}`, environment, wants: { platformUpdate: facts.minPlatformUpdate } },
-      );
-    }
-  }
-  // 5. Same application release: a refresh never runs the data upgrade.
-  const release = compareVersions(source.applicationRelease, target.applicationRelease);
-  if (release !== 0) {
-    const newer = release > 0 ? source : target;
-    const older = release > 0 ? target : source;
-    refuse(
-      'RELEASE_MISMATCH',
-      `application releases differ: ${source.name} runs ${source.applicationRelease}, ${target.name} runs ${target.applicationRelease}; a refresh never runs the data upgrade, so data could be lost`,
-      release > 0
-        ? `upgrade ${older.name} to ${newer.applicationRelease} first (or delete and redeploy it on ${newer.applicationRelease}), then refresh`
-        : `${target.name} is already on the newer release ${newer.applicationRelease}: an older database cannot be restored into it. Refresh a sandbox before upgrading it, or redeploy ${target.name} on ${older.applicationRelease}`,
-      release > 0 ? { key: 'release', environment: target, wants: { applicationRelease: source.applicationRelease } } : undefined,
-    );
-  }
-  // 6. Target's financial reporting at least the source's.
-  if (compareVersions(target.financialReportingVersion, source.financialReportingVersion) < 0) {
-    refuse(
-      'REPORTING_VERSION_OLDER',
-      `financial reporting in the target is older: ${target.name} has MRApplicationService ${target.financialReportingVersion}, ${source.name} has ${source.financialReportingVersion}`,
-      `apply the financial reporting update ${source.financialReportingVersion} (or later) to ${target.name} (Apply updates), then refresh`,
-      { key: 'reporting', environment: target, wants: { financialReportingVersion: source.financialReportingVersion } },
-    );
-  }
+  // 4–6 are the seed's: they apply when the target's profile carries its versions.
+  if (facts.environmentVersions ?? target.applicationRelease !== null) judgeVersions(facts, source, target, refuse);
   // 7. No active recurring data-management jobs in the target (the source's are a warning).
   if (facts.targetActiveRecurringJobs.length > 0) {
     const names = facts.targetActiveRecurringJobs;
@@ -225,6 +203,64 @@ function judgeRules(facts: RefreshFacts): Judged[] {
     );
   }
   return judged;
+}
+
+type Refuse = (code: RefusalReason['code'], message: string, remedy: string, need?: PackageNeed) => void;
+
+/** The seed's versions of both environments, when both have them. */
+function seedVersions(environment: Environment): { release: string; platform: number; reporting: string } | undefined {
+  const { applicationRelease: release, platformUpdate: platform, financialReportingVersion: reporting } = environment;
+  return release === null || platform === null || reporting === null ? undefined : { release, platform, reporting };
+}
+
+/** DESIGN §2, rules 4–6: both environments must have the versions to be judged by them. */
+function judgeVersions(facts: RefreshFacts, source: Environment, target: Environment, refuse: Refuse): void {
+  const [from, to] = [seedVersions(source), seedVersions(target)];
+  for (const [environment, versions] of [[source, from], [target, to]] as const) {
+    if (versions) continue;
+    refuse(
+      'VERSIONS_MISSING',
+      `${environment.name} has no application release, platform update and financial reporting version, and ${target.name}'s profile checks them before a refresh`,
+      environment === target
+        ? `register ${target.name} again with --release, --platform-update and --reporting-version`
+        : `refresh ${target.name} from an environment of the same application (registered with --release, --platform-update and --reporting-version)`,
+    );
+  }
+  if (!from || !to) return;
+  // 4. Platform updates above the minimum.
+  for (const [side, environment, versions] of [['source', source, from], ['target', target, to]] as const) {
+    if (versions.platform < facts.minPlatformUpdate) {
+      refuse(
+        'PLATFORM_UPDATE_TOO_OLD',
+        `${environment.name} runs platform update ${versions.platform}; a refresh needs update ${facts.minPlatformUpdate} or later (update ${facts.minPlatformUpdate - 1} and earlier are refused)`,
+        `apply a newer platform update to ${environment.name} (Apply updates), then refresh`,
+        { key: `platform:${side}`, environment, wants: { platformUpdate: facts.minPlatformUpdate } },
+      );
+    }
+  }
+  // 5. Same application release: a refresh never runs the data upgrade.
+  const release = compareVersions(from.release, to.release);
+  if (release !== 0) {
+    const older = release > 0 ? target : source;
+    const [newerRelease, olderRelease] = release > 0 ? [from.release, to.release] : [to.release, from.release];
+    refuse(
+      'RELEASE_MISMATCH',
+      `application releases differ: ${source.name} runs ${from.release}, ${target.name} runs ${to.release}; a refresh never runs the data upgrade, so data could be lost`,
+      release > 0
+        ? `upgrade ${older.name} to ${newerRelease} first (or delete and redeploy it on ${newerRelease}), then refresh`
+        : `${target.name} is already on the newer release ${newerRelease}: an older database cannot be restored into it. Refresh a sandbox before upgrading it, or redeploy ${target.name} on ${olderRelease}`,
+      release > 0 ? { key: 'release', environment: target, wants: { applicationRelease: from.release } } : undefined,
+    );
+  }
+  // 6. Target's financial reporting at least the source's.
+  if (compareVersions(to.reporting, from.reporting) < 0) {
+    refuse(
+      'REPORTING_VERSION_OLDER',
+      `financial reporting in the target is older: ${target.name} has MRApplicationService ${to.reporting}, ${source.name} has ${from.reporting}`,
+      `apply the financial reporting update ${from.reporting} (or later) to ${target.name} (Apply updates), then refresh`,
+      { key: 'reporting', environment: target, wants: { financialReportingVersion: from.reporting } },
+    );
+  }
 }
 
 /** The profile, each environment's application database, and what the databases answered. */
@@ -281,6 +317,10 @@ function databaseRefusals(facts: RefreshFacts): RefusalReason[] {
     }
     // Both databases' copies may lack the same thing on the same server: said once.
     for (const need of probe.copyNeeds ?? []) if (!reasons.some((r) => r.message === need.message)) reasons.push(need);
+    for (const reason of probe.servers ? serverVersionRefusals(probe.servers) : []) if (!reasons.some((r) => r.message === reason.message)) reasons.push(reason);
+    if (probe.schemaVersion && 'name' in databases.profile) {
+      reasons.push(...schemaVersionRefusals(probe.schemaVersion, { source: source.name, target: target.name, profile: databases.profile.name }));
+    }
     if (probe.targetJobsError !== undefined && 'name' in databases.profile) {
       reasons.push({
         code: 'RECURRING_JOBS_UNKNOWN',

@@ -19,6 +19,8 @@ const financeOperations: ProfileInput = {
   name: 'finance-operations',
   version: 1,
   description: 'Dynamics-style ERP: the data elements the seed lists as not copied, and its post-refresh lock-down.',
+  // Its environments carry the seed's release, platform update and financial reporting version.
+  environmentVersions: 'finance-operations',
   rules: [
     {
       action: 'mask',
@@ -99,6 +101,16 @@ const financeOperations: ProfileInput = {
       verify: "SELECT CASE WHEN count(*) = 1 AND bool_and(networkalias = $1 AND enable = 1) THEN 0 ELSE 1 END FROM userinfo WHERE id = 'Admin'",
     },
   ],
+  previewWarnings: [
+    'All users of {target} except Admin and service accounts are disabled, and every batch job is set to Withhold: the Admin must finish the post-refresh clean-up and re-enable them.',
+  ],
+  // The sample application has no user groups (no UserGroupList), so a policy names users.
+  access: {
+    enable: {
+      description: 'The named users are enabled in UserInfo (Admin and service accounts already are).',
+      sql: "UPDATE userinfo SET enable = 1 WHERE id = ANY($1::text[]) RETURNING id",
+    },
+  },
   recurringJobs: {
     active: 'SELECT name, pendingmessages AS pending FROM dmfrecurringjob WHERE enabled = 1 ORDER BY name',
     unprocessed: 'SELECT name, pendingmessages AS pending FROM dmfrecurringjob WHERE pendingmessages > 0 ORDER BY name',

@@ -3,7 +3,8 @@ import { z } from 'zod';
 /**
  * Masks: how one column's values are replaced in flight. Every transformer is deterministic
  * under the installation's salt (the same input gives the same output in every table and
- * run), keeps the value's format, and maps null to null. Each takes only its own parameters.
+ * run), keeps the value's format, and maps null to null (constant replaces every value). Each
+ * takes only its own parameters.
  */
 
 /** An SQL identifier as written in the catalog (it is always quoted when used). */

@@ -20,6 +20,9 @@ const identifier = z.string().min(1, 'must not be empty').max(63, 'must be at mo
 export const MISSING_ROLE_POLICIES = ['refuse', 'create', 'target-user'] as const;
 export type MissingRolePolicy = (typeof MISSING_ROLE_POLICIES)[number];
 
+/** Kinds of versions an environment may carry (profile environmentVersions). */
+export const ENVIRONMENT_VERSION_KINDS = ['finance-operations'] as const;
+
 const tableRef = {
   table: identifier,
   schema: identifier.default('public'),
@@ -27,7 +30,18 @@ const tableRef = {
   reason: z.string().optional(),
 };
 
-const clearRule = z.object({ action: z.literal('clear'), ...tableRef }).strict();
+const clearRule = z
+  .object({
+    action: z.literal('clear'),
+    ...tableRef,
+    /**
+     * Clear the tables that reference this one by foreign key too (and theirs, in turn):
+     * without it, a cleared table that another copied table references is refused before
+     * anything is copied. (Default: false)
+     */
+    cascade: z.boolean().optional(),
+  })
+  .strict();
 
 const keepTargetRule = z
   .object({
@@ -100,6 +114,32 @@ export const recurringJobsSchema = z
   })
   .strict();
 
+/** One statement of the access policy: `$1` is the list of names (text[]). */
+const accessStatementSchema = z
+  .object({
+    /**
+     * Run on the staging copy once verification passed. When it returns rows (`RETURNING id`),
+     * their first column names who was enabled, and a listed name it does not return is
+     * logged as unknown; otherwise only its row count is.
+     */
+    sql: z.string().min(1).refine((sql) => /\$1\b/.test(sql), 'must take the list of names as $1 (text[])'),
+    description: z.string().min(1).optional(),
+  })
+  .strict();
+
+/**
+ * How the application enables its users, for an environment's post-refresh access policy:
+ * the users (or groups) it names are re-enabled after the lock-down, once verification passed.
+ */
+export const accessSchema = z
+  .object({
+    /** Enables the users named in `$1`. */
+    enable: accessStatementSchema,
+    /** Enables every member of the groups named in `$1`. Without it, a policy names users only. */
+    groups: accessStatementSchema.optional(),
+  })
+  .strict();
+
 export const profileSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and "-"'),
@@ -114,6 +154,26 @@ export const profileSchema = z
     rules: z.array(ruleSchema).default([]),
     sanitize: z.array(sanitizeSchema).default([]),
     recurringJobs: recurringJobsSchema.optional(),
+    /** How a post-refresh access policy re-enables users; without it, environments cannot have one. */
+    access: accessSchema.optional(),
+    /**
+     * The versions environments of this profile carry. `finance-operations`: an application
+     * release, a platform update and a financial reporting version, given when the environment
+     * is registered, changed by packages and checked by a refresh (DESIGN §2, rules 4–6).
+     * (Default: none; an application's own schema version is `schemaVersion`)
+     */
+    environmentVersions: z.enum(ENVIRONMENT_VERSION_KINDS).optional(),
+    /**
+     * A query on the application database whose one value is the application's schema version
+     * (e.g. `select max(version) from schema_migrations`): a refresh is refused unless the
+     * source and the target give the same value.
+     */
+    schemaVersion: z.object({ query: z.string().min(1, 'must be a query') }).strict().optional(),
+    /**
+     * Said in the refresh preview before a person confirms, e.g. what the sanitize
+     * statements leave for them to do; `{target}` is replaced by the target's name.
+     */
+    previewWarnings: z.array(z.string().min(1)).default([]),
     /**
      * Source role → target role, for owners, grants, policies and default privileges: roles
      * are server-wide, so a sandbox's server may name production's roles differently.
@@ -164,4 +224,5 @@ export const profileSchema = z
 export type Rule = z.infer<typeof ruleSchema>;
 export type SafeEntry = z.infer<typeof safeSchema>;
 export type Profile = z.infer<typeof profileSchema>;
+export type ProfileAccess = z.infer<typeof accessSchema>;
 export type ProfileInput = z.input<typeof profileSchema>;

@@ -62,7 +62,7 @@ export function registerCopyCommands(program: Command): void {
     .option('--profile <name|file>', 'refresh profile: plain, finance-operations or a YAML/JSON file', 'plain')
     .option('--keep-from <url>', "the target environment's current database: keep-target rows and columns come from it")
     .option('--jobs <N>', 'parallel workers for data and indexes', String(Math.max(2, os.availableParallelism())))
-    .option('--split-tables-larger-than <size>', 'copy bigger tables in parts of this size, side by side (default: tables above total size / jobs)')
+    .option('--split-tables-larger-than <size>', 'copy bigger tables in parts of this size, side by side; masked tables count as bigger (default: tables above half of total size / jobs)')
     .option('--role-map <source=target>', "a source role's name on the target server (repeatable; adds to the profile's roles)", (v: string, all: string[]) => [...all, v], [])
     .addOption(new Option('--missing-roles <policy>', "roles missing on the target server: refuse, create (NOLOGIN) or target-user (default: the profile's missingRoles, refuse)").choices([...MISSING_ROLE_POLICIES]))
     .addOption(new Option('--verify <what>', 'check row counts, or counts and content checksums').choices(['counts', 'checksums']).default('counts'))

@@ -2,7 +2,7 @@ import { localActor } from './local-actor.js';
 import type { Command } from 'commander';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import { DEFAULT_PROFILE } from '../../domain/environment-input.js';
-import { addEnvironment, environmentCredentials, environmentVersions } from '../../app/environment-service.js';
+import { addEnvironment, environmentCredentials, environmentVersions, profileCarriesVersions } from '../../app/environment-service.js';
 import { requestRestore } from '../../app/refresh/operation-actions.js';
 import { runOperation } from '../../app/runbook/engine.js';
 import { pruneBreadcrumbs } from '../../app/refresh/breadcrumbs.js';
@@ -14,7 +14,10 @@ import { parseOperationId } from './operation-commands.js';
 import { breadcrumbTable } from './operation-view.js';
 import { registerLifecycleCommands } from './asset-commands.js';
 import { installersIn } from '../../app/assets/asset-service.js';
+import { registerAccessCommand } from './access-commands.js';
 
+/** The options of the three versions, in the order commander would report them missing. */
+const VERSION_OPTIONS = ['release', 'platformUpdate', 'reportingVersion'] as const;
 
 export function registerEnvironmentCommands(program: Command): void {
   const env = program.command('env').description('register and inspect environments; apply packages to them');
@@ -63,16 +66,24 @@ export function registerEnvironmentCommands(program: Command): void {
     .requiredOption('--admin <email>', 'account that becomes the Admin user after a refresh')
     .requiredOption('--app-db <url>', 'application database: postgresql://user:password@host:port/db')
     .option('--reporting-db <url>', 'financial reporting database URL')
-    .requiredOption('--release <X.Y.Z>', 'application release, e.g. 10.0.38')
-    .requiredOption('--platform-update <N>', 'platform update number, e.g. 62')
-    .requiredOption('--reporting-version <X.Y.Z.W>', 'financial reporting version, e.g. 10.0.38.3')
+    // Required when the profile carries these versions (finance-operations, the default); an
+    // application of another profile has none.
+    .option('--release <X.Y.Z>', 'application release, e.g. 10.0.38 (profiles that carry it, such as finance-operations)')
+    .option('--platform-update <N>', 'platform update number, e.g. 62 (as --release)')
+    .option('--reporting-version <X.Y.Z.W>', 'financial reporting version, e.g. 10.0.38.3 (as --release)')
     .option('--retail', 'the environment uses retail (reprovisioning runs after a refresh)', false)
     .option('--profile <name|file>', 'refresh profile', DEFAULT_PROFILE)
     .option('--storage <dir>', 'document storage folder (never copied by a refresh)')
     .option('--sync-command <cmd>', 'database synchronization command run on a refreshed copy')
     .option('--json', 'print the new environment as JSON')
-    .action(async (name: string, o: Record<string, string | boolean | undefined>) =>
-      withRuntime(o, async (runtime) => {
+    .action(async (name: string, o: Record<string, string | boolean | undefined>, command: Command) => {
+      // The versions a profile carries are demanded as any required option is.
+      if (profileCarriesVersions(o.profile)) {
+        const missing = VERSION_OPTIONS.find((key) => o[key] === undefined);
+        const option = command.options.find((opt) => opt.attributeName() === missing);
+        if (option) command.error(`error: required option '${option.flags}' not specified`, { code: 'commander.missingMandatoryOptionValue' });
+      }
+      await withRuntime(o, async (runtime) => {
         const environment = await addEnvironment(
           runtime,
           {
@@ -93,8 +104,8 @@ export function registerEnvironmentCommands(program: Command): void {
         );
         if (o.json) printJson(environmentJson(environment));
         else process.stdout.write(`Environment ${environment.name} (${environment.type}) registered.\n`);
-      }),
-    );
+      });
+    });
 
   env
     .command('remove')
@@ -161,6 +172,7 @@ export function registerEnvironmentCommands(program: Command): void {
     );
 
   registerLifecycleCommands(env);
+  registerAccessCommand(env);
 
   env
     .command('restore')

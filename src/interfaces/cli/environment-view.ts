@@ -11,9 +11,9 @@ export function environmentTable(environments: readonly Environment[]): string {
     e.name,
     e.type,
     e.tenant,
-    e.applicationRelease,
-    String(e.platformUpdate),
-    e.financialReportingVersion,
+    e.applicationRelease ?? '-',
+    e.platformUpdate === null ? '-' : String(e.platformUpdate),
+    e.financialReportingVersion ?? '-',
     e.state,
   ]);
   if (rows.length === 0) return 'No environments. Add one with `dataalm env add`, or create the demo with `dataalm demo`.\n';
@@ -31,9 +31,14 @@ export function environmentDetails(
     `${e.name} (${e.type}, ${e.state})`,
     `  tenant                       ${e.tenant}`,
     `  administrator                ${e.administrator}`,
-    `  application release          ${e.applicationRelease}`,
-    `  platform update              ${e.platformUpdate}`,
-    `  financial reporting version  ${e.financialReportingVersion}`,
+    // An application without the seed's versions shows none (its schema version is among the detailed versions).
+    ...(e.applicationRelease === null
+      ? []
+      : [
+          `  application release          ${e.applicationRelease}`,
+          `  platform update              ${e.platformUpdate}`,
+          `  financial reporting version  ${e.financialReportingVersion}`,
+        ]),
     `  retail                       ${e.retail ? `yes (after a refresh the reprovisioning tool ${e.autoReprovision ? 'runs as the post step' : 'is left to a person'})` : 'no'}`,
     `  refresh profile              ${e.profile}`,
     `  document storage             ${e.documentStorage ?? '-'}`,

@@ -103,7 +103,7 @@ export function registerOperationCommands(program: Command): void {
     .command('refresh')
     .description("refresh a sandbox's databases from another environment: preview, confirm, then the runbook with rollback on failure")
     .requiredOption('--source <env>', 'environment to copy from (production or another sandbox; only read)')
-    .requiredOption('--target <env>', 'sandbox whose application and financial reporting databases are replaced')
+    .requiredOption('--target <env>', 'sandbox whose databases are replaced')
     .option('--dry-run', 'show the preview (and any reason it would be refused), change nothing')
     .option('--yes', 'start without asking (needed when not on a terminal)')
     .option('--detach', 'queue it for the workers (dataalm start, dataalm worker) and return at once with its id')

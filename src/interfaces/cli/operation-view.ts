@@ -80,21 +80,28 @@ export function breadcrumbTable(crumbs: readonly Breadcrumb[]): string {
 
 export function previewText(p: RefreshPreview): string {
   const env = (e: RefreshPreview['source']) =>
-    e ? `${e.name} (${e.type}, tenant ${e.tenant}, release ${e.applicationRelease}, platform update ${e.platformUpdate}, financial reporting ${e.financialReportingVersion})` : '-';
+    e
+      ? `${e.name} (${e.type}, tenant ${e.tenant}${e.applicationRelease === undefined ? '' : `, release ${e.applicationRelease}, platform update ${e.platformUpdate}${e.databases.includes('financialReporting') ? `, financial reporting ${e.financialReportingVersion}` : ''}`})`
+      : '-';
   const size = p.estimate ? `${(p.estimate.bytes / 1048576).toFixed(0)} MiB, about ${p.estimate.seconds} s` : 'unknown';
   const lines = [
     `Refresh of ${p.target?.name ?? '?'} from ${p.source?.name ?? '?'}`,
     `  source          ${env(p.source)}`,
     `  target          ${env(p.target)}`,
-    `  becomes Admin   ${p.administrator ?? '-'}`,
+    ...(p.administrator === undefined ? [] : [`  becomes Admin   ${p.administrator}`]),
     `  profile         ${p.profile ?? '-'}`,
+    ...(p.schemaVersion ? [`  schema version  ${p.schemaVersion.source ?? '?'} (source), ${p.schemaVersion.target ?? '?'} (target)`] : []),
     `  estimate        ${size}`,
     '',
     'Database roles (source → target):',
     ...(p.roles.length === 0 ? ['  -'] : p.roles.map((r) => `  ${r.source} → ${r.target}${r.exists ? '' : ' (missing on the target server)'}`)),
     '',
     'Data elements that are not copied:',
-    ...p.notCopied.map((n) => `  - ${n.element}`),
+    ...p.notCopied.flatMap((n) => [
+      `  - ${n.element}`,
+      ...(n.partitions ? [`      in each partition: ${n.partitions.join(', ')}`] : []),
+      ...(n.cascaded ? [`      cleared too (they reference it): ${n.cascaded.join(', ')}`] : []),
+    ]),
     ...p.afterwards.map((a) => `  - ${a}`),
     '',
     'Warnings:',

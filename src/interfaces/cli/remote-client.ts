@@ -33,14 +33,14 @@ export class RemoteClient {
    * as the server sends them.
    */
   async call<E extends Endpoint>(endpoint: E, options: CallOptions<E> = {}): Promise<ResponseOf<E>> {
-    const [method, url] = endpoint.split(' ') as ['GET' | 'POST' | 'PATCH' | 'DELETE', string];
+    const [method, url] = endpoint.split(' ') as ['GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', string];
     const params = (options.params ?? {}) as Record<string, string | number>;
     const path = url.replace(/:([A-Za-z]+)/g, (_match, name: string) => encodeURIComponent(String(params[name])));
     const query = options.query && Object.keys(options.query).length > 0 ? `?${new URLSearchParams(options.query)}` : '';
     return this.#json<ResponseOf<E>>(method, path + query, options.body);
   }
 
-  async #json<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  async #json<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const response = await this.#fetch(method, path, body);
     if (response.status === 204) return undefined as T;
     if (!(response.headers.get('content-type') ?? '').startsWith('application/json')) throw this.#notDataalm(response);

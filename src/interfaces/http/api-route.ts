@@ -26,7 +26,7 @@ export interface RouteContext<P, Q, B> {
 }
 
 export interface ApiRoute<P = unknown, Q = unknown, B = unknown> {
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Fastify syntax: `/api/environments/:name`. */
   readonly url: string;
   readonly access: Access;
@@ -140,7 +140,7 @@ export function openApiDocument(routes: readonly ApiRoute[], version: string): R
       title: 'dataalm',
       version,
       description:
-        'Refresh sandbox PostgreSQL environments from production. Sign in with POST /api/session (a cookie; send its csrfToken as X-CSRF-Token on every POST, PATCH and DELETE), or send an API token as "Authorization: Bearer <token>".',
+        'Refresh sandbox PostgreSQL environments from production. Sign in with POST /api/session (a cookie; send its csrfToken as X-CSRF-Token on every POST, PUT, PATCH and DELETE), or send an API token as "Authorization: Bearer <token>".',
     },
     security: [{ session: [] }, { token: [] }],
     components: {

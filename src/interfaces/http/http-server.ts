@@ -15,6 +15,7 @@ import { authenticate, authorize } from './auth.js';
 import { accountRoutes } from './routes/account-routes.js';
 import { environmentRoutes } from './routes/environment-routes.js';
 import { assetRoutes } from './routes/asset-routes.js';
+import { profileRoutes } from './routes/profile-routes.js';
 import { operationRoutes } from './routes/operation-routes.js';
 
 /** Where `npm run build` puts the web UI. */
@@ -47,7 +48,7 @@ function clientKey(ip: string): string {
 
 /** Every API route, in the order the OpenAPI document lists them. */
 export function apiRoutes(runtime: Runtime, runs: BackgroundRuns): ApiRoute[] {
-  return [...accountRoutes(runtime), ...environmentRoutes(runtime), ...operationRoutes(runtime, runs), ...assetRoutes(runtime)];
+  return [...accountRoutes(runtime), ...environmentRoutes(runtime), ...operationRoutes(runtime, runs), ...assetRoutes(runtime), ...profileRoutes()];
 }
 
 /**

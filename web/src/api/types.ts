@@ -3,6 +3,7 @@
  * (src/contract), imported as types only so no schema code reaches the bundle.
  */
 export type {
+  AccessPolicy,
   ApiToken,
   Asset,
   AssetDetails,

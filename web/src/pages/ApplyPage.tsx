@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { api, type ApiError, asApiError, enc } from '../api/client';
 import type { EnvironmentDetails, EnvironmentPackage, Operation } from '../api/types';
-import { changeText, fieldLabel, kindLabel, packageName, REPORTING_COMPONENT, versionChanges } from '../assets';
+import { changeText, fieldLabel, kindLabel, packageName, REPORTING_COMPONENT, seedVersionItems, versionChanges } from '../assets';
 import { Card } from '../components/Card';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { DetailList } from '../components/DetailList';
@@ -158,9 +158,7 @@ function CurrentVersionsCard({ environment }: { readonly environment: Environmen
       </p>
       <DetailList
         items={[
-          ['Application release', environment.applicationRelease],
-          ['Platform update', environment.platformUpdate],
-          [fieldLabel(REPORTING_COMPONENT), environment.financialReportingVersion],
+          ...seedVersionItems(environment, fieldLabel(REPORTING_COMPONENT)),
           ...Object.entries(environment.components).map(([name, version]) => [name, version] as const),
         ]}
       />

@@ -7,6 +7,7 @@ import { StatusBadge } from '../components/StatusBadge';
 import { canApply, canMaintain, useSession } from '../session';
 import { useResource } from '../useResource';
 import { HistoryCard, RecentOperationsCard } from './environment/ActivityCards';
+import { AccessPolicyCard } from './environment/AccessPolicyCard';
 import { CredentialsCard } from './environment/CredentialsCard';
 import { DatabasesCard, OverviewCard, PendingActionsNotice, VersionsCard } from './environment/OverviewCards';
 
@@ -40,6 +41,7 @@ export function EnvironmentPage({ name }: { readonly name: string }) {
             <VersionsCard environment={data} />
           </div>
           <DatabasesCard environment={data} />
+          <AccessPolicyCard environment={data} />
           {(maintainer || data.type === 'production') && <CredentialsCard environment={data} />}
           <RecentOperationsCard environment={name} />
           <HistoryCard history={data.history} />

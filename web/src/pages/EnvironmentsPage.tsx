@@ -35,9 +35,9 @@ export function EnvironmentsPage() {
                     <StatusBadge status={environment.type} />
                   </td>
                   <td>{environment.tenant}</td>
-                  <td>{environment.applicationRelease}</td>
-                  <td>{environment.platformUpdate}</td>
-                  <td>{environment.financialReportingVersion}</td>
+                  <td>{environment.applicationRelease ?? '—'}</td>
+                  <td>{environment.platformUpdate ?? '—'}</td>
+                  <td>{environment.financialReportingVersion ?? '—'}</td>
                   <td>
                     <StatusBadge status={environment.state} />
                   </td>

@@ -82,8 +82,8 @@ export function RefreshPage({ target }: { readonly target: string }) {
       {sources.data && (
         <form className="refresh-form" onSubmit={(e) => void submit(e)}>
           <p>
-            The data of <strong>{target}</strong> is replaced by one consistent copy of the source. Secrets, e-mail
-            addresses and environment-specific records are not copied; users and batch jobs are locked down afterwards.
+            The data of <strong>{target}</strong> is replaced by one consistent copy of the source. What its refresh
+            profile says is not copied, and what it does afterwards, is listed in the preview.
           </p>
           <SourcePicker sources={sources.data} value={source} onChange={choose} fix={applyUpdates} />
           {preview.loading && <Loading what="the preview" />}
@@ -138,7 +138,7 @@ function targetNeedsUpdate(reason: Reason, target: Environment, source: Environm
     case 'REPORTING_VERSION_OLDER':
       return true;
     case 'RELEASE_MISMATCH':
-      return source !== undefined && compareVersions(source.applicationRelease, target.applicationRelease) > 0;
+      return source?.applicationRelease != null && target.applicationRelease !== null && compareVersions(source.applicationRelease, target.applicationRelease) > 0;
     case 'PLATFORM_UPDATE_TOO_OLD':
       return reason.message.startsWith(`${target.name} `);
     default:

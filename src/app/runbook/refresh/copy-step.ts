@@ -61,6 +61,7 @@ async function copyOnce(ctx: RunContext): Promise<void> {
     await ctx.log('prepare', 'warning', 'the copy was interrupted earlier: it starts again from a new snapshot of the source');
   }
   failAtForTests('prepare');
+  ctx.failedAt = undefined;
   const dropped = await ctx.dropStaging();
   if (dropped.length > 0) await ctx.log('prepare', 'info', `removed staging database(s) left by an earlier attempt: ${dropped.join(', ')}`);
   const profile = loadProfile(ctx.target.profile);
@@ -91,7 +92,10 @@ async function copyOnce(ctx: RunContext): Promise<void> {
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   // One copy failed: end the others at once rather than at their next phase.
   local.signal.addEventListener('abort', () => void ctx.dropStaging().catch(() => {}), { once: true });
+  // The step each copy is in: a failure is the step of the copy that failed, not of the slowest.
+  const reached = new Map<DatabaseRole, StepName>();
   const onEvent = (role: DatabaseRole, event: CopyEvent) => {
+    if (event.type === 'phase' && event.status === 'started') reached.set(role, PHASE_STEP[event.phase]);
     if (event.type === 'phase') tracker.phase(role, PHASE_STEP[event.phase], event.status);
     else if (event.type === 'warning') void ctx.log(PHASE_STEP.preflight, 'warning', `${role}: ${event.message}`);
     else if (event.type === 'table') {
@@ -143,6 +147,8 @@ async function copyOnce(ctx: RunContext): Promise<void> {
       tracker.done(role);
       return [role, result];
     } catch (error) {
+      // The first copy to fail names the step; the others fail because it ended them.
+      if (!local.signal.aborted) ctx.failedAt = reached.get(role) ?? 'prepare';
       local.abort(error);
       throw error;
     }

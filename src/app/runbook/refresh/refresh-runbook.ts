@@ -8,6 +8,7 @@ import { preflightRefresh } from '../../refresh/refresh-service.js';
 import { runSyncCommand } from '../../refresh/synchronize.js';
 import { recordRefreshColumns } from '../../refresh/schema-drift.js';
 import { folderFingerprint, rows } from '../../refresh/verification.js';
+import { resetsAdministrator, usesAdministrator } from '../../refresh/preview-wording.js';
 import { cutoverStep, dropExpiredBreadcrumbs, resumeAfterCutover, swapEndings } from '../cutover-step.js';
 import { Canceled } from '../run-context.js';
 import type { Runbook, StepHandler } from '../runbook.js';
@@ -50,7 +51,7 @@ const sanitize: StepHandler = {
     try {
       await session.query('BEGIN');
       for (const step of profile.sanitize) {
-        const result = await session.query(step.sql, /\$1\b/.test(step.sql) ? [ctx.target.administrator] : []);
+        const result = await session.query(step.sql, usesAdministrator(step.sql) ? [ctx.target.administrator] : []);
         changed[step.name] = result.rowCount ?? 0;
         await ctx.log('sanitize', 'info', `${step.name}: ${step.description} (${rows(result.rowCount ?? 0)})`);
       }
@@ -58,7 +59,8 @@ const sanitize: StepHandler = {
     } finally {
       await session.end().catch(() => {});
     }
-    await ctx.log('sanitize', 'info', `Admin is now ${ctx.target.administrator}, ${ctx.target.name}'s administrator`);
+    // Only a statement given the administrator ($1) can have made it the application's Admin.
+    if (resetsAdministrator(profile)) await ctx.log('sanitize', 'info', `Admin is now ${ctx.target.administrator}, ${ctx.target.name}'s administrator`);
     return { rows: changed };
   },
 };
@@ -141,6 +143,11 @@ export const refreshRunbook: Runbook = {
     if (!ctx.pointOfNoCancel && (status('synchronize') === 'running' || status('synchronize') === 'failed')) {
       await ctx.runtime.operations.resetSteps(ctx.id, [...COPY_STEPS, 'sanitize', 'synchronize', 'verify']);
       await ctx.log('synchronize', 'warning', 'the synchronize command was cut short: its changes to the staging copy are unknown, so the copy is made again');
+    } else if (!ctx.pointOfNoCancel && status('verify') === 'running' && loadProfile(ctx.target.profile).access !== undefined) {
+      // The access policy may have re-enabled its users before the step was cut short: the
+      // lock-down runs again, so the verification proves it before they are enabled again.
+      await ctx.runtime.operations.resetSteps(ctx.id, ['sanitize', 'verify']);
+      await ctx.log('verify', 'warning', 'the verification was cut short: the sanitize statements run again before it, since users may already have been re-enabled');
     }
   },
   ...swapEndings,

@@ -4,11 +4,14 @@ import { loadProfile } from '../../../adapters/profile/profile-files.js';
 import { folderFingerprint, keptDigests, verifyRules } from '../../refresh/verification.js';
 import type { RunContext } from '../run-context.js';
 import type { StepHandler } from '../runbook.js';
+import { reenableUsers } from './access-step.js';
 
 /**
  * The verification report: row counts of the copy (checked inside the snapshot), the
  * target's kept rows still as they were, every profile rule proven on the staging copy, and
- * document storage untouched. A failed check fails the refresh before its cutover.
+ * document storage untouched. A failed check fails the refresh before its cutover. Once
+ * they all passed, the target's access policy re-enables the users it names (recorded in
+ * the report as `access-policy`).
  */
 export const verifyStep: StepHandler = {
   async run(ctx) {
@@ -27,7 +30,10 @@ export const verifyStep: StepHandler = {
         remedy: `dataalm op show ${operation.id} shows the verification report; the target was not touched`,
       });
     }
-    return { checks: checks.length, passed: checks.length };
+    const access = await reenableUsers(ctx, loadProfile(ctx.target.profile).access);
+    if (access === undefined) return { checks: checks.length, passed: checks.length };
+    await ctx.runtime.operations.setVerification(ctx.id, { ...report, checks: [...checks, access.check] });
+    return { checks: checks.length + 1, passed: checks.length + 1, reenabled: { ...access.counters } };
   },
 };
 

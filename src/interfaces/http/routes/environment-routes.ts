@@ -5,6 +5,7 @@ import { DataalmError } from '../../../domain/errors/dataalm-error.js';
 import { newEnvironmentSchema } from '../../../domain/environment-input.js';
 import { type EnvironmentRequest, addEnvironment, environmentCredentials, environmentVersions } from '../../../app/environment-service.js';
 import { installersIn } from '../../../app/assets/asset-service.js';
+import { accessPolicyOf, setAccessPolicy } from '../../../app/access-policy-service.js';
 import { preflightRefresh, previewRefresh } from '../../../app/refresh/refresh-service.js';
 import type { Runtime } from '../../../app/runtime.js';
 import { breadcrumbJson } from '../../../contract/index.js';
@@ -101,6 +102,32 @@ export function environmentRoutes(runtime: Runtime): ApiRoute[] {
       params: nameParams,
       success: { description: 'URL per database role' },
       handler: async ({ params, actor }) => environmentCredentials(runtime, params.name, actor),
+    }),
+    route({
+      method: 'GET',
+      url: '/api/environments/:name/access-policy',
+      access: 'read',
+      tag: 'environments',
+      summary: 'The users (and groups) a refresh re-enables once its verification passed, and what the profile lets a policy name',
+      params: nameParams,
+      success: { description: 'the access policy (empty lists: none)' },
+      handler: async ({ params }) => accessPolicyOf(runtime, params.name),
+    }),
+    route({
+      method: 'PUT',
+      url: '/api/environments/:name/access-policy',
+      access: 'manage-environments',
+      tag: 'environments',
+      summary: "Replace a sandbox's access policy (empty lists remove it; audited with the old and new lists)",
+      params: nameParams,
+      body: z
+        .object({
+          users: z.array(z.string().max(255)).max(1000),
+          groups: z.array(z.string().max(255)).max(1000).default([]),
+        })
+        .strict(),
+      success: { description: 'the access policy as stored' },
+      handler: async ({ params, body, actor }) => setAccessPolicy(runtime, params.name, body, actor),
     }),
     route({
       method: 'GET',

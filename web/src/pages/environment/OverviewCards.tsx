@@ -1,6 +1,6 @@
 import { useId } from 'react';
 import type { EnvironmentDetails } from '../../api/types';
-import { DATABASE_ROLE_LABELS, REPORTING_COMPONENT } from '../../assets';
+import { DATABASE_ROLE_LABELS, REPORTING_COMPONENT, seedVersionItems } from '../../assets';
 import { Card } from '../../components/Card';
 import { DetailList } from '../../components/DetailList';
 import { StatusBadge } from '../../components/StatusBadge';
@@ -47,13 +47,7 @@ export function VersionsCard({ environment }: { readonly environment: Environmen
   return (
     <Card title="Detailed version information">
       {components.length === 0 ? (
-        <DetailList
-          items={[
-            ['Application release', environment.applicationRelease],
-            ['Platform update', environment.platformUpdate],
-            ['Financial reporting', environment.financialReportingVersion],
-          ]}
-        />
+        <DetailList items={seedVersionItems(environment)} />
       ) : (
         <div className="table-scroll">
           <table>

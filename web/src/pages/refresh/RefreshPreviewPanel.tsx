@@ -18,6 +18,24 @@ interface RefreshPreviewPanelProps {
   readonly preview: RefreshPreview;
 }
 
+/**
+ * The versions that must match: the seed's (release, platform update, financial reporting),
+ * shown only for environments that carry them, and the application's schema version when the
+ * profile names a query for it.
+ */
+function versionItems(source: string, target: string, preview: RefreshPreview): (readonly [string, string])[] {
+  const items: (readonly [string, string])[] = [];
+  for (const [label, side] of [['Versions of', preview.source], ['Versions of', preview.target]] as const) {
+    if (side?.applicationRelease === undefined) continue;
+    items.push([`${label} ${side.name}`, `release ${side.applicationRelease}, platform update ${side.platformUpdate}, financial reporting ${side.financialReportingVersion}`]);
+  }
+  if (preview.schemaVersion) {
+    const shown = (value: string | null) => value ?? 'not read';
+    items.push(['Schema version', `${shown(preview.schemaVersion.source)} in ${source}, ${shown(preview.schemaVersion.target)} in ${target}`]);
+  }
+  return items;
+}
+
 /** What the refresh will do: warnings, what is not copied, what happens afterwards. */
 export function RefreshPreviewPanel({ source, target, preview }: RefreshPreviewPanelProps) {
   return (
@@ -45,8 +63,9 @@ export function RefreshPreviewPanel({ source, target, preview }: RefreshPreviewP
           items={[
             ['Copy from', source],
             ['Replace the data of', target],
-            ['Becomes the Admin user', preview.administrator ?? '—'],
+            ...(preview.administrator === undefined ? [] : ([['Becomes the Admin user', preview.administrator]] as const)),
             ['Profile', preview.profile ?? '—'],
+            ...versionItems(source, target, preview),
             ...(preview.estimate
               ? ([['Estimate', `${formatBytes(preview.estimate.bytes)}, about ${formatDuration(preview.estimate.seconds * 1000)}`]] as const)
               : []),
@@ -73,6 +92,8 @@ export function RefreshPreviewPanel({ source, target, preview }: RefreshPreviewP
                   <th scope="row">{row.element}</th>
                   <td>
                     <code>{row.table}</code>
+                    {row.partitions && <div className="muted">in each partition: {row.partitions.join(', ')}</div>}
+                    {row.cascaded && <div className="muted">cleared too, since they reference it: {row.cascaded.join(', ')}</div>}
                   </td>
                   <td className="nowrap">{ACTIONS[row.action] ?? row.action}</td>
                 </tr>
