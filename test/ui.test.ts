@@ -217,6 +217,9 @@ describe('web UI', { skip }, () => {
     assert.match(main, /Warnings/);
     assert.match(main, /Becomes the Admin user/);
     assert.match(main, /Afterwards/);
+    // The profile's coverage of the source, and (never refreshed from here yet) no drift to compare.
+    assert.match(main, /Schema checks/);
+    assert.match(main, /has no earlier refresh to compare the source's schema with|Changes in the source since/);
     assert.ok((await page.getByRole('heading', { name: 'Not copied' }).locator('xpath=../..').getByRole('row').count()) > 1);
 
     const confirm = page.getByRole('button', { name: 'Refresh database' });

@@ -166,4 +166,30 @@ export const refreshPreview = z.strictObject({
    * both equal.
    */
   schemaVersion: z.strictObject({ source: z.string().nullable(), target: z.string().nullable() }).optional(),
+  /**
+   * How the source's application columns ("schema.table.column") changed since the target's
+   * last successful refresh. Missing when the target was never refreshed.
+   */
+  drift: z
+    .strictObject({
+      since: z.strictObject({ operation: z.number(), at: z.string() }),
+      addedTables: z.array(z.string()),
+      removedTables: z.array(z.string()),
+      addedColumns: z.array(z.string()),
+      removedColumns: z.array(z.string()),
+      changedColumns: z.array(z.strictObject({ column: z.string(), from: z.string(), to: z.string() })),
+    })
+    .optional(),
+  /**
+   * The profile's coverage of the source: with coverage: strict, the columns it leaves
+   * undecided (they refuse the refresh); and the columns copied unmasked that look like
+   * personal data (sampling stops after a few seconds: the rest are judged by name).
+   */
+  coverage: z
+    .strictObject({
+      strict: z.boolean(),
+      undecided: z.array(z.string()),
+      unmasked: z.array(z.strictObject({ column: z.string(), kind: z.string() })),
+    })
+    .optional(),
 });

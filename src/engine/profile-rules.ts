@@ -1,6 +1,7 @@
 import type { Mask, Profile, Rule } from '../domain/profile/profile-schema.js';
 import { type CatalogColumn, type CatalogReader, type CatalogTable, type SourceCatalog, readSourceCatalog } from '../adapters/postgres/source-catalog.js';
 import { type TableName, tableKey } from '../adapters/postgres/source-relations.js';
+import { coverageFindings } from './profile-coverage.js';
 import { keyMasks } from './key-masks.js';
 import { maskMisfit, uniqueColumns } from './mask-checks.js';
 import { settleForeignKeys } from './profile-keys.js';
@@ -19,6 +20,10 @@ export interface ProfileFinding {
   /** Where in the profile, e.g. `rules[3].columns.email`. */
   readonly path: string;
   readonly message: string;
+  /** Set on findings a preflight refuses with a code of its own (e.g. COVERAGE_UNDECIDED). */
+  readonly code?: 'COVERAGE_UNDECIDED';
+  /** The column a coverage finding is about, as schema.table.column. */
+  readonly column?: string;
 }
 
 export interface ResolvedRule {
@@ -74,6 +79,7 @@ export function resolveProfile(catalog: SourceCatalog, profile: Profile): Resolv
   // a clear must not leave rows that reference what it empties (profile-keys.ts).
   const keys = settleForeignKeys(catalog, profile, rules);
   const masks = keyMasks(catalog, rules);
+  findings.push(...coverageFindings(catalog, profile, rules));
   return { rules, findings: dedupe([...findings, ...masks.findings, ...keys.findings]), warnings: keys.warnings };
 }
 

@@ -30,6 +30,7 @@ import type { ResolvedProfile } from '../../engine/profile-rules.js';
 import { type NotCopied, notCopiedEntries, profileWarnings, replacedDatabases, resetsAdministrator } from './preview-wording.js';
 import type { CopyRole } from '../../domain/preflight/copy-needs.js';
 import type { SchemaVersionProbe } from '../../domain/preflight/app-versions.js';
+import { type PreviewSchema, previewSchema } from './schema-drift.js';
 
 export const PRODUCTION_REPORTING_NOTICE =
   'Copying production data to a sandbox for the purpose of production reporting is not supported.';
@@ -168,7 +169,9 @@ async function probeDatabases(
         probe.profileFindings = await resolveProfileAgainst(from, profile).then(
           (read) => {
             resolved = read;
-            return read.findings.map((f) => f.message);
+            // Undecided columns under coverage: strict are a reason of their own (COVERAGE_UNDECIDED).
+            probe.undecidedColumns = read.findings.flatMap((f) => (f.code === 'COVERAGE_UNDECIDED' && f.column ? [f.column] : []));
+            return read.findings.filter((f) => f.code === undefined).map((f) => f.message);
           },
           (error: Error) => [`it could not be read against ${source.name}'s database: ${error.message}`],
         );
@@ -218,6 +221,10 @@ export interface RefreshPreview {
   readonly roles: readonly CopyRole[];
   /** Each side's application schema version (null: not read), when the profile names a schemaVersion query. */
   readonly schemaVersion?: { readonly source: string | null; readonly target: string | null };
+  /** How the source's columns changed since the target's last refresh (schema-drift.ts). */
+  readonly drift?: PreviewSchema['drift'];
+  /** What the profile decides of the source's columns: undecided ones, personal-looking ones copied unmasked. */
+  readonly coverage?: PreviewSchema['coverage'];
 }
 
 interface PreviewEnvironment {
@@ -261,6 +268,7 @@ export async function previewRefresh(runtime: Runtime, sourceName: string, targe
     }
   }
   const access = target ? await previewAccess(runtime, target, profile, warnings) : undefined;
+  const schema = source && target && source.name !== target.name ? await previewSchema(runtime, source, target, profile).catch((): PreviewSchema => ({})) : {};
   let estimate: RefreshPreview['estimate'];
   if (source) estimate = await estimateRefresh(runtime, source.name).catch(() => undefined);
   return {
@@ -278,6 +286,8 @@ export async function previewRefresh(runtime: Runtime, sourceName: string, targe
     reasons: checked.reasons,
     roles: checked.roles,
     ...(checked.schemaVersion ? { schemaVersion: { source: checked.schemaVersion.source ?? null, target: checked.schemaVersion.target ?? null } } : {}),
+    ...(schema.drift ? { drift: schema.drift } : {}),
+    ...(schema.coverage ? { coverage: schema.coverage } : {}),
   };
 }
 

@@ -68,6 +68,8 @@ export interface DatabaseProbe {
   readonly roles?: readonly CopyRole[] | undefined;
   /** What of the target's profile does not fit the source's database (tables, columns, what rules need). */
   readonly profileFindings?: readonly string[] | undefined;
+  /** Columns of the source the profile leaves undecided under `coverage: strict` (schema.table.column). */
+  readonly undecidedColumns?: readonly string[] | undefined;
   /** The profile's schemaVersion query on both sides (the application databases, when the profile names one). */
   readonly schemaVersion?: SchemaVersionProbe | undefined;
   /** The servers' majors and the target's versions of the source's extensions, when both answered. */
@@ -303,6 +305,14 @@ function databaseRefusals(facts: RefreshFacts): RefusalReason[] {
         code: 'PROFILE_INVALID',
         message: `${target.name}'s refresh profile does not fit ${source.name}'s ${probe.role} database: ${finding}`,
         remedy: 'fix the profile (dataalm profile validate FILE --against URL lists every problem), then refresh',
+      });
+    }
+    if ((probe.undecidedColumns ?? []).length > 0) {
+      const columns = probe.undecidedColumns!;
+      reasons.push({
+        code: 'COVERAGE_UNDECIDED',
+        message: `${target.name}'s refresh profile has coverage: strict, and ${columns.length === 1 ? 'a column' : `${columns.length} columns`} of ${source.name}'s ${probe.role} database ${columns.length === 1 ? 'is' : 'are'} not decided: ${columns.join(', ')}`,
+        remedy: 'mask, clear, keep or list the column(s) under safe in the profile (dataalm profile check FILE --against URL lists them), then refresh',
       });
     }
     // Both databases' copies may lack the same thing on the same server: said once.

@@ -69,6 +69,24 @@ const maskRule = z
 
 export const ruleSchema = z.discriminatedUnion('action', [clearRule, keepTargetRule, maskRule]);
 
+/**
+ * Columns a person decided may be copied as they are (coverage: strict). `['*']` is every
+ * column of the table, also those added later: for tables that hold no personal data by
+ * nature (e.g. a migrations table). A `reason` records that the columns were reviewed:
+ * `profile check` does not report them as looking like personal data.
+ */
+export const safeSchema = z
+  .object({
+    table: identifier,
+    schema: identifier.default('public'),
+    columns: z
+      .array(identifier)
+      .min(1)
+      .refine((c) => !c.includes('*') || c.length === 1, "'*' stands for every column: list it alone"),
+    reason: z.string().min(1).optional(),
+  })
+  .strict();
+
 export const sanitizeSchema = z
   .object({
     name: z.string().min(1),
@@ -174,6 +192,14 @@ export const profileSchema = z
      * copy; the target's for a refresh, whose environment keeps who may connect and how)
      */
     databaseProperties: z.enum(['source', 'target']).optional(),
+    /**
+     * strict: every column of the source must be decided (masked, its table cleared or kept,
+     * kept by keep-target, generated, or listed under `safe`); an undecided one (e.g. added
+     * since the profile was written) refuses a copy and a refresh. (Default: off)
+     */
+    coverage: z.enum(['strict', 'off']).optional(),
+    /** Columns copied as they are on purpose (see safeSchema). */
+    safe: z.array(safeSchema).optional(),
   })
   .strict()
   .superRefine((profile, ctx) => {
@@ -186,9 +212,17 @@ export const profileSchema = z
       }
       seen.set(key, index);
     });
+    const safe = new Map<string, number>();
+    (profile.safe ?? []).forEach((entry, index) => {
+      const key = `${entry.schema}.${entry.table}`;
+      const first = safe.get(key);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['safe', index, 'table'], message: `${key} is already listed (safe[${first}])` });
+      safe.set(key, index);
+    });
   });
 
 export type Rule = z.infer<typeof ruleSchema>;
+export type SafeEntry = z.infer<typeof safeSchema>;
 export type Profile = z.infer<typeof profileSchema>;
 export type ProfileAccess = z.infer<typeof accessSchema>;
 export type ProfileInput = z.input<typeof profileSchema>;

@@ -108,8 +108,31 @@ export function previewText(p: RefreshPreview): string {
     ...p.warnings.map((w) => `  ! ${w}`),
     `  ! ${p.notice}`,
     '',
+    ...schemaLines(p),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** The profile's coverage of the source and the schema drift since the target's last refresh. */
+function schemaLines(p: RefreshPreview): string[] {
+  const lines: string[] = [];
+  const { coverage, drift } = p;
+  if (coverage) {
+    lines.push(`Coverage of the source${coverage.strict ? ' (coverage: strict)' : ''}:`);
+    if (coverage.undecided.length === 0 && coverage.unmasked.length === 0) lines.push('  every column decided; none copied unmasked looks personal');
+    lines.push(...coverage.undecided.map((c) => `  undecided: ${c}`), ...coverage.unmasked.map((c) => `  unmasked, looks like ${c.kind}: ${c.column}`), '');
+  }
+  if (drift) {
+    const changes = [
+      ...drift.addedTables.map((t) => `  + table ${t}`),
+      ...drift.removedTables.map((t) => `  - table ${t}`),
+      ...drift.addedColumns.map((c) => `  + ${c}`),
+      ...drift.removedColumns.map((c) => `  - ${c}`),
+      ...drift.changedColumns.map((c) => `  ~ ${c.column}: ${c.from} → ${c.to}`),
+    ];
+    lines.push(`Schema changes in the source since the last refresh (operation ${drift.since.operation}):`, ...(changes.length > 0 ? changes : ['  none']), '');
+  }
+  return lines;
 }
 
 export { logText };

@@ -4,6 +4,7 @@ import { TRANSFORMER_CATALOG } from '../../domain/profile/transformer-catalog.js
 import { loadProfile, loadProfileFile, profileYaml } from '../../app/copy-service.js';
 import { describeUrl, profileFindingsAt } from '../../app/profile-service.js';
 import { printJson, reportError } from './command-context.js';
+import { registerDiscoveryCommands } from './profile-discovery-commands.js';
 
 /** `dataalm profile …`: read, check and write refresh profiles. */
 export function registerProfileCommands(program: Command): void {
@@ -45,6 +46,7 @@ export function registerProfileCommands(program: Command): void {
         reportError(error, o);
       }
     });
+  registerDiscoveryCommands(profile);
   profile
     .command('transformers')
     .description('list the mask transformers, their parameters and an example of each')

@@ -6,6 +6,7 @@ import { afterRetailRefresh } from '../../assets/package-steps.js';
 import { operationFingerprint } from '../../refresh/fingerprint.js';
 import { preflightRefresh } from '../../refresh/refresh-service.js';
 import { runSyncCommand } from '../../refresh/synchronize.js';
+import { recordRefreshColumns } from '../../refresh/schema-drift.js';
 import { folderFingerprint, rows } from '../../refresh/verification.js';
 import { resetsAdministrator, usesAdministrator } from '../../refresh/preview-wording.js';
 import { cutoverStep, dropExpiredBreadcrumbs, resumeAfterCutover, swapEndings } from '../cutover-step.js';
@@ -29,6 +30,10 @@ const validate: StepHandler = {
       }),
     );
     await ctx.runtime.operations.setDatabases(ctx.id, ctx.databases);
+    // The source's columns now, for the schema drift the next refresh's preview shows.
+    await recordRefreshColumns(ctx.runtime, ctx.id, operation.environment, ctx.sourceUrls.application!).catch((error: Error) =>
+      ctx.log('validate', 'warning', `the source's columns could not be recorded for the next preview's schema drift: ${ctx.redactor.redact(error.message)}`),
+    );
     return { databases: Object.keys(ctx.databases), storage: await folderFingerprint(ctx.target.documentStorage) };
   },
 };

@@ -3,6 +3,7 @@ import { Card } from '../../components/Card';
 import { DetailList } from '../../components/DetailList';
 import { ReasonList } from '../../components/Notice';
 import { formatBytes, formatDuration } from '../../format';
+import { SchemaChecksPanel } from './SchemaChecksPanel';
 
 /** What a profile rule does with a table's rows. */
 const ACTIONS: Readonly<Record<string, string>> = {
@@ -101,6 +102,7 @@ export function RefreshPreviewPanel({ source, target, preview }: RefreshPreviewP
           </table>
         </div>
       </Card>
+      <SchemaChecksPanel target={target} preview={preview} />
       <Card title="Afterwards">
         <ol className="plain-list">
           {preview.afterwards.map((item) => (
