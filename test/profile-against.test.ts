@@ -1,46 +1,24 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { cliEnv, runCli } from './helpers/cli.ts';
-import { loadRentalStore } from './helpers/rental-store.ts';
-import { type TestDatabase, createTestDatabase, dropDatabase, queryRows, urlFor } from './helpers/test-database.ts';
+import { useRentalStore } from './helpers/rental-store.ts';
+import { queryRows, urlFor } from './helpers/test-database.ts';
 
 // A profile written by a user for an application dataalm knows nothing of (the rental
 // store), read against its live database before anything is copied.
 const env = cliEnv({ DATAALM_SECRET_KEY: 'profile-against-test-installation-key' });
-let store: TestDatabase;
-let dir: string;
-const made: string[] = [];
-
-function profileFile(name: string, yaml: string): string {
-  const file = path.join(dir, `${name}.yaml`);
-  fs.writeFileSync(file, `name: ${name}\nversion: 1\n${yaml}`);
-  return file;
-}
-
-before(async () => {
-  store = await createTestDatabase('rental_store');
-  await loadRentalStore(store.url);
-  dir = fs.mkdtempSync(path.join(process.env.DATAALM_TEST_TMP ?? '/tmp', 'profiles-'));
-});
-
-after(async () => {
-  await store.drop();
-  for (const name of made) await dropDatabase(name);
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const rental = useRentalStore('rental_store');
+const profileFile = (name: string, yaml: string) => rental.profileFile(name, yaml);
 
 describe('a rule on a partitioned table', () => {
   test('applies to every partition: validate --against accepts it and the copy masks each partition', async () => {
     const file = profileFile('payments', 'rules:\n  - action: mask\n    table: payment\n    columns:\n      amount: { transformer: constant, value: "1.00" }\n');
-    const validated = await runCli(['profile', 'validate', file, '--against', store.url, '--json'], env);
+    const validated = await runCli(['profile', 'validate', file, '--against', rental.db().url, '--json'], env);
     assert.equal(validated.code, 0, validated.stderr);
     assert.deepEqual(JSON.parse(validated.stdout).findings, []);
 
-    const copy = `${store.name}_payments`;
-    made.push(copy);
-    const result = await runCli(['copy', '--from', store.url, '--to', urlFor(copy), '--profile', file, '--json'], env);
+    const copy = rental.copyName('payments');
+    const result = await runCli(['copy', '--from', rental.db().url, '--to', urlFor(copy), '--profile', file, '--json'], env);
     assert.equal(result.code, 0, result.stderr);
     const partitions = await queryRows(
       urlFor(copy),
@@ -73,7 +51,7 @@ describe('profile validate --against', () => {
         '',
       ].join('\n'),
     );
-    const result = await runCli(['profile', 'validate', file, '--against', store.url, '--json'], env);
+    const result = await runCli(['profile', 'validate', file, '--against', rental.db().url, '--json'], env);
     assert.equal(result.code, 2, result.stderr);
     const { valid, findings } = JSON.parse(result.stdout) as { valid: boolean; findings: { path: string; message: string }[] };
     assert.equal(valid, false);
@@ -87,7 +65,7 @@ describe('profile validate --against', () => {
     assert.match(findings[2]!.message, /customer_id is NOT NULL/);
     assert.match(findings[3]!.message, /customer_id is part of the primary key/);
 
-    const text = await runCli(['profile', 'validate', file, '--against', store.url], env);
+    const text = await runCli(['profile', 'validate', file, '--against', rental.db().url], env);
     assert.equal(text.code, 2);
     assert.match(text.stdout, /does not fit .*\/t_rental_store_/);
     assert.doesNotMatch(text.stdout + text.stderr, /password|:\/\/[^@\s]*@/, 'no credentials in the output');

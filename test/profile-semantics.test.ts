@@ -1,44 +1,23 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { cliEnv, runCli } from './helpers/cli.ts';
-import { loadRentalStore } from './helpers/rental-store.ts';
-import { type TestDatabase, createTestDatabase, dropDatabase, queryRows, urlFor } from './helpers/test-database.ts';
+import { useRentalStore } from './helpers/rental-store.ts';
+import { queryRows, urlFor } from './helpers/test-database.ts';
 
 // The profile's rules read as the rental store's foreign keys and partitions mean them: a
 // clear of a referenced table is refused before anything is copied, or cascades; the
 // refresh preview and runbook speak of what the profile and the environments really have.
 const KEY = 'profile-semantics-test-installation-key';
 const env = cliEnv({ DATAALM_SECRET_KEY: KEY });
-let store: TestDatabase;
-let dir: string;
-const made: string[] = [];
-
-function profileFile(name: string, yaml: string): string {
-  const file = path.join(dir, `${name}.yaml`);
-  fs.writeFileSync(file, `name: ${name}\nversion: 1\n${yaml}`);
-  return file;
-}
+const rental = useRentalStore('semantics_store');
+const profileFile = (name: string, yaml: string) => rental.profileFile(name, yaml);
 
 const CLEAR_RENTAL = ['rules:', '  - action: mask', '    table: customer', '    columns:', '      email: { transformer: email }', '  - action: clear', '    table: rental'];
-
-before(async () => {
-  store = await createTestDatabase('semantics_store');
-  await loadRentalStore(store.url);
-  dir = fs.mkdtempSync(path.join(process.env.DATAALM_TEST_TMP ?? '/tmp', 'semantics-'));
-});
-
-after(async () => {
-  await store.drop();
-  for (const name of made) await dropDatabase(name);
-  fs.rmSync(dir, { recursive: true, force: true });
-});
 
 describe('a clear of a table that foreign keys reference', () => {
   test('is refused at profile validate --against and by dataalm copy before anything is created, naming the referencing tables', async () => {
     const file = profileFile('clear-rental', `${CLEAR_RENTAL.join('\n')}\n`);
-    const validated = await runCli(['profile', 'validate', file, '--against', store.url, '--json'], env);
+    const validated = await runCli(['profile', 'validate', file, '--against', rental.db().url, '--json'], env);
     assert.equal(validated.code, 2, validated.stderr);
     const { findings } = JSON.parse(validated.stdout) as { findings: { path: string; message: string }[] };
     assert.deepEqual(findings.map((f) => f.path), ['rules[1]']);
@@ -47,8 +26,8 @@ describe('a clear of a table that foreign keys reference', () => {
       /rules\[1\]: public\.rental is cleared, but public\.payment \(payment_rental_id_fkey\) references it: clear them too with cascade: true, or do not clear public\.rental/,
     );
 
-    const copy = `${store.name}_refused`;
-    const result = await runCli(['copy', '--from', store.url, '--to', urlFor(copy), '--profile', file, '--json'], env);
+    const copy = rental.copyName('refused');
+    const result = await runCli(['copy', '--from', rental.db().url, '--to', urlFor(copy), '--profile', file, '--json'], env);
     assert.notEqual(result.code, 0);
     assert.match(result.stdout + result.stderr, /public\.payment \(payment_rental_id_fkey\) references it/);
     const exists = await queryRows(urlFor('postgres'), `select 1 from pg_database where datname = '${copy}'`);
@@ -57,12 +36,11 @@ describe('a clear of a table that foreign keys reference', () => {
 
   test('with cascade: true, the referencing tables are cleared too (every partition) and the copy keeps its foreign keys', async () => {
     const file = profileFile('clear-rental-cascade', `${CLEAR_RENTAL.join('\n')}\n    cascade: true\n`);
-    const validated = await runCli(['profile', 'validate', file, '--against', store.url, '--json'], env);
+    const validated = await runCli(['profile', 'validate', file, '--against', rental.db().url, '--json'], env);
     assert.equal(validated.code, 0, validated.stdout + validated.stderr);
 
-    const copy = `${store.name}_cascade`;
-    made.push(copy);
-    const result = await runCli(['copy', '--from', store.url, '--to', urlFor(copy), '--profile', file, '--json'], env);
+    const copy = rental.copyName('cascade');
+    const result = await runCli(['copy', '--from', rental.db().url, '--to', urlFor(copy), '--profile', file, '--json'], env);
     assert.equal(result.code, 0, result.stderr);
     const counts = await queryRows(
       urlFor(copy),
@@ -82,7 +60,7 @@ describe('a clear of a table that foreign keys reference', () => {
       'cascade-into-kept',
       [...CLEAR_RENTAL, '    cascade: true', '  - action: keep-target', '    table: payment', ''].join('\n'),
     );
-    const validated = await runCli(['profile', 'validate', file, '--against', store.url, '--json'], env);
+    const validated = await runCli(['profile', 'validate', file, '--against', rental.db().url, '--json'], env);
     assert.equal(validated.code, 2, validated.stderr);
     const { findings } = JSON.parse(validated.stdout) as { findings: { path: string; message: string }[] };
     assert.equal(findings.length, 1);
