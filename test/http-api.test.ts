@@ -40,6 +40,7 @@ const MATRIX: Record<string, { allowed: readonly Role[] | 'public'; sessionOnly?
   'POST /api/tokens': { allowed: ALL, sessionOnly: true, request: () => ({ path: '/api/tokens', body: { name: 'matrix' } }) },
   'DELETE /api/tokens/{id}': { allowed: ALL, request: () => ({ path: '/api/tokens/999999' }) },
   'GET /api/audit': { allowed: OPERATORS, request: () => ({ path: '/api/audit?limit=5' }) },
+  'GET /api/profile/transformers': { allowed: ALL, request: () => ({ path: '/api/profile/transformers' }) },
   'GET /api/environments': { allowed: ALL, request: () => ({ path: '/api/environments' }) },
   // An environment's synchronize command runs on the dataalm host: the project owner's call.
   'POST /api/environments': { allowed: OWNER, request: () => ({ path: '/api/environments', body: {} }) },
