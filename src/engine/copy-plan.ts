@@ -3,7 +3,7 @@ import type { Mask, Profile, Rule } from '../domain/profile/profile-schema.js';
 import { tableKey } from '../adapters/postgres/source-relations.js';
 import { resolveProfile } from './profile-rules.js';
 import type { CatalogIndex, CatalogTable, SourceCatalog } from '../adapters/postgres/source-catalog.js';
-import { carriedTo, keyMasks } from './key-masks.js';
+import { carriedTo } from './key-masks.js';
 import { uniqueColumns } from './mask-checks.js';
 import { copyCostFactor, defaultSplitCost } from './copy-schedule.js';
 import { maskExpression, qualified, quoteIdent } from './mask-sql.js';
@@ -92,7 +92,7 @@ export function planCopy(catalog: SourceCatalog, profile: Profile, options: Plan
       field: 'profile',
     });
   }
-  const carried = keyMasks(catalog, resolved.rules);
+  const carried = resolved.keyMasks;
   const ruleOf = (table: CatalogTable) => resolved.rules.get(tableKey(table.schema, table.name))?.rule;
   // Splitting and order go by cost, not bytes: a masked table takes longer per byte.
   const factors = new Map(catalog.tables.map((t) => [t, copyCostFactor(ruleOf(t), options.keepFrom)]));

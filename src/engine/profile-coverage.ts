@@ -1,7 +1,7 @@
 import type { Profile } from '../domain/profile/profile-schema.js';
 import type { SourceCatalog } from '../adapters/postgres/source-catalog.js';
 import { type TableName, tableKey } from '../adapters/postgres/source-relations.js';
-import { keyMasks } from './key-masks.js';
+import type { KeyMasks } from './key-masks.js';
 import type { ProfileFinding, ResolvedRule } from './profile-rules.js';
 
 /**
@@ -30,10 +30,15 @@ export interface DecidedColumn {
 export const COVERAGE_UNDECIDED = 'COVERAGE_UNDECIDED';
 
 /** Each column of each table that holds rows, with what the profile decides for it. */
-export function columnDecisions(catalog: SourceCatalog, profile: Profile, rules: ReadonlyMap<string, ResolvedRule>): DecidedColumn[] {
+export function columnDecisions(
+  catalog: SourceCatalog,
+  profile: Profile,
+  rules: ReadonlyMap<string, ResolvedRule>,
+  masks: KeyMasks,
+): DecidedColumn[] {
   const safe = new Map((profile.safe ?? []).map((s) => [tableKey(s.schema, s.table), s]));
   // Masks on referenced keys carry over to the referencing columns (key-masks.ts).
-  const carried = keyMasks(catalog, rules).carried;
+  const carried = masks.carried;
   const seen = new Set<string>();
   const decided: DecidedColumn[] = [];
   for (const table of catalog.tables) {
@@ -78,7 +83,12 @@ function decide(column: string, generated: boolean, rule: ResolvedRule['rule'] |
  * What of the `safe` list does not fit the source (tables and columns it names), and with
  * `coverage: strict`, every undecided column. Called by resolveProfile.
  */
-export function coverageFindings(catalog: SourceCatalog, profile: Profile, rules: ReadonlyMap<string, ResolvedRule>): ProfileFinding[] {
+export function coverageFindings(
+  catalog: SourceCatalog,
+  profile: Profile,
+  rules: ReadonlyMap<string, ResolvedRule>,
+  masks: KeyMasks,
+): ProfileFinding[] {
   const findings: ProfileFinding[] = [];
   const columnsOf = new Map<string, ReadonlySet<string>>();
   for (const table of catalog.tables) {
@@ -101,7 +111,7 @@ export function coverageFindings(catalog: SourceCatalog, profile: Profile, rules
     });
   });
   if (profile.coverage !== 'strict') return findings;
-  for (const c of columnDecisions(catalog, profile, rules)) {
+  for (const c of columnDecisions(catalog, profile, rules, masks)) {
     if (c.decision !== 'undecided') continue;
     const name = `${tableKey(c.schema, c.table)}.${c.column}`;
     findings.push({

@@ -2,7 +2,7 @@ import type { Mask, Profile, Rule } from '../domain/profile/profile-schema.js';
 import { type CatalogColumn, type CatalogReader, type CatalogTable, type SourceCatalog, readSourceCatalog } from '../adapters/postgres/source-catalog.js';
 import { type TableName, tableKey } from '../adapters/postgres/source-relations.js';
 import { coverageFindings } from './profile-coverage.js';
-import { keyMasks } from './key-masks.js';
+import { type KeyMasks, keyMasks } from './key-masks.js';
 import { maskMisfit, uniqueColumns } from './mask-checks.js';
 import { settleForeignKeys } from './profile-keys.js';
 
@@ -44,6 +44,8 @@ export interface ResolvedProfile {
   readonly findings: readonly ProfileFinding[];
   /** What may go wrong depending on the data, not on the profile (shown in the refresh preview). */
   readonly warnings: readonly string[];
+  /** Masks on referenced keys, carried over to the columns that reference them. */
+  readonly keyMasks: KeyMasks;
 }
 
 export function resolveProfile(catalog: SourceCatalog, profile: Profile): ResolvedProfile {
@@ -79,8 +81,8 @@ export function resolveProfile(catalog: SourceCatalog, profile: Profile): Resolv
   // a clear must not leave rows that reference what it empties (profile-keys.ts).
   const keys = settleForeignKeys(catalog, profile, rules);
   const masks = keyMasks(catalog, rules);
-  findings.push(...coverageFindings(catalog, profile, rules));
-  return { rules, findings: dedupe([...findings, ...masks.findings, ...keys.findings]), warnings: keys.warnings };
+  findings.push(...coverageFindings(catalog, profile, rules, masks));
+  return { rules, findings: dedupe([...findings, ...masks.findings, ...keys.findings]), warnings: keys.warnings, keyMasks: masks };
 }
 
 /** The partitions (leaves, at any depth) that hold a partitioned table's rows. */

@@ -39,7 +39,7 @@ export async function checkCoverage(session: CatalogReader, profile: Profile, op
   try {
     const catalog = await readSourceCatalog(session);
     const resolved = resolveProfile(catalog, profile);
-    const decisions = columnDecisions(catalog, profile, resolved.rules);
+    const decisions = columnDecisions(catalog, profile, resolved.rules, resolved.keyMasks);
     // A safe entry with a reason is a person's decision; anything else copied as is gets looked at.
     const asIs = new Map(
       decisions
