@@ -154,18 +154,27 @@ function checkRuleColumns(rule: Rule, table: CatalogTable, label: string, where:
 }
 
 /**
- * Reads the source's catalog in one read-only snapshot and resolves the profile against it:
- * the catalog is returned too, for checks that need more of it (coverage, foreign keys).
+ * Reads the source's catalog in one read-only snapshot, resolves the profile against it, and
+ * runs `within` in the same snapshot (e.g. to sample values of the columns it decides).
  */
-export async function readProfileAgainst(
+export async function withProfileAgainst<T>(
   session: CatalogReader,
   profile: Profile,
-): Promise<{ readonly catalog: SourceCatalog; readonly resolved: ResolvedProfile }> {
+  within: (catalog: SourceCatalog, resolved: ResolvedProfile) => Promise<T> | T,
+): Promise<T> {
   await session.query('begin isolation level repeatable read read only');
   try {
     const catalog = await readSourceCatalog(session);
-    return { catalog, resolved: resolveProfile(catalog, profile) };
+    return await within(catalog, resolveProfile(catalog, profile));
   } finally {
     await session.query('rollback').catch(() => {});
   }
+}
+
+/** The source's catalog and the profile resolved against it, read in one snapshot. */
+export function readProfileAgainst(
+  session: CatalogReader,
+  profile: Profile,
+): Promise<{ readonly catalog: SourceCatalog; readonly resolved: ResolvedProfile }> {
+  return withProfileAgainst(session, profile, (catalog, resolved) => ({ catalog, resolved }));
 }

@@ -1,8 +1,8 @@
-import { type CatalogReader, readSourceCatalog } from '../../adapters/postgres/source-catalog.js';
+import type { CatalogReader } from '../../adapters/postgres/source-catalog.js';
 import { tableKey } from '../../adapters/postgres/source-relations.js';
 import type { Profile } from '../../domain/profile/profile-schema.js';
 import { type ColumnDecision, columnDecisions } from '../profile-coverage.js';
-import { type ProfileFinding, resolveProfile } from '../profile-rules.js';
+import { type ProfileFinding, withProfileAgainst } from '../profile-rules.js';
 import { classifyCatalog } from './discover-database.js';
 import { describeEvidence } from './starting-profile.js';
 
@@ -35,10 +35,7 @@ export interface UnmaskedColumn {
 
 /** In one read-only snapshot of the source: its catalog, and a sample of the columns copied as they are. */
 export async function checkCoverage(session: CatalogReader, profile: Profile, options: { readonly budgetMs?: number } = {}): Promise<CoverageReport> {
-  await session.query('begin isolation level repeatable read read only');
-  try {
-    const catalog = await readSourceCatalog(session);
-    const resolved = resolveProfile(catalog, profile);
+  return withProfileAgainst(session, profile, async (catalog, resolved) => {
     const decisions = columnDecisions(catalog, profile, resolved.rules, resolved.keyMasks);
     // A safe entry with a reason is a person's decision; anything else copied as is gets looked at.
     const asIs = new Map(
@@ -64,7 +61,5 @@ export async function checkCoverage(session: CatalogReader, profile: Profile, op
       columns: decisions.length,
       decided: decisions.length - undecided.length,
     };
-  } finally {
-    await session.query('rollback').catch(() => {});
-  }
+  });
 }
