@@ -57,6 +57,13 @@ export interface CopyOptions {
    * snapshot (the state the kept rows were read in), for checks of the kept data.
    */
   readonly inspectKept?: (copy: pg.Client, keepSnapshot: pg.Client) => Promise<void>;
+  /**
+   * An exported snapshot of the source that the caller holds (a replication slot's, so that
+   * replication starts exactly where the copy's data ends). (Default: the copy exports its own)
+   */
+  readonly snapshot?: string;
+  /** Called inside the snapshot, before anything is created: the caller may read the source as the copy sees it. */
+  readonly inSnapshot?: (source: pg.Client, catalog: SourceCatalog) => Promise<void>;
 }
 
 
@@ -109,7 +116,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
   let folder: string | undefined;
   let builder: IndexBuilder | undefined;
   try {
-    const sourceHolder = await holdSnapshot(options.sourceUrl, source, 'from (--from)');
+    const sourceHolder = await holdSnapshot(options.sourceUrl, source, 'from (--from)', options.snapshot);
     holders.push(sourceHolder);
     // What the connecting users need (privileges, memberships, extensions): all reasons at once.
     await assertCopyNeeds(sourceHolder.client, options.targetUrl, {
@@ -119,6 +126,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
       targetName: `${target.host}:${target.port}`,
     });
     const catalog = await readSourceCatalog(sourceHolder.client);
+    await options.inSnapshot?.(sourceHolder.client, catalog);
     await checkLockCapacity(sourceHolder.client, source);
     if (catalog.extensionsWithConfig.length > 0) {
       warn(`the configuration tables of extension(s) ${catalog.extensionsWithConfig.join(', ')} are not copied`);
@@ -299,16 +307,25 @@ function sameDatabase(a: ConnectionTarget, b: ConnectionTarget): boolean {
   return a.host === b.host && a.port === b.port && a.database === b.database;
 }
 
-async function holdSnapshot(url: string, where: ConnectionTarget, field: string): Promise<SnapshotHolder> {
+async function holdSnapshot(url: string, where: ConnectionTarget, field: string, imported?: string): Promise<SnapshotHolder> {
   let client: pg.Client;
   try {
     client = await connectCopySession(url, 'snapshot');
   } catch (cause) {
     throw unreachable(where, field, cause);
   }
-  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-  const snapshot = (await client.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0]!.s;
-  return { client, snapshot };
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    if (imported !== undefined) {
+      await client.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(imported)}`);
+      return { client, snapshot: imported };
+    }
+    const snapshot = (await client.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0]!.s;
+    return { client, snapshot };
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw error;
+  }
 }
 
 

@@ -57,6 +57,14 @@ export interface TablePlan {
   readonly indexes: readonly CatalogIndex[];
   /** What copying it costs, as bytes of a plain copy (masks cost more): orders and splits the work. */
   readonly cost: number;
+  /** Each masked column's expression (without its alias) and the condition a `when` puts on it: for a mirror's masking trigger. */
+  readonly maskSql: readonly MaskedColumnSql[];
+}
+
+export interface MaskedColumnSql {
+  readonly column: string;
+  readonly expression: string;
+  readonly when: { readonly column: string; readonly equals: string } | undefined;
 }
 
 export interface CopyPlan {
@@ -77,6 +85,8 @@ export interface PlanOptions {
    * table cannot be written frozen, so splitting is not free.)
    */
   readonly splitBytes: number | undefined;
+  /** See MaskContext.saltSql. (Default: the salt as a literal) */
+  readonly saltSql?: string;
 }
 
 const PAGE = 8192;
@@ -143,9 +153,13 @@ function planTable(
   }
   // A column that references a masked key is masked as that key is: as a unique column.
   const unique = (name: string) => keys.unique.has(name) || keys.carried.has(name);
+  const maskSql: MaskedColumnSql[] = [];
   const selectList = copied.map((c) => {
     const mask = masks.get(c.name);
-    return mask ? `${maskExpression(c.name, c.type, mask, { salt, unique: unique(c.name) })} AS ${quoteIdent(c.name)}` : quoteIdent(c.name);
+    if (!mask) return quoteIdent(c.name);
+    const expression = maskExpression(c.name, c.type, mask, { salt, unique: unique(c.name), saltSql: options.saltSql });
+    maskSql.push({ column: c.name, expression, when: mask.when && { column: mask.when.column, equals: String(mask.when.equals) } });
+    return `${expression} AS ${quoteIdent(c.name)}`;
   });
   return {
     schema: table.schema,
@@ -163,6 +177,7 @@ function planTable(
     parts: mode === 'copy' || mode === 'keep-columns' ? splitParts(table, options) : [{ index: 0, where: undefined }],
     reason: rule?.reason,
     indexes: table.indexes,
+    maskSql,
   };
 }
 

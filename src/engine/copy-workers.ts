@@ -18,6 +18,12 @@ export interface WorkerContext {
   readonly onTableDone: (table: TablePlan, rows: number, bytes: number, seconds: number) => void;
   /** Receives each table once its data is in (at once for tables that get no data). */
   readonly onTableLoaded: (table: TablePlan) => void;
+  /**
+   * The tables exist with their indexes, constraints and triggers (a clone of a mirror) and
+   * were emptied by the caller: rows go in under session_replication_role = replica, so no
+   * trigger of the application's and no foreign-key check fires (the caller checks the keys).
+   */
+  readonly intoExisting?: boolean;
 }
 
 interface Task {
@@ -126,6 +132,7 @@ async function openSession(context: WorkerContext): Promise<Session> {
   // The copy is a new database nobody reads yet: losing the last commits in a crash is
   // harmless (the copy would be redone), so don't wait for each commit's WAL flush.
   await target.query('SET synchronous_commit = off');
+  if (context.intoExisting) await target.query('SET session_replication_role = replica');
   const session: Session = {
     source,
     target,
@@ -159,7 +166,7 @@ async function copyPart(session: Session, task: Task, context: WorkerContext): P
   // A table copied in one piece is emptied and filled in one transaction, which lets COPY
   // FREEZE write the rows already frozen and all-visible: no VACUUM pass, no hint-bit
   // writes on first read, and index-only scans for the foreign-key checks that follow.
-  const whole = table.parts.length === 1;
+  const whole = table.parts.length === 1 && context.intoExisting !== true;
   const target = session.target;
   let bytes = 0;
   const counter = new Transform({

@@ -19,6 +19,12 @@ export interface MaskContext {
    * distinct values stay distinct (the planner refuses transformers that cannot keep them so).
    */
   readonly unique?: boolean;
+  /**
+   * An SQL expression that yields the salt followed by ':' (keyedDigest's prefix), used
+   * instead of the salt as a literal: a mirror's masking trigger reads the salt from a
+   * table, so the salt is in no function's source. (Default: the salt as a literal)
+   */
+  readonly saltSql?: string;
 }
 
 /**
@@ -44,7 +50,7 @@ function columnMask(value: string, type: string, mask: Mask, ctx: MaskContext): 
   if (mask.transformer === 'constant') return quoteLiteral(mask.value);
   if (mask.transformer === 'json') return nullKept(value, jsonSql(value, mask.paths, (text, nested) => textMask(text, nested, ctx)));
   const text = canonicalText(value, type);
-  const digest = keyedDigest(text, ctx.salt);
+  const digest = digestOf(text, ctx);
   if (mask.transformer === 'date-shift') return nullKept(value, withDigest(digest, (h) => dateShiftSql(value, h, mask.days)));
   if (mask.transformer === 'numeric-noise') return nullKept(value, withDigest(digest, (h) => numericNoiseSql(value, h, mask.percent)));
   return nullKept(value, transform(text, digest, mask, ctx));
@@ -52,10 +58,10 @@ function columnMask(value: string, type: string, mask: Mask, ctx: MaskContext): 
 
 /** A mask inside a JSON document: the value there is text. */
 function textMask(text: string, mask: NestedMask, ctx: MaskContext): string {
-  const digest = keyedDigest(text, ctx.salt);
+  const digest = digestOf(text, ctx);
   if (mask.transformer === 'date-shift') return withDigest(digest, (h) => textDateShiftSql(text, h, mask.days));
   if (mask.transformer === 'numeric-noise') return withDigest(digest, (h) => textNumericNoiseSql(text, h, mask.percent));
-  return transform(text, digest, mask, { salt: ctx.salt });
+  return transform(text, digest, mask, { salt: ctx.salt, saltSql: ctx.saltSql });
 }
 
 /** Text in, text out: every transformer but json, date-shift and numeric-noise. */
@@ -101,5 +107,8 @@ function transform(text: string, digest: string, mask: NestedMask, ctx: MaskCont
     }
   }
 }
+
+/** The keyed digest of `text`: the same value whether the salt is a literal or read by `saltSql`. */
+const digestOf = (text: string, ctx: MaskContext): string => (ctx.saltSql === undefined ? keyedDigest(text, ctx.salt) : `md5(${ctx.saltSql} || ${text})`);
 
 const nullKept = (value: string, masked: string): string => `CASE WHEN ${value} IS NULL THEN NULL ELSE ${masked} END`;

@@ -50,7 +50,7 @@ export async function startMajorServer(major: number): Promise<MajorServer> {
     if (init.status !== 0) throw new Error(`initdb ${major} failed: ${init.stderr || init.error?.message}`);
     const port = await freePort();
     const log = fs.openSync(path.join(folder, 'postgresql.log'), 'a');
-    const settings = ['-c', `port=${port}`, '-c', "listen_addresses=127.0.0.1", '-c', "unix_socket_directories=", '-c', 'fsync=off', '-c', 'full_page_writes=off'];
+    const settings = ['-c', `port=${port}`, '-c', "listen_addresses=127.0.0.1", '-c', "unix_socket_directories=", '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'wal_level=logical'];
     child = spawn(path.join(bin, 'postgres'), ['-D', dataDir, ...settings], { cwd: folder, stdio: ['ignore', log, log], ...asUser });
     fs.closeSync(log);
     const exited = new Promise<void>((resolve) => child!.once('exit', () => resolve()));

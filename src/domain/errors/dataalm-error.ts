@@ -94,6 +94,8 @@ export const REFUSAL_CODES = [
   'COPY_PRIVILEGES',
   'LOCK_TABLE_TOO_SMALL',
   'COPY_UNSUPPORTED',
+  // A mirror (DESIGN §8): what logical replication needs on the source and the target's server.
+  'MIRROR_REQUIREMENTS',
   // Rollback, cancel and restore.
   'NOT_ROLLBACKABLE',
   'NOT_CANCELABLE',

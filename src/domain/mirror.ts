@@ -1,0 +1,65 @@
+/**
+ * A mirror (DESIGN §8): on a sandbox's server, a database of its source kept current by
+ * PostgreSQL logical replication, with the sandbox's profile applied as rows arrive. A
+ * refresh clones it with a file copy instead of copying the whole source.
+ */
+export type MirrorState = 'seeding' | 'streaming' | 'failed' | 'dropped';
+
+/** What happens to one table of the source in a mirror. */
+export interface MirrorTables {
+  /** Replicated: kept current by the subscription ("schema.table"). */
+  readonly published: readonly string[];
+  /** Not replicated, but copied from the source at refresh time (with why). */
+  readonly refreshTime: readonly { readonly table: string; readonly reason: string }[];
+  /** Not in the mirror's data at all: cleared, or kept from the target (with why). */
+  readonly notMirrored: readonly { readonly table: string; readonly reason: string }[];
+  /** The source has large objects: they are not replicated, so they are copied at refresh time. */
+  readonly largeObjects: number;
+}
+
+export interface MirrorRecord {
+  readonly environment: string;
+  readonly source: string;
+  readonly state: MirrorState;
+  readonly database: string;
+  readonly publication: string;
+  readonly slot: string;
+  readonly subscription: string;
+  readonly maxLagBytes: number;
+  readonly schemaFingerprint: string | null;
+  readonly profileFingerprint: string;
+  readonly tables: MirrorTables;
+  readonly pausedBy: number | null;
+  readonly seededAt: string | null;
+  readonly warnedAt: string | null;
+  readonly lastError: string | null;
+  readonly createdBy: string;
+  readonly updatedAt: string;
+}
+
+/** Default lag limit: WAL the source keeps for the mirror before it is warned about (half) and dropped. */
+export const DEFAULT_MAX_LAG_BYTES = 1024 ** 3;
+
+export const NO_TABLES: MirrorTables = { published: [], refreshTime: [], notMirrored: [], largeObjects: 0 };
+
+/** Bytes as people read them: 1.5 GiB, 12.0 MiB, 800 B. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** "512MiB", "2 GiB", "1073741824": the lag limit a user gives. */
+export function parseByteSize(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kib|mib|gib|tib|kb|mb|gb|tb|k|m|g|t)?\s*$/i.exec(text);
+  if (!match) return undefined;
+  const factors: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+  const unit = (match[2] ?? 'b').toLowerCase()[0]!;
+  const bytes = Math.round(Number(match[1]) * factors[unit]!);
+  return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : undefined;
+}

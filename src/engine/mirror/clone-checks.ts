@@ -1,0 +1,95 @@
+import type pg from 'pg';
+import { DataalmError } from '../../domain/errors/dataalm-error.js';
+import { connectCopySession } from '../copy-session.js';
+import { checksum } from '../copy-verify.js';
+import { quoteIdent } from '../mask-sql.js';
+import type { TablePlan } from '../copy-plan.js';
+
+/**
+ * The clone against the paused mirror it was made from: each replicated table's row count
+ * (and, with checksums, its content) on both, read side by side. Returns the counts and the
+ * clone's size.
+ */
+export async function compareWithMirror(mirrorUrl: string, cloneUrl: string, tables: readonly string[], checksums: boolean): Promise<{ rows: Map<string, number>; bytes: number }> {
+  const [mirror, clone] = await Promise.all([connectCopySession(mirrorUrl, 'verify'), connectCopySession(cloneUrl, 'verify')]);
+  try {
+    const names = await clone.query<{ name: string; qualified: string }>(
+      `SELECT n.nspname || '.' || c.relname AS name, format('%I.%I', n.nspname, c.relname) AS qualified
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE (n.nspname || '.' || c.relname) = ANY ($1) AND c.relkind = 'r'`,
+      [tables],
+    );
+    const rows = new Map<string, number>();
+    const mismatches: string[] = [];
+    const count = async (client: pg.ClientBase, table: string) => Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ONLY ${table}`)).rows[0]!.n);
+    for (const { name, qualified } of names.rows) {
+      const [want, got] = await Promise.all([count(mirror, qualified), count(clone, qualified)]);
+      rows.set(name, got);
+      if (want !== got) mismatches.push(`${name}: ${got} rows, the mirror has ${want}`);
+      else if (checksums) {
+        const columns = await clone.query<{ c: string }>(
+          `SELECT attname AS c FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum`,
+          [qualified],
+        );
+        const list = columns.rows.map((r) => quoteIdent(r.c));
+        const table = { qualifiedName: qualified, namesObjects: false };
+        const [a, b] = await Promise.all([checksum(mirror, table, list), checksum(clone, table, list)]);
+        if (a !== b) mismatches.push(`${name}: content differs from the mirror's`);
+      }
+    }
+    if (names.rows.length !== tables.length) mismatches.push(`${tables.length - names.rows.length} replicated table(s) are missing in the clone`);
+    if (mismatches.length > 0) throw new DataalmError('VERIFY_FAILED', `the clone differs from the paused mirror: ${mismatches.slice(0, 3).join('; ')}`);
+    const size = await clone.query<{ bytes: string }>('SELECT pg_database_size(current_database())::int8 AS bytes');
+    return { rows, bytes: Number(size.rows[0]!.bytes) };
+  } finally {
+    await Promise.all([mirror.end(), clone.end()].map((p) => p.catch(() => {})));
+  }
+}
+
+interface ForeignKey {
+  name: string;
+  child: string;
+  parent: string;
+  columns: string[];
+  refColumns: string[];
+}
+
+/**
+ * Rows loaded into the clone at refresh time (and kept from the target) went in with no
+ * foreign-key check; the other tables are the mirror's, from a moment a little earlier.
+ * Every foreign key that touches a reloaded table (or a partitioned table above it) is
+ * checked now; a violation fails the refresh, naming the key.
+ */
+export async function checkForeignKeys(clone: pg.ClientBase, tables: readonly TablePlan[]): Promise<void> {
+  if (tables.length === 0) return;
+  await clone.query('SET search_path = pg_catalog');
+  const keys = await clone.query<ForeignKey>(
+    `WITH touched AS (
+       SELECT a.relid FROM unnest($1::text[]) AS t(name)
+        CROSS JOIN LATERAL pg_partition_ancestors(t.name::regclass) AS a(relid)
+       UNION SELECT t.name::regclass FROM unnest($1::text[]) AS t(name))
+     SELECT c.conname AS name, c.conrelid::regclass::text AS child, c.confrelid::regclass::text AS parent,
+            (SELECT array_agg(quote_ident(a.attname) ORDER BY k.i) FROM unnest(c.conkey) WITH ORDINALITY k(n, i)
+               JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n) AS columns,
+            (SELECT array_agg(quote_ident(a.attname) ORDER BY k.i) FROM unnest(c.confkey) WITH ORDINALITY k(n, i)
+               JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n) AS "refColumns"
+       FROM pg_constraint c
+      WHERE c.contype = 'f' AND c.conparentid = 0 AND c.convalidated
+        AND (c.conrelid IN (SELECT relid FROM touched) OR c.confrelid IN (SELECT relid FROM touched))`,
+    [tables.map((t) => t.qualifiedName)],
+  );
+  const broken: string[] = [];
+  for (const key of keys.rows) {
+    const present = key.columns.map((c) => `c.${c} IS NOT NULL`).join(' AND ');
+    const match = key.columns.map((c, i) => `p.${key.refColumns[i]} = c.${c}`).join(' AND ');
+    const found = await clone.query(`SELECT 1 FROM ${key.child} AS c WHERE ${present} AND NOT EXISTS (SELECT 1 FROM ${key.parent} AS p WHERE ${match}) LIMIT 1`);
+    if (found.rowCount !== 0) broken.push(`${key.name} on ${key.child} → ${key.parent}`);
+  }
+  await clone.query('RESET search_path');
+  if (broken.length > 0) {
+    throw new DataalmError(
+      'VERIFY_FAILED',
+      `foreign key(s) ${broken.slice(0, 3).join('; ')} do not hold between the mirror's rows and those copied at refresh time (the source changed between the two moments, or a kept table lacks rows the source refers to)`,
+      { remedy: 'refresh again; if it keeps failing, resync the mirror or disable it to refresh by copy' },
+    );
+  }
+}

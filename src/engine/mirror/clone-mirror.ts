@@ -1,0 +1,255 @@
+import pg from 'pg';
+import { DataalmError } from '../../domain/errors/dataalm-error.js';
+import type { MirrorTables } from '../../domain/mirror.js';
+import type { Profile } from '../../domain/profile/profile-schema.js';
+import { parseConnectionUrl, withDatabase } from '../../adapters/postgres/connection-url.js';
+import { connectMaintenance, databaseExists, dropDatabaseIfExists } from '../../adapters/postgres/database-admin.js';
+import { applyDatabaseProperties, chooseDatabaseProperties } from '../../adapters/postgres/database-properties.js';
+import { type SourceCatalog, readSourceCatalog } from '../../adapters/postgres/source-catalog.js';
+import type { CopyEvent, CopyPhase, CopyResult } from '../copy-events.js';
+import { COPY_PHASES } from '../copy-events.js';
+import { type CopyPlan, type TablePlan, planCopy } from '../copy-plan.js';
+import { connectCopySession } from '../copy-session.js';
+import { verifyCopy } from '../copy-verify.js';
+import { copyTableData, openSnapshotClient, renewSnapshot } from '../copy-workers.js';
+import { applyKeptColumns } from '../kept-columns.js';
+import { copyLargeObjects } from '../large-objects.js';
+import { quoteIdent } from '../mask-sql.js';
+import { copySequences, refreshMatviews } from '../schema-steps.js';
+import { compareWithMirror, checkForeignKeys } from './clone-checks.js';
+import { MACHINERY_SCHEMA, MASK_TRIGGER, removeMachinery } from './mask-triggers.js';
+import type { MirrorNames } from './mirror-names.js';
+import { pauseSubscription, resumeSubscription, waitForCatchUp } from './subscription-control.js';
+import { schemaFingerprint } from './seed-mirror.js';
+
+/** The mirror cannot be used for this refresh; nothing was created. The caller copies instead, saying why. */
+export class MirrorUnusable extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'MirrorUnusable';
+  }
+}
+
+export interface CloneOptions {
+  readonly sourceUrl: string;
+  /** The target's live database: where kept rows come from; the mirror is on its server. */
+  readonly targetUrl: string;
+  /** The new database, on the target's server. */
+  readonly stagingUrl: string;
+  readonly mirror: { readonly names: MirrorNames; readonly tables: MirrorTables; readonly schemaFingerprint: string | null };
+  readonly profile: Profile;
+  readonly maskKey: string;
+  readonly jobs: number;
+  readonly verify: 'counts' | 'checksums';
+  /** Whose database-level properties the clone gets: 'caller' (the cutover gives the live one's) or the source's. */
+  readonly databaseProperties: 'caller' | 'source';
+  /** How long to wait for the mirror to catch up with the source before pausing it. */
+  readonly catchUpMs: number;
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: CopyEvent) => void;
+  /** The subscription was paused (true) or resumed (false): recorded, so a crash in between is undone. */
+  readonly onPaused?: (paused: boolean) => Promise<void>;
+  readonly inspectKept?: (copy: pg.Client, keepSnapshot: pg.Client) => Promise<void>;
+}
+
+export interface CloneResult extends CopyResult {
+  readonly method: 'mirror';
+  /** WAL of the source the mirror had not confirmed when it was paused (0: caught up). */
+  readonly lagBytes: number;
+  /** Every change the source committed before this moment is in the clone (null: the mirror had not caught up with it). */
+  readonly dataFrom: string | null;
+  /** Tables copied from the source at refresh time, and kept from the target. */
+  readonly refreshTimeTables: readonly string[];
+}
+
+/**
+ * A refresh's copy from the mirror (DESIGN §8), in the copy's phases:
+ * - preflight: a snapshot of the source (for what the mirror does not replicate), the
+ *   source's schema still the mirror's, the mirror caught up with the snapshot's moment,
+ *   then its subscription paused (at a transaction boundary: the apply worker commits whole
+ *   transactions);
+ * - schema: the clone, a file copy of the mirror (CREATE DATABASE … TEMPLATE), compared with
+ *   the paused mirror; the subscription resumed; the mirror's machinery removed from the clone;
+ * - data: the tables copied at refresh time, large objects, sequences, from the snapshot;
+ * - keep: the target's kept rows and columns;
+ * - constraints: the foreign keys that touch reloaded tables checked, materialized views refreshed;
+ * - verify: reloaded tables' counts against the snapshot, the kept data, no machinery left.
+ * A failure removes the clone; the subscription is resumed whatever happens.
+ */
+export async function cloneMirror(options: CloneOptions): Promise<CloneResult> {
+  const emit = options.onEvent ?? (() => {});
+  const seconds: Record<string, number> = {};
+  const started = performance.now();
+  let phaseStart = started;
+  const phase = (name: CopyPhase) => {
+    options.signal?.throwIfAborted();
+    emit({ type: 'phase', phase: name, status: 'started' });
+    phaseStart = performance.now();
+  };
+  const done = (name: CopyPhase) => {
+    seconds[name] = Math.round(performance.now() - phaseStart) / 1000;
+    emit({ type: 'phase', phase: name, status: 'finished', seconds: seconds[name] });
+  };
+  const { names, tables } = options.mirror;
+  const staging = parseConnectionUrl(options.stagingUrl, 'staging').database;
+  const mirrorUrl = withDatabase(options.targetUrl, names.database);
+  const clients: pg.Client[] = [];
+  const open = async (client: Promise<pg.Client>) => {
+    const c = await client;
+    clients.push(c);
+    return c;
+  };
+  let admin: pg.Client | undefined;
+  let paused = false;
+  let created = false;
+  try {
+    phase('preflight');
+    admin = await connectMaintenance(options.targetUrl, 'target');
+    if (await databaseExists(admin, staging)) throw new DataalmError('ALREADY_EXISTS', `database "${staging}" already exists on the target's server`);
+    const source = await open(connectCopySession(options.sourceUrl, 'snapshot'));
+    await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const snapshot = (await source.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0]!.s;
+    if (options.mirror.schemaFingerprint !== null && (await schemaFingerprint(source)) !== options.mirror.schemaFingerprint) {
+      throw new MirrorUnusable("the source's schema changed since the mirror was seeded (DDL is not replicated): resync the mirror");
+    }
+    const catalog = await readSourceCatalog(source);
+    const plan = planCopy(catalog, options.profile, { jobs: options.jobs, keepFrom: true, maskKey: options.maskKey, splitBytes: undefined });
+    const keepHolder = await open(connectCopySession(options.targetUrl, 'snapshot'));
+    await keepHolder.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const keepSnapshot = (await keepHolder.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0]!.s;
+    // Every change committed before the snapshot: the mirror is to have it before it is paused.
+    const moment = (await source.query<{ lsn: string; at: Date }>('SELECT pg_current_wal_lsn()::text AS lsn, clock_timestamp() AS at')).rows[0]!;
+    const caughtUp = await waitForCatchUp(options.sourceUrl, names.slot, moment.lsn, options.catchUpMs, options.signal);
+    await options.onPaused?.(true);
+    paused = true;
+    const lagBytes = await pauseSubscription(mirrorUrl, options.sourceUrl, names);
+    done('preflight');
+
+    phase('schema');
+    const owner = (await admin.query<{ owner: string }>('SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1', [names.database])).rows[0]?.owner;
+    if (owner === undefined) throw new MirrorUnusable(`the mirror database ${names.database} is gone: resync the mirror`);
+    const major = Number((await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v);
+    created = true;
+    await admin.query(
+      `CREATE DATABASE ${quoteIdent(staging)} TEMPLATE ${quoteIdent(names.database)} OWNER ${quoteIdent(owner)}${major >= 150000 ? ' STRATEGY FILE_COPY' : ''}`,
+    );
+    const compared = await compareWithMirror(mirrorUrl, options.stagingUrl, tables.published, options.verify === 'checksums');
+    await resumeSubscription(mirrorUrl, names.subscription);
+    paused = false;
+    await options.onPaused?.(false);
+    const clone = await open(connectCopySession(options.stagingUrl, 'finish'));
+    await clone.query('SET session_replication_role = replica');
+    await removeMachinery(clone);
+    done('schema');
+
+    phase('data');
+    const refreshTime = new Set(tables.refreshTime.map((t) => t.table));
+    const reloaded = plan.tables.filter((t) => refreshTime.has(`${t.schema}.${t.name}`));
+    const kept = plan.tables.filter((t) => t.mode === 'keep-rows');
+    await emptyTables(clone, [...reloaded, ...kept]);
+    const counts = await copyInto(reloaded, options, snapshot, undefined, emit);
+    const objects = await copyObjects(clone, catalog, options, snapshot);
+    await copySequences(source, clone, catalog);
+    done('data');
+
+    phase('keep');
+    await copyInto(kept, options, snapshot, keepSnapshot, emit);
+    await applyKeptColumns(plan, clone, keepHolder);
+    done('keep');
+
+    phase('constraints');
+    const changed = [...reloaded, ...kept, ...plan.tables.filter((t) => t.mode === 'keep-columns')];
+    await checkForeignKeys(clone, changed);
+    await refreshMatviews(clone, catalog);
+    done('constraints');
+
+    phase('verify');
+    await verifyNoMachinery(clone);
+    const counter = await open(openSnapshotClient(options.sourceUrl, snapshot));
+    const subPlan: CopyPlan = { tables: [...reloaded, ...kept], totalBytes: 0 };
+    await verifyCopy(subPlan, clone, { snapshot: counter, keepFrom: keepHolder, renewSnapshot: () => renewSnapshot(counter, snapshot) }, options.verify === 'checksums');
+    await options.inspectKept?.(clone, keepHolder);
+    if (options.databaseProperties === 'source') {
+      const warnings: string[] = [];
+      const chosen = await chooseDatabaseProperties('source', source, undefined, (w) => warnings.push(w));
+      const mapRole = (role: string) => options.profile.roles[role] ?? role;
+      if (chosen) await applyDatabaseProperties(clone, staging, chosen, mapRole, (w) => warnings.push(w));
+      for (const warning of warnings) emit({ type: 'warning', message: warning });
+    }
+    done('verify');
+
+    const tableResults = plan.tables.map((t) => {
+      const name = `${t.schema}.${t.name}`;
+      const rows = counts.get(t.qualifiedName)?.rows ?? compared.rows.get(name) ?? 0;
+      return { table: name, mode: t.mode, rows, bytes: counts.get(t.qualifiedName)?.bytes ?? 0, masked: t.masked.filter((c) => !t.keepColumns.includes(c)), keptColumns: t.keepColumns };
+    });
+    const all = Object.fromEntries(COPY_PHASES.map((p) => [p, seconds[p] ?? 0])) as Record<CopyPhase, number>;
+    return {
+      method: 'mirror',
+      database: staging,
+      profile: options.profile.name,
+      jobs: options.jobs,
+      tables: plan.tables.length,
+      rows: tableResults.reduce((s, t) => s + t.rows, 0),
+      bytes: compared.bytes + [...counts.values()].reduce((s, c) => s + c.bytes, 0) + objects,
+      verified: options.verify,
+      warnings: [],
+      seconds: { ...all, total: Math.round(performance.now() - started) / 1000 },
+      tableResults,
+      lagBytes,
+      dataFrom: caughtUp ? moment.at.toISOString() : null,
+      refreshTimeTables: [...reloaded, ...kept].map((t) => `${t.schema}.${t.name}`),
+    };
+  } catch (error) {
+    if (paused) {
+      await resumeSubscription(mirrorUrl, names.subscription).then(
+        () => options.onPaused?.(false),
+        () => {},
+      );
+    }
+    if (created && admin) await dropDatabaseIfExists(admin, staging).catch(() => {});
+    throw error;
+  } finally {
+    for (const client of clients) await client.end().catch(() => {});
+    await admin?.end().catch(() => {});
+  }
+}
+
+/** Empties tables of the clone that are loaded again, with no trigger or foreign-key check firing (session_replication_role = replica). */
+async function emptyTables(clone: pg.ClientBase, tables: readonly TablePlan[]): Promise<void> {
+  for (const table of tables) await clone.query(`DELETE FROM ONLY ${table.qualifiedName}`);
+}
+
+async function copyInto(tables: readonly TablePlan[], options: CloneOptions, snapshot: string, keepSnapshot: string | undefined, emit: (event: CopyEvent) => void) {
+  if (tables.length === 0) return new Map<string, { rows: number; bytes: number }>();
+  const plan: CopyPlan = { tables, totalBytes: tables.reduce((s, t) => s + t.bytes, 0) };
+  return copyTableData(plan, {
+    sourceUrl: options.sourceUrl,
+    targetUrl: options.stagingUrl,
+    keepFromUrl: options.targetUrl,
+    snapshot,
+    keepFromSnapshot: keepSnapshot,
+    jobs: options.jobs,
+    intoExisting: true,
+    onBytes: () => {},
+    onTableDone: (table, rows, bytes, seconds) => emit({ type: 'table', table: `${table.schema}.${table.name}`, mode: table.mode, rows, bytes, seconds, parts: table.parts.length }),
+    onTableLoaded: () => {},
+  });
+}
+
+/** Large objects are not replicated: the clone's are replaced by the snapshot's. */
+async function copyObjects(clone: pg.ClientBase, catalog: SourceCatalog, options: CloneOptions, snapshot: string): Promise<number> {
+  const had = Number((await clone.query<{ n: string }>('SELECT count(*) AS n FROM pg_largeobject_metadata')).rows[0]!.n);
+  if (had === 0 && catalog.largeObjects === 0) return 0;
+  await clone.query('SELECT lo_unlink(oid) FROM pg_largeobject_metadata');
+  const result = await copyLargeObjects({ sourceUrl: options.sourceUrl, targetUrl: options.stagingUrl, snapshot, jobs: options.jobs, mapRole: (role) => options.profile.roles[role] ?? role });
+  return result.bytes;
+}
+
+async function verifyNoMachinery(clone: pg.ClientBase): Promise<void> {
+  const left = await clone.query(
+    `SELECT 1 FROM pg_namespace WHERE nspname = $1 UNION ALL SELECT 1 FROM pg_trigger WHERE tgname = $2 UNION ALL SELECT 1 FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    [MACHINERY_SCHEMA, MASK_TRIGGER],
+  );
+  if (left.rowCount !== 0) throw new DataalmError('VERIFY_FAILED', "the clone still holds the mirror's machinery (its schema, a masking trigger or a subscription)");
+}
