@@ -8,6 +8,7 @@ import { SecretBox } from '../adapters/secrets/secret-box.js';
 import { AssetStore } from '../adapters/store/asset-store.js';
 import { AccountStore } from '../adapters/store/account-store.js';
 import { AccessPolicyStore } from '../adapters/store/access-policy-store.js';
+import { MirrorStore } from '../adapters/store/mirror-store.js';
 import { JobQueue } from '../adapters/queue/job-queue.js';
 import { WorkerStore } from '../adapters/store/worker-store.js';
 import { EnvironmentStore } from '../adapters/store/environment-store.js';
@@ -35,6 +36,8 @@ export interface Runtime {
   readonly workers: WorkerStore;
   /** Post-refresh access policies of environments. */
   readonly accessPolicies: AccessPolicyStore;
+  /** Mirrors of sandboxes (DESIGN §8). */
+  readonly mirrors: MirrorStore;
   /** Where operations are queued for workers. */
   readonly queue: JobQueue;
   /** The control database's URL (with its password: never shown). */
@@ -105,6 +108,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       accounts: new AccountStore(pool),
       workers: new WorkerStore(pool),
       accessPolicies: new AccessPolicyStore(pool),
+      mirrors: new MirrorStore(pool),
       queue,
       controlUrl,
       secrets,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DataalmError } from '../domain/errors/dataalm-error.js';
 import { DEFAULT_MIN_PLATFORM_UPDATE } from '../domain/refresh-rules.js';
+import { parseByteSize } from '../domain/mirror.js';
 
 /**
  * One schema for every setting; each comes from one environment variable. Read once at
@@ -42,6 +43,20 @@ const configSchema = z
       .regex(/^\d{1,6}[smhd]$/, 'must be a number and a unit: 7d, 12h, 30m or 90s')
       .default('7d')
       .transform((v) => Number(v.slice(0, -1)) * { s: 1, m: 60, h: 3600, d: 86400 }[v.slice(-1) as 's' | 'm' | 'h' | 'd']),
+    /**
+     * A mirror's lag limit: source WAL its replication slot may hold. Past half of it the
+     * mirror is warned about; past it, the mirror is dropped so the source's disk does not
+     * fill. `env mirror enable --max-lag` sets it per mirror. (Default: `1GiB`)
+     */
+    DATAALM_MIRROR_MAX_LAG: z
+      .string()
+      .regex(/^\d+(\.\d+)?\s*(B|KiB|MiB|GiB|TiB)?$/i, 'must be a size such as 512MiB or 2GiB')
+      .default('1GiB')
+      .transform((v) => parseByteSize(v)!),
+    /** How long a refresh from a mirror waits for it to catch up with the source before pausing it. (Default: 30) */
+    DATAALM_MIRROR_CATCH_UP_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+    /** How often the service checks its mirrors' lag, and resumes one a crashed refresh left paused. (Default: 30) */
+    DATAALM_MIRROR_CHECK_SECONDS: z.coerce.number().int().min(1).max(86400).default(30),
     /** Lowest platform update a refresh accepts. (Default: 21; the seed refuses update 20 and earlier) */
     DATAALM_MIN_PLATFORM_UPDATE: z.coerce.number().int().min(0).default(DEFAULT_MIN_PLATFORM_UPDATE),
     /** Password of the first project owner, `admin`, created on the first start. (Default: generated and printed once) */
@@ -89,6 +104,9 @@ export interface Config {
   readonly pgBin: string | undefined;
   readonly breadcrumbRetentionSeconds: number;
   readonly minPlatformUpdate: number;
+  readonly mirrorMaxLagBytes: number;
+  readonly mirrorCatchUpSeconds: number;
+  readonly mirrorCheckSeconds: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
@@ -128,5 +146,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     pgBin: raw.DATAALM_PG_BIN,
     breadcrumbRetentionSeconds: raw.DATAALM_BREADCRUMB_RETENTION,
     minPlatformUpdate: raw.DATAALM_MIN_PLATFORM_UPDATE,
+    mirrorMaxLagBytes: raw.DATAALM_MIRROR_MAX_LAG,
+    mirrorCatchUpSeconds: raw.DATAALM_MIRROR_CATCH_UP_SECONDS,
+    mirrorCheckSeconds: raw.DATAALM_MIRROR_CHECK_SECONDS,
   });
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { apiToken, auditEntry, newApiToken, session, user } from './accounts.js';
 import { asset, assetDetails, environmentPackage, scaleUnitRecord, sharedAsset } from './assets.js';
 import { accessPolicy, breadcrumb, credentials, environment, environmentDetails, refreshPreview, refreshSource } from './environments.js';
+import { mirrorRemoved, mirrorStatus } from './mirrors.js';
 import { operation, queued, verificationReport } from './operations.js';
 import { transformerList } from './profiles.js';
 import type { Shape } from './shape.js';
@@ -49,6 +50,10 @@ export const ENDPOINTS = {
   'GET /api/environments/:name/refresh-sources': json(200, z.array(refreshSource)),
   'GET /api/environments/:name/refresh-preview': json(200, refreshPreview),
   'POST /api/environments/:name/redeploy-scale-unit': json(200, scaleUnitRecord),
+  'GET /api/environments/:name/mirror': json(200, mirrorStatus),
+  'POST /api/environments/:name/mirror': json(202, mirrorStatus),
+  'POST /api/environments/:name/mirror/resync': json(202, mirrorStatus),
+  'DELETE /api/environments/:name/mirror': json(200, mirrorRemoved),
 
   'POST /api/refreshes': json(202, queued),
   'POST /api/environments/:name/restore': json(202, queued),

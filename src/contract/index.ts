@@ -11,6 +11,7 @@ import type * as accounts from './accounts.js';
 import type * as assets from './assets.js';
 import type * as common from './common.js';
 import type * as environments from './environments.js';
+import type * as mirrors from './mirrors.js';
 import type * as operations from './operations.js';
 
 export type { DeepReadonly, Shape } from './shape.js';
@@ -19,6 +20,7 @@ export * from './assets.js';
 export * from './common.js';
 export * from './endpoints.js';
 export * from './environments.js';
+export * from './mirrors.js';
 export * from './operations.js';
 export * from './profiles.js';
 
@@ -48,6 +50,8 @@ export type Breadcrumb = Shape<typeof environments.breadcrumb>;
 export type RefreshSource = Shape<typeof environments.refreshSource>;
 export type RefreshPreview = Shape<typeof environments.refreshPreview>;
 export type AccessPolicy = Shape<typeof environments.accessPolicy>;
+export type MirrorStatus = Shape<typeof mirrors.mirrorStatus>;
+export type MirrorRemoved = Shape<typeof mirrors.mirrorRemoved>;
 
 export type Operation = Shape<typeof operations.operation>;
 export type OperationState = Operation['state'];

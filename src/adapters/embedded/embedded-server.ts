@@ -259,7 +259,8 @@ async function startServer(
   const logStart = fs.fstatSync(logFd).size;
   const child = spawn(
     path.join(binaries.binDir, 'postgres'),
-    ['-D', dataDir],
+    // wal_level = logical: an environment on the embedded server can be a mirror's source (DESIGN §8).
+    ['-D', dataDir, '-c', 'wal_level=logical'],
     { cwd: path.dirname(dataDir), uid: user.uid, gid: user.gid, stdio: ['ignore', logFd, logFd], detached: true },
   );
   fs.closeSync(logFd);

@@ -1,0 +1,282 @@
+import crypto from 'node:crypto';
+import type { Actor } from '../domain/actor.js';
+import { SYSTEM_ACTOR } from '../domain/actor.js';
+import { DataalmError } from '../domain/errors/dataalm-error.js';
+import type { Environment } from '../domain/environment.js';
+import { type MirrorRecord, formatBytes } from '../domain/mirror.js';
+import type { MirrorRemoved, MirrorStatus } from '../contract/index.js';
+import { loadProfile } from '../adapters/profile/profile-files.js';
+import { parseConnectionUrl, withDatabase } from '../adapters/postgres/connection-url.js';
+import type { CopyEvent } from '../engine/copy-events.js';
+import { type MirrorHealth, readMirrorHealth } from '../engine/mirror/mirror-health.js';
+import { type MirrorNames, newMirrorNames } from '../engine/mirror/mirror-names.js';
+import { type Removed, teardownMirror } from '../engine/mirror/mirror-teardown.js';
+import { seedMirror } from '../engine/mirror/seed-mirror.js';
+import { resumeSubscription } from '../engine/mirror/subscription-control.js';
+import { refreshRoleMap } from '../domain/preflight/copy-needs.js';
+import { redactSecrets } from '../domain/redaction.js';
+import type { Runtime } from './runtime.js';
+
+export interface EnableRequest {
+  readonly source: string;
+  /** Source WAL the mirror may hold before it is dropped. (Default: DATAALM_MIRROR_MAX_LAG) */
+  readonly maxLagBytes?: number;
+  /** Copy workers of the seed. (Default: 2) */
+  readonly jobs?: number;
+}
+
+/** The target's profile as a mirror applies it: a mirror seeded with another is not used. */
+export function profileFingerprint(target: Environment): string {
+  return crypto.createHash('sha256').update(JSON.stringify(loadProfile(target.profile))).digest('hex');
+}
+
+const namesOf = (mirror: MirrorRecord): MirrorNames => ({ publication: mirror.publication, slot: mirror.slot, subscription: mirror.subscription, database: mirror.database });
+
+/**
+ * Checks a mirror can be made, and records it as being seeded: what the seed makes can
+ * always be found and removed. The seed itself is `seed`: run it now (CLI) or in the
+ * background (HTTP API).
+ */
+export async function prepareMirror(runtime: Runtime, name: string, request: EnableRequest, actor: Actor): Promise<{ record: MirrorRecord; seed: (onEvent?: (event: CopyEvent) => void) => Promise<MirrorRecord> }> {
+  const target = await runtime.environments.get(name);
+  if (target.type === 'production') {
+    throw new DataalmError('INVALID_INPUT', `${name} is a production environment: it is never refreshed, so it has no mirror`, { field: 'name', remedy: 'enable the mirror on the sandbox that is refreshed' });
+  }
+  if (request.source === name) throw new DataalmError('INVALID_INPUT', 'source (--source): must be another environment than the target', { field: 'source' });
+  const source = await runtime.environments.get(request.source).catch(() => {
+    throw new DataalmError('NOT_FOUND', `source (--source): environment "${request.source}" does not exist`, { field: 'source', remedy: 'dataalm env list' });
+  });
+  const sourceUrls = await runtime.environments.connectionUrls(source.name);
+  const targetUrls = await runtime.environments.connectionUrls(name);
+  if (!sourceUrls.application || !targetUrls.application) {
+    throw new DataalmError('INVALID_INPUT', `${sourceUrls.application ? name : source.name} has no application database to mirror`, { field: 'name' });
+  }
+  const busy = await runtime.operations.activeOn(name);
+  if (busy) throw new DataalmError('REFUSED', `${name} is busy with operation ${busy.id} (${busy.kind}): enable the mirror when it has ended`);
+  const names = newMirrorNames(parseConnectionUrl(targetUrls.application, 'target').database);
+  const record = await runtime.mirrors.create(
+    { environment: name, source: source.name, ...names, maxLagBytes: request.maxLagBytes ?? runtime.config.mirrorMaxLagBytes, profileFingerprint: profileFingerprint(target) },
+    actor,
+  );
+  const seed = async (onEvent?: (event: CopyEvent) => void): Promise<MirrorRecord> => {
+    const profile = loadProfile(target.profile);
+    const [from, to] = [parseConnectionUrl(sourceUrls.application!, 'source'), parseConnectionUrl(targetUrls.application!, 'target')];
+    try {
+      const seeded = await seedMirror({
+        sourceUrl: sourceUrls.application!,
+        targetUrl: targetUrls.application!,
+        profile: { ...profile, roles: refreshRoleMap(profile.roles, from.user, to.user) },
+        maskKey: runtime.secrets.derive('masks'),
+        jobs: request.jobs ?? 2,
+        pgBin: runtime.config.pgBin,
+        names,
+        onEvent,
+      });
+      await runtime.mirrors.seeded(name, { schemaFingerprint: seeded.schemaFingerprint, tables: seeded.tables });
+    } catch (error) {
+      // Nothing left behind (the seed removed what it made): forget it; otherwise keep it for disable.
+      const leftovers = error instanceof Error && error.message.includes('could NOT all be removed');
+      if (leftovers) await runtime.mirrors.setState(name, 'failed', (error as Error).message);
+      else await runtime.mirrors.remove(name, actor, { failed: redact(runtime, (error as Error).message) });
+      throw error;
+    }
+    return (await runtime.mirrors.find(name))!;
+  };
+  return { record, seed };
+}
+
+/** `env mirror enable`: prepares and seeds, here and now. */
+export async function enableMirror(runtime: Runtime, name: string, request: EnableRequest, actor: Actor, onEvent?: (event: CopyEvent) => void): Promise<MirrorStatus> {
+  const { seed } = await prepareMirror(runtime, name, request, actor);
+  await seed(onEvent);
+  return mirrorStatus(runtime, name);
+}
+
+/** The mirror of `name`, judged now. NOT_FOUND when it has none. */
+export async function mirrorStatus(runtime: Runtime, name: string): Promise<MirrorStatus> {
+  const mirror = await runtime.mirrors.find(name);
+  if (!mirror) {
+    await runtime.environments.get(name);
+    throw new DataalmError('NOT_FOUND', `${name} has no mirror`, { field: 'name', remedy: `dataalm env mirror enable ${name} --source SOURCE` });
+  }
+  const health = mirror.state === 'streaming' ? await healthOf(runtime, mirror) : undefined;
+  const target = await runtime.environments.get(name);
+  return view(mirror, health, judge(mirror, health, profileFingerprint(target)));
+}
+
+/**
+ * Whether a refresh of `target` from `source` can clone the target's mirror; when not, why
+ * (null: the target has no mirror, so there is nothing to say).
+ */
+export async function mirrorForRefresh(
+  runtime: Runtime,
+  target: Environment,
+  source: string,
+): Promise<{ usable: true; mirror: MirrorRecord; lagBytes: number | null } | { usable: false; reason: string | null }> {
+  const mirror = await runtime.mirrors.find(target.name);
+  if (!mirror) return { usable: false, reason: null };
+  if (mirror.source !== source) return { usable: false, reason: `${target.name}'s mirror is of ${mirror.source}, not ${source}` };
+  const health = mirror.state === 'streaming' ? await healthOf(runtime, mirror) : undefined;
+  const judged = judge(mirror, health, profileFingerprint(target));
+  if (!judged.usable) return { usable: false, reason: judged.reason };
+  return { usable: true, mirror, lagBytes: health?.slot?.lagBytes ?? null };
+}
+
+/** `env mirror disable`: everything of the mirror removed, on the source first of all its slot. */
+export async function disableMirror(runtime: Runtime, name: string, actor: Actor): Promise<MirrorRemoved> {
+  const mirror = await runtime.mirrors.find(name);
+  if (!mirror) {
+    await runtime.environments.get(name);
+    throw new DataalmError('NOT_FOUND', `${name} has no mirror`, { field: 'name' });
+  }
+  const busy = await runtime.operations.activeOn(name);
+  if (busy && mirror.pausedBy === busy.id) {
+    throw new DataalmError('REFUSED', `a refresh of ${name} (operation ${busy.id}) is cloning the mirror: disable it when the refresh has ended`);
+  }
+  const removed = await takeDown(runtime, mirror);
+  await runtime.mirrors.remove(name, actor, { removed });
+  return { environment: name, removed };
+}
+
+/** `env mirror resync`: the mirror taken down and seeded again from a new snapshot, same source and limit. */
+export async function prepareResync(runtime: Runtime, name: string, actor: Actor): Promise<{ record: MirrorRecord; seed: (onEvent?: (event: CopyEvent) => void) => Promise<MirrorRecord> }> {
+  const mirror = await runtime.mirrors.find(name);
+  if (!mirror) {
+    await runtime.environments.get(name);
+    throw new DataalmError('NOT_FOUND', `${name} has no mirror to resync`, { field: 'name', remedy: `dataalm env mirror enable ${name} --source SOURCE` });
+  }
+  await disableMirror(runtime, name, actor);
+  return prepareMirror(runtime, name, { source: mirror.source, maxLagBytes: mirror.maxLagBytes }, actor);
+}
+
+/**
+ * Before an environment is removed: the mirrors it has, and those of which it is the
+ * source, are taken down, so no slot is left holding the source's WAL.
+ */
+export async function removeMirrorsOf(runtime: Runtime, name: string, actor: Actor): Promise<void> {
+  for (const mirror of await runtime.mirrors.list()) {
+    if (mirror.environment !== name && mirror.source !== name) continue;
+    const removed = await takeDown(runtime, mirror);
+    await runtime.mirrors.remove(mirror.environment, actor, { removed, because: `environment ${name} is removed` });
+  }
+}
+
+/**
+ * The service's watch over its mirrors: a subscription a crashed refresh left paused is
+ * resumed; a mirror more than half its lag limit behind is warned about; one past the limit
+ * is dropped (slot and all), so the source's disk does not fill with WAL kept for it.
+ */
+export async function checkMirrors(runtime: Runtime, log: (line: string) => void): Promise<void> {
+  for (const mirror of await runtime.mirrors.list()) {
+    if (mirror.state !== 'streaming') continue;
+    try {
+      if (mirror.pausedBy !== null) {
+        const active = await runtime.operations.activeOn(mirror.environment);
+        if (active?.id !== mirror.pausedBy) {
+          const urls = await runtime.environments.connectionUrls(mirror.environment);
+          await resumeSubscription(withDatabase(urls.application!, mirror.database), mirror.subscription);
+          await runtime.mirrors.setPausedBy(mirror.environment, null);
+          log(`mirror of ${mirror.environment}: resumed replication that operation ${mirror.pausedBy} had paused`);
+        }
+      }
+      const health = await healthOf(runtime, mirror);
+      const retained = health.slot?.retainedBytes;
+      if (retained === undefined) continue;
+      if (retained > mirror.maxLagBytes) {
+        const reason = `its replication slot held ${formatBytes(retained)} of the source's WAL, more than its limit of ${formatBytes(mirror.maxLagBytes)}: dropped so the source's disk does not fill`;
+        await takeDown(runtime, mirror);
+        await runtime.mirrors.setState(mirror.environment, 'dropped', reason, SYSTEM_ACTOR);
+        log(`mirror of ${mirror.environment}: ${reason}; dataalm env mirror resync ${mirror.environment} seeds it again`);
+      } else if (retained > mirror.maxLagBytes / 2) {
+        if (mirror.warnedAt === null) log(`mirror of ${mirror.environment}: ${formatBytes(retained)} behind, more than half its limit of ${formatBytes(mirror.maxLagBytes)}; past the limit it is dropped`);
+        await runtime.mirrors.setWarned(mirror.environment, true);
+      } else if (mirror.warnedAt !== null) {
+        await runtime.mirrors.setWarned(mirror.environment, false);
+      }
+    } catch (error) {
+      log(`mirror of ${mirror.environment}: could not be checked: ${redact(runtime, (error as Error).message)}`);
+    }
+  }
+}
+
+async function takeDown(runtime: Runtime, mirror: MirrorRecord): Promise<Removed> {
+  const [sourceUrls, targetUrls] = await Promise.all([runtime.environments.connectionUrls(mirror.source), runtime.environments.connectionUrls(mirror.environment)]);
+  try {
+    return await teardownMirror(sourceUrls.application!, targetUrls.application!, namesOf(mirror));
+  } catch (error) {
+    const message = redact(runtime, (error as Error).message);
+    await runtime.mirrors.setState(mirror.environment, 'failed', `could not be taken down: ${message}`);
+    throw new DataalmError('OPERATION_FAILED', `the mirror of ${mirror.environment} could not be taken down: ${message}`, {
+      remedy: `make the source (${mirror.source}) and the target's server reachable, then run dataalm env mirror disable ${mirror.environment} again; until then, replication slot ${mirror.slot} on the source keeps its WAL`,
+    });
+  }
+}
+
+async function healthOf(runtime: Runtime, mirror: MirrorRecord): Promise<MirrorHealth> {
+  const [sourceUrls, targetUrls] = await Promise.all([runtime.environments.connectionUrls(mirror.source), runtime.environments.connectionUrls(mirror.environment)]);
+  const health = await readMirrorHealth(sourceUrls.application!, targetUrls.application!, namesOf(mirror), { fingerprint: true });
+  return { ...health, errors: health.errors.map((e) => redact(runtime, e)) };
+}
+
+interface Judgement {
+  readonly health: MirrorStatus['health'];
+  readonly usable: boolean;
+  readonly reason: string | null;
+  readonly warning: string | null;
+}
+
+/** What the record and the servers say, as one word and, when it cannot be used, why. */
+function judge(mirror: MirrorRecord, health: MirrorHealth | undefined, profile: string): Judgement {
+  const no = (word: Judgement['health'], reason: string): Judgement => ({ health: word, usable: false, reason, warning: null });
+  if (mirror.state === 'seeding') return no('seeding', 'the mirror is still being seeded');
+  if (mirror.state === 'failed') return no('failed', `the mirror failed: ${mirror.lastError ?? 'no reason recorded'}; resync it`);
+  if (mirror.state === 'dropped') return no('dropped', `the mirror was dropped: ${mirror.lastError ?? 'no reason recorded'}; resync it`);
+  if (!health) return no('broken', 'the mirror could not be read');
+  if (health.slot === undefined || health.subscription === undefined) return no('unreachable', health.errors.join('; '));
+  if (!health.slot.exists) return no('broken', `replication slot ${mirror.slot} is gone from the source: resync the mirror`);
+  if (health.slot.walStatus === 'lost') return no('broken', "the source removed WAL the mirror still needed (wal_status lost): resync the mirror");
+  if (!health.subscription.exists) return no('broken', `the mirror's subscription is gone: resync the mirror`);
+  if (!health.subscription.enabled && mirror.pausedBy === null) {
+    return no('broken', "replication stopped on an error (the target's server log says which): resync the mirror");
+  }
+  if (health.schemaFingerprint !== undefined && mirror.schemaFingerprint !== null && health.schemaFingerprint !== mirror.schemaFingerprint) {
+    return no('schema-changed', "the source's schema changed since the mirror was seeded (DDL is not replicated): resync the mirror");
+  }
+  if (profile !== mirror.profileFingerprint) return no('profile-changed', "the target's profile changed since the mirror was seeded: resync the mirror");
+  if (health.slot.retainedBytes > mirror.maxLagBytes) {
+    return no('lagging', `the mirror is ${formatBytes(health.slot.retainedBytes)} behind, past its limit of ${formatBytes(mirror.maxLagBytes)}`);
+  }
+  if (mirror.pausedBy !== null) return { health: 'paused', usable: false, reason: `a refresh (operation ${mirror.pausedBy}) is cloning the mirror`, warning: null };
+  if (health.slot.retainedBytes > mirror.maxLagBytes / 2) {
+    return { health: 'lagging', usable: true, reason: null, warning: `${formatBytes(health.slot.retainedBytes)} behind, more than half the limit of ${formatBytes(mirror.maxLagBytes)}: past it, the mirror is dropped` };
+  }
+  return { health: 'healthy', usable: true, reason: null, warning: null };
+}
+
+function view(mirror: MirrorRecord, health: MirrorHealth | undefined, judged: Judgement): MirrorStatus {
+  return {
+    environment: mirror.environment,
+    source: mirror.source,
+    state: mirror.state,
+    health: judged.health,
+    usable: judged.usable,
+    reason: judged.reason,
+    warning: judged.warning,
+    database: mirror.database,
+    publication: mirror.publication,
+    slot: mirror.slot,
+    lagBytes: health?.slot?.lagBytes ?? null,
+    retainedBytes: health?.slot?.retainedBytes ?? null,
+    maxLagBytes: mirror.maxLagBytes,
+    seededAt: mirror.seededAt,
+    tables: mirror.tables,
+    lastError: mirror.lastError,
+    createdBy: mirror.createdBy,
+    updatedAt: mirror.updatedAt,
+  };
+}
+
+/** A message from a server may carry a connection string: no password leaves. */
+function redact(_runtime: Runtime, message: string): string {
+  return redactSecrets(message);
+}
