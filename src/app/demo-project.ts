@@ -13,6 +13,7 @@ import { scramVerifier } from '../adapters/postgres/scram-verifier.js';
 import { addEnvironment } from './environment-service.js';
 import type { Runtime } from './runtime.js';
 import { type SampleProgress, loadSampleIntoEnvironment } from './sample-data.js';
+import { removeMirrorsOf } from './mirror-service.js';
 
 /**
  * The demo project of DESIGN §6: a production environment, a sandbox that can be refreshed
@@ -72,7 +73,10 @@ export async function createDemo(runtime: Runtime, options: DemoOptions): Promis
     await runtime.settings.delete(DEMO_SETTING);
     for (const spec of DEMO_ENVIRONMENTS) {
       options.onStep?.(`${spec.name}: creating databases`);
-      if (await runtime.environments.find(spec.name)) await runtime.environments.remove(spec.name, SYSTEM_ACTOR);
+      if (await runtime.environments.find(spec.name)) {
+        await removeMirrorsOf(runtime, spec.name, SYSTEM_ACTOR);
+        await runtime.environments.remove(spec.name, SYSTEM_ACTOR);
+      }
       const urls = await provisionDatabases(admin, runtime.serverUrl, spec.name);
       const storage = createDocumentStorage(runtime.config.home, spec.name);
       environments.push(

@@ -23,6 +23,8 @@ export interface EnableRequest {
   readonly maxLagBytes?: number;
   /** Copy workers of the seed. (Default: 2) */
   readonly jobs?: number;
+  /** Stops the seed; what it made is removed. */
+  readonly signal?: AbortSignal;
 }
 
 /** The target's profile as a mirror applies it: a mirror seeded with another is not used. */
@@ -71,6 +73,7 @@ export async function prepareMirror(runtime: Runtime, name: string, request: Ena
         pgBin: runtime.config.pgBin,
         names,
         onEvent,
+        signal: request.signal,
       });
       await runtime.mirrors.seeded(name, { schemaFingerprint: seeded.schemaFingerprint, tables: seeded.tables });
     } catch (error) {

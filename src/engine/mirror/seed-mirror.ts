@@ -4,7 +4,7 @@ import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import type { MirrorTables } from '../../domain/mirror.js';
 import type { Profile } from '../../domain/profile/profile-schema.js';
 import { parseConnectionUrl, withDatabase } from '../../adapters/postgres/connection-url.js';
-import { connectMaintenance } from '../../adapters/postgres/database-admin.js';
+import { connectMaintenance, dropDatabaseIfExists } from '../../adapters/postgres/database-admin.js';
 import { unreachable } from '../../adapters/postgres/database-probe.js';
 import { readSourceCatalog } from '../../adapters/postgres/source-catalog.js';
 import { readCatalogFingerprint } from '../catalog-fingerprint.js';
@@ -61,6 +61,9 @@ export async function seedMirror(options: SeedOptions): Promise<SeedResult> {
   }
   let created = false;
   let replication: pg.Client | undefined;
+  // Stopped: the mirror database is dropped at once, which ends the copy's statements in it.
+  const onAbort = () => void dropMirrorDatabase(options.targetUrl, options.names.database);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const catalog = await readSourceCatalog(reader);
     const salt = options.profile.salt ?? options.maskKey;
@@ -142,8 +145,16 @@ export async function seedMirror(options: SeedOptions): Promise<SeedResult> {
     }
     throw error;
   } finally {
+    options.signal?.removeEventListener('abort', onAbort);
     await reader.end().catch(() => {});
   }
+}
+
+async function dropMirrorDatabase(targetUrl: string, database: string): Promise<void> {
+  const admin = await connectMaintenance(targetUrl, 'target').catch(() => undefined);
+  if (!admin) return;
+  await dropDatabaseIfExists(admin, database).catch(() => {});
+  await admin.end().catch(() => {});
 }
 
 /**

@@ -15,6 +15,8 @@ import { breadcrumbTable } from './operation-view.js';
 import { registerLifecycleCommands } from './asset-commands.js';
 import { installersIn } from '../../app/assets/asset-service.js';
 import { registerAccessCommand } from './access-commands.js';
+import { registerMirrorCommands } from './mirror-commands.js';
+import { removeMirrorsOf } from '../../app/mirror-service.js';
 
 /** The options of the three versions, in the order commander would report them missing. */
 const VERSION_OPTIONS = ['release', 'platformUpdate', 'reportingVersion'] as const;
@@ -114,6 +116,7 @@ export function registerEnvironmentCommands(program: Command): void {
     .option('--json', 'print a JSON object')
     .action(async (name: string, options: { json?: boolean }) =>
       withRuntime(options, async (runtime) => {
+        await removeMirrorsOf(runtime, name, localActor());
         await runtime.environments.remove(name, localActor());
         if (options.json) printJson({ removed: name });
         else process.stdout.write(`Environment ${name} removed from the registry; its databases were not touched.\n`);
@@ -173,6 +176,7 @@ export function registerEnvironmentCommands(program: Command): void {
 
   registerLifecycleCommands(env);
   registerAccessCommand(env);
+  registerMirrorCommands(env);
 
   env
     .command('restore')

@@ -12,6 +12,7 @@ import { type OperationWorker, startOperationWorker } from '../../app/worker/ope
 import { packageVersion } from './package-version.js';
 import { REPEATED_SIGNAL_MS, STOP_SIGNALS, configOrExit, reportError } from './command-context.js';
 import { ProgressReporter } from './progress-reporter.js';
+import { checkMirrors } from '../../app/mirror-service.js';
 
 export function registerStartCommand(program: Command): void {
   program
@@ -149,4 +150,14 @@ function startHousekeeping(runtime: Runtime): void {
   const tick = () => void run().catch((error: Error) => process.stderr.write(`dataalm: housekeeping failed: ${error.message}\n`));
   tick();
   setInterval(tick, HOUSEKEEPING_MS).unref();
+  // Mirrors more often: a slot past its lag limit fills the source's disk.
+  let checking = false;
+  const mirrors = () => {
+    if (checking) return;
+    checking = true;
+    void checkMirrors(runtime, (line) => process.stderr.write(`dataalm: ${line}\n`))
+      .catch((error: Error) => process.stderr.write(`dataalm: mirror check failed: ${error.message}\n`))
+      .finally(() => (checking = false));
+  };
+  setInterval(mirrors, runtime.config.mirrorCheckSeconds * 1000).unref();
 }

@@ -11,6 +11,7 @@ import type { Runtime } from '../../../app/runtime.js';
 import { breadcrumbJson } from '../../../contract/index.js';
 import { type ApiRoute, route } from '../api-route.js';
 import { nameParams } from '../params.js';
+import { removeMirrorsOf } from '../../../app/mirror-service.js';
 
 /**
  * An environment as the API shows it: a password written into its synchronize command
@@ -89,6 +90,7 @@ export function environmentRoutes(runtime: Runtime): ApiRoute[] {
       params: nameParams,
       success: { description: 'removed from the registry' },
       async handler({ params, actor, reply }) {
+        await removeMirrorsOf(runtime, params.name, actor);
         await runtime.environments.remove(params.name, actor);
         return reply.status(204).send();
       },

@@ -1,0 +1,161 @@
+import type { Command } from 'commander';
+import { DataalmError } from '../../domain/errors/dataalm-error.js';
+import { formatBytes, parseByteSize } from '../../domain/mirror.js';
+import { disableMirror, enableMirror, mirrorStatus, prepareResync } from '../../app/mirror-service.js';
+import type { MirrorRemoved, MirrorStatus } from '../../contract/index.js';
+import type { CopyEvent } from '../../engine/copy-events.js';
+import { printJson, withBackend } from './command-context.js';
+import { localActor } from './local-actor.js';
+import { ProgressReporter, showDataProgress } from './progress-reporter.js';
+import type { RemoteClient } from './remote-client.js';
+
+interface EnableOptions {
+  source: string;
+  maxLag?: string;
+  json?: boolean;
+}
+
+/** `dataalm env mirror …`: a sandbox's mirror of its source, kept current by logical replication (DESIGN §8). */
+export function registerMirrorCommands(env: Command): void {
+  const mirror = env
+    .command('mirror')
+    .description("a sandbox's mirror of its source on the sandbox's server, kept current by logical replication: a refresh clones it in seconds");
+
+  mirror
+    .command('enable')
+    .description("seed a mirror of SOURCE on TARGET's server (one snapshot, TARGET's profile applied) and keep it current")
+    .argument('<target>', 'the sandbox whose refreshes clone the mirror')
+    .requiredOption('--source <name>', 'the environment it mirrors (its refreshes come from there)')
+    .option('--max-lag <size>', "source WAL the mirror may hold before it is dropped, e.g. 512MiB or 4GiB (default: DATAALM_MIRROR_MAX_LAG, 1GiB)")
+    .option('--json', 'print the mirror status as JSON')
+    .action(async (target: string, o: EnableOptions) => {
+      const progress = new ProgressReporter({ enabled: !o.json });
+      const stop = new AbortController();
+      await withBackend(
+        o,
+        {
+          local: async (runtime) => {
+            const maxLagBytes = maxLagOf(o.maxLag);
+            progress.step(`Seeding the mirror of ${o.source} for ${target}…`);
+            const status = await enableMirror(runtime, target, { source: o.source, maxLagBytes, signal: stop.signal }, localActor(), (event) => show(progress, event)).finally(() =>
+              progress.finish(),
+            );
+            print(status, o.json);
+          },
+          remote: async (client) => {
+            const maxLagBytes = maxLagOf(o.maxLag);
+            await client.call('POST /api/environments/:name/mirror', { params: { name: target }, body: { source: o.source, ...(maxLagBytes ? { maxLagBytes } : {}) } });
+            print(await untilSeeded(client, target, progress), o.json);
+          },
+        },
+        {
+          onSignal: (signal) => {
+            if (stop.signal.aborted) return false;
+            process.stderr.write(`\ndataalm: ${signal} received, stopping the seed and removing what it made\n`);
+            stop.abort();
+            return true;
+          },
+        },
+      );
+    });
+
+  mirror
+    .command('status')
+    .description('how the mirror is doing: its lag, whether the next refresh can use it and why not, its tables')
+    .argument('<target>', 'the sandbox')
+    .option('--json', 'print the mirror status as JSON')
+    .action(async (target: string, o: { json?: boolean }) =>
+      withBackend(o, {
+        local: async (runtime) => print(await mirrorStatus(runtime, target), o.json),
+        remote: async (client) => print(await client.call('GET /api/environments/:name/mirror', { params: { name: target } }), o.json),
+      }),
+    );
+
+  mirror
+    .command('resync')
+    .description('take the mirror down and seed it again from a new snapshot (after DDL on the source, a profile change, or a failure)')
+    .argument('<target>', 'the sandbox')
+    .option('--json', 'print the mirror status as JSON')
+    .action(async (target: string, o: { json?: boolean }) => {
+      const progress = new ProgressReporter({ enabled: !o.json });
+      await withBackend(o, {
+        local: async (runtime) => {
+          progress.step(`Seeding the mirror of ${target} again…`);
+          const { seed } = await prepareResync(runtime, target, localActor());
+          await seed((event) => show(progress, event)).finally(() => progress.finish());
+          print(await mirrorStatus(runtime, target), o.json);
+        },
+        remote: async (client) => {
+          await client.call('POST /api/environments/:name/mirror/resync', { params: { name: target } });
+          print(await untilSeeded(client, target, progress), o.json);
+        },
+      });
+    });
+
+  mirror
+    .command('disable')
+    .description('remove the mirror: its subscription and database, and on the source its replication slot and publication')
+    .argument('<target>', 'the sandbox')
+    .option('--json', 'print what was removed as JSON')
+    .action(async (target: string, o: { json?: boolean }) =>
+      withBackend(o, {
+        local: async (runtime) => printRemoved(await disableMirror(runtime, target, localActor()), o.json),
+        remote: async (client) => printRemoved(await client.call('DELETE /api/environments/:name/mirror', { params: { name: target } }), o.json),
+      }),
+    );
+}
+
+function maxLagOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const bytes = parseByteSize(text);
+  if (bytes === undefined) throw new DataalmError('INVALID_INPUT', `max-lag (--max-lag): "${text}" is no size; give one such as 512MiB or 4GiB`, { field: 'maxLag' });
+  return bytes;
+}
+
+function show(progress: ProgressReporter, event: CopyEvent): void {
+  if (event.type === 'warning') process.stderr.write(`dataalm: warning: ${event.message}\n`);
+  if (event.type === 'phase' && event.status === 'started' && event.phase !== 'data') progress.step(`  ${event.phase}…`);
+  if (event.type === 'progress') showDataProgress(progress, event);
+}
+
+/** A remote seed runs in the service: its status is read until it is no longer seeding. */
+async function untilSeeded(client: RemoteClient, target: string, progress: ProgressReporter): Promise<MirrorStatus> {
+  progress.step(`Seeding the mirror of ${target} on the server…`);
+  for (;;) {
+    const status = await client.call('GET /api/environments/:name/mirror', { params: { name: target } }).catch((error: DataalmError) => {
+      // A seed that failed and left nothing behind is forgotten: its error is in the audit log.
+      if (error.code === 'NOT_FOUND') throw new DataalmError('COPY_FAILED', `the mirror of ${target} could not be set up (the audit log says why)`);
+      throw error;
+    });
+    if (status.state !== 'seeding') return status;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+function print(status: MirrorStatus, json: boolean | undefined): void {
+  if (json) return printJson(status);
+  process.stdout.write(statusText(status));
+}
+
+export function statusText(s: MirrorStatus): string {
+  const lines = [`Mirror of ${s.source} for ${s.environment}: ${s.health}${s.usable ? ' — the next refresh from ' + s.source + ' clones it' : ''}`];
+  if (s.reason) lines.push(`  not used: ${s.reason}`);
+  if (s.warning) lines.push(`  warning: ${s.warning}`);
+  if (s.lagBytes !== null) lines.push(`  lag: ${formatBytes(s.lagBytes)} of source WAL not yet applied; ${formatBytes(s.retainedBytes ?? 0)} kept on the source (limit ${formatBytes(s.maxLagBytes)})`);
+  lines.push(`  database ${s.database} on the target's server; publication and replication slot ${s.slot} on the source`);
+  if (s.seededAt) lines.push(`  seeded at ${s.seededAt}`);
+  const t = s.tables;
+  lines.push(`  ${t.published.length} table(s) replicated, ${t.refreshTime.length} copied at refresh time, ${t.notMirrored.length} not mirrored`);
+  for (const r of t.refreshTime) lines.push(`    copied at refresh time: ${r.table} (${r.reason})`);
+  for (const r of t.notMirrored) lines.push(`    not mirrored: ${r.table} (${r.reason})`);
+  if (t.largeObjects > 0) lines.push(`    ${t.largeObjects} large object(s): not replicated, copied at refresh time`);
+  if (s.lastError && !s.reason) lines.push(`  last error: ${s.lastError}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function printRemoved(removed: MirrorRemoved, json: boolean | undefined): void {
+  if (json) return printJson(removed);
+  const r = removed.removed;
+  const what = [r.subscription && 'subscription', r.slot && 'replication slot', r.publication && 'publication', r.database && 'mirror database'].filter(Boolean);
+  process.stdout.write(`Mirror of ${removed.environment} disabled; removed: ${what.length > 0 ? what.join(', ') : 'nothing was left'}. No replication slot is kept on the source.\n`);
+}
