@@ -32,7 +32,30 @@ export function profileFingerprint(target: Environment): string {
   return crypto.createHash('sha256').update(JSON.stringify(loadProfile(target.profile))).digest('hex');
 }
 
-const namesOf = (mirror: MirrorRecord): MirrorNames => ({ publication: mirror.publication, slot: mirror.slot, subscription: mirror.subscription, database: mirror.database });
+/**
+ * The connections a mirror works with: the environments' own, except on dataalm's embedded
+ * server, whose superuser replicates, subscribes and clones there (the embedded
+ * environments' users are not superusers, and the server is dataalm's own).
+ */
+export async function mirrorConnections(runtime: Runtime, source: string, target: string): Promise<{ sourceUrl: string; targetUrl: string; sourceUser: string; targetUser: string }> {
+  const [sourceUrls, targetUrls] = await Promise.all([runtime.environments.connectionUrls(source), runtime.environments.connectionUrls(target)]);
+  if (!sourceUrls.application || !targetUrls.application) {
+    throw new DataalmError('INVALID_INPUT', `${sourceUrls.application ? target : source} has no application database to mirror`, { field: 'name' });
+  }
+  const embedded = runtime.embedded && parseConnectionUrl(runtime.serverUrl, 'server');
+  const own = (url: string) => {
+    const at = parseConnectionUrl(url, 'database');
+    return embedded && at.host === embedded.host && at.port === embedded.port ? withDatabase(runtime.serverUrl, at.database) : url;
+  };
+  return {
+    sourceUrl: own(sourceUrls.application),
+    targetUrl: own(targetUrls.application),
+    sourceUser: parseConnectionUrl(sourceUrls.application, 'source').user,
+    targetUser: parseConnectionUrl(targetUrls.application, 'target').user,
+  };
+}
+
+export const namesOf = (mirror: MirrorRecord): MirrorNames => ({ publication: mirror.publication, slot: mirror.slot, subscription: mirror.subscription, database: mirror.database });
 
 /**
  * Checks a mirror can be made, and records it as being seeded: what the seed makes can
@@ -48,26 +71,21 @@ export async function prepareMirror(runtime: Runtime, name: string, request: Ena
   const source = await runtime.environments.get(request.source).catch(() => {
     throw new DataalmError('NOT_FOUND', `source (--source): environment "${request.source}" does not exist`, { field: 'source', remedy: 'dataalm env list' });
   });
-  const sourceUrls = await runtime.environments.connectionUrls(source.name);
-  const targetUrls = await runtime.environments.connectionUrls(name);
-  if (!sourceUrls.application || !targetUrls.application) {
-    throw new DataalmError('INVALID_INPUT', `${sourceUrls.application ? name : source.name} has no application database to mirror`, { field: 'name' });
-  }
+  const urls = await mirrorConnections(runtime, source.name, name);
   const busy = await runtime.operations.activeOn(name);
   if (busy) throw new DataalmError('REFUSED', `${name} is busy with operation ${busy.id} (${busy.kind}): enable the mirror when it has ended`);
-  const names = newMirrorNames(parseConnectionUrl(targetUrls.application, 'target').database);
+  const names = newMirrorNames(parseConnectionUrl(urls.targetUrl, 'target').database);
   const record = await runtime.mirrors.create(
     { environment: name, source: source.name, ...names, maxLagBytes: request.maxLagBytes ?? runtime.config.mirrorMaxLagBytes, profileFingerprint: profileFingerprint(target) },
     actor,
   );
   const seed = async (onEvent?: (event: CopyEvent) => void): Promise<MirrorRecord> => {
     const profile = loadProfile(target.profile);
-    const [from, to] = [parseConnectionUrl(sourceUrls.application!, 'source'), parseConnectionUrl(targetUrls.application!, 'target')];
     try {
       const seeded = await seedMirror({
-        sourceUrl: sourceUrls.application!,
-        targetUrl: targetUrls.application!,
-        profile: { ...profile, roles: refreshRoleMap(profile.roles, from.user, to.user) },
+        sourceUrl: urls.sourceUrl,
+        targetUrl: urls.targetUrl,
+        profile: { ...profile, roles: refreshRoleMap(profile.roles, urls.sourceUser, urls.targetUser) },
         maskKey: runtime.secrets.derive('masks'),
         jobs: request.jobs ?? 2,
         pgBin: runtime.config.pgBin,
@@ -176,8 +194,8 @@ export async function checkMirrors(runtime: Runtime, log: (line: string) => void
       if (mirror.pausedBy !== null) {
         const active = await runtime.operations.activeOn(mirror.environment);
         if (active?.id !== mirror.pausedBy) {
-          const urls = await runtime.environments.connectionUrls(mirror.environment);
-          await resumeSubscription(withDatabase(urls.application!, mirror.database), mirror.subscription);
+          const urls = await mirrorConnections(runtime, mirror.source, mirror.environment);
+          await resumeSubscription(withDatabase(urls.targetUrl, mirror.database), mirror.subscription);
           await runtime.mirrors.setPausedBy(mirror.environment, null);
           log(`mirror of ${mirror.environment}: resumed replication that operation ${mirror.pausedBy} had paused`);
         }
@@ -203,9 +221,9 @@ export async function checkMirrors(runtime: Runtime, log: (line: string) => void
 }
 
 async function takeDown(runtime: Runtime, mirror: MirrorRecord): Promise<Removed> {
-  const [sourceUrls, targetUrls] = await Promise.all([runtime.environments.connectionUrls(mirror.source), runtime.environments.connectionUrls(mirror.environment)]);
   try {
-    return await teardownMirror(sourceUrls.application!, targetUrls.application!, namesOf(mirror));
+    const urls = await mirrorConnections(runtime, mirror.source, mirror.environment);
+    return await teardownMirror(urls.sourceUrl, urls.targetUrl, namesOf(mirror));
   } catch (error) {
     const message = redact(runtime, (error as Error).message);
     await runtime.mirrors.setState(mirror.environment, 'failed', `could not be taken down: ${message}`);
@@ -216,8 +234,8 @@ async function takeDown(runtime: Runtime, mirror: MirrorRecord): Promise<Removed
 }
 
 async function healthOf(runtime: Runtime, mirror: MirrorRecord): Promise<MirrorHealth> {
-  const [sourceUrls, targetUrls] = await Promise.all([runtime.environments.connectionUrls(mirror.source), runtime.environments.connectionUrls(mirror.environment)]);
-  const health = await readMirrorHealth(sourceUrls.application!, targetUrls.application!, namesOf(mirror), { fingerprint: true });
+  const urls = await mirrorConnections(runtime, mirror.source, mirror.environment);
+  const health = await readMirrorHealth(urls.sourceUrl, urls.targetUrl, namesOf(mirror), { fingerprint: true });
   return { ...health, errors: health.errors.map((e) => redact(runtime, e)) };
 }
 
