@@ -8,6 +8,8 @@ import type { MirrorRemoved, MirrorStatus } from '../contract/index.js';
 import { loadProfile } from '../adapters/profile/profile-files.js';
 import { parseConnectionUrl, withDatabase } from '../adapters/postgres/connection-url.js';
 import type { CopyEvent } from '../engine/copy-events.js';
+
+export type { CopyEvent } from '../engine/copy-events.js';
 import { type MirrorHealth, readMirrorHealth } from '../engine/mirror/mirror-health.js';
 import { type MirrorNames, newMirrorNames } from '../engine/mirror/mirror-names.js';
 import { type Removed, teardownMirror } from '../engine/mirror/mirror-teardown.js';

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import { formatBytes, parseByteSize } from '../../domain/mirror.js';
-import { disableMirror, enableMirror, mirrorStatus, prepareResync } from '../../app/mirror-service.js';
+import { type CopyEvent, disableMirror, enableMirror, mirrorStatus, prepareResync } from '../../app/mirror-service.js';
 import type { MirrorRemoved, MirrorStatus } from '../../contract/index.js';
-import type { CopyEvent } from '../../engine/copy-events.js';
 import { printJson, withBackend } from './command-context.js';
 import { localActor } from './local-actor.js';
 import { ProgressReporter, showDataProgress } from './progress-reporter.js';
