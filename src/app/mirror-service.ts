@@ -135,9 +135,11 @@ export async function mirrorForRefresh(
   runtime: Runtime,
   target: Environment,
   source: string,
+  self?: number,
 ): Promise<{ usable: true; mirror: MirrorRecord; lagBytes: number | null } | { usable: false; reason: string | null }> {
-  const mirror = await runtime.mirrors.find(target.name);
-  if (!mirror) return { usable: false, reason: null };
+  const found = await runtime.mirrors.find(target.name);
+  if (!found) return { usable: false, reason: null };
+  const mirror = await settlePause(runtime, found, self);
   if (mirror.source !== source) return { usable: false, reason: `${target.name}'s mirror is of ${mirror.source}, not ${source}` };
   const health = mirror.state === 'streaming' ? await healthOf(runtime, mirror) : undefined;
   const judged = judge(mirror, health, profileFingerprint(target));
@@ -193,15 +195,8 @@ export async function checkMirrors(runtime: Runtime, log: (line: string) => void
   for (const mirror of await runtime.mirrors.list()) {
     if (mirror.state !== 'streaming') continue;
     try {
-      if (mirror.pausedBy !== null) {
-        const active = await runtime.operations.activeOn(mirror.environment);
-        if (active?.id !== mirror.pausedBy) {
-          const urls = await mirrorConnections(runtime, mirror.source, mirror.environment);
-          await resumeSubscription(withDatabase(urls.targetUrl, mirror.database), mirror.subscription);
-          await runtime.mirrors.setPausedBy(mirror.environment, null);
-          log(`mirror of ${mirror.environment}: resumed replication that operation ${mirror.pausedBy} had paused`);
-        }
-      }
+      const settled = await settlePause(runtime, mirror);
+      if (settled.pausedBy === null && mirror.pausedBy !== null) log(`mirror of ${mirror.environment}: resumed replication that operation ${mirror.pausedBy} had paused`);
       const health = await healthOf(runtime, mirror);
       const retained = health.slot?.retainedBytes;
       if (retained === undefined) continue;
@@ -220,6 +215,20 @@ export async function checkMirrors(runtime: Runtime, log: (line: string) => void
       log(`mirror of ${mirror.environment}: could not be checked: ${redact(runtime, (error as Error).message)}`);
     }
   }
+}
+
+/**
+ * A subscription paused by a refresh that is no longer running (it crashed), or by `self`
+ * (the same refresh, starting its copy again), is resumed.
+ */
+async function settlePause(runtime: Runtime, mirror: MirrorRecord, self?: number): Promise<MirrorRecord> {
+  if (mirror.pausedBy === null || mirror.state !== 'streaming') return mirror;
+  const active = await runtime.operations.activeOn(mirror.environment);
+  if (mirror.pausedBy !== self && active?.id === mirror.pausedBy) return mirror;
+  const urls = await mirrorConnections(runtime, mirror.source, mirror.environment);
+  await resumeSubscription(withDatabase(urls.targetUrl, mirror.database), mirror.subscription);
+  await runtime.mirrors.setPausedBy(mirror.environment, null);
+  return { ...mirror, pausedBy: null };
 }
 
 async function takeDown(runtime: Runtime, mirror: MirrorRecord): Promise<Removed> {

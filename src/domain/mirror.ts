@@ -3,6 +3,13 @@
  * PostgreSQL logical replication, with the sandbox's profile applied as rows arrive. A
  * refresh clones it with a file copy instead of copying the whole source.
  */
+/**
+ * Every object a mirror makes on the source (publication, replication slot) and on the
+ * target's server (subscription) is named so. Copies and fingerprints leave the source's
+ * mirror publications out: they are dataalm's machinery, not the application's.
+ */
+export const MIRROR_OBJECT_PREFIX = 'dataalm_mirror_';
+
 export type MirrorState = 'seeding' | 'streaming' | 'failed' | 'dropped';
 
 /** What happens to one table of the source in a mirror. */

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { RefusedError } from '../domain/errors/dataalm-error.js';
+import { MIRROR_OBJECT_PREFIX } from '../domain/mirror.js';
 import { lockCapacityReason } from '../domain/preflight/lock-capacity.js';
 import type { Profile } from '../domain/profile/profile-schema.js';
 import type { ConnectionTarget } from '../adapters/postgres/connection-url.js';
@@ -103,6 +104,8 @@ export async function planSchema(options: {
   const rewrite = (script: SchemaScript): SchemaScript => ({
     ...script,
     entries: script.entries.flatMap((entry) => {
+      // A mirror's publication on the source is dataalm's machinery: never copied.
+      if (entry.type.startsWith('PUBLICATION') && entry.name.startsWith(MIRROR_OBJECT_PREFIX)) return [];
       const rewritten = rewriteEntry(entry, { roleMap, missing: gone, policy, targetUser, setRole }, report);
       return rewritten ? [rewritten] : [];
     }),

@@ -1,3 +1,4 @@
+import { MIRROR_OBJECT_PREFIX } from '../domain/mirror.js';
 import { aclItems, aclOf, commentOf, extensionMember, sortedArray, userSchema } from './fingerprint-sql.js';
 
 /**
@@ -278,7 +279,7 @@ function databaseWide(v: number): string[] {
                   from pg_publication_rel r join pg_class rc on rc.oid = r.prrelid join pg_namespace rn on rn.oid = rc.relnamespace where r.prpubid = p.oid) m),
               ${v >= 150000 ? `'schemas', (select array_agg(pn.nspname::text order by pn.nspname) from pg_publication_namespace x join pg_namespace pn on pn.oid = x.pnnspid where x.pnpubid = p.oid),` : ''}
               'comment', ${commentOf('pg_publication', 'p.oid')})) as detail
-       from pg_publication p`,
+       from pg_publication p where p.pubname not like '${MIRROR_OBJECT_PREFIX.replace(/_/g, '\\_')}%'`,
     // Who the defaults are for is part of their identity: catalog-fingerprint.ts puts the
     // role (the owner column, mapped) in front.
     `select 'default privileges' as kind,

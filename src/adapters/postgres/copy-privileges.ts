@@ -1,4 +1,5 @@
 import { RefusedError } from '../../domain/errors/dataalm-error.js';
+import { MIRROR_OBJECT_PREFIX } from '../../domain/mirror.js';
 import {
   type CopyNeedsFacts,
   type RoleUse,
@@ -93,7 +94,8 @@ const OWNED: readonly { catalog: string; owner: string; acl?: string; where?: st
   { catalog: 'pg_foreign_data_wrapper', owner: 'fdwowner', acl: 'fdwacl' },
   { catalog: 'pg_language', owner: 'lanowner', acl: 'lanacl' },
   { catalog: 'pg_event_trigger', owner: 'evtowner' },
-  { catalog: 'pg_publication', owner: 'pubowner' },
+  // A mirror's publication (dataalm's own) is never copied.
+  { catalog: 'pg_publication', owner: 'pubowner', where: `o.pubname not like '${MIRROR_OBJECT_PREFIX.replace(/_/g, '\\_')}%'` },
   { catalog: 'pg_collation', owner: 'collowner' },
   { catalog: 'pg_conversion', owner: 'conowner' },
   { catalog: 'pg_opclass', owner: 'opcowner' },

@@ -41,6 +41,8 @@ export interface CloneOptions {
   readonly maskKey: string;
   readonly jobs: number;
   readonly verify: 'counts' | 'checksums';
+  /** Who owns the clone: the target environment's user, as when it creates a copy itself. */
+  readonly owner: string;
   /** Whose database-level properties the clone gets: 'caller' (the cutover gives the live one's) or the source's. */
   readonly databaseProperties: 'caller' | 'source';
   /** How long to wait for the mirror to catch up with the source before pausing it. */
@@ -50,6 +52,8 @@ export interface CloneOptions {
   /** The subscription was paused (true) or resumed (false): recorded, so a crash in between is undone. */
   readonly onPaused?: (paused: boolean) => Promise<void>;
   readonly inspectKept?: (copy: pg.Client, keepSnapshot: pg.Client) => Promise<void>;
+  /** Called with the subscription paused, before ('paused') and after ('cloned') the clone is made (fault tests). */
+  readonly fault?: (point: 'mirror:paused' | 'mirror:cloned') => void;
 }
 
 export interface CloneResult extends CopyResult {
@@ -105,6 +109,7 @@ export async function cloneMirror(options: CloneOptions): Promise<CloneResult> {
   try {
     phase('preflight');
     admin = await connectMaintenance(options.targetUrl, 'target');
+    if (!(await databaseExists(admin, names.database))) throw new MirrorUnusable(`the mirror database ${names.database} is gone: resync the mirror`);
     if (await databaseExists(admin, staging)) throw new DataalmError('ALREADY_EXISTS', `database "${staging}" already exists on the target's server`);
     const source = await open(connectCopySession(options.sourceUrl, 'snapshot'));
     await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -123,16 +128,16 @@ export async function cloneMirror(options: CloneOptions): Promise<CloneResult> {
     await options.onPaused?.(true);
     paused = true;
     const lagBytes = await pauseSubscription(mirrorUrl, options.sourceUrl, names);
+    options.fault?.('mirror:paused');
     done('preflight');
 
     phase('schema');
-    const owner = (await admin.query<{ owner: string }>('SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1', [names.database])).rows[0]?.owner;
-    if (owner === undefined) throw new MirrorUnusable(`the mirror database ${names.database} is gone: resync the mirror`);
     const major = Number((await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v);
     created = true;
     await admin.query(
-      `CREATE DATABASE ${quoteIdent(staging)} TEMPLATE ${quoteIdent(names.database)} OWNER ${quoteIdent(owner)}${major >= 150000 ? ' STRATEGY FILE_COPY' : ''}`,
+      `CREATE DATABASE ${quoteIdent(staging)} TEMPLATE ${quoteIdent(names.database)} OWNER ${quoteIdent(options.owner)}${major >= 150000 ? ' STRATEGY FILE_COPY' : ''}`,
     );
+    options.fault?.('mirror:cloned');
     const compared = await compareWithMirror(mirrorUrl, options.stagingUrl, tables.published, options.verify === 'checksums');
     await resumeSubscription(mirrorUrl, names.subscription);
     paused = false;

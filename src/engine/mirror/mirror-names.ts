@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { derivedName } from '../../adapters/postgres/database-admin.js';
+import { MIRROR_OBJECT_PREFIX } from '../../domain/mirror.js';
 
 /** The objects of one mirror: publication and slot on the source, subscription and database on the target's server. */
 export interface MirrorNames {
@@ -15,6 +16,6 @@ export interface MirrorNames {
  * Slot names allow lower-case letters, digits and underscores only.
  */
 export function newMirrorNames(targetDatabase: string): MirrorNames {
-  const tag = `dataalm_mirror_${randomBytes(5).toString('hex')}`;
+  const tag = `${MIRROR_OBJECT_PREFIX}${randomBytes(5).toString('hex')}`;
   return { publication: tag, slot: tag, subscription: tag, database: derivedName(targetDatabase, '__mirror') };
 }

@@ -11,6 +11,8 @@ import { verifyKept } from '../../refresh/verification.js';
 import { Canceled, type RunContext, failAtForTests, round } from '../run-context.js';
 import type { StepHandler } from '../runbook.js';
 import { StepTracker, sumProgress } from './step-tracker.js';
+import { MirrorUnusable, chooseMirror, copyFromMirror } from './mirror-copy.js';
+import type { CloneResult } from '../../../engine/mirror/clone-mirror.js';
 
 /** The five steps one copy passes through, in order. */
 export const COPY_STEPS: readonly StepName[] = ['prepare', 'schema', 'data', 'keep-target', 'constraints'];
@@ -120,9 +122,35 @@ async function copyOnce(ctx: RunContext): Promise<void> {
       }
     }
   };
+  // The application database comes from the target's mirror when it has a usable one.
+  const mirror = roles.includes('application') ? await chooseMirror(ctx) : undefined;
+  const fromMirror = async (): Promise<CopyResult | undefined> => {
+    if (!mirror) return undefined;
+    try {
+      return await copyFromMirror(ctx, mirror, {
+        profile: withRefreshRoles(profile, ctx.sourceUrls.application!, ctx.targetUrls.application!),
+        maskKey,
+        jobs,
+        verify,
+        databaseProperties: propertiesFromLive(profile) ? 'caller' : 'source',
+        staging: ctx.databases.application!.staging,
+        signal: local.signal,
+        onEvent: (event) => onEvent('application', event),
+        inspectKept: async (copy, keepSnapshot) => {
+          const { checks, digests } = await verifyKept(profile, profile.salt ?? maskKey, copy, keepSnapshot);
+          await ops.stepCounters(ctx.id, 'keep-target', { checks, digests });
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof MirrorUnusable)) throw error;
+      await ctx.log('prepare', 'warning', `the mirror is not used: ${error.reason}; the database is copied instead`);
+      return undefined;
+    }
+  };
   const copies = roles.map(async (role): Promise<[DatabaseRole, CopyResult]> => {
     try {
-      const result = await copyDatabase({
+      const cloned = role === 'application' ? await fromMirror() : undefined;
+      const result = cloned ?? await copyDatabase({
         sourceUrl: ctx.sourceUrls[role]!,
         targetUrl: withDatabase(ctx.targetUrls[role]!, ctx.databases[role]!.staging),
         keepFromUrl: role === 'application' ? ctx.targetUrls.application : undefined,
@@ -165,7 +193,10 @@ async function copyOnce(ctx: RunContext): Promise<void> {
   }
   await ctx.flush();
   for (const [role, result] of results) {
+    const cloned = 'method' in result ? (result as CloneResult) : undefined;
     const summary = {
+      method: cloned ? 'mirror' : 'copy',
+      ...(cloned ? { lagBytes: cloned.lagBytes, dataFrom: cloned.dataFrom, refreshTimeTables: cloned.refreshTimeTables } : {}),
       tables: result.tables,
       rows: result.rows,
       bytes: result.bytes,
@@ -173,11 +204,17 @@ async function copyOnce(ctx: RunContext): Promise<void> {
       verified: result.verified,
       masked: result.tableResults.filter((t) => t.masked.length > 0).map((t) => t.table),
     };
-    await ops.stepCounters(ctx.id, 'data', { [role]: summary, ...(role === 'application' ? { rows: result.rows, bytes: result.bytes, seconds: result.seconds.data } : {}) });
+    await ops.stepCounters(ctx.id, 'data', {
+      [role]: summary,
+      ...(role === 'application' ? { method: summary.method, rows: result.rows, bytes: result.bytes, seconds: result.seconds.data } : {}),
+      ...(role === 'application' && cloned ? { lagBytes: cloned.lagBytes, dataFrom: cloned.dataFrom } : {}),
+    });
     await ctx.log(
       'constraints',
       'info',
-      `${role}: ${result.tables} tables, ${result.rows} rows, ${(result.bytes / 1048576).toFixed(1)} MiB copied into ${ctx.databases[role]!.staging}; row ${result.verified} equal the source snapshot (checked inside it)`,
+      cloned
+        ? `${role}: ${result.tables} tables, ${result.rows} rows in ${ctx.databases[role]!.staging}, cloned from the mirror; row ${result.verified} equal the paused mirror, and those of tables copied at refresh time the source snapshot`
+        : `${role}: ${result.tables} tables, ${result.rows} rows, ${(result.bytes / 1048576).toFixed(1)} MiB copied into ${ctx.databases[role]!.staging}; row ${result.verified} equal the source snapshot (checked inside it)`,
       { role, ...summary },
     );
   }

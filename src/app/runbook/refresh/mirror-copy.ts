@@ -1,0 +1,67 @@
+import type { MirrorRecord } from '../../../domain/mirror.js';
+import { formatBytes } from '../../../domain/mirror.js';
+import type { Profile } from '../../../domain/profile/profile-schema.js';
+import { withDatabase } from '../../../adapters/postgres/connection-url.js';
+import type { CopyEvent } from '../../../engine/copy-events.js';
+import { type CloneResult, cloneMirror } from '../../../engine/mirror/clone-mirror.js';
+import { fault } from '../../faults.js';
+import { mirrorConnections, mirrorForRefresh, namesOf } from '../../mirror-service.js';
+import type { RunContext } from '../run-context.js';
+
+export { MirrorUnusable } from '../../../engine/mirror/clone-mirror.js';
+
+/**
+ * How this refresh copies the application database: from the target's mirror when it has a
+ * usable one of this source, else by copy. A mirror that cannot be used is said in the log.
+ */
+export async function chooseMirror(ctx: RunContext): Promise<MirrorRecord | undefined> {
+  const choice = await mirrorForRefresh(ctx.runtime, ctx.target, ctx.operation.source ?? '', ctx.id);
+  if (choice.usable) {
+    await ctx.log('prepare', 'info', `copying from ${ctx.target.name}'s mirror of ${choice.mirror.source} (${choice.lagBytes === null ? 'lag unknown' : `${formatBytes(choice.lagBytes)} behind`})`);
+    return choice.mirror;
+  }
+  if (choice.reason !== null) await ctx.log('prepare', 'warning', `the mirror is not used: ${choice.reason}; the database is copied instead`);
+  return undefined;
+}
+
+export interface MirrorCopyOptions {
+  readonly profile: Profile;
+  readonly maskKey: string;
+  readonly jobs: number;
+  readonly verify: 'counts' | 'checksums';
+  readonly databaseProperties: 'caller' | 'source';
+  readonly staging: string;
+  readonly signal: AbortSignal;
+  readonly onEvent: (event: CopyEvent) => void;
+  readonly inspectKept: NonNullable<Parameters<typeof cloneMirror>[0]['inspectKept']>;
+}
+
+/** The application database from the mirror: clone, what is not replicated copied, kept data applied (engine/mirror/clone-mirror.ts). */
+export async function copyFromMirror(ctx: RunContext, mirror: MirrorRecord, options: MirrorCopyOptions): Promise<CloneResult> {
+  const urls = await mirrorConnections(ctx.runtime, mirror.source, mirror.environment);
+  const result = await cloneMirror({
+    sourceUrl: urls.sourceUrl,
+    targetUrl: urls.targetUrl,
+    stagingUrl: withDatabase(urls.targetUrl, options.staging),
+    mirror: { names: namesOf(mirror), tables: mirror.tables, schemaFingerprint: mirror.schemaFingerprint },
+    profile: options.profile,
+    maskKey: options.maskKey,
+    jobs: options.jobs,
+    verify: options.verify,
+    databaseProperties: options.databaseProperties,
+    owner: urls.targetUser,
+    catchUpMs: ctx.runtime.config.mirrorCatchUpSeconds * 1000,
+    signal: options.signal,
+    onEvent: options.onEvent,
+    onPaused: (paused) => ctx.runtime.mirrors.setPausedBy(mirror.environment, paused ? ctx.id : null),
+    inspectKept: options.inspectKept,
+    fault: (point) => fault(point),
+  });
+  await ctx.log(
+    'constraints',
+    'info',
+    `cloned ${mirror.database} (paused ${result.lagBytes === 0 ? 'caught up' : `${formatBytes(result.lagBytes)} behind`}; data as of ${result.dataFrom ?? 'an unknown moment: the mirror had not caught up'}); ${result.refreshTimeTables.length} table(s) copied or kept at refresh time`,
+    { method: 'mirror', lagBytes: result.lagBytes, dataFrom: result.dataFrom, refreshTimeTables: result.refreshTimeTables },
+  );
+  return result;
+}
