@@ -129,6 +129,18 @@ const previewEnvironment = z.strictObject({
  * when the request is refused before they are known.
  */
 export const refreshPreview = z.strictObject({
+  /** How the application database is copied: cloned from the target's mirror, or copied (DESIGN §8). */
+  method: z.enum(['mirror', 'copy']),
+  /** The target's mirror, when it has one: whether it is used (and why not), its lag, the moment the data would be from. */
+  mirror: z
+    .strictObject({
+      usable: z.boolean(),
+      reason: z.string().nullable(),
+      lagBytes: z.number().nullable(),
+      dataFrom: z.string().nullable(),
+      refreshTimeTables: z.array(z.string()),
+    })
+    .optional(),
   source: previewEnvironment.optional(),
   target: previewEnvironment.optional(),
   /** The account that becomes the application's administrator on the target; missing when the profile resets none. */

@@ -31,6 +31,7 @@ import { type NotCopied, notCopiedEntries, profileWarnings, replacedDatabases, r
 import type { CopyRole } from '../../domain/preflight/copy-needs.js';
 import type { SchemaVersionProbe } from '../../domain/preflight/app-versions.js';
 import { type PreviewSchema, previewSchema } from './schema-drift.js';
+import { type PreviewMethod, previewMethod } from './mirror-preview.js';
 
 export const PRODUCTION_REPORTING_NOTICE =
   'Copying production data to a sandbox for the purpose of production reporting is not supported.';
@@ -225,6 +226,9 @@ export interface RefreshPreview {
   readonly drift?: PreviewSchema['drift'];
   /** What the profile decides of the source's columns: undecided ones, personal-looking ones copied unmasked. */
   readonly coverage?: PreviewSchema['coverage'];
+  /** Cloned from the target's mirror, or copied (DESIGN §8). */
+  readonly method: PreviewMethod['method'];
+  readonly mirror?: PreviewMethod['mirror'];
 }
 
 interface PreviewEnvironment {
@@ -271,6 +275,10 @@ export async function previewRefresh(runtime: Runtime, sourceName: string, targe
   const schema = source && target && source.name !== target.name ? await previewSchema(runtime, source, target, profile).catch((): PreviewSchema => ({})) : {};
   let estimate: RefreshPreview['estimate'];
   if (source) estimate = await estimateRefresh(runtime, source.name).catch(() => undefined);
+  const method: PreviewMethod = source && target && source.name !== target.name ? await previewMethod(runtime, source, target) : { method: 'copy', sentence: undefined };
+  if (method.sentence) warnings.unshift(method.sentence);
+  // A clone is a file copy (about 1 GiB/s here) plus the runbook's other steps.
+  if (estimate && method.method === 'mirror') estimate = { bytes: estimate.bytes, seconds: Math.max(5, Math.round(estimate.bytes / 1024 ** 3) + 5) };
   return {
     source: view(source),
     target: view(target),
@@ -288,6 +296,8 @@ export async function previewRefresh(runtime: Runtime, sourceName: string, targe
     ...(checked.schemaVersion ? { schemaVersion: { source: checked.schemaVersion.source ?? null, target: checked.schemaVersion.target ?? null } } : {}),
     ...(schema.drift ? { drift: schema.drift } : {}),
     ...(schema.coverage ? { coverage: schema.coverage } : {}),
+    method: method.method,
+    ...(method.mirror ? { mirror: method.mirror } : {}),
   };
 }
 

@@ -45,6 +45,10 @@ export function operationDetails(o: Operation): string {
     for (const c of changes) lines.push(`  version       ${c.field}: ${c.from ?? '-'} → ${c.to}`);
   } else {
     lines.push(`  offline       ${o.offlineMs === null ? '-' : `${o.offlineMs} ms (cutover at ${o.cutoverAt})`}`);
+    const data = o.steps.find((s) => s.name === 'data')?.counters as { method?: string; lagBytes?: number; dataFrom?: string | null } | undefined;
+    if (data?.method === 'mirror') {
+      lines.push(`  method        cloned from the mirror (${mib(data.lagBytes ?? 0)} behind when paused; data as of ${data.dataFrom ?? 'an unknown moment'})`);
+    } else if (data?.method === 'copy') lines.push('  method        copy');
   }
   for (const [role, d] of Object.entries(o.databases)) {
     const from = o.kind === 'restore' ? `restored from ${d.staging}` : `staging ${d.staging}`;
@@ -78,6 +82,8 @@ export function breadcrumbTable(crumbs: readonly Breadcrumb[]): string {
   );
 }
 
+const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MiB`;
+
 export function previewText(p: RefreshPreview): string {
   const env = (e: RefreshPreview['source']) =>
     e
@@ -92,6 +98,7 @@ export function previewText(p: RefreshPreview): string {
     `  profile         ${p.profile ?? '-'}`,
     ...(p.schemaVersion ? [`  schema version  ${p.schemaVersion.source ?? '?'} (source), ${p.schemaVersion.target ?? '?'} (target)`] : []),
     `  estimate        ${size}`,
+    `  method          ${p.method === 'mirror' ? `cloned from the target's mirror (${p.mirror?.lagBytes === null || p.mirror?.lagBytes === undefined ? 'lag unknown' : `${mib(p.mirror.lagBytes)} behind`}; data from the moment the refresh starts)` : `copy${p.mirror?.reason ? ` (the mirror is not used: ${p.mirror.reason})` : ''}`}`,
     '',
     'Database roles (source → target):',
     ...(p.roles.length === 0 ? ['  -'] : p.roles.map((r) => `  ${r.source} → ${r.target}${r.exists ? '' : ' (missing on the target server)'}`)),

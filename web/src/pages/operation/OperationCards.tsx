@@ -3,7 +3,7 @@ import type { Operation, VerificationReport } from '../../api/types';
 import { Card } from '../../components/Card';
 import { DetailList } from '../../components/DetailList';
 import { changeText, kindLabel, type VersionChange } from '../../assets';
-import { formatDateTime, formatDuration } from '../../format';
+import { formatBytes, formatDateTime, formatDuration } from '../../format';
 import { Link, paths } from '../../router';
 
 /** How long the target did not accept connections, once the cutover has happened. */
@@ -25,8 +25,23 @@ export function OfflineWindowCard({ operation }: { readonly operation: Operation
           ]}
         />
       )}
+      <MethodLine operation={operation} />
     </Card>
   );
+}
+
+/** Whether the data was cloned from the target's mirror (its lag, the moment the data is from) or copied. */
+function MethodLine({ operation }: { readonly operation: Operation }) {
+  const data = operation.steps.find((step) => step.name === 'data')?.counters as { method?: string; lagBytes?: number; dataFrom?: string | null } | undefined;
+  if (data?.method === 'mirror') {
+    return (
+      <p>
+        Cloned from the target&apos;s mirror ({formatBytes(data.lagBytes ?? 0)} behind when paused); the data is as of{' '}
+        {data.dataFrom ? formatDateTime(data.dataFrom) : 'an unknown moment (the mirror had not caught up)'}.
+      </p>
+    );
+  }
+  return data?.method === 'copy' ? <p>Copied from the source, from one snapshot.</p> : null;
 }
 
 /** The package an apply operation applies, and the versions it sets (or set). */

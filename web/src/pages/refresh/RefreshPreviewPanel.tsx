@@ -66,6 +66,7 @@ export function RefreshPreviewPanel({ source, target, preview }: RefreshPreviewP
             ...(preview.administrator === undefined ? [] : ([['Becomes the Admin user', preview.administrator]] as const)),
             ['Profile', preview.profile ?? '—'],
             ...versionItems(source, target, preview),
+            ['Method', methodText(preview)],
             ...(preview.estimate
               ? ([['Estimate', `${formatBytes(preview.estimate.bytes)}, about ${formatDuration(preview.estimate.seconds * 1000)}`]] as const)
               : []),
@@ -112,4 +113,13 @@ export function RefreshPreviewPanel({ source, target, preview }: RefreshPreviewP
       </Card>
     </>
   );
+}
+
+/** Cloned from the target's mirror (its lag), or copied (and why the mirror is not used). */
+function methodText(preview: RefreshPreview): string {
+  if (preview.method === 'mirror') {
+    const lag = preview.mirror?.lagBytes;
+    return `Cloned from the target's mirror (${lag === null || lag === undefined ? 'lag unknown' : `${formatBytes(lag)} behind`}); the data is from the moment the refresh starts`;
+  }
+  return preview.mirror?.reason ? `Copied: the mirror is not used (${preview.mirror.reason})` : 'Copied from the source';
 }
