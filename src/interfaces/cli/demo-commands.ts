@@ -7,6 +7,10 @@ import { configOrExit, reportError } from './command-context.js';
 import { printJson, withRuntime } from './command-context.js';
 import { environmentJson } from './environment-view.js';
 import { ProgressReporter } from './progress-reporter.js';
+import { enableMirror, mirrorStatus } from '../../app/mirror-service.js';
+import type { Runtime } from '../../app/runtime.js';
+import type { MirrorStatus } from '../../contract/index.js';
+import { SYSTEM_ACTOR } from '../../domain/actor.js';
 
 /** Checked before anything starts; null means the error was reported. */
 function checkScale(value: string | undefined, output: { json?: boolean }): number | undefined | null {
@@ -19,14 +23,22 @@ function checkScale(value: string | undefined, output: { json?: boolean }): numb
   return scale;
 }
 
+/** contoso-uat's mirror of contoso-prod, enabled unless it has one already. */
+async function demoMirror(runtime: Runtime, progress: ProgressReporter): Promise<MirrorStatus> {
+  if (await runtime.mirrors.find('contoso-uat')) return mirrorStatus(runtime, 'contoso-uat');
+  progress.step('contoso-uat: seeding a mirror of contoso-prod');
+  return enableMirror(runtime, 'contoso-uat', { source: 'contoso-prod' }, SYSTEM_ACTOR);
+}
+
 export function registerDemoCommands(program: Command): void {
   program
     .command('demo')
     .description('create the demo project: contoso-prod, contoso-uat, contoso-test, fabrikam-uat with sample data')
     .option('--scale <S>', 'sample data scale; 1 is about 1 GB per environment (default: DATAALM_DEMO_SCALE or 0.01)')
     .option('--reset', 'drop the demo environments and create them anew', false)
+    .option('--mirror', "also give contoso-uat a mirror of contoso-prod, so its refreshes clone it (dataalm env mirror status contoso-uat)", false)
     .option('--json', 'print the result as JSON')
-    .action(async (o: { scale?: string; reset: boolean; json?: boolean }) => {
+    .action(async (o: { scale?: string; reset: boolean; mirror: boolean; json?: boolean }) => {
       const given = checkScale(o.scale, o);
       if (given === null) return;
       await withRuntime(o, async (runtime) => {
@@ -39,13 +51,15 @@ export function registerDemoCommands(program: Command): void {
           onProgress: (e) => progress.update(`${e.environment} ${e.role}`, e.done, e.total, e.table),
         });
         progress.finish();
+        const mirror = o.mirror ? await demoMirror(runtime, progress) : undefined;
         if (o.json) {
-          printJson({ created: result.created, scale: result.scale, environments: result.environments.map((e) => environmentJson(e)) });
+          printJson({ created: result.created, scale: result.scale, environments: result.environments.map((e) => environmentJson(e)), ...(mirror ? { mirror } : {}) });
         } else if (result.created) {
           process.stdout.write(`Demo project created at scale ${result.scale}: ${result.environments.map((e) => e.name).join(', ')}.\n`);
         } else {
           process.stdout.write(`The demo project already exists (scale ${result.scale}); use --reset to create it anew.\n`);
         }
+        if (mirror && !o.json) process.stdout.write(`contoso-uat mirrors contoso-prod (${mirror.health}): its refreshes from contoso-prod clone the mirror.\n`);
       });
     });
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import { formatBytes, parseByteSize } from '../../domain/mirror.js';
-import { type CopyEvent, disableMirror, enableMirror, mirrorStatus, prepareResync } from '../../app/mirror-service.js';
+import { type CopyEvent, disableMirror, mirrorStatus, prepareMirror, prepareResync } from '../../app/mirror-service.js';
 import type { MirrorRemoved, MirrorStatus } from '../../contract/index.js';
 import { printJson, withBackend } from './command-context.js';
 import { localActor } from './local-actor.js';
@@ -35,11 +35,10 @@ export function registerMirrorCommands(env: Command): void {
         {
           local: async (runtime) => {
             const maxLagBytes = maxLagOf(o.maxLag);
+            const { seed } = await prepareMirror(runtime, target, { source: o.source, maxLagBytes, signal: stop.signal }, localActor());
             progress.step(`Seeding the mirror of ${o.source} for ${target}…`);
-            const status = await enableMirror(runtime, target, { source: o.source, maxLagBytes, signal: stop.signal }, localActor(), (event) => show(progress, event)).finally(() =>
-              progress.finish(),
-            );
-            print(status, o.json);
+            await seed((event) => show(progress, event)).finally(() => progress.finish());
+            print(await mirrorStatus(runtime, target), o.json);
           },
           remote: async (client) => {
             const maxLagBytes = maxLagOf(o.maxLag);
