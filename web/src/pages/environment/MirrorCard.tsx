@@ -152,7 +152,7 @@ function MirrorDetails({ mirror }: { readonly mirror: MirrorStatus }) {
         items={[
           ['Source', mirror.source],
           ['Lag', mirror.lagBytes === null ? 'not known' : `${formatBytes(mirror.lagBytes)} of source WAL not yet applied`],
-          ['WAL kept on the source', mirror.retainedBytes === null ? 'not known' : `${formatBytes(mirror.retainedBytes)} (limit ${formatBytes(mirror.maxLagBytes)})`],
+          ['WAL kept', mirror.retainedBytes === null ? 'not known' : `${formatBytes(mirror.retainedBytes)} (limit ${formatBytes(mirror.maxLagBytes)})`],
           ['Seeded', mirror.seededAt ? formatDateTime(mirror.seededAt) : 'not yet'],
           ['Tables', counts],
           ...(t.largeObjects > 0 ? ([['Large objects', `${t.largeObjects}, copied at refresh time`]] as const) : []),
