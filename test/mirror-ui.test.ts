@@ -146,6 +146,12 @@ describe('web UI: the mirror card', { skip }, () => {
     await card.getByRole('button', { name: 'Enable mirror' }).click();
     // Seeding is shown, then the card reads the status again by itself until the mirror streams.
     await badge(card, 'Seeding').waitFor();
+    // While it seeds it cannot be taken down (read at one instant: the seed may end any moment).
+    const now = await card.evaluate((element) => ({
+      seeding: /Seeding$/.test(element.querySelector('.badge')?.textContent ?? ''),
+      disable: Array.from(element.querySelectorAll('button')).find((b) => b.textContent === 'Disable mirror')?.disabled,
+    }));
+    if (now.seeding) assert.equal(now.disable, true, 'Disable is off while the mirror seeds');
     await badge(card, 'Healthy').waitFor({ timeout: SEED_TIMEOUT_MS });
     const text = await card.innerText();
     assert.match(text, new RegExp(`The next refresh from ${SOURCE} clones this mirror\\.`));

@@ -116,14 +116,18 @@ export function MirrorCard({ environment }: { readonly environment: Environment 
       )}
       {actionError && <ErrorNotice error={actionError} />}
       {data && owner && (
-        <div className="button-row">
-          <button type="button" className="button" onClick={resync} disabled={seeding}>
-            Resync mirror
-          </button>
-          <button type="button" className="button button-danger" onClick={() => setConfirming(true)}>
-            Disable mirror
-          </button>
-        </div>
+        <>
+          {/* Taking a mirror down while its seed runs would leave what the seed makes after it behind. */}
+          {seeding && <p className="hint">Resync and Disable are possible once the seed has ended.</p>}
+          <div className="button-row">
+            <button type="button" className="button" onClick={resync} disabled={seeding}>
+              Resync mirror
+            </button>
+            <button type="button" className="button button-danger" onClick={() => setConfirming(true)} disabled={seeding}>
+              Disable mirror
+            </button>
+          </div>
+        </>
       )}
       <ConfirmDialog open={confirming} title={`Disable the mirror of ${environment.name}?`} confirmLabel="Disable mirror" danger onConfirm={disable} onCancel={() => setConfirming(false)}>
         <p>
