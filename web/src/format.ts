@@ -21,8 +21,9 @@ export function elapsed(from: string | null, to: string | null, now: number): nu
   return (to ? Date.parse(to) : now) - Date.parse(from);
 }
 
-const UNITS = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+const UNITS = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
 
+/** Bytes in binary units, as the CLI writes them: 800 bytes, 12.0 MiB, 1.5 GiB. */
 export function formatBytes(bytes: number): string {
   let value = bytes;
   let unit = 0;
@@ -31,6 +32,16 @@ export function formatBytes(bytes: number): string {
     unit += 1;
   }
   return `${unit === 0 ? value : value.toFixed(1)} ${UNITS[unit]}`;
+}
+
+const BYTE_FACTORS: Readonly<Record<string, number>> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/** A size a person types: "512MiB", "4 GiB", "1.5g", "1073741824" (bytes); undefined when it is none. */
+export function parseByteSize(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(?:([kmgt])i?b?|b)?\s*$/i.exec(text);
+  if (!match) return undefined;
+  const bytes = Math.round(Number(match[1]) * BYTE_FACTORS[(match[2] ?? 'b').toLowerCase()]!);
+  return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : undefined;
 }
 
 /** `key: value` pairs of an audit or history record, for a table cell. */

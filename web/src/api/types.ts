@@ -20,6 +20,8 @@ export type {
   EnvironmentState,
   HistoryEntry,
   LogLine,
+  MirrorRemoved,
+  MirrorStatus,
   NewApiToken,
   Operation,
   OperationError,

@@ -9,6 +9,7 @@ import { useResource } from '../useResource';
 import { HistoryCard, RecentOperationsCard } from './environment/ActivityCards';
 import { AccessPolicyCard } from './environment/AccessPolicyCard';
 import { CredentialsCard } from './environment/CredentialsCard';
+import { MirrorCard } from './environment/MirrorCard';
 import { DatabasesCard, OverviewCard, PendingActionsNotice, VersionsCard } from './environment/OverviewCards';
 
 export function EnvironmentPage({ name }: { readonly name: string }) {
@@ -42,6 +43,7 @@ export function EnvironmentPage({ name }: { readonly name: string }) {
           </div>
           <DatabasesCard environment={data} />
           <AccessPolicyCard environment={data} />
+          <MirrorCard environment={data} />
           {(maintainer || data.type === 'production') && <CredentialsCard environment={data} />}
           <RecentOperationsCard environment={name} />
           <HistoryCard history={data.history} />
