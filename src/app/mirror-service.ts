@@ -57,6 +57,12 @@ export async function mirrorConnections(runtime: Runtime, source: string, target
   };
 }
 
+/** Seeds running in this process, by target: a disable here stops one and waits for its clean-up. */
+const seeding = new Map<string, { stop: AbortController; done: Promise<void> }>();
+/** A seed says it is alive this often; one silent for SEED_STALE_SECONDS stopped (its process ended). */
+const SEED_HEARTBEAT_MS = 5000;
+const SEED_STALE_SECONDS = 60;
+
 export const namesOf = (mirror: MirrorRecord): MirrorNames => ({ publication: mirror.publication, slot: mirror.slot, subscription: mirror.subscription, database: mirror.database });
 
 /**
@@ -70,7 +76,8 @@ export async function prepareMirror(runtime: Runtime, name: string, request: Ena
     throw new DataalmError('INVALID_INPUT', `${name} is a production environment: it is never refreshed, so it has no mirror`, { field: 'name', remedy: 'enable the mirror on the sandbox that is refreshed' });
   }
   if (request.source === name) throw new DataalmError('INVALID_INPUT', 'source (--source): must be another environment than the target', { field: 'source' });
-  const source = await runtime.environments.get(request.source).catch(() => {
+  const source = await runtime.environments.get(request.source).catch((error: DataalmError) => {
+    if (error.code !== 'NOT_FOUND') throw error;
     throw new DataalmError('NOT_FOUND', `source (--source): environment "${request.source}" does not exist`, { field: 'source', remedy: 'dataalm env list' });
   });
   const urls = await mirrorConnections(runtime, source.name, name);
@@ -83,6 +90,13 @@ export async function prepareMirror(runtime: Runtime, name: string, request: Ena
   );
   const seed = async (onEvent?: (event: CopyEvent) => void): Promise<MirrorRecord> => {
     const profile = loadProfile(target.profile);
+    // Known to this process, so a disable here stops it; alive, so one elsewhere waits for it.
+    const stop = new AbortController();
+    const onStop = () => stop.abort();
+    request.signal?.addEventListener('abort', onStop, { once: true });
+    const alive = setInterval(() => void runtime.mirrors.touch(name).catch(() => {}), SEED_HEARTBEAT_MS);
+    let finished!: () => void;
+    seeding.set(name, { stop, done: new Promise<void>((resolve) => (finished = resolve)) });
     try {
       const seeded = await seedMirror({
         sourceUrl: urls.sourceUrl,
@@ -93,15 +107,20 @@ export async function prepareMirror(runtime: Runtime, name: string, request: Ena
         pgBin: runtime.config.pgBin,
         names,
         onEvent,
-        signal: request.signal,
+        signal: stop.signal,
       });
       await runtime.mirrors.seeded(name, { schemaFingerprint: seeded.schemaFingerprint, tables: seeded.tables });
     } catch (error) {
       // Nothing left behind (the seed removed what it made): forget it; otherwise keep it for disable.
       const leftovers = error instanceof Error && error.message.includes('could NOT all be removed');
       if (leftovers) await runtime.mirrors.setState(name, 'failed', (error as Error).message);
-      else await runtime.mirrors.remove(name, actor, { failed: redact(runtime, (error as Error).message) });
+      else await runtime.mirrors.remove(name, actor, { failed: redact(runtime, (error as Error).message) }, 'environment.mirror-failed');
       throw error;
+    } finally {
+      clearInterval(alive);
+      request.signal?.removeEventListener('abort', onStop);
+      seeding.delete(name);
+      finished();
     }
     return (await runtime.mirrors.find(name))!;
   };
@@ -149,10 +168,28 @@ export async function mirrorForRefresh(
 
 /** `env mirror disable`: everything of the mirror removed, on the source first of all its slot. */
 export async function disableMirror(runtime: Runtime, name: string, actor: Actor): Promise<MirrorRemoved> {
-  const mirror = await runtime.mirrors.find(name);
+  let mirror = await runtime.mirrors.find(name);
   if (!mirror) {
     await runtime.environments.get(name);
     throw new DataalmError('NOT_FOUND', `${name} has no mirror`, { field: 'name' });
+  }
+  if (mirror.state === 'seeding') {
+    const here = seeding.get(name);
+    if (here) {
+      // Stopped here: the seed removes what it made and forgets the mirror.
+      here.stop.abort();
+      await here.done;
+      const left = await runtime.mirrors.find(name);
+      if (!left) return { environment: name, removed: { subscription: false, slot: true, publication: true, database: true } };
+      // It had finished before it could be stopped: taken down as any other.
+      mirror = left;
+    }
+    const idle = await runtime.mirrors.idleSeconds(name);
+    if (mirror.state === 'seeding' && idle !== undefined && idle < SEED_STALE_SECONDS) {
+      throw new DataalmError('REFUSED', `the mirror of ${name} is being seeded by another dataalm process: disable it when the seed has ended`, {
+        remedy: `dataalm env mirror status ${name} shows when it is streaming (or failed)`,
+      });
+    }
   }
   const busy = await runtime.operations.activeOn(name);
   if (busy && mirror.pausedBy === busy.id) {

@@ -131,15 +131,35 @@ export class MirrorStore {
     );
   }
 
-  /** Forgets the mirror once everything it had was removed. */
-  async remove(environment: string, actor: Actor, details: Record<string, unknown>): Promise<void> {
+  /** A seed in progress says it is alive (see SEED_STALE_SECONDS in the mirror service). */
+  async touch(environment: string): Promise<void> {
+    await this.#pool.query(
+      `update dataalm.mirrors m set updated_at = now() from dataalm.environments e where e.id = m.environment_id and e.name = $1 and m.state = 'seeding'`,
+      [environment],
+    );
+  }
+
+  /** Seconds since the record last changed (or a seed last said it is alive). */
+  async idleSeconds(environment: string): Promise<number | undefined> {
+    const result = await this.#pool.query<{ s: number }>(
+      `select extract(epoch from now() - m.updated_at)::float8 as s from dataalm.mirrors m join dataalm.environments e on e.id = m.environment_id where e.name = $1`,
+      [environment],
+    );
+    return result.rows[0]?.s;
+  }
+
+  /**
+   * Forgets the mirror once everything it had was removed; audited as `action`
+   * (environment.mirror-disable, or environment.mirror-failed for a seed that failed and left nothing).
+   */
+  async remove(environment: string, actor: Actor, details: Record<string, unknown>, action = 'environment.mirror-disable'): Promise<void> {
     await inTransaction(this.#pool, async (client) => {
       const found = await client.query<{ id: string }>(
         `delete from dataalm.mirrors m using dataalm.environments e where e.id = m.environment_id and e.name = $1 returning m.environment_id as id`,
         [environment],
       );
       const id = found.rows[0]?.id;
-      if (id) await audit(client, actor, 'environment.mirror-disable', environment, details, id, 'mirror disabled');
+      if (id) await audit(client, actor, action, environment, details, id, action === 'environment.mirror-disable' ? 'mirror disabled' : 'mirror could not be set up');
     });
   }
 }

@@ -107,6 +107,8 @@ function maxLagOf(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const bytes = parseByteSize(text);
   if (bytes === undefined) throw new DataalmError('INVALID_INPUT', `max-lag (--max-lag): "${text}" is no size; give one such as 512MiB or 4GiB`, { field: 'maxLag' });
+  // The slot keeps WAL back to its last restart point, often tens of MiB on an idle source.
+  if (bytes < 64 * 1024 ** 2) process.stderr.write(`dataalm: warning: a lag limit of ${formatBytes(bytes)} is small: the source keeps some WAL for any slot, so the mirror may be dropped soon\n`);
   return bytes;
 }
 
