@@ -303,6 +303,9 @@ function judge(mirror: MirrorRecord, health: MirrorHealth | undefined, profile: 
   if (!health) return no('broken', 'the mirror could not be read');
   if (health.slot === undefined || health.subscription === undefined) return no('unreachable', health.errors.join('; '));
   if (!health.slot.exists) return no('broken', `replication slot ${mirror.slot} is gone from the source: resync the mirror`);
+  if (!health.slot.sameDatabase) {
+    return no('broken', `the source's database was replaced since the mirror was seeded (refreshed or restored: replication slot ${mirror.slot} follows the old one): resync the mirror`);
+  }
   if (health.slot.walStatus === 'lost') return no('broken', "the source removed WAL the mirror still needed (wal_status lost): resync the mirror");
   if (!health.subscription.exists) return no('broken', `the mirror's subscription is gone: resync the mirror`);
   if (!health.subscription.enabled && mirror.pausedBy === null) {

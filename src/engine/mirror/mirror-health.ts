@@ -15,6 +15,12 @@ export interface MirrorHealth {
         readonly retainedBytes: number;
         /** pg_replication_slots.wal_status: reserved, extended, unreserved or lost. */
         readonly walStatus: string | null;
+        /**
+         * The slot and the publication belong to the database now named as the source: false when
+         * that database was replaced (a refresh or restore of the source renamed the old one aside,
+         * and the slot went with it).
+         */
+        readonly sameDatabase: boolean;
       }
     | undefined;
   /** The target's side: the subscription. */
@@ -42,16 +48,17 @@ export async function readMirrorHealth(sourceUrl: string, targetUrl: string, nam
     if (!source) return [undefined, undefined] as const;
     try {
       const row = (
-        await source.query<{ active: boolean; lag: string | null; retained: string | null; wal_status: string | null }>(
+        await source.query<{ active: boolean; lag: string | null; retained: string | null; wal_status: string | null; same: boolean }>(
           `SELECT active, pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::int8 AS lag,
-                  pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::int8 AS retained, wal_status
+                  pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::int8 AS retained, wal_status,
+                  database = current_database() AND EXISTS (SELECT 1 FROM pg_publication WHERE pubname = $2) AS same
              FROM pg_replication_slots WHERE slot_name = $1`,
-          [names.slot],
+          [names.slot, names.publication],
         )
       ).rows[0];
       const slotHealth = row
-        ? { exists: true, active: row.active, lagBytes: Math.max(0, Number(row.lag ?? 0)), retainedBytes: Math.max(0, Number(row.retained ?? 0)), walStatus: row.wal_status }
-        : { exists: false, active: false, lagBytes: 0, retainedBytes: 0, walStatus: null };
+        ? { exists: true, active: row.active, lagBytes: Math.max(0, Number(row.lag ?? 0)), retainedBytes: Math.max(0, Number(row.retained ?? 0)), walStatus: row.wal_status, sameDatabase: row.same }
+        : { exists: false, active: false, lagBytes: 0, retainedBytes: 0, walStatus: null, sameDatabase: false };
       return [slotHealth, options.fingerprint ? await schemaFingerprint(source) : undefined] as const;
     } finally {
       await source.end().catch(() => {});
