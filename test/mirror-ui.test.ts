@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import type { Locator, Page } from 'playwright-core';
-import { type Browser, browserMissing, checkAccessibility, launchBrowser } from './helpers/browser.ts';
+import { type Browser, browserMissing, checkAccessibility, launchBrowser, signIn as signInAs, signOut as signOutOf } from './helpers/browser.ts';
 import { ROOT } from './helpers/cli.ts';
 import { OWNER_PASSWORD, type Service, addUsers, startService } from './helpers/service.ts';
 
@@ -49,19 +49,8 @@ describe('web UI: the mirror card', { skip }, () => {
     }
   };
 
-  async function signIn(name: string, password: string): Promise<void> {
-    await page.goto(url('/'));
-    await h1('Sign in to dataalm').waitFor();
-    await page.getByLabel('User name').fill(name);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await h1('Environments').waitFor();
-  }
-
-  async function signOut(): Promise<void> {
-    await page.getByRole('button', { name: 'Sign out' }).click();
-    await h1('Sign in to dataalm').waitFor();
-  }
+  const signIn = (name: string, password: string) => signInAs(page, service.baseUrl, name, password);
+  const signOut = () => signOutOf(page);
 
   async function openTarget(): Promise<void> {
     await page.goto(url(`/environments/${TARGET}`));

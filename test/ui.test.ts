@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
-import { type Browser, browserMissing, checkAccessibility, launchBrowser } from './helpers/browser.ts';
+import { type Browser, browserMissing, checkAccessibility, launchBrowser, signIn as signInAs, signOut as signOutOf } from './helpers/browser.ts';
 import { ROOT } from './helpers/cli.ts';
 import { OWNER_PASSWORD, type Service, addUsers, startService } from './helpers/service.ts';
 
@@ -89,19 +89,8 @@ describe('web UI', { skip }, () => {
     return page.locator('ol.steps > li').allInnerTexts();
   }
 
-  async function signIn(name: string, password: string): Promise<void> {
-    await page.goto(url('/'));
-    await h1('Sign in to dataalm').waitFor();
-    await page.getByLabel('User name').fill(name);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await h1('Environments').waitFor();
-  }
-
-  async function signOut(): Promise<void> {
-    await page.getByRole('button', { name: 'Sign out' }).click();
-    await h1('Sign in to dataalm').waitFor();
-  }
+  const signIn = (name: string, password: string) => signInAs(page, service.baseUrl, name, password);
+  const signOut = () => signOutOf(page);
 
   before(async () => {
     if (missing) throw new Error(`the web UI tests need Chromium: ${missing}`);

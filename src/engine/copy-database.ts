@@ -10,7 +10,7 @@ import { findPgTools } from '../adapters/postgres/pg-tools.js';
 import { connectMaintenance, dropDatabaseIfExists } from '../adapters/postgres/database-admin.js';
 import { type SourceCatalog, readSourceCatalog } from '../adapters/postgres/source-catalog.js';
 import { assertCopyNeeds } from '../adapters/postgres/copy-privileges.js';
-import { type CopyEvent, type CopyPhase, type CopyResult, COPY_PHASES } from './copy-events.js';
+import { type CopyEvent, type CopyResult, phaseClock } from './copy-events.js';
 import { type CopyPlan, planCopy } from './copy-plan.js';
 import { verifyCopy } from './copy-verify.js';
 import { verifyCatalog } from './catalog-fingerprint.js';
@@ -81,18 +81,8 @@ interface SnapshotHolder {
  */
 export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
   const emit = options.onEvent ?? (() => {});
-  const seconds: Record<string, number> = {};
-  const started = performance.now();
-  let phaseStart = started;
-  const phase = (name: CopyPhase) => {
-    options.signal?.throwIfAborted();
-    emit({ type: 'phase', phase: name, status: 'started' });
-    phaseStart = performance.now();
-  };
-  const done = (name: CopyPhase) => {
-    seconds[name] = round((performance.now() - phaseStart) / 1000);
-    emit({ type: 'phase', phase: name, status: 'finished', seconds: seconds[name] });
-  };
+  const clock = phaseClock(emit, options.signal);
+  const { phase, done } = clock;
 
   phase('preflight');
   const source = parseConnectionUrl(options.sourceUrl, 'from (--from)');
@@ -266,7 +256,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
     } finally {
       await targetClient.end().catch(() => {});
     }
-    return result(plan, counts, options, target.database, seconds, started, warnings);
+    return result(plan, counts, options, target.database, clock.all(), warnings);
   } catch (error) {
     await builder?.finish().catch(() => {});
     let cleanup = '';
@@ -350,8 +340,7 @@ function result(
   counts: Map<string, { rows: number; bytes: number }>,
   options: CopyOptions,
   database: string,
-  seconds: Record<string, number>,
-  started: number,
+  seconds: CopyResult['seconds'],
   warnings: string[],
 ): CopyResult {
   const tableResults = plan.tables.map((t) => ({
@@ -362,7 +351,6 @@ function result(
     masked: t.masked.filter((c) => !t.keepColumns.includes(c)),
     keptColumns: t.keepColumns,
   }));
-  const all = Object.fromEntries(COPY_PHASES.map((p) => [p, seconds[p] ?? 0]));
   return {
     database,
     profile: options.profile.name,
@@ -372,7 +360,7 @@ function result(
     bytes: tableResults.reduce((s, t) => s + t.bytes, 0),
     verified: options.verify,
     warnings,
-    seconds: { ...all, total: round((performance.now() - started) / 1000) } as CopyResult['seconds'],
+    seconds,
     tableResults,
   };
 }

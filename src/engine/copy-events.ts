@@ -50,3 +50,30 @@ export interface CopyResult {
   readonly seconds: Readonly<Record<CopyPhase | 'total', number>>;
   readonly tableResults: readonly TableResult[];
 }
+
+/**
+ * Marks a copy's phases as they start and finish (events, and seconds per phase); a stopped
+ * copy ends at the next phase.
+ */
+export function phaseClock(emit: (event: CopyEvent) => void, signal: AbortSignal | undefined) {
+  const seconds: Partial<Record<CopyPhase, number>> = {};
+  const started = performance.now();
+  let phaseStart = started;
+  return {
+    seconds,
+    phase(name: CopyPhase): void {
+      signal?.throwIfAborted();
+      emit({ type: 'phase', phase: name, status: 'started' });
+      phaseStart = performance.now();
+    },
+    done(name: CopyPhase): void {
+      seconds[name] = Math.round(performance.now() - phaseStart) / 1000;
+      emit({ type: 'phase', phase: name, status: 'finished', seconds: seconds[name] });
+    },
+    /** Every phase's seconds (0 for one not run) and the total so far. */
+    all(): Record<CopyPhase | 'total', number> {
+      const each = Object.fromEntries(COPY_PHASES.map((p) => [p, seconds[p] ?? 0])) as Record<CopyPhase, number>;
+      return { ...each, total: Math.round(performance.now() - started) / 1000 };
+    },
+  };
+}

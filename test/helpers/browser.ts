@@ -83,3 +83,20 @@ export async function checkAccessibility(page: Page, label: string, options: Acc
   };
   assert.equal(serious.length, 0, `${label}: ${serious.length} serious or critical accessibility violations\n${serious.map(describe).join('\n')}`);
 }
+
+/** Signs in on the web UI at `baseUrl` and waits for the environments list. */
+export async function signIn(page: Page, baseUrl: string, name: string, password: string): Promise<void> {
+  const h1 = (title: string) => page.getByRole('heading', { level: 1, name: title });
+  await page.goto(`${baseUrl}/`);
+  await h1('Sign in to dataalm').waitFor();
+  await page.getByLabel('User name').fill(name);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await h1('Environments').waitFor();
+}
+
+/** Signs out and waits for the sign-in page. */
+export async function signOut(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Sign in to dataalm' }).waitFor();
+}

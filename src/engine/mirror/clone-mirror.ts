@@ -6,8 +6,7 @@ import { parseConnectionUrl, withDatabase } from '../../adapters/postgres/connec
 import { connectMaintenance, databaseExists, dropDatabaseIfExists } from '../../adapters/postgres/database-admin.js';
 import { applyDatabaseProperties, chooseDatabaseProperties } from '../../adapters/postgres/database-properties.js';
 import { type SourceCatalog, readSourceCatalog } from '../../adapters/postgres/source-catalog.js';
-import type { CopyEvent, CopyPhase, CopyResult } from '../copy-events.js';
-import { COPY_PHASES } from '../copy-events.js';
+import { type CopyEvent, type CopyResult, phaseClock } from '../copy-events.js';
 import { type CopyPlan, type TablePlan, planCopy } from '../copy-plan.js';
 import { connectCopySession } from '../copy-session.js';
 import { verifyCopy } from '../copy-verify.js';
@@ -82,18 +81,8 @@ export interface CloneResult extends CopyResult {
  */
 export async function cloneMirror(options: CloneOptions): Promise<CloneResult> {
   const emit = options.onEvent ?? (() => {});
-  const seconds: Record<string, number> = {};
-  const started = performance.now();
-  let phaseStart = started;
-  const phase = (name: CopyPhase) => {
-    options.signal?.throwIfAborted();
-    emit({ type: 'phase', phase: name, status: 'started' });
-    phaseStart = performance.now();
-  };
-  const done = (name: CopyPhase) => {
-    seconds[name] = Math.round(performance.now() - phaseStart) / 1000;
-    emit({ type: 'phase', phase: name, status: 'finished', seconds: seconds[name] });
-  };
+  const clock = phaseClock(emit, options.signal);
+  const { phase, done } = clock;
   const { names, tables } = options.mirror;
   const staging = parseConnectionUrl(options.stagingUrl, 'staging').database;
   const mirrorUrl = withDatabase(options.targetUrl, names.database);
@@ -188,7 +177,6 @@ export async function cloneMirror(options: CloneOptions): Promise<CloneResult> {
       const rows = counts.get(t.qualifiedName)?.rows ?? compared.rows.get(name) ?? 0;
       return { table: name, mode: t.mode, rows, bytes: counts.get(t.qualifiedName)?.bytes ?? 0, masked: t.masked.filter((c) => !t.keepColumns.includes(c)), keptColumns: t.keepColumns };
     });
-    const all = Object.fromEntries(COPY_PHASES.map((p) => [p, seconds[p] ?? 0])) as Record<CopyPhase, number>;
     return {
       method: 'mirror',
       database: staging,
@@ -199,7 +187,7 @@ export async function cloneMirror(options: CloneOptions): Promise<CloneResult> {
       bytes: compared.bytes + [...counts.values()].reduce((s, c) => s + c.bytes, 0) + objects,
       verified: options.verify,
       warnings: [],
-      seconds: { ...all, total: Math.round(performance.now() - started) / 1000 },
+      seconds: clock.all(),
       tableResults,
       lagBytes,
       dataFrom: caughtUp ? moment.at.toISOString() : null,

@@ -12,7 +12,7 @@ export interface Removed {
 }
 
 /** How long a slot may stay in use by its departing WAL sender before that sender is ended. */
-const SLOT_RELEASE_MS = 15_000;
+const SLOT_RELEASE_MS = 1_000;
 
 /**
  * Takes a mirror down, whatever state it was left in: the subscription (stopped first and
