@@ -255,6 +255,16 @@ export async function checkMirrors(runtime: Runtime, log: (line: string) => void
 }
 
 /**
+ * An operation has ended: a subscription it left paused (it died while cloning the mirror)
+ * is resumed now, not at the next refresh or mirror check. A failure is only reported: the
+ * next refresh and the service's mirror check resume it then.
+ */
+export async function releaseMirrorPause(runtime: Runtime, environment: string, operation: number): Promise<void> {
+  const mirror = await runtime.mirrors.find(environment);
+  if (mirror?.pausedBy === operation) await settlePause(runtime, mirror, operation);
+}
+
+/**
  * A subscription paused by a refresh that is no longer running (it crashed), or by `self`
  * (the same refresh, starting its copy again), is resumed.
  */

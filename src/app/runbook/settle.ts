@@ -1,5 +1,7 @@
 import type { Operation, OperationError } from '../../domain/operation.js';
 import { type OperationOutcome, environmentStateAfter, finalState, historyEntry, settlesFrom } from '../../domain/operation-outcome.js';
+import { redactSecrets } from '../../domain/redaction.js';
+import { releaseMirrorPause } from '../mirror-service.js';
 import type { Runtime } from '../runtime.js';
 
 /**
@@ -21,5 +23,10 @@ export async function settle(
   const history = historyEntry(await ops.get(operation.id), outcome, extra.actor);
   if (history) await runtime.environments.addHistory(operation.environment, history.event, history.details);
   await runtime.environments.setState(operation.environment, environmentStateAfter(operation.kind, outcome, operation.cutoverAt !== null));
+  if (operation.kind === 'refresh') {
+    await releaseMirrorPause(runtime, operation.environment, operation.id).catch((error: Error) =>
+      ops.log(operation.id, null, 'warning', `the mirror's subscription it had paused could not be resumed yet (${redactSecrets(error.message)}); the next refresh or mirror check resumes it`),
+    );
+  }
   return true;
 }

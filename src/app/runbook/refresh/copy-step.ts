@@ -172,6 +172,7 @@ async function copyOnce(ctx: RunContext): Promise<void> {
           : {}),
         onEvent: (event) => onEvent(role, event),
       });
+      await recordCopy(ctx, role, result);
       tracker.done(role);
       return [role, result];
     } catch (error) {
@@ -181,43 +182,46 @@ async function copyOnce(ctx: RunContext): Promise<void> {
       throw error;
     }
   });
-  let results: [DatabaseRole, CopyResult][];
   try {
     const settled = await Promise.allSettled(copies);
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw ctx.signal.aborted ? new Canceled() : failed.reason;
-    results = settled.map((s) => (s as PromiseFulfilledResult<[DatabaseRole, CopyResult]>).value);
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
     await tracker.idle();
   }
   await ctx.flush();
-  for (const [role, result] of results) {
-    const cloned = 'method' in result ? (result as CloneResult) : undefined;
-    const summary = {
-      method: cloned ? 'mirror' : 'copy',
-      ...(cloned ? { lagBytes: cloned.lagBytes, dataFrom: cloned.dataFrom, refreshTimeTables: cloned.refreshTimeTables } : {}),
-      tables: result.tables,
-      rows: result.rows,
-      bytes: result.bytes,
-      seconds: result.seconds.data,
-      verified: result.verified,
-      masked: result.tableResults.filter((t) => t.masked.length > 0).map((t) => t.table),
-    };
-    await ops.stepCounters(ctx.id, 'data', {
-      [role]: summary,
-      ...(role === 'application' ? { method: summary.method, rows: result.rows, bytes: result.bytes, seconds: result.seconds.data } : {}),
-      ...(role === 'application' && cloned ? { lagBytes: cloned.lagBytes, dataFrom: cloned.dataFrom } : {}),
-    });
-    await ctx.log(
-      'constraints',
-      'info',
-      cloned
-        ? `${role}: ${result.tables} tables, ${result.rows} rows in ${ctx.databases[role]!.staging}, cloned from the mirror; row ${result.verified} equal the paused mirror, and those of tables copied at refresh time the source snapshot`
-        : `${role}: ${result.tables} tables, ${result.rows} rows, ${(result.bytes / 1048576).toFixed(1)} MiB copied into ${ctx.databases[role]!.staging}; row ${result.verified} equal the source snapshot (checked inside it)`,
-      { role, ...summary },
-    );
-  }
+}
+
+/**
+ * What a copy did, in the data step's counters (the verify step's row-count check reads them),
+ * written before the copy's last step is marked done: a run resumed after it finds them.
+ */
+async function recordCopy(ctx: RunContext, role: DatabaseRole, result: CopyResult): Promise<void> {
+  const cloned = 'method' in result ? (result as CloneResult) : undefined;
+  const summary = {
+    method: cloned ? 'mirror' : 'copy',
+    ...(cloned ? { lagBytes: cloned.lagBytes, dataFrom: cloned.dataFrom, refreshTimeTables: cloned.refreshTimeTables } : {}),
+    tables: result.tables,
+    rows: result.rows,
+    bytes: result.bytes,
+    seconds: result.seconds.data,
+    verified: result.verified,
+    masked: result.tableResults.filter((t) => t.masked.length > 0).map((t) => t.table),
+  };
+  await ctx.runtime.operations.stepCounters(ctx.id, 'data', {
+    [role]: summary,
+    ...(role === 'application' ? { method: summary.method, rows: result.rows, bytes: result.bytes, seconds: result.seconds.data } : {}),
+    ...(role === 'application' && cloned ? { lagBytes: cloned.lagBytes, dataFrom: cloned.dataFrom } : {}),
+  });
+  await ctx.log(
+    'constraints',
+    'info',
+    cloned
+      ? `${role}: ${result.tables} tables, ${result.rows} rows in ${ctx.databases[role]!.staging}, cloned from the mirror; row ${result.verified} equal the paused mirror, and those of tables copied at refresh time the source snapshot`
+      : `${role}: ${result.tables} tables, ${result.rows} rows, ${(result.bytes / 1048576).toFixed(1)} MiB copied into ${ctx.databases[role]!.staging}; row ${result.verified} equal the source snapshot (checked inside it)`,
+    { role, ...summary },
+  );
 }
 
 /** The profile with the refresh's role map: the source environment's user becomes the target's. */
