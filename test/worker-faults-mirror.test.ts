@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import type { MirrorStatus } from '../src/contract/index.ts';
+import type { Operation } from '../src/domain/operation.ts';
+import { FAULT_GROUPS, type FaultSuite, LEASE, describeFaults, expectKilledAt } from './helpers/faults.ts';
+import { waitFor } from './helpers/wait.ts';
+import { logMessages, startWorker } from './helpers/workers.ts';
+
+// A refresh that clones contoso-uat's mirror of contoso-prod, whose worker dies while the
+// mirror's subscription is paused (before and after the clone), or at steps of the refresh
+// that come after it; and the rollback of one that died with the subscription paused. Each
+// time: the target is consistent, the subscription runs again, nothing is left paused, and
+// the next refresh clones the mirror again (see helpers/faults.ts).
+describeFaults('mirror', (suite) => {
+  before(async () => {
+    const enabled = await suite.demo.cli(['env', 'mirror', 'enable', 'contoso-uat', '--source', 'contoso-prod', '--json']);
+    assert.equal(enabled.code, 0, enabled.stderr + enabled.stdout);
+    assert.equal((JSON.parse(enabled.stdout) as MirrorStatus).usable, true, enabled.stdout);
+  });
+
+  // The points of the group, and steps of the refresh around the clone: before the data copy
+  // (the clone made, the subscription already resumed), after the copy's last step, after the cutover.
+  for (const point of [...FAULT_GROUPS['mirror']!, 'before:data', 'after:constraints', 'after:cutover']) {
+    test(`crash at ${point} of a refresh from the mirror`, async () => {
+      const { demo } = suite;
+      await assertMirrorUsable(suite);
+      await demo.query('contoso_uat_app', `UPDATE mainaccount SET name = name || ' (before a refresh)' WHERE mainaccountid = (SELECT min(mainaccountid) FROM mainaccount)`);
+      const before = await demo.checksums('contoso_uat_app');
+      const doomed = await startWorker(demo.env(suite.doomedEnv(point)));
+      try {
+        const queued = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-uat', '--yes', '--detach', '--json'], LEASE);
+        assert.equal(queued.code, 0, queued.stderr + queued.stdout);
+        const id = (JSON.parse(queued.stdout) as Operation).id;
+        await expectKilledAt(suite, doomed, point, id, 90_000);
+        if (point.startsWith('mirror:')) assert.equal((await mirrorStatus(suite)).health, 'paused', 'the worker died with the subscription paused');
+
+        const operation = await suite.rescue(id);
+        const logs = await logMessages(demo, id);
+        assert.match(logs, /took the operation over from/, 'the takeover is in the runbook log');
+        if (point.startsWith('mirror:')) {
+          // The worker that took over resumed the subscription, cloned the mirror again and went on.
+          assert.equal(operation.state, 'succeeded', `${point}: ended ${operation.state}: ${operation.error}\n${logs}`);
+          assert.match(logs, /took the operation over from[\s\S]*copying from contoso-uat's mirror of contoso-prod/, 'the worker that took over cloned the mirror');
+        }
+        assert.ok(['succeeded', 'failed'].includes(operation.state), `${point}: ended ${operation.state}: ${operation.error}\n${logs}`);
+        assert.ok((await suite.targetIsLive()) >= 30, 'the target answers with all its tables');
+        if (operation.state === 'succeeded') {
+          assert.equal(operation.verificationPassed, true, 'the target is consistent');
+          assert.notDeepEqual(await demo.checksums('contoso_uat_app'), before, 'the new data is live');
+          assert.equal(await dataMethod(suite, id), 'mirror', 'the refresh cloned the mirror');
+        } else {
+          const rolled = await demo.cli(['op', 'rollback', String(id)], LEASE);
+          assert.equal(rolled.code, 0, `${rolled.stderr}\nthe operation had failed with: ${operation.error}`);
+          assert.deepEqual(await demo.checksums('contoso_uat_app'), before, 'rollback brings the old data back exactly');
+        }
+
+        await assertMirrorSettled(suite);
+        await suite.noOrphans();
+        if (FAULT_GROUPS['mirror']!.includes(point)) suite.survived(point);
+      } finally {
+        await doomed.stop();
+      }
+    });
+  }
+
+  test('a refresh that died at mirror:cloned, rolled back: the subscription runs again and the next refresh clones the mirror', async () => {
+    const { demo } = suite;
+    await assertMirrorUsable(suite);
+    const before = await demo.checksums('contoso_uat_app');
+    // No worker: the CLI runs the refresh itself, and dies with the subscription paused.
+    const crashed = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-uat', '--yes', '--json'], suite.doomedEnv('mirror:cloned'));
+    assert.equal(crashed.code, null, `the refresh process was killed:\n${crashed.stderr}`);
+    assert.match(crashed.stderr, /fault injected at mirror:cloned/);
+    const id = Number((await demo.query<{ id: number }>('dataalm', `select max(o.id) as id from dataalm.operations o join dataalm.environments e on e.id = o.environment_id where e.name = 'contoso-uat'`))[0]!.id);
+    assert.equal((await mirrorStatus(suite)).health, 'paused');
+
+    // Its lease runs out; the rollback asked for then ends it as abandoned and undoes it.
+    await waitFor('the abandoned refresh to be rolled back', async () => {
+      const rolled = await demo.cli(['op', 'rollback', String(id), '--json'], LEASE);
+      if (rolled.code === 0) return true;
+      assert.match(rolled.stderr, /is still running/, rolled.stderr + rolled.stdout);
+      return false;
+    }, { intervalMs: 250 });
+    assert.equal((await demo.query<{ state: string }>('dataalm', 'select state from dataalm.operations where id = $1', [id]))[0]!.state, 'rolled-back');
+    assert.deepEqual(await demo.checksums('contoso_uat_app'), before, 'the target was never touched');
+    await assertMirrorSettled(suite);
+    await suite.noOrphans();
+
+    const next = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-uat', '--yes', '--json'], LEASE);
+    assert.equal(next.code, 0, next.stderr);
+    const operation = JSON.parse(next.stdout) as Operation;
+    assert.equal(operation.state, 'succeeded');
+    assert.equal(await dataMethod(suite, operation.id), 'mirror', 'the next refresh cloned the mirror');
+    await assertMirrorSettled(suite);
+    await suite.noOrphans();
+  });
+});
+
+async function mirrorStatus(suite: FaultSuite): Promise<MirrorStatus> {
+  const shown = await suite.demo.cli(['env', 'mirror', 'status', 'contoso-uat', '--json']);
+  assert.equal(shown.code, 0, shown.stderr);
+  return JSON.parse(shown.stdout) as MirrorStatus;
+}
+
+/** Whether the mirror's subscription is enabled, as the target's server says. */
+async function subscriptionEnabled(suite: FaultSuite, database: string): Promise<boolean> {
+  const rows = await suite.demo.query<{ enabled: boolean }>(
+    'postgres',
+    'select s.subenabled as enabled from pg_subscription s join pg_database d on d.oid = s.subdbid where d.datname = $1',
+    [database],
+  );
+  assert.equal(rows.length, 1, `the mirror database ${database} has its subscription`);
+  return rows[0]!.enabled;
+}
+
+async function assertMirrorUsable(suite: FaultSuite): Promise<void> {
+  const status = await mirrorStatus(suite);
+  assert.equal(status.usable, true, `the mirror is usable: ${status.health} ${status.reason ?? ''}`);
+}
+
+/** The subscription runs, no refresh is recorded as pausing it, and the next refresh may clone the mirror. */
+async function assertMirrorSettled(suite: FaultSuite): Promise<void> {
+  const status = await mirrorStatus(suite);
+  assert.equal(await subscriptionEnabled(suite, status.database), true, "the mirror's subscription is enabled again");
+  const pausedBy = await suite.demo.query<{ paused_by: string | null }>(
+    'dataalm',
+    `select m.paused_by from dataalm.mirrors m join dataalm.environments e on e.id = m.environment_id where e.name = 'contoso-uat'`,
+  );
+  assert.deepEqual(pausedBy, [{ paused_by: null }], 'no refresh is recorded as pausing the mirror');
+  assert.notEqual(status.health, 'paused');
+  assert.equal(status.usable, true, `the mirror is usable: ${status.health} ${status.reason ?? ''}`);
+}
+
+/** How the operation's data step got the application database: 'mirror' or 'copy'. */
+async function dataMethod(suite: FaultSuite, id: number): Promise<string | null> {
+  const rows = await suite.demo.query<{ method: string | null }>('dataalm', `select counters->>'method' as method from dataalm.operation_steps where operation_id = $1 and name = 'data'`, [id]);
+  return rows[0]?.method ?? null;
+}
