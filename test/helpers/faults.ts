@@ -40,6 +40,8 @@ export const FAULT_GROUPS: Readonly<Record<string, readonly string[]>> = {
   post: steps('post'),
   'apply-scripts': steps('scripts'),
   'apply-files': steps('files', 'versions'),
+  /** A refresh that clones the target's mirror: the points while its subscription is paused. */
+  mirror: ['mirror:paused', 'mirror:cloned'],
   /** A resume refused after a crash at after:data (of the copy group): no point of its own. */
   resume: [],
 };
