@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { DataalmError } from '../domain/errors/dataalm-error.js';
 import { CANONICAL_SETTINGS } from './copy-verify.js';
@@ -241,4 +242,14 @@ function brief(json: string | undefined): string {
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The database's schema as one digest: its catalog fingerprint (every object of the user's,
+ * with owner, privileges and definition). DDL is not replicated, so a mirror is only as good
+ * as its source's digest is unchanged.
+ */
+export async function schemaFingerprint(client: pg.ClientBase): Promise<string> {
+  const fingerprint = await readCatalogFingerprint(client);
+  return createHash('sha256').update(JSON.stringify(fingerprint.rows)).digest('hex');
 }

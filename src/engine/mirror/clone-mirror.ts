@@ -19,7 +19,7 @@ import { compareWithMirror, checkForeignKeys } from './clone-checks.js';
 import { MACHINERY_SCHEMA, MASK_TRIGGER, removeMachinery } from './mask-triggers.js';
 import type { MirrorNames } from './mirror-names.js';
 import { pauseSubscription, resumeSubscription, waitForCatchUp } from './subscription-control.js';
-import { schemaFingerprint } from './seed-mirror.js';
+import { schemaFingerprint } from '../catalog-fingerprint.js';
 
 /** The mirror cannot be used for this refresh; nothing was created. The caller copies instead, saying why. */
 export class MirrorUnusable extends Error {

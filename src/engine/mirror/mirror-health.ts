@@ -1,7 +1,7 @@
 import { withDatabase } from '../../adapters/postgres/connection-url.js';
 import { connectCopySession } from '../copy-session.js';
 import type { MirrorNames } from './mirror-names.js';
-import { schemaFingerprint } from './seed-mirror.js';
+import { schemaFingerprint } from '../catalog-fingerprint.js';
 
 export interface MirrorHealth {
   /** The source's side: the replication slot. undefined: the source could not be reached (see error). */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import type { MirrorTables } from '../../domain/mirror.js';
@@ -7,7 +6,7 @@ import { parseConnectionUrl, withDatabase } from '../../adapters/postgres/connec
 import { connectMaintenance, dropDatabaseIfExists } from '../../adapters/postgres/database-admin.js';
 import { unreachable } from '../../adapters/postgres/database-probe.js';
 import { readSourceCatalog } from '../../adapters/postgres/source-catalog.js';
-import { readCatalogFingerprint } from '../catalog-fingerprint.js';
+import { schemaFingerprint } from '../catalog-fingerprint.js';
 import { copyDatabase } from '../copy-database.js';
 import type { CopyEvent, CopyResult } from '../copy-events.js';
 import { planCopy } from '../copy-plan.js';
@@ -155,16 +154,6 @@ async function dropMirrorDatabase(targetUrl: string, database: string): Promise<
   if (!admin) return;
   await dropDatabaseIfExists(admin, database).catch(() => {});
   await admin.end().catch(() => {});
-}
-
-/**
- * The source's schema as one digest: its catalog fingerprint (every object of the user's,
- * with owner, privileges and definition). DDL is not replicated, so a mirror is only as good
- * as this digest is unchanged.
- */
-export async function schemaFingerprint(client: pg.ClientBase): Promise<string> {
-  const fingerprint = await readCatalogFingerprint(client);
-  return createHash('sha256').update(JSON.stringify(fingerprint.rows)).digest('hex');
 }
 
 async function connectReplication(url: string): Promise<pg.Client> {
