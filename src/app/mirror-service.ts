@@ -225,8 +225,9 @@ export async function removeMirrorsOf(runtime: Runtime, name: string, actor: Act
 
 /**
  * The service's watch over its mirrors: a subscription a crashed refresh left paused is
- * resumed; a mirror more than half its lag limit behind is warned about; one past the limit
- * is dropped (slot and all), so the source's disk does not fill with WAL kept for it.
+ * resumed; a mirror whose slot keeps more than half its lag limit of the source's WAL is
+ * warned about; one past the limit that is behind as well (or past twice the limit in any
+ * case) is dropped, slot and all, so the source's disk does not fill with WAL kept for it.
  */
 export async function checkMirrors(runtime: Runtime, log: (line: string) => void): Promise<void> {
   for (const mirror of await runtime.mirrors.list()) {
@@ -236,8 +237,11 @@ export async function checkMirrors(runtime: Runtime, log: (line: string) => void
       if (settled.pausedBy === null && mirror.pausedBy !== null) log(`mirror of ${mirror.environment}: resumed replication that operation ${mirror.pausedBy} had paused`);
       const health = await healthOf(runtime, mirror);
       const retained = health.slot?.retainedBytes;
-      if (retained === undefined) continue;
-      if (retained > mirror.maxLagBytes) {
+      const lag = health.slot?.lagBytes;
+      if (retained === undefined || lag === undefined) continue;
+      // WAL kept past the limit is dropped when the mirror is behind too: a mirror that has just
+      // caught up (after its seed, or a big load on the same server) lets go of it soon by itself.
+      if ((retained > mirror.maxLagBytes && lag > mirror.maxLagBytes / 2) || retained > 2 * mirror.maxLagBytes) {
         const reason = `its replication slot held ${formatBytes(retained)} of the source's WAL, more than its limit of ${formatBytes(mirror.maxLagBytes)}: dropped so the source's disk does not fill`;
         await takeDown(runtime, mirror);
         await runtime.mirrors.setState(mirror.environment, 'dropped', reason, SYSTEM_ACTOR);
@@ -325,12 +329,17 @@ function judge(mirror: MirrorRecord, health: MirrorHealth | undefined, profile: 
     return no('schema-changed', "the source's schema changed since the mirror was seeded (DDL is not replicated): resync the mirror");
   }
   if (profile !== mirror.profileFingerprint) return no('profile-changed', "the target's profile changed since the mirror was seeded: resync the mirror");
-  if (health.slot.retainedBytes > mirror.maxLagBytes) {
-    return no('lagging', `the mirror is ${formatBytes(health.slot.retainedBytes)} behind, past its limit of ${formatBytes(mirror.maxLagBytes)}`);
+  if (health.slot.lagBytes > mirror.maxLagBytes) {
+    return no('lagging', `the mirror is ${formatBytes(health.slot.lagBytes)} behind, past its limit of ${formatBytes(mirror.maxLagBytes)}`);
   }
   if (mirror.pausedBy !== null) return { health: 'paused', usable: false, reason: `a refresh (operation ${mirror.pausedBy}) is cloning the mirror`, warning: null };
   if (health.slot.retainedBytes > mirror.maxLagBytes / 2) {
-    return { health: 'lagging', usable: true, reason: null, warning: `${formatBytes(health.slot.retainedBytes)} behind, more than half the limit of ${formatBytes(mirror.maxLagBytes)}: past it, the mirror is dropped` };
+    return {
+      health: 'lagging',
+      usable: true,
+      reason: null,
+      warning: `the source keeps ${formatBytes(health.slot.retainedBytes)} of WAL for the mirror, more than half its limit of ${formatBytes(mirror.maxLagBytes)}: if the mirror does not catch up, it is dropped`,
+    };
   }
   return { health: 'healthy', usable: true, reason: null, warning: null };
 }

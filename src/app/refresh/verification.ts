@@ -41,7 +41,8 @@ export async function verifyKept(
     const description = rule.reason ?? `keep-target ${label}`;
     try {
       if (rule.columns === undefined) {
-        const [kept, theirs] = [await tableDigest(staging, name), await tableDigest(target, name)];
+        // Two servers (or two databases): read side by side.
+        const [kept, theirs] = await Promise.all([tableDigest(staging, name), tableDigest(target, name)]);
         stagingDigests[label] = `${kept.rows}:${kept.digest}`;
         const ok = kept.digest === theirs.digest && kept.rows === theirs.rows;
         add(`keep-target:${label}`, description, ok, ok ? `${kept.rows === 1 ? 'the 1 row is' : `all ${kept.rows} rows are`} the target's own` : `the copy has ${rows(kept.rows)}, the target ${theirs.rows}, and they differ`);
@@ -60,10 +61,12 @@ const q = quoteIdent;
 const table = (schema: string, name: string) => `${q(schema)}.${q(name)}`;
 const usesAdministrator = (sql: string) => /\$1\b/.test(sql);
 /**
- * An order-independent digest of a set of rows: the sum of 64 bits of each row's md5. No
- * sort, so it costs one pass whatever the collation (sorting long texts was the slow part).
+ * An order-independent digest of a set of rows: the sum of each row's 64-bit hash. No sort,
+ * so it costs one pass whatever the collation (sorting long texts was the slow part). It
+ * tells the target's kept rows from what a copy holds, which nobody chooses to collide, so
+ * hashtextextended serves (5 to 9 times cheaper than md5 on long rows, measured here).
  */
-const ROW_HASH_SUM = (row: string) => `coalesce(sum(('x' || substr(md5(${row}), 1, 16))::bit(64)::bigint::numeric), 0)`;
+const ROW_HASH_SUM = (row: string) => `coalesce(sum(hashtextextended(${row}, 0)::numeric), 0)`;
 
 /** "1 row", "3 rows". */
 export const rows = (n: number): string => `${n} row${n === 1 ? '' : 's'}`;

@@ -6,11 +6,15 @@ import { quoteIdent } from '../mask-sql.js';
 import type { TablePlan } from '../copy-plan.js';
 
 /**
- * The clone against the paused mirror it was made from: each replicated table's row count
- * (and, with checksums, its content) on both, read side by side. Returns the counts and the
+ * The clone against the paused mirror it was made from, every replicated table:
+ * - by default, its files' sizes (main fork and TOAST), which a file copy keeps block for
+ *   block, so a table missing or cut short shows without reading its rows;
+ * - with checksums, its row count and content on both, read side by side.
+ * Returns each table's rows (exact with checksums, the planner's estimate otherwise) and the
  * clone's size.
  */
 export async function compareWithMirror(mirrorUrl: string, cloneUrl: string, tables: readonly string[], checksums: boolean): Promise<{ rows: Map<string, number>; bytes: number }> {
+  if (!checksums) return compareSizes(mirrorUrl, cloneUrl, tables);
   const [mirror, clone] = await Promise.all([connectCopySession(mirrorUrl, 'verify'), connectCopySession(cloneUrl, 'verify')]);
   try {
     const names = await clone.query<{ name: string; qualified: string }>(
@@ -25,7 +29,7 @@ export async function compareWithMirror(mirrorUrl: string, cloneUrl: string, tab
       const [want, got] = await Promise.all([count(mirror, qualified), count(clone, qualified)]);
       rows.set(name, got);
       if (want !== got) mismatches.push(`${name}: ${got} rows, the mirror has ${want}`);
-      else if (checksums) {
+      else {
         const columns = await clone.query<{ c: string }>(
           `SELECT attname AS c FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum`,
           [qualified],
@@ -40,6 +44,28 @@ export async function compareWithMirror(mirrorUrl: string, cloneUrl: string, tab
     if (mismatches.length > 0) throw new DataalmError('VERIFY_FAILED', `the clone differs from the paused mirror: ${mismatches.slice(0, 3).join('; ')}`);
     const size = await clone.query<{ bytes: string }>('SELECT pg_database_size(current_database())::int8 AS bytes');
     return { rows, bytes: Number(size.rows[0]!.bytes) };
+  } finally {
+    await Promise.all([mirror.end(), clone.end()].map((p) => p.catch(() => {})));
+  }
+}
+
+const SIZES = `
+  SELECT n.nspname || '.' || c.relname AS name, pg_relation_size(c.oid)::int8 AS main,
+         coalesce(pg_relation_size(nullif(c.reltoastrelid, 0)), 0)::int8 AS toast, greatest(c.reltuples, 0)::int8 AS estimate
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE (n.nspname || '.' || c.relname) = ANY ($1) AND c.relkind = 'r'`;
+
+async function compareSizes(mirrorUrl: string, cloneUrl: string, tables: readonly string[]): Promise<{ rows: Map<string, number>; bytes: number }> {
+  const [mirror, clone] = await Promise.all([connectCopySession(mirrorUrl, 'verify'), connectCopySession(cloneUrl, 'verify')]);
+  try {
+    type Size = { name: string; main: string; toast: string; estimate: string };
+    const [want, got] = await Promise.all([mirror.query<Size>(SIZES, [tables]), clone.query<Size>(SIZES, [tables])]);
+    const mirrorSizes = new Map(want.rows.map((r) => [r.name, `${r.main}/${r.toast}`]));
+    const mismatches = got.rows.filter((r) => mirrorSizes.get(r.name) !== `${r.main}/${r.toast}`).map((r) => `${r.name}: its files differ in size from the mirror's`);
+    if (got.rows.length !== tables.length) mismatches.push(`${tables.length - got.rows.length} replicated table(s) are missing in the clone`);
+    if (mismatches.length > 0) throw new DataalmError('VERIFY_FAILED', `the clone differs from the paused mirror: ${mismatches.slice(0, 3).join('; ')}`);
+    const size = await clone.query<{ bytes: string }>('SELECT pg_database_size(current_database())::int8 AS bytes');
+    return { rows: new Map(got.rows.map((r) => [r.name, Number(r.estimate)])), bytes: Number(size.rows[0]!.bytes) };
   } finally {
     await Promise.all([mirror.end(), clone.end()].map((p) => p.catch(() => {})));
   }

@@ -17,6 +17,7 @@ import type { MirrorNames } from './mirror-names.js';
 import { checkMirrorRequirements } from './mirror-requirements.js';
 import { mirrorTables, readReplication } from './mirror-tables.js';
 import { teardownMirror } from './mirror-teardown.js';
+import { waitForCatchUp } from './subscription-control.js';
 
 export interface SeedOptions {
   /** The source's application database. */
@@ -31,6 +32,8 @@ export interface SeedOptions {
   readonly jobs: number;
   readonly pgBin: string | undefined;
   readonly names: MirrorNames;
+  /** How long to wait, once subscribed, for the mirror to catch up with what the source wrote meanwhile. (Default: 60 s) */
+  readonly catchUpMs?: number;
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: CopyEvent) => void;
 }
@@ -131,6 +134,9 @@ export async function seedMirror(options: SeedOptions): Promise<SeedResult> {
     } finally {
       await mirror.end().catch(() => {});
     }
+    // What the source committed during the seed is applied first: then the mirror is current.
+    const now = (await reader.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn;
+    await waitForCatchUp(options.sourceUrl, options.names.slot, now, options.catchUpMs ?? 60_000, options.signal);
     return { tables, schemaFingerprint: seededFingerprint, copy };
   } catch (error) {
     await replication?.end().catch(() => {});

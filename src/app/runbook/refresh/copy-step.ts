@@ -218,7 +218,7 @@ async function recordCopy(ctx: RunContext, role: DatabaseRole, result: CopyResul
     'constraints',
     'info',
     cloned
-      ? `${role}: ${result.tables} tables, ${result.rows} rows in ${ctx.databases[role]!.staging}, cloned from the mirror; row ${result.verified} equal the paused mirror, and those of tables copied at refresh time the source snapshot`
+      ? `${role}: ${result.tables} tables, ${result.verified === 'checksums' ? '' : 'about '}${result.rows} rows in ${ctx.databases[role]!.staging}, cloned from the mirror; compared with the paused mirror (${result.verified === 'checksums' ? 'row counts and checksums' : 'file sizes'}), tables copied at refresh time with the source snapshot`
       : `${role}: ${result.tables} tables, ${result.rows} rows, ${(result.bytes / 1048576).toFixed(1)} MiB copied into ${ctx.databases[role]!.staging}; row ${result.verified} equal the source snapshot (checked inside it)`,
     { role, ...summary },
   );

@@ -44,7 +44,10 @@ function copyChecks(ctx: RunContext): VerificationCheck[] {
     if (copied?.method === 'mirror') {
       return {
         rule: `row-counts:${role}`,
-        description: `Row ${copied.verified} of every table of the ${role} database equal the paused mirror it was cloned from; those of tables copied at refresh time, the source snapshot.`,
+        description:
+          copied.verified === 'checksums'
+            ? `Row checksums of every replicated table of the ${role} database equal the paused mirror it was cloned from; those of tables copied at refresh time, the source snapshot.`
+            : `Every replicated table of the ${role} database has the paused mirror's files, block for block (a file copy); row counts of tables copied at refresh time equal the source snapshot.`,
         status: 'passed',
         detail: `${copied.tables} tables, ${copied.rows} rows; ${copied.refreshTimeTables?.length ?? 0} table(s) copied or kept at refresh time, checked inside the snapshot`,
       };
