@@ -58,7 +58,7 @@ export interface RefreshRun {
   readonly runbookSeconds: number;
   /** Each runbook step's duration in seconds, in order. */
   readonly steps: Record<string, number>;
-  /** The copy step's log lines naming tables (kept or reloaded at refresh time) and the clone. */
+  /** The runbook log at its times from the operation's start (of a copy, only steps and kept tables). */
   readonly notes: readonly string[];
 }
 
@@ -251,8 +251,11 @@ export async function benchRefreshes(options: RefreshBenchOptions) {
     const steps = Object.fromEntries(
       operation.steps.filter((s) => s.startedAt && s.finishedAt).map((s) => [s.name, round2((Date.parse(s.finishedAt!) - Date.parse(s.startedAt!)) / 1000)]),
     );
-    const logs = (await cli(['op', 'logs', String(operation.id), '--json'])).trim().split('\n').map((l) => JSON.parse(l) as { step: string | null; message: string });
-    const notes = logs.filter((l) => /cloned|keep-rows|keep-columns|mirror/.test(l.message)).map((l) => `${l.step}: ${l.message}`);
+    // The runbook log, each line at its time from the operation's start: where the time goes.
+    const logs = (await cli(['op', 'logs', String(operation.id), '--json'])).trim().split('\n').map((l) => JSON.parse(l) as { at: string; step: string | null; message: string });
+    const notes = logs
+      .filter((l) => kind === 'mirror' || /keep-rows|keep-columns|step \w+ (started|succeeded)/.test(l.message))
+      .map((l) => `+${((Date.parse(l.at) - Date.parse(operation.startedAt)) / 1000).toFixed(2)} s ${l.step}: ${l.message}`);
     const dataFrom = (data.dataFrom as string | null | undefined) ?? null;
     const run: RefreshRun = {
       kind,
