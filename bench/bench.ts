@@ -17,9 +17,14 @@ import { openEmbeddedServer } from '../src/adapters/embedded/embedded-server.ts'
 import { createPool } from '../src/adapters/postgres/create-pool.ts';
 import { findPgTools, libpqEnv } from '../src/adapters/postgres/pg-tools.ts';
 import { loadSampleApplication } from '../src/sample/generate-sample.ts';
+import { type RefreshKind, benchRefreshes, printRefreshes } from './refresh-bench.ts';
 
-/** What --methods chooses from; refresh is the whole runbook, after the copy rounds. */
-const METHOD_KEYS = ['plain', 'finance', 'heavy', 'pg_dump', 'pgcopydb', 'template', 'refresh'] as const;
+/**
+ * What --methods chooses from. refresh (by copy) and refresh-mirror (from a mirror) are the
+ * whole runbook, after the copy rounds (bench/refresh-bench.ts).
+ */
+const METHOD_KEYS = ['plain', 'finance', 'heavy', 'pg_dump', 'pgcopydb', 'template', 'refresh', 'refresh-mirror'] as const;
+const REFRESH_KEYS: readonly string[] = ['refresh', 'refresh-mirror'];
 const { values } = parseArgs({
   options: {
     scale: { type: 'string', default: '1' },
@@ -38,7 +43,8 @@ if (values.help) {
   --rounds R     rounds; each runs every method once, in turn             (default 3)
   --out FILE     the results as JSON                                      (default bench-results.json)
   --methods LIST comma-separated, out of ${METHOD_KEYS.join(', ')}
-                 (default all; plain always runs: the ratios are to it)`);
+                 (default all; plain runs whenever a copy method does: the
+                 ratios are to it; refresh,refresh-mirror alone skip the copy rounds)`);
   process.exit(0);
 }
 const chosen = new Set(values.methods!.split(',').map((m) => m.trim()));
@@ -93,10 +99,17 @@ function postmasterPid(dataDir: string): number {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
+let cleanup: (() => Promise<void>) | undefined;
+
 async function main(): Promise<void> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-bench-'));
   fs.chmodSync(home, 0o755);
   let server = await openEmbeddedServer({ home });
+  // A failed run stops its server and removes its files too.
+  cleanup = async () => {
+    await server.release();
+    fs.rmSync(home, { recursive: true, force: true });
+  };
   const admin = () => {
     const client = new pg.Client({ connectionString: server.adminUrl });
     client.on('error', () => {});
@@ -177,7 +190,8 @@ async function main(): Promise<void> {
     { key: 'template', name: 'CREATE DATABASE … TEMPLATE (file copy, floor)', run: async (t) => (await sql(`CREATE DATABASE ${t} TEMPLATE bench_src STRATEGY FILE_COPY`), {}) },
   ];
   if (!pgcopydb) process.stderr.write('pgcopydb: absent (apt-get install pgcopydb to include it)\n');
-  const methods = all.filter((m) => m.key === 'plain' || chosen.has(m.key));
+  const copyRounds = [...chosen].some((m) => !REFRESH_KEYS.includes(m));
+  const methods = copyRounds ? all.filter((m) => m.key === 'plain' || chosen.has(m.key)) : [];
   const byKey = (key: Method['key']) => methods.find((m) => m.key === key);
 
   const times = new Map<string, number[]>(methods.map((m) => [m.name, []]));
@@ -208,11 +222,12 @@ async function main(): Promise<void> {
       await sql(`DROP DATABASE IF EXISTS ${target} WITH (FORCE)`);
     }
   }
-  const refresh = chosen.has('refresh') ? await benchRefresh(url, sql) : undefined;
-  await server.release();
-  fs.rmSync(home, { recursive: true, force: true });
+  const kinds: RefreshKind[] = [...(chosen.has('refresh') ? ['copy' as const] : []), ...(chosen.has('refresh-mirror') ? ['mirror' as const] : [])];
+  const refresh = kinds.length > 0 ? await benchRefreshes({ kinds, rounds, jobs, root, url, sql }) : undefined;
+  await cleanup();
+  cleanup = undefined;
 
-  const dataalmPlain = median(times.get(byKey('plain')!.name)!);
+  const dataalmPlain = methods.length > 0 ? median(times.get(byKey('plain')!.name)!) : undefined;
   const rows = methods.map((m) => {
     const s = median(times.get(m.name)!);
     return {
@@ -220,7 +235,7 @@ async function main(): Promise<void> {
       medianSeconds: round2(s),
       runs: times.get(m.name)!.map(round2),
       mibPerSecond: round2(sourceMiB / s),
-      dataalmRatio: round2(dataalmPlain / s),
+      dataalmRatio: round2(dataalmPlain! / s),
       serverCpuSeconds: round2(median(serverCpu.get(m.name)!)),
       clientCpuSeconds: round2(median(clientCpu.get(m.name)!)),
       peakRssMiB: rss.has(m.name) ? Math.max(...rss.get(m.name)!) : null,
@@ -233,18 +248,20 @@ async function main(): Promise<void> {
     if (!method) return undefined;
     const plain = times.get(byKey('plain')!.name)!;
     const perRound = times.get(method.name)!.map((s, i) => round2(s / plain[i]!));
-    return { ofMedians: round2(median(times.get(method.name)!) / dataalmPlain), perRound, medianOfRounds: median(perRound) };
+    return { ofMedians: round2(median(times.get(method.name)!) / dataalmPlain!), perRound, medianOfRounds: median(perRound) };
   };
   const maskCost = overPlain('finance');
   const heavyMaskCost = overPlain('heavy');
-  const load = { min: round2(Math.min(...loads)), max: round2(Math.max(...loads)), median: round2(median(loads)) };
+  const load = loads.length > 0 ? { min: round2(Math.min(...loads)), max: round2(Math.max(...loads)), median: round2(median(loads)) } : undefined;
   const report = { scale, jobs, rounds, sourceMiB: Math.round(sourceMiB), sourceRows: loaded.rows, machine: `${os.cpus().length} CPUs, ${Math.round(os.totalmem() / 2 ** 30)} GiB`, loadAverage: load, results: rows, financeOperationsOverPlain: maskCost, heavyMasksOverPlain: heavyMaskCost, refresh };
   fs.writeFileSync(values.out!, `${JSON.stringify(report, null, 2)}\n`);
 
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  console.log(`\nScale ${scale} (${report.sourceMiB} MiB, ${loaded.rows} rows), jobs ${jobs}, ${rounds} rounds, medians:\n`);
-  console.log(line(['method', 'median s', 'MiB/s', 'dataalm plain ÷ method', 'server CPU s', 'tool CPU s', 'peak RSS MiB']));
-  console.log(line(['---', '---:', '---:', '---:', '---:', '---:', '---:']));
+  console.log(`\nScale ${scale} (${report.sourceMiB} MiB, ${loaded.rows} rows), jobs ${jobs}, ${rounds} rounds${rows.length > 0 ? ', medians' : ''}:\n`);
+  if (rows.length > 0) {
+    console.log(line(['method', 'median s', 'MiB/s', 'dataalm plain ÷ method', 'server CPU s', 'tool CPU s', 'peak RSS MiB']));
+    console.log(line(['---', '---:', '---:', '---:', '---:', '---:', '---:']));
+  }
   for (const r of rows) {
     console.log(
       line([
@@ -260,87 +277,16 @@ async function main(): Promise<void> {
   }
   const ratio = (label: string, r: ReturnType<typeof overPlain>) =>
     r ? [`${label} ÷ plain: ${r.ofMedians.toFixed(2)} of the medians; round by round ${r.perRound.map((x) => x.toFixed(2)).join(' / ')} (median ${r.medianOfRounds.toFixed(2)})`] : [];
-  console.log(`\n${[...ratio('finance-operations', maskCost), ...ratio('heavy masks', heavyMaskCost)].join('\n')}`);
-  console.log(`load average (1 min) as each method started: ${load.min}–${load.max}, median ${load.median}`);
-  if (refresh) {
-    console.log(
-      `refresh (finance-operations, whole runbook): median ${refresh.medianSeconds} s = ${round2(refresh.medianSeconds / dataalmPlain)} × dataalm copy plain; ` +
-        `offline window ${refresh.offlineMs.join(' / ')} ms (recorded on the operations); a client polling every 20 ms went ${refresh.clientGapMs.join(' / ')} ms without an answer across the cutover (usually ${refresh.usualGapMs.join(' / ')} ms between answers)`,
-    );
-  }
+  const ratios = [...ratio('finance-operations', maskCost), ...ratio('heavy masks', heavyMaskCost)];
+  if (ratios.length > 0) console.log(`\n${ratios.join('\n')}`);
+  if (load) console.log(`load average (1 min) as each method started: ${load.min}–${load.max}, median ${load.median}`);
+  if (refresh) printRefreshes(refresh, dataalmPlain);
   console.log(`(written to ${values.out})`);
 }
 
-/**
- * The whole refresh runbook (bench-prod → bench-uat, same size, finance-operations) through
- * the CLI with a control database on the same server: its duration, the offline window the
- * operation records, and how long a client that reconnects every 20 ms goes without an answer across the cutover.
- */
-async function benchRefresh(url: (db: string) => string, sql: (text: string) => Promise<unknown>) {
-  await sql('CREATE DATABASE bench_control');
-  await sql('CREATE DATABASE bench_uat TEMPLATE bench_src STRATEGY FILE_COPY');
-  const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    DATAALM_DATABASE_URL: url('bench_control'),
-    DATAALM_SECRET_KEY: 'benchmark-installation-key',
-    DATAALM_HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'dataalm-bench-home-')),
-  };
-  const cli = (args: string[]) => run(process.execPath, [path.join(root, 'bin', 'dataalm.js'), ...args], env);
-  const versions = ['--release', '10.0.38', '--platform-update', '62', '--reporting-version', '10.0.38.3'];
-  await cli(['env', 'add', 'bench-prod', '--type', 'production', '--tenant', 'contoso.com', '--admin', 'admin@contoso.com', '--app-db', url('bench_src'), ...versions]);
-  await cli(['env', 'add', 'bench-uat', '--type', 'sandbox', '--tenant', 'contoso.com', '--admin', 'sandbox.admin@contoso.com', '--app-db', url('bench_uat'), ...versions]);
-  const seconds: number[] = [];
-  const offlineMs: number[] = [];
-  const clientGapMs: number[] = [];
-  const usualGapMs: number[] = [];
-  for (let r = 1; r <= rounds; r++) {
-    // The sandbox is a copy of production: stop its recurring jobs (preflight rule 7).
-    const uat = new pg.Client({ connectionString: url('bench_uat') });
-    await uat.connect();
-    await uat.query('UPDATE dmfrecurringjob SET enabled = 0');
-    await uat.end();
-    await sql('CHECKPOINT');
-    let stop = false;
-    const ok: number[] = [];
-    const watcher = (async () => {
-      while (!stop) {
-        const client = new pg.Client({ connectionString: url('bench_uat'), connectionTimeoutMillis: 2000 });
-        client.on('error', () => {});
-        try {
-          await client.connect();
-          await client.query('SELECT count(*) FROM sysemailparameters');
-          ok.push(Date.now());
-        } catch {
-          // refused while the cutover runs
-        } finally {
-          await client.end().catch(() => {});
-        }
-        // Every 20 ms: often enough to see the gap, rarely enough not to slow the refresh it watches.
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    })();
-    const started = performance.now();
-    const out = await cli(['refresh', '--source', 'bench-prod', '--target', 'bench-uat', '--yes', '--json', '--jobs', String(jobs)]);
-    seconds.push((performance.now() - started) / 1000);
-    stop = true;
-    await watcher;
-    const operation = JSON.parse(out) as { offlineMs: number; cutoverStartedAt: string; cutoverAt: string };
-    offlineMs.push(operation.offlineMs);
-    // The offline window lies between the cutover's start and its record: the longest gap
-    // between two answers that overlaps that span, and the client's usual gap for comparison.
-    const [from, to] = [Date.parse(operation.cutoverStartedAt), Date.parse(operation.cutoverAt)];
-    const across = ok.slice(1).map((t, i) => [ok[i]!, t] as const).filter(([a, b]) => a <= to && b >= from);
-    clientGapMs.push(Math.round(Math.max(...across.map(([a, b]) => b - a))));
-    usualGapMs.push(Math.round(median(ok.slice(1).map((t, i) => t - ok[i]!))));
-    process.stderr.write(
-      `  round ${r}: refresh: ${seconds.at(-1)!.toFixed(2)} s, offline ${operation.offlineMs} ms, client gap across the cutover ${clientGapMs.at(-1)} ms (usually ${usualGapMs.at(-1)} ms)\n`,
-    );
-    const crumbs = (await sql(`SELECT datname FROM pg_database WHERE datname LIKE 'bench_uat\\_\\_pre\\_%'`)) as { rows: { datname: string }[] };
-    for (const { datname } of crumbs.rows) await sql(`DROP DATABASE ${pg.escapeIdentifier(datname)}`);
-  }
-  fs.rmSync(env.DATAALM_HOME, { recursive: true, force: true });
-  return { rounds, medianSeconds: round2(median(seconds)), runs: seconds.map(round2), offlineMs, clientGapMs, usualGapMs };
+try {
+  await main();
+} catch (error) {
+  await cleanup?.().catch(() => {});
+  throw error;
 }
-
-await main();
