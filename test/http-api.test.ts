@@ -51,6 +51,11 @@ const MATRIX: Record<string, { allowed: readonly Role[] | 'public'; sessionOnly?
   'GET /api/environments/{name}/access-policy': { allowed: ALL, request: () => ({ path: '/api/environments/contoso-uat/access-policy' }) },
   // Who is let into a sandbox after a refresh is a change of the environment: the project owner's call.
   'PUT /api/environments/{name}/access-policy': { allowed: OWNER, request: () => ({ path: '/api/environments/no-such-env/access-policy', body: { users: [] } }) },
+  'GET /api/environments/{name}/mirror': { allowed: ALL, request: () => ({ path: '/api/environments/contoso-uat/mirror' }) },
+  // A mirror holds a replication slot on the source: enabling, resyncing and disabling it are the project owner's call.
+  'POST /api/environments/{name}/mirror': { allowed: OWNER, request: () => ({ path: '/api/environments/no-such-env/mirror', body: { source: 'contoso-prod' } }) },
+  'POST /api/environments/{name}/mirror/resync': { allowed: OWNER, request: () => ({ path: '/api/environments/no-such-env/mirror/resync' }) },
+  'DELETE /api/environments/{name}/mirror': { allowed: OWNER, request: () => ({ path: '/api/environments/no-such-env/mirror' }) },
   'GET /api/environments/{name}/breadcrumbs': { allowed: ALL, request: () => ({ path: '/api/environments/contoso-uat/breadcrumbs' }) },
   'GET /api/environments/{name}/refresh-sources': { allowed: ALL, request: () => ({ path: '/api/environments/contoso-test/refresh-sources' }) },
   'GET /api/environments/{name}/refresh-preview': { allowed: ALL, request: () => ({ path: '/api/environments/contoso-test/refresh-preview?source=contoso-prod' }) },

@@ -119,7 +119,9 @@ describe('a mirror leaves nothing on the source', () => {
     const status = await enable('store-uat', '--max-lag', '1KiB');
     assert.equal(status.maxLagBytes, 1024);
     // The mirror stops applying (as a slow or stuck one would) while the source keeps writing.
-    const [subscription] = (await adminQuery<{ n: string }>('select subname as n from pg_subscription', [], urlFor(status.database))).rows;
+    const [subscription] = (
+      await adminQuery<{ n: string }>('select subname as n from pg_subscription where subdbid = (select oid from pg_database where datname = current_database())', [], urlFor(status.database))
+    ).rows;
     await adminQuery(`alter subscription ${subscription!.n} disable`, [], urlFor(status.database));
     await adminQuery('update rental set last_update = now()', [], project.prod().url);
     const env = project.env();
