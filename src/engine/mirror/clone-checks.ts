@@ -119,3 +119,9 @@ export async function checkForeignKeys(clone: pg.ClientBase, tables: readonly Ta
     );
   }
 }
+
+/** An order-independent hash of a table's rows (count and the sum of each row's 64-bit hash): one pass, no sort. */
+export async function tableHash(client: pg.ClientBase, qualifiedName: string): Promise<string> {
+  const result = await client.query<{ h: string }>(`SELECT count(*) || ':' || coalesce(sum(hashtextextended(t::text, 0)::numeric), 0) AS h FROM ONLY ${qualifiedName} AS t`);
+  return result.rows[0]!.h;
+}

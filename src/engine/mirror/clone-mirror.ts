@@ -15,7 +15,7 @@ import { applyKeptColumns } from '../kept-columns.js';
 import { copyLargeObjects } from '../large-objects.js';
 import { quoteIdent } from '../mask-sql.js';
 import { copySequences, refreshMatviews } from '../schema-steps.js';
-import { compareWithMirror, checkForeignKeys } from './clone-checks.js';
+import { compareWithMirror, checkForeignKeys, tableHash } from './clone-checks.js';
 import { MACHINERY_SCHEMA, MASK_TRIGGER, removeMachinery } from './mask-triggers.js';
 import type { MirrorNames } from './mirror-names.js';
 import { pauseSubscription, resumeSubscription, waitForCatchUp } from './subscription-control.js';
@@ -139,7 +139,9 @@ export async function cloneMirror(options: CloneOptions): Promise<CloneResult> {
     phase('data');
     const refreshTime = new Set(tables.refreshTime.map((t) => t.table));
     const reloaded = plan.tables.filter((t) => refreshTime.has(`${t.schema}.${t.name}`));
-    const kept = plan.tables.filter((t) => t.mode === 'keep-rows');
+    // Kept whole from the target: the mirror has the target's rows of its seed; those the
+    // target has not changed since need no copy.
+    const kept = await keptToReload(clone, keepHolder, plan.tables.filter((t) => t.mode === 'keep-rows'));
     await emptyTables(clone, [...reloaded, ...kept]);
     const counts = await copyInto(reloaded, options, snapshot, undefined, emit);
     const objects = await copyObjects(clone, catalog, options, snapshot);
@@ -208,9 +210,32 @@ export async function cloneMirror(options: CloneOptions): Promise<CloneResult> {
   }
 }
 
-/** Empties tables of the clone that are loaded again, with no trigger or foreign-key check firing (session_replication_role = replica). */
+/**
+ * Empties tables of the clone that are loaded again, with no trigger or foreign-key check
+ * firing (session_replication_role = replica): TRUNCATE (no dead rows left behind) unless a
+ * foreign key references the table, which TRUNCATE refuses; then DELETE.
+ */
 async function emptyTables(clone: pg.ClientBase, tables: readonly TablePlan[]): Promise<void> {
-  for (const table of tables) await clone.query(`DELETE FROM ONLY ${table.qualifiedName}`);
+  if (tables.length === 0) return;
+  const referenced = await clone.query<{ name: string }>(
+    `SELECT DISTINCT confrelid::regclass::text AS name FROM pg_constraint WHERE contype = 'f' AND confrelid = ANY ($1::regclass[])`,
+    [tables.map((t) => t.qualifiedName)],
+  );
+  const viaDelete = new Set(referenced.rows.map((r) => r.name));
+  for (const table of tables) {
+    const name = (await clone.query<{ name: string }>('SELECT $1::regclass::text AS name', [table.qualifiedName])).rows[0]!.name;
+    await clone.query(viaDelete.has(name) ? `DELETE FROM ONLY ${table.qualifiedName}` : `TRUNCATE ONLY ${table.qualifiedName}`);
+  }
+}
+
+/** The tables kept from the target whose rows in the clone differ from the target's (compared by tableHash, side by side). */
+async function keptToReload(clone: pg.ClientBase, target: pg.ClientBase, tables: readonly TablePlan[]): Promise<TablePlan[]> {
+  const reload: TablePlan[] = [];
+  for (const table of tables) {
+    const [mine, theirs] = await Promise.all([tableHash(clone, table.qualifiedName), tableHash(target, table.qualifiedName)]);
+    if (mine !== theirs) reload.push(table);
+  }
+  return reload;
 }
 
 async function copyInto(tables: readonly TablePlan[], options: CloneOptions, snapshot: string, keepSnapshot: string | undefined, emit: (event: CopyEvent) => void) {
