@@ -7,6 +7,7 @@ import type { Mask, Profile } from '../../domain/profile/profile-schema.js';
 import { maskExpression } from '../../engine/mask-sql.js';
 import { type MaskedColumn, carriedMasks, checkMaskedColumn } from './mask-verification.js';
 import type { Queryable } from '../../ports/database-server.js';
+import { CANONICAL_SETTINGS } from '../../engine/copy-verify.js';
 
 export interface VerificationInput {
   readonly profile: Profile;
@@ -29,6 +30,8 @@ export async function verifyKept(
   maskKey: string,
   staging: Queryable,
   target: Queryable,
+  /** Tables ("schema.table") already found equal on both sides, with their digest as "rows:digest" (a mirror's clone). */
+  known: ReadonlyMap<string, string> = new Map(),
 ): Promise<{ checks: VerificationCheck[]; digests: Record<string, string> }> {
   const checks: VerificationCheck[] = [];
   const stagingDigests: Record<string, string> = {};
@@ -42,7 +45,9 @@ export async function verifyKept(
     try {
       if (rule.columns === undefined) {
         // Two servers (or two databases): read side by side.
-        const [kept, theirs] = await Promise.all([tableDigest(staging, name), tableDigest(target, name)]);
+        const same = known.get(label);
+        const equal = same === undefined ? undefined : { rows: Number(same.split(':')[0]), digest: same.slice(same.indexOf(':') + 1) };
+        const [kept, theirs] = equal ? [equal, equal] : await Promise.all([tableDigest(staging, name), tableDigest(target, name)]);
         stagingDigests[label] = `${kept.rows}:${kept.digest}`;
         const ok = kept.digest === theirs.digest && kept.rows === theirs.rows;
         add(`keep-target:${label}`, description, ok, ok ? `${kept.rows === 1 ? 'the 1 row is' : `all ${kept.rows} rows are`} the target's own` : `the copy has ${rows(kept.rows)}, the target ${theirs.rows}, and they differ`);
@@ -120,7 +125,13 @@ async function count(client: Queryable, sql: string, values: unknown[] = []): Pr
   return Number(first === undefined ? 0 : (Object.values(first)[0] ?? 0));
 }
 
+/** Rows as text alike whatever the session's settings (time zone, date style, bytea output): digests compare across sessions. */
+async function canonical(client: Queryable): Promise<void> {
+  for (const sql of CANONICAL_SETTINGS) await client.query(sql);
+}
+
 async function tableDigest(client: Queryable, name: string): Promise<{ rows: number; digest: string }> {
+  await canonical(client);
   const result = await client.query<{ rows: string; digest: string | null }>(
     `SELECT count(*) AS rows, ${ROW_HASH_SUM('t::text')}::text AS digest FROM ${name} t`,
   );
@@ -247,6 +258,7 @@ export async function keptDigests(profile: Profile, staging: Queryable, known: R
       digests[label] = `${d.rows}:${d.digest}`;
     } else {
       const key = await primaryKey(staging, rule.schema, rule.table);
+      await canonical(staging);
       const result = await staging.query<{ d: string | null }>(
         `SELECT count(*) || ':' || ${ROW_HASH_SUM(`row(${[...rule.columns, ...key].map(q).join(', ')})::text`)} AS d FROM ${name}`,
       );

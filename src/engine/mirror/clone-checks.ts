@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import { connectCopySession } from '../copy-session.js';
-import { checksum } from '../copy-verify.js';
+import { CANONICAL_SETTINGS, checksum } from '../copy-verify.js';
 import { quoteIdent } from '../mask-sql.js';
 import type { TablePlan } from '../copy-plan.js';
 
@@ -120,8 +120,10 @@ export async function checkForeignKeys(clone: pg.ClientBase, tables: readonly Ta
   }
 }
 
-/** An order-independent hash of a table's rows (count and the sum of each row's 64-bit hash): one pass, no sort. */
+/** An order-independent hash of a table's rows (count and the sum of each row's 64-bit hash), as the verification's keep-target digest reads it: one pass, no sort. */
 export async function tableHash(client: pg.ClientBase, qualifiedName: string): Promise<string> {
-  const result = await client.query<{ h: string }>(`SELECT count(*) || ':' || coalesce(sum(hashtextextended(t::text, 0)::numeric), 0) AS h FROM ONLY ${qualifiedName} AS t`);
+  // Rows as text alike whatever the session's settings (time zone, date style, bytea output).
+  for (const sql of CANONICAL_SETTINGS) await client.query(sql);
+  const result = await client.query<{ h: string }>(`SELECT count(*) || ':' || coalesce(sum(hashtextextended(t::text, 0)::numeric), 0) AS h FROM ${qualifiedName} AS t`);
   return result.rows[0]!.h;
 }

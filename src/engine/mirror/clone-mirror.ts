@@ -16,7 +16,7 @@ import { copyLargeObjects } from '../large-objects.js';
 import { quoteIdent } from '../mask-sql.js';
 import { copySequences, refreshMatviews } from '../schema-steps.js';
 import { compareWithMirror, checkForeignKeys, tableHash } from './clone-checks.js';
-import { MACHINERY_SCHEMA, MASK_TRIGGER, removeMachinery } from './mask-triggers.js';
+import { MACHINERY_SCHEMA, MASK_TRIGGER, readKeptHashes, removeMachinery } from './mask-triggers.js';
 import type { MirrorNames } from './mirror-names.js';
 import { pauseSubscription, resumeSubscription, waitForCatchUp } from './subscription-control.js';
 import { schemaFingerprint } from '../catalog-fingerprint.js';
@@ -50,7 +50,11 @@ export interface CloneOptions {
   readonly onEvent?: (event: CopyEvent) => void;
   /** The subscription was paused (true) or resumed (false): recorded, so a crash in between is undone. */
   readonly onPaused?: (paused: boolean) => Promise<void>;
-  readonly inspectKept?: (copy: pg.Client, keepSnapshot: pg.Client) => Promise<void>;
+  /**
+   * Checks of the kept data, given the clone and the target's snapshot, and `known`: the kept
+   * tables ("schema.table") whose rows were found equal on both sides, with their tableHash.
+   */
+  readonly inspectKept?: (copy: pg.Client, keepSnapshot: pg.Client, known: ReadonlyMap<string, string>) => Promise<void>;
   /** Called with the subscription paused, before ('paused') and after ('cloned') the clone is made (fault tests). */
   readonly fault?: (point: 'mirror:paused' | 'mirror:cloned') => void;
 }
@@ -133,6 +137,7 @@ export async function cloneMirror(options: CloneOptions): Promise<CloneResult> {
     await options.onPaused?.(false);
     const clone = await open(connectCopySession(options.stagingUrl, 'finish'));
     await clone.query('SET session_replication_role = replica');
+    const seededKept = await readKeptHashes(clone);
     await removeMachinery(clone);
     done('schema');
 
@@ -141,7 +146,8 @@ export async function cloneMirror(options: CloneOptions): Promise<CloneResult> {
     const reloaded = plan.tables.filter((t) => refreshTime.has(`${t.schema}.${t.name}`));
     // Kept whole from the target: the mirror has the target's rows of its seed; those the
     // target has not changed since need no copy.
-    const kept = await keptToReload(clone, keepHolder, plan.tables.filter((t) => t.mode === 'keep-rows'));
+    const unchanged = new Map<string, string>();
+    const kept = await keptToReload(clone, keepHolder, plan.tables.filter((t) => t.mode === 'keep-rows'), seededKept, unchanged);
     await emptyTables(clone, [...reloaded, ...kept]);
     const counts = await copyInto(reloaded, options, snapshot, undefined, emit);
     const objects = await copyObjects(clone, catalog, options, snapshot);
@@ -164,7 +170,7 @@ export async function cloneMirror(options: CloneOptions): Promise<CloneResult> {
     const counter = await open(openSnapshotClient(options.sourceUrl, snapshot));
     const subPlan: CopyPlan = { tables: [...reloaded, ...kept], totalBytes: 0 };
     await verifyCopy(subPlan, clone, { snapshot: counter, keepFrom: keepHolder, renewSnapshot: () => renewSnapshot(counter, snapshot) }, options.verify === 'checksums');
-    await options.inspectKept?.(clone, keepHolder);
+    await options.inspectKept?.(clone, keepHolder, unchanged);
     if (options.databaseProperties === 'source') {
       const warnings: string[] = [];
       const chosen = await chooseDatabaseProperties('source', source, undefined, (w) => warnings.push(w));
@@ -228,12 +234,24 @@ async function emptyTables(clone: pg.ClientBase, tables: readonly TablePlan[]): 
   }
 }
 
-/** The tables kept from the target whose rows in the clone differ from the target's (compared by tableHash, side by side). */
-async function keptToReload(clone: pg.ClientBase, target: pg.ClientBase, tables: readonly TablePlan[]): Promise<TablePlan[]> {
+/**
+ * The tables kept from the target whose rows in the clone differ from the target's, by
+ * tableHash: the clone's as the seed recorded it (else read now, side by side). The others go
+ * into `unchanged` with their hash.
+ */
+async function keptToReload(
+  clone: pg.ClientBase,
+  target: pg.ClientBase,
+  tables: readonly TablePlan[],
+  seeded: ReadonlyMap<string, string>,
+  unchanged: Map<string, string>,
+): Promise<TablePlan[]> {
   const reload: TablePlan[] = [];
   for (const table of tables) {
-    const [mine, theirs] = await Promise.all([tableHash(clone, table.qualifiedName), tableHash(target, table.qualifiedName)]);
-    if (mine !== theirs) reload.push(table);
+    const name = `${table.schema}.${table.name}`;
+    const [mine, theirs] = await Promise.all([seeded.get(name) ?? tableHash(clone, table.qualifiedName), tableHash(target, table.qualifiedName)]);
+    if (mine === theirs) unchanged.set(name, theirs);
+    else reload.push(table);
   }
   return reload;
 }

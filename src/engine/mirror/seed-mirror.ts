@@ -12,7 +12,7 @@ import type { CopyEvent, CopyResult } from '../copy-events.js';
 import { planCopy } from '../copy-plan.js';
 import { connectCopySession } from '../copy-session.js';
 import { quoteIdent, quoteLiteral } from '../mask-sql.js';
-import { SALT_VARIABLE, installMaskTriggers } from './mask-triggers.js';
+import { SALT_VARIABLE, installMaskTriggers, recordKeptHashes } from './mask-triggers.js';
 import type { MirrorNames } from './mirror-names.js';
 import { checkMirrorRequirements } from './mirror-requirements.js';
 import { mirrorTables, readReplication } from './mirror-tables.js';
@@ -123,6 +123,7 @@ export async function seedMirror(options: SeedOptions): Promise<SeedResult> {
     try {
       const triggerPlan = planCopy(catalog, options.profile, { ...planOptions, saltSql: SALT_VARIABLE });
       await installMaskTriggers(mirror, triggerPlan, tables.published, salt);
+      await recordKeptHashes(mirror, triggerPlan);
       // Nobody but its owner and superusers reads the mirror.
       await mirror.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${quoteIdent(options.names.database)} FROM PUBLIC`);
       const major = Number((await mirror.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v) / 10000;

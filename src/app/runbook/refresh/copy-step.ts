@@ -136,8 +136,8 @@ async function copyOnce(ctx: RunContext): Promise<void> {
         staging: ctx.databases.application!.staging,
         signal: local.signal,
         onEvent: (event) => onEvent('application', event),
-        inspectKept: async (copy, keepSnapshot) => {
-          const { checks, digests } = await verifyKept(profile, profile.salt ?? maskKey, copy, keepSnapshot);
+        inspectKept: async (copy, keepSnapshot, known) => {
+          const { checks, digests } = await verifyKept(profile, profile.salt ?? maskKey, copy, keepSnapshot, known);
           await ops.stepCounters(ctx.id, 'keep-target', { checks, digests });
         },
       });
