@@ -137,8 +137,8 @@ async function copyOnce(ctx: RunContext): Promise<void> {
         signal: local.signal,
         onEvent: (event) => onEvent('application', event),
         inspectKept: async (copy, keepSnapshot, known) => {
-          const { checks, digests } = await verifyKept(profile, profile.salt ?? maskKey, copy, keepSnapshot, known);
-          await ops.stepCounters(ctx.id, 'keep-target', { checks, digests });
+          const { checks, digests, horizon } = await verifyKept(profile, profile.salt ?? maskKey, copy, keepSnapshot, known);
+          await ops.stepCounters(ctx.id, 'keep-target', { checks, digests, horizon });
         },
       });
     } catch (error) {
@@ -165,8 +165,8 @@ async function copyOnce(ctx: RunContext): Promise<void> {
         ...(role === 'application'
           ? {
               inspectKept: async (copy, keepSnapshot) => {
-                const { checks, digests } = await verifyKept(profile, profile.salt ?? maskKey, copy, keepSnapshot);
-                await ops.stepCounters(ctx.id, 'keep-target', { checks, digests });
+                const { checks, digests, horizon } = await verifyKept(profile, profile.salt ?? maskKey, copy, keepSnapshot);
+                await ops.stepCounters(ctx.id, 'keep-target', { checks, digests, horizon });
               },
             }
           : {}),

@@ -65,7 +65,7 @@ async function ruleChecks(ctx: RunContext): Promise<VerificationCheck[]> {
   const profile = loadProfile(ctx.target.profile);
   const checks: VerificationCheck[] = [];
   const keptStep = ctx.operation.steps.find((s) => s.name === 'keep-target')?.counters as
-    | { checks?: VerificationCheck[]; digests?: Record<string, string> }
+    | { checks?: VerificationCheck[]; digests?: Record<string, string>; horizon?: string }
     | undefined;
   const staging = await ctx.session(ctx.stagingUrl('application'));
   const source = await ctx.session(ctx.sourceUrls.application!).catch(async (error: unknown) => {
@@ -75,7 +75,7 @@ async function ruleChecks(ctx: RunContext): Promise<VerificationCheck[]> {
   try {
     if (keptStep?.checks && keptStep.digests) {
       // Checked against the target's snapshot during the copy; still so after sanitize and synchronize?
-      const now = await keptDigests(profile, staging);
+      const now = await keptDigests(profile, staging, {}, keptStep.horizon ? { digests: keptStep.digests, horizon: keptStep.horizon } : undefined);
       for (const check of keptStep.checks) {
         const label = check.rule.replace(/^keep-target:/, '');
         const changed = now[label] !== keptStep.digests[label];
