@@ -1,5 +1,5 @@
 import { withDatabase } from '../../adapters/postgres/connection-url.js';
-import { connectMaintenance, databaseExists, dropDatabaseIfExists } from '../../adapters/postgres/database-admin.js';
+import { connectMaintenance, dropDatabaseIfExists } from '../../adapters/postgres/database-admin.js';
 import { connectCopySession } from '../copy-session.js';
 import { quoteIdent } from '../mask-sql.js';
 import type { MirrorNames } from './mirror-names.js';
@@ -26,7 +26,10 @@ export async function teardownMirror(sourceUrl: string, targetUrl: string, names
   let subscription = false;
   let database = false;
   try {
-    if (await databaseExists(admin, names.database)) {
+    // A database whose drop was cut short is left invalid (15.4+: datconnlimit -2): no one can
+    // connect to it, and it has no subscription (a drop refuses a database that has one).
+    const found = await admin.query<{ invalid: boolean }>('SELECT datconnlimit = -2 AS invalid FROM pg_database WHERE datname = $1', [names.database]);
+    if (found.rows[0] && !found.rows[0].invalid) {
       await admin.query(`ALTER DATABASE ${quoteIdent(names.database)} ALLOW_CONNECTIONS true`);
       subscription = await dropSubscription(withDatabase(targetUrl, names.database), names.subscription);
     }

@@ -64,7 +64,10 @@ export async function seedMirror(options: SeedOptions): Promise<SeedResult> {
   let created = false;
   let replication: pg.Client | undefined;
   // Stopped: the mirror database is dropped at once, which ends the copy's statements in it.
-  const onAbort = () => void dropMirrorDatabase(options.targetUrl, options.names.database);
+  let aborting: Promise<void> | undefined;
+  const onAbort = () => {
+    aborting = dropMirrorDatabase(options.targetUrl, options.names.database);
+  };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const catalog = await readSourceCatalog(reader);
@@ -141,11 +144,14 @@ export async function seedMirror(options: SeedOptions): Promise<SeedResult> {
     return { tables, schemaFingerprint: seededFingerprint, copy };
   } catch (error) {
     await replication?.end().catch(() => {});
+    // The drop a stop started ends before the clean-up looks at what is left.
+    await aborting;
     if (created) {
       const note = await teardownMirror(options.sourceUrl, options.targetUrl, options.names).then(
         () => '; what the mirror had made (publication, slot, database) was removed',
         (teardown: Error) => `; what the mirror had made could NOT all be removed (${teardown.message}): dataalm env mirror disable removes it`,
       );
+      if (options.signal?.aborted) throw new DataalmError('CANCELED', `the seed was stopped${note}`, { cause: error });
       if (error instanceof DataalmError) throw new DataalmError(error.code, `${error.message}${note}`, { cause: error, remedy: error.remedy, field: error.field });
       throw new DataalmError('COPY_FAILED', `the mirror could not be set up: ${(error as Error).message}${note}`, { cause: error });
     }
