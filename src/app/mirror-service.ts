@@ -13,7 +13,7 @@ export type { CopyEvent } from '../engine/copy-events.js';
 import { type MirrorHealth, readMirrorHealth } from '../engine/mirror/mirror-health.js';
 import { type MirrorNames, newMirrorNames } from '../engine/mirror/mirror-names.js';
 import { type Removed, teardownMirror } from '../engine/mirror/mirror-teardown.js';
-import { seedMirror } from '../engine/mirror/seed-mirror.js';
+import { SeedFailed, seedMirror } from '../engine/mirror/seed-mirror.js';
 import { resumeSubscription } from '../engine/mirror/subscription-control.js';
 import { refreshRoleMap } from '../domain/preflight/copy-needs.js';
 import { redactSecrets } from '../domain/redaction.js';
@@ -112,9 +112,8 @@ export async function prepareMirror(runtime: Runtime, name: string, request: Ena
       await runtime.mirrors.seeded(name, { schemaFingerprint: seeded.schemaFingerprint, tables: seeded.tables });
     } catch (error) {
       // Nothing left behind (the seed removed what it made): forget it; otherwise keep it for disable.
-      const leftovers = error instanceof Error && error.message.includes('could NOT all be removed');
-      if (leftovers) await runtime.mirrors.setState(name, 'failed', (error as Error).message);
-      else await runtime.mirrors.remove(name, actor, { failed: redact(runtime, (error as Error).message) }, 'environment.mirror-failed');
+      if (error instanceof SeedFailed && error.leftovers) await runtime.mirrors.setState(name, 'failed', redactSecrets(error.message));
+      else await runtime.mirrors.remove(name, actor, { failed: redactSecrets((error as Error).message) }, 'environment.mirror-failed');
       throw error;
     } finally {
       clearInterval(alive);
@@ -141,7 +140,7 @@ export async function mirrorStatus(runtime: Runtime, name: string): Promise<Mirr
     await runtime.environments.get(name);
     throw new DataalmError('NOT_FOUND', `${name} has no mirror`, { field: 'name', remedy: `dataalm env mirror enable ${name} --source SOURCE` });
   }
-  const health = mirror.state === 'streaming' ? await healthOf(runtime, mirror) : undefined;
+  const health = mirror.state === 'streaming' ? await healthOf(runtime, mirror, true) : undefined;
   const target = await runtime.environments.get(name);
   return view(mirror, health, judge(mirror, health, profileFingerprint(target)));
 }
@@ -155,12 +154,14 @@ export async function mirrorForRefresh(
   target: Environment,
   source: string,
   self?: number,
+  /** Read the source's schema digest too (a preview); a refresh's clone checks it in its snapshot. */
+  schema = true,
 ): Promise<{ usable: true; mirror: MirrorRecord; lagBytes: number | null } | { usable: false; reason: string | null }> {
   const found = await runtime.mirrors.find(target.name);
   if (!found) return { usable: false, reason: null };
   const mirror = await settlePause(runtime, found, self);
   if (mirror.source !== source) return { usable: false, reason: `${target.name}'s mirror is of ${mirror.source}, not ${source}` };
-  const health = mirror.state === 'streaming' ? await healthOf(runtime, mirror) : undefined;
+  const health = mirror.state === 'streaming' ? await healthOf(runtime, mirror, schema) : undefined;
   const judged = judge(mirror, health, profileFingerprint(target));
   if (!judged.usable) return { usable: false, reason: judged.reason };
   return { usable: true, mirror, lagBytes: health?.slot?.lagBytes ?? null };
@@ -235,7 +236,7 @@ export async function checkMirrors(runtime: Runtime, log: (line: string) => void
     try {
       const settled = await settlePause(runtime, mirror);
       if (settled.pausedBy === null && mirror.pausedBy !== null) log(`mirror of ${mirror.environment}: resumed replication that operation ${mirror.pausedBy} had paused`);
-      const health = await healthOf(runtime, mirror);
+      const health = await healthOf(runtime, mirror, false);
       const retained = health.slot?.retainedBytes;
       const lag = health.slot?.lagBytes;
       if (retained === undefined || lag === undefined) continue;
@@ -253,7 +254,7 @@ export async function checkMirrors(runtime: Runtime, log: (line: string) => void
         await runtime.mirrors.setWarned(mirror.environment, false);
       }
     } catch (error) {
-      log(`mirror of ${mirror.environment}: could not be checked: ${redact(runtime, (error as Error).message)}`);
+      log(`mirror of ${mirror.environment}: could not be checked: ${redactSecrets((error as Error).message)}`);
     }
   }
 }
@@ -287,7 +288,7 @@ async function takeDown(runtime: Runtime, mirror: MirrorRecord): Promise<Removed
     const urls = await mirrorConnections(runtime, mirror.source, mirror.environment);
     return await teardownMirror(urls.sourceUrl, urls.targetUrl, namesOf(mirror));
   } catch (error) {
-    const message = redact(runtime, (error as Error).message);
+    const message = redactSecrets((error as Error).message);
     await runtime.mirrors.setState(mirror.environment, 'failed', `could not be taken down: ${message}`);
     throw new DataalmError('OPERATION_FAILED', `the mirror of ${mirror.environment} could not be taken down: ${message}`, {
       remedy: `make the source (${mirror.source}) and the target's server reachable, then run dataalm env mirror disable ${mirror.environment} again; until then, replication slot ${mirror.slot} on the source keeps its WAL`,
@@ -295,10 +296,15 @@ async function takeDown(runtime: Runtime, mirror: MirrorRecord): Promise<Removed
   }
 }
 
-async function healthOf(runtime: Runtime, mirror: MirrorRecord): Promise<MirrorHealth> {
+/**
+ * The mirror's health on both sides. `fingerprint`: also the source's schema digest (a pass
+ * over its catalog): for a status and a preview; the lag watch needs none, and a refresh's
+ * clone checks it inside its own snapshot.
+ */
+async function healthOf(runtime: Runtime, mirror: MirrorRecord, fingerprint: boolean): Promise<MirrorHealth> {
   const urls = await mirrorConnections(runtime, mirror.source, mirror.environment);
-  const health = await readMirrorHealth(urls.sourceUrl, urls.targetUrl, namesOf(mirror), { fingerprint: true });
-  return { ...health, errors: health.errors.map((e) => redact(runtime, e)) };
+  const health = await readMirrorHealth(urls.sourceUrl, urls.targetUrl, namesOf(mirror), { fingerprint });
+  return { ...health, errors: health.errors.map((e) => redactSecrets(e)) };
 }
 
 interface Judgement {
@@ -367,7 +373,3 @@ function view(mirror: MirrorRecord, health: MirrorHealth | undefined, judged: Ju
   };
 }
 
-/** A message from a server may carry a connection string: no password leaves. */
-function redact(_runtime: Runtime, message: string): string {
-  return redactSecrets(message);
-}

@@ -47,6 +47,9 @@ export interface MirrorRecord {
 /** Default lag limit: WAL the source keeps for the mirror before it is warned about (half) and dropped. */
 export const DEFAULT_MAX_LAG_BYTES = 1024 ** 3;
 
+/** Why a table kept whole from the target is not mirrored (MirrorTables.notMirrored); it is copied from the target at refresh time. */
+export const KEPT_FROM_TARGET = 'kept from the target: its rows are copied from the target at refresh time';
+
 export const NO_TABLES: MirrorTables = { published: [], refreshTime: [], notMirrored: [], largeObjects: 0 };
 
 /** Bytes as people read them: 1.5 GiB, 12.0 MiB, 800 B. */

@@ -1,5 +1,5 @@
 import type { Environment } from '../../domain/environment.js';
-import { formatBytes } from '../../domain/mirror.js';
+import { KEPT_FROM_TARGET, formatBytes } from '../../domain/mirror.js';
 import { mirrorForRefresh } from '../mirror-service.js';
 import type { Runtime } from '../runtime.js';
 
@@ -35,7 +35,7 @@ export async function previewMethod(runtime: Runtime, source: Environment, targe
     };
   }
   const tables = choice.mirror.tables;
-  const refreshTimeTables = [...tables.refreshTime.map((t) => t.table), ...tables.notMirrored.filter((t) => t.reason.startsWith('kept')).map((t) => t.table)];
+  const refreshTimeTables = [...tables.refreshTime.map((t) => t.table), ...tables.notMirrored.filter((t) => t.reason === KEPT_FROM_TARGET).map((t) => t.table)];
   const lag = choice.lagBytes === null ? 'its lag is not known' : choice.lagBytes === 0 ? 'it is caught up' : `it is ${formatBytes(choice.lagBytes)} behind`;
   return {
     method: 'mirror',

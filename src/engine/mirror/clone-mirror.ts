@@ -223,14 +223,13 @@ export async function cloneMirror(options: CloneOptions): Promise<CloneResult> {
  */
 async function emptyTables(clone: pg.ClientBase, tables: readonly TablePlan[]): Promise<void> {
   if (tables.length === 0) return;
-  const referenced = await clone.query<{ name: string }>(
-    `SELECT DISTINCT confrelid::regclass::text AS name FROM pg_constraint WHERE contype = 'f' AND confrelid = ANY ($1::regclass[])`,
+  const referenced = await clone.query<{ referenced: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE contype = 'f' AND confrelid = t.oid) AS referenced
+       FROM unnest($1::regclass[]) WITH ORDINALITY AS t(oid, i) ORDER BY t.i`,
     [tables.map((t) => t.qualifiedName)],
   );
-  const viaDelete = new Set(referenced.rows.map((r) => r.name));
-  for (const table of tables) {
-    const name = (await clone.query<{ name: string }>('SELECT $1::regclass::text AS name', [table.qualifiedName])).rows[0]!.name;
-    await clone.query(viaDelete.has(name) ? `DELETE FROM ONLY ${table.qualifiedName}` : `TRUNCATE ONLY ${table.qualifiedName}`);
+  for (const [i, table] of tables.entries()) {
+    await clone.query(referenced.rows[i]!.referenced ? `DELETE FROM ONLY ${table.qualifiedName}` : `TRUNCATE ONLY ${table.qualifiedName}`);
   }
 }
 

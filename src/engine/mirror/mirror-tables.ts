@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { MirrorTables } from '../../domain/mirror.js';
+import { KEPT_FROM_TARGET, type MirrorTables } from '../../domain/mirror.js';
 import type { CopyPlan, TablePlan } from '../copy-plan.js';
 
 /** How the source can replicate a table: its persistence, replica identity, and triggers that fire on replicated rows. */
@@ -55,7 +55,7 @@ export function mirrorTables(plan: CopyPlan, replication: ReadonlyMap<string, Ta
   for (const table of [...plan.tables].sort((a, b) => a.qualifiedName.localeCompare(b.qualifiedName))) {
     const name = `${table.schema}.${table.name}`;
     if (table.mode === 'clear') notMirrored.push({ table: name, reason: 'cleared by the profile' });
-    else if (table.mode === 'keep-rows') notMirrored.push({ table: name, reason: 'kept from the target: its rows are copied from the target at refresh time' });
+    else if (table.mode === 'keep-rows') notMirrored.push({ table: name, reason: KEPT_FROM_TARGET });
     else {
       const reason = unpublishable(table, replication.get(name));
       if (reason === undefined) published.push(name);

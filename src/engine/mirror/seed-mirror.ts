@@ -38,6 +38,18 @@ export interface SeedOptions {
   readonly onEvent?: (event: CopyEvent) => void;
 }
 
+/** A seed that failed after it had made something; `leftovers`: its clean-up could not remove all of it. */
+export class SeedFailed extends DataalmError {
+  constructor(
+    code: DataalmError['code'],
+    message: string,
+    readonly leftovers: boolean,
+    options: ConstructorParameters<typeof DataalmError>[2] = {},
+  ) {
+    super(code, message, options);
+  }
+}
+
 export interface SeedResult {
   readonly tables: MirrorTables;
   readonly schemaFingerprint: string;
@@ -147,13 +159,20 @@ export async function seedMirror(options: SeedOptions): Promise<SeedResult> {
     // The drop a stop started ends before the clean-up looks at what is left.
     await aborting;
     if (created) {
+      let leftovers = false;
       const note = await teardownMirror(options.sourceUrl, options.targetUrl, options.names).then(
         () => '; what the mirror had made (publication, slot, database) was removed',
-        (teardown: Error) => `; what the mirror had made could NOT all be removed (${teardown.message}): dataalm env mirror disable removes it`,
+        (teardown: Error) => {
+          leftovers = true;
+          return `; what the mirror had made could NOT all be removed (${teardown.message}): dataalm env mirror disable removes it`;
+        },
       );
-      if (options.signal?.aborted) throw new DataalmError('CANCELED', `the seed was stopped${note}`, { cause: error });
-      if (error instanceof DataalmError) throw new DataalmError(error.code, `${error.message}${note}`, { cause: error, remedy: error.remedy, field: error.field });
-      throw new DataalmError('COPY_FAILED', `the mirror could not be set up: ${(error as Error).message}${note}`, { cause: error });
+      const failed = options.signal?.aborted
+        ? new SeedFailed('CANCELED', `the seed was stopped${note}`, leftovers, { cause: error })
+        : error instanceof DataalmError
+          ? new SeedFailed(error.code, `${error.message}${note}`, leftovers, { cause: error, remedy: error.remedy, field: error.field })
+          : new SeedFailed('COPY_FAILED', `the mirror could not be set up: ${(error as Error).message}${note}`, leftovers, { cause: error });
+      throw failed;
     }
     throw error;
   } finally {

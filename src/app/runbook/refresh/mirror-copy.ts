@@ -15,7 +15,7 @@ export { MirrorUnusable } from '../../../engine/mirror/clone-mirror.js';
  * usable one of this source, else by copy. A mirror that cannot be used is said in the log.
  */
 export async function chooseMirror(ctx: RunContext): Promise<MirrorRecord | undefined> {
-  const choice = await mirrorForRefresh(ctx.runtime, ctx.target, ctx.operation.source ?? '', ctx.id);
+  const choice = await mirrorForRefresh(ctx.runtime, ctx.target, ctx.operation.source ?? '', ctx.id, false);
   if (choice.usable) {
     await ctx.log('prepare', 'info', `copying from ${ctx.target.name}'s mirror of ${choice.mirror.source} (${choice.lagBytes === null ? 'lag unknown' : `${formatBytes(choice.lagBytes)} behind`})`);
     return choice.mirror;
