@@ -136,7 +136,15 @@ describe('the control database goes away under dataalm worker', () => {
 
       // A job queued now is taken (an operation id that does not exist: the job just ends).
       await query(`select graphile_worker.add_job('dataalm_operation', json_build_object('id', 999999, 'reason', 'requested'))`);
-      await waitFor('the job is run', async () => (await query('select 1 from graphile_worker.jobs')).length === 0, 60_000, worker.output);
+      // Should it not be, the job's row and the worker's sessions say where it stopped.
+      let seen = '';
+      const state = async () => {
+        const jobs = await query('select id, attempts, locked_at, locked_by, run_at, last_error from graphile_worker.jobs');
+        const sessions = await query("select pid, state, wait_event, left(query, 80) as query from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()");
+        seen = `jobs: ${JSON.stringify(jobs)}\nsessions: ${JSON.stringify(sessions)}`;
+        return jobs.length === 0;
+      };
+      await waitFor('the job is run', state, 60_000, () => `${seen}\n${worker.output()}`);
       worker.signal('SIGTERM');
       assert.equal(await worker.exited, 0, worker.output());
     } finally {

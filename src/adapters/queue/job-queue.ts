@@ -59,8 +59,8 @@ export class JobQueue {
 }
 
 /** A pool whose idle and checked-out connections may fail without crashing the process. */
-function quietPool(url: string, max: number): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max });
+function quietPool(url: string, max: number, limits: Pick<pg.PoolConfig, 'connectionTimeoutMillis' | 'query_timeout'> = {}): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, ...limits });
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
@@ -70,6 +70,13 @@ function quietPool(url: string, max: number): pg.Pool {
 const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ETIMEDOUT', '57P03']);
 /** How long a connection attempt of the job runner waits for an unavailable server. */
 const PATIENCE_MS = 15 * 60_000;
+/**
+ * The job runner's statements are short (take a job, record its end) and its connection
+ * attempts quick: one that hangs (a connection made as the server went down, a pool slot
+ * never given back) is given up after these and tried again, rather than leaving a worker
+ * that never takes a job. Waiting for a notification is no statement.
+ */
+const RUNNER_LIMITS = { connectionTimeoutMillis: 20_000, query_timeout: 120_000 };
 
 /**
  * A pool whose connect() waits, with backoff, while the server is unavailable, until
@@ -79,7 +86,7 @@ const PATIENCE_MS = 15 * 60_000;
  * instead records the job's end once it is back.
  */
 function patientPool(url: string, max: number): { pool: pg.Pool; giveUp(): void } {
-  const pool = quietPool(url, max);
+  const pool = quietPool(url, max, RUNNER_LIMITS);
   const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
   let gaveUp = false;
   const patient = async (): Promise<pg.PoolClient> => {
@@ -89,7 +96,7 @@ function patientPool(url: string, max: number): { pool: pg.Pool; giveUp(): void 
         return await connect();
       } catch (error) {
         const { code, message } = error as { code?: string; message?: string };
-        const unavailable = UNAVAILABLE.has(code ?? '') || /Connection terminated/.test(message ?? '');
+        const unavailable = UNAVAILABLE.has(code ?? '') || /Connection terminated|timeout exceeded when trying to connect/.test(message ?? '');
         if (!unavailable || gaveUp || Date.now() > deadline) throw error;
         await new Promise((resolve) => setTimeout(resolve, wait));
       }

@@ -15,8 +15,9 @@ import { applyKeptColumns } from '../kept-columns.js';
 import { copyLargeObjects } from '../large-objects.js';
 import { quoteIdent } from '../mask-sql.js';
 import { copySequences, refreshMatviews } from '../schema-steps.js';
-import { compareWithMirror, checkForeignKeys, tableHash } from './clone-checks.js';
-import { MACHINERY_SCHEMA, MASK_TRIGGER, readKeptHashes, removeMachinery } from './mask-triggers.js';
+import { compareWithMirror, checkForeignKeys } from './clone-checks.js';
+import { type KeptUnchanged, keptToReload, readKeptRecords } from './kept-tables.js';
+import { MACHINERY_SCHEMA, MASK_TRIGGER, removeMachinery } from './mask-triggers.js';
 import type { MirrorNames } from './mirror-names.js';
 import { pauseSubscription, resumeSubscription, waitForCatchUp } from './subscription-control.js';
 import { schemaFingerprint } from '../catalog-fingerprint.js';
@@ -67,6 +68,8 @@ export interface CloneResult extends CopyResult {
   readonly dataFrom: string | null;
   /** Tables copied from the source at refresh time, and kept from the target. */
   readonly refreshTimeTables: readonly string[];
+  /** Tables kept whole from the target whose rows came with the clone (the target's rows were the seed's), and how that was told. */
+  readonly keptWithClone: readonly { readonly table: string; readonly by: KeptUnchanged['by'] }[];
 }
 
 /**
@@ -137,7 +140,7 @@ export async function cloneMirror(options: CloneOptions): Promise<CloneResult> {
     await options.onPaused?.(false);
     const clone = await open(connectCopySession(options.stagingUrl, 'finish'));
     await clone.query('SET session_replication_role = replica');
-    const seededKept = await readKeptHashes(clone);
+    const seededKept = await readKeptRecords(clone);
     await removeMachinery(clone);
     done('schema');
 
@@ -146,8 +149,7 @@ export async function cloneMirror(options: CloneOptions): Promise<CloneResult> {
     const reloaded = plan.tables.filter((t) => refreshTime.has(`${t.schema}.${t.name}`));
     // Kept whole from the target: the mirror has the target's rows of its seed; those the
     // target has not changed since need no copy.
-    const unchanged = new Map<string, string>();
-    const kept = await keptToReload(clone, keepHolder, plan.tables.filter((t) => t.mode === 'keep-rows'), seededKept, unchanged);
+    const { reload: kept, unchanged } = await keptToReload(clone, keepHolder, plan.tables.filter((t) => t.mode === 'keep-rows'), seededKept);
     await emptyTables(clone, [...reloaded, ...kept]);
     const counts = await copyInto(reloaded, options, snapshot, undefined, emit);
     const objects = await copyObjects(clone, catalog, options, snapshot);
@@ -170,7 +172,7 @@ export async function cloneMirror(options: CloneOptions): Promise<CloneResult> {
     const counter = await open(openSnapshotClient(options.sourceUrl, snapshot));
     const subPlan: CopyPlan = { tables: [...reloaded, ...kept], totalBytes: 0 };
     await verifyCopy(subPlan, clone, { snapshot: counter, keepFrom: keepHolder, renewSnapshot: () => renewSnapshot(counter, snapshot) }, options.verify === 'checksums');
-    await options.inspectKept?.(clone, keepHolder, unchanged);
+    await options.inspectKept?.(clone, keepHolder, new Map([...unchanged].map(([name, u]) => [name, u.hash])));
     if (options.databaseProperties === 'source') {
       const warnings: string[] = [];
       const chosen = await chooseDatabaseProperties('source', source, undefined, (w) => warnings.push(w));
@@ -200,6 +202,7 @@ export async function cloneMirror(options: CloneOptions): Promise<CloneResult> {
       lagBytes,
       dataFrom: caughtUp ? moment.at.toISOString() : null,
       refreshTimeTables: [...reloaded, ...kept].map((t) => `${t.schema}.${t.name}`),
+      keptWithClone: [...unchanged].map(([table, u]) => ({ table, by: u.by })),
     };
   } catch (error) {
     if (paused) {
@@ -231,28 +234,6 @@ async function emptyTables(clone: pg.ClientBase, tables: readonly TablePlan[]): 
   for (const [i, table] of tables.entries()) {
     await clone.query(referenced.rows[i]!.referenced ? `DELETE FROM ONLY ${table.qualifiedName}` : `TRUNCATE ONLY ${table.qualifiedName}`);
   }
-}
-
-/**
- * The tables kept from the target whose rows in the clone differ from the target's, by
- * tableHash: the clone's as the seed recorded it (else read now, side by side). The others go
- * into `unchanged` with their hash.
- */
-async function keptToReload(
-  clone: pg.ClientBase,
-  target: pg.ClientBase,
-  tables: readonly TablePlan[],
-  seeded: ReadonlyMap<string, string>,
-  unchanged: Map<string, string>,
-): Promise<TablePlan[]> {
-  const reload: TablePlan[] = [];
-  for (const table of tables) {
-    const name = `${table.schema}.${table.name}`;
-    const [mine, theirs] = await Promise.all([seeded.get(name) ?? tableHash(clone, table.qualifiedName), tableHash(target, table.qualifiedName)]);
-    if (mine === theirs) unchanged.set(name, theirs);
-    else reload.push(table);
-  }
-  return reload;
 }
 
 async function copyInto(tables: readonly TablePlan[], options: CloneOptions, snapshot: string, keepSnapshot: string | undefined, emit: (event: CopyEvent) => void) {

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { CopyPlan, TablePlan } from '../copy-plan.js';
 import { quoteIdent, quoteLiteral } from '../mask-sql.js';
-import { tableHash } from './clone-checks.js';
 
 /** The schema that holds a mirror's machinery: the salt and the masking functions. A clone drops it. */
 export const MACHINERY_SCHEMA = 'dataalm_mirror';
@@ -41,24 +40,6 @@ export async function installMaskTriggers(mirror: pg.ClientBase, plan: CopyPlan,
     count++;
   }
   return count;
-}
-
-/**
- * The rows the mirror holds of each table kept whole from the target (its rows at the seed;
- * such a table is not replicated, so they stay as they are), by tableHash: a refresh copies a
- * kept table again only when the target's rows differ from these.
- */
-export async function recordKeptHashes(mirror: pg.ClientBase, plan: CopyPlan): Promise<void> {
-  await mirror.query(`CREATE TABLE ${schema}.kept_hash (name text PRIMARY KEY, hash text NOT NULL)`);
-  for (const table of plan.tables.filter((t) => t.mode === 'keep-rows')) {
-    await mirror.query(`INSERT INTO ${schema}.kept_hash VALUES ($1, $2)`, [`${table.schema}.${table.name}`, await tableHash(mirror, table.qualifiedName)]);
-  }
-}
-
-/** What recordKeptHashes stored, read from a clone before its machinery is removed. */
-export async function readKeptHashes(clone: pg.ClientBase): Promise<Map<string, string>> {
-  const found = await clone.query<{ name: string; hash: string }>(`SELECT name, hash FROM ${schema}.kept_hash`).catch(() => ({ rows: [] as { name: string; hash: string }[] }));
-  return new Map(found.rows.map((r) => [r.name, r.hash]));
 }
 
 /** Removes the machinery from a clone of the mirror: the triggers go with their functions. */

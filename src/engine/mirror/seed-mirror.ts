@@ -12,7 +12,8 @@ import type { CopyEvent, CopyResult } from '../copy-events.js';
 import { planCopy } from '../copy-plan.js';
 import { connectCopySession } from '../copy-session.js';
 import { quoteIdent, quoteLiteral } from '../mask-sql.js';
-import { SALT_VARIABLE, installMaskTriggers, recordKeptHashes } from './mask-triggers.js';
+import { recordKeptTables } from './kept-tables.js';
+import { SALT_VARIABLE, installMaskTriggers } from './mask-triggers.js';
 import type { MirrorNames } from './mirror-names.js';
 import { checkMirrorRequirements } from './mirror-requirements.js';
 import { mirrorTables, readReplication } from './mirror-tables.js';
@@ -109,6 +110,8 @@ export async function seedMirror(options: SeedOptions): Promise<SeedResult> {
     );
     const snapshot = slot.rows[0]!.snapshot_name;
     let seededFingerprint = before;
+    // The target's snapshot its kept rows are read in (kept-tables.ts).
+    let keptSnapshot = '0:0:';
     const copy = await copyDatabase({
       sourceUrl: options.sourceUrl,
       targetUrl: mirrorUrl,
@@ -129,6 +132,9 @@ export async function seedMirror(options: SeedOptions): Promise<SeedResult> {
           });
         }
       },
+      inspectKept: async (_copy, keepSnapshot) => {
+        keptSnapshot = (await keepSnapshot.query<{ s: string }>('SELECT pg_current_snapshot()::text AS s')).rows[0]!.s;
+      },
       onEvent: options.onEvent,
     });
     // The snapshot is no longer needed; the slot must be free for the subscription.
@@ -138,7 +144,7 @@ export async function seedMirror(options: SeedOptions): Promise<SeedResult> {
     try {
       const triggerPlan = planCopy(catalog, options.profile, { ...planOptions, saltSql: SALT_VARIABLE });
       await installMaskTriggers(mirror, triggerPlan, tables.published, salt);
-      await recordKeptHashes(mirror, triggerPlan);
+      await recordKeptTables(mirror, triggerPlan, keptSnapshot);
       // Nobody but its owner and superusers reads the mirror.
       await mirror.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${quoteIdent(options.names.database)} FROM PUBLIC`);
       const major = Number((await mirror.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v) / 10000;

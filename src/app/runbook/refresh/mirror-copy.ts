@@ -60,8 +60,15 @@ export async function copyFromMirror(ctx: RunContext, mirror: MirrorRecord, opti
   await ctx.log(
     'constraints',
     'info',
-    `cloned ${mirror.database} (paused ${result.lagBytes === 0 ? 'caught up' : `${formatBytes(result.lagBytes)} behind`}; data as of ${result.dataFrom ?? 'an unknown moment: the mirror had not caught up'}); ${result.refreshTimeTables.length} table(s) copied or kept at refresh time`,
-    { method: 'mirror', lagBytes: result.lagBytes, dataFrom: result.dataFrom, refreshTimeTables: result.refreshTimeTables },
+    `cloned ${mirror.database} (paused ${result.lagBytes === 0 ? 'caught up' : `${formatBytes(result.lagBytes)} behind`}; data as of ${result.dataFrom ?? 'an unknown moment: the mirror had not caught up'}); ${result.refreshTimeTables.length} table(s) copied or kept at refresh time${keptWithClone(result)}`,
+    { method: 'mirror', lagBytes: result.lagBytes, dataFrom: result.dataFrom, refreshTimeTables: result.refreshTimeTables, keptWithClone: result.keptWithClone },
   );
   return result;
+}
+
+/** "; kept rows that came with the clone (the target's, unchanged since the seed): public.a (told by row headers)". */
+function keptWithClone(result: CloneResult): string {
+  if (result.keptWithClone.length === 0) return '';
+  const tables = result.keptWithClone.map((k) => `${k.table} (told by ${k.by})`).join(', ');
+  return `; kept rows that came with the clone (the target's, unchanged since the mirror was seeded): ${tables}`;
 }
