@@ -78,6 +78,9 @@ test('PostgreSQL 13 → 18: the mirror replicates masked changes, a refresh clon
   const operation = JSON.parse(refresh.stdout) as Operation;
   assert.equal(operation.state, 'succeeded');
   assert.equal(operation.steps.find((s) => s.name === 'data')?.counters.method, 'mirror');
+  // PostgreSQL 18 copies the mirror's files with the file system's clone call (blocks shared on a copy-on-write file system).
+  const logs = await demo.cli(['op', 'logs', String(operation.id)]);
+  assert.match(logs.stdout, /files copied by the file system's clone call/, logs.stdout);
 
   const uat = target.url('shop_uat');
   const [changed] = await query<{ email: string }>(uat, 'select email from customer where id = 1');

@@ -70,6 +70,8 @@ export interface CloneResult extends CopyResult {
   readonly refreshTimeTables: readonly string[];
   /** Tables kept whole from the target whose rows came with the clone (the target's rows were the seed's), and how that was told. */
   readonly keptWithClone: readonly { readonly table: string; readonly by: KeptUnchanged['by'] }[];
+  /** How the mirror's files were copied: cloned (PostgreSQL 18 on a copy-on-write file system) or copied. */
+  readonly fileCopy: 'clone' | 'copy';
 }
 
 /**
@@ -130,9 +132,7 @@ export async function cloneMirror(options: CloneOptions): Promise<CloneResult> {
     phase('schema');
     const major = Number((await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v);
     created = true;
-    await admin.query(
-      `CREATE DATABASE ${quoteIdent(staging)} TEMPLATE ${quoteIdent(names.database)} OWNER ${quoteIdent(options.owner)}${major >= 150000 ? ' STRATEGY FILE_COPY' : ''}`,
-    );
+    const fileCopy = await cloneDatabase(admin, major, `${quoteIdent(staging)} TEMPLATE ${quoteIdent(names.database)} OWNER ${quoteIdent(options.owner)}`, staging);
     options.fault?.('mirror:cloned');
     const compared = await compareWithMirror(mirrorUrl, options.stagingUrl, tables.published, options.verify === 'checksums');
     await resumeSubscription(mirrorUrl, names.subscription);
@@ -203,6 +203,7 @@ export async function cloneMirror(options: CloneOptions): Promise<CloneResult> {
       dataFrom: caughtUp ? moment.at.toISOString() : null,
       refreshTimeTables: [...reloaded, ...kept].map((t) => `${t.schema}.${t.name}`),
       keptWithClone: [...unchanged].map(([table, u]) => ({ table, by: u.by })),
+      fileCopy,
     };
   } catch (error) {
     if (paused) {
@@ -217,6 +218,29 @@ export async function cloneMirror(options: CloneOptions): Promise<CloneResult> {
     for (const client of clients) await client.end().catch(() => {});
     await admin?.end().catch(() => {});
   }
+}
+
+/**
+ * CREATE DATABASE `what` as a copy of the template's files. On PostgreSQL 18 the files are
+ * cloned where the file system can (file_copy_method = clone: copy-on-write file systems
+ * share the blocks, so a clone takes a fraction of a second whatever the size); where
+ * cloning fails, they are copied. Says which was done.
+ */
+async function cloneDatabase(admin: pg.Client, major: number, what: string, name: string): Promise<'clone' | 'copy'> {
+  const create = `CREATE DATABASE ${what}${major >= 150000 ? ' STRATEGY FILE_COPY' : ''}`;
+  if (major >= 180000) {
+    await admin.query('SET file_copy_method = clone');
+    try {
+      await admin.query(create);
+      return 'clone';
+    } catch {
+      await dropDatabaseIfExists(admin, name);
+    } finally {
+      await admin.query('RESET file_copy_method');
+    }
+  }
+  await admin.query(create);
+  return 'copy';
 }
 
 /**

@@ -60,8 +60,8 @@ export async function copyFromMirror(ctx: RunContext, mirror: MirrorRecord, opti
   await ctx.log(
     'constraints',
     'info',
-    `cloned ${mirror.database} (paused ${result.lagBytes === 0 ? 'caught up' : `${formatBytes(result.lagBytes)} behind`}; data as of ${result.dataFrom ?? 'an unknown moment: the mirror had not caught up'}); ${result.refreshTimeTables.length} table(s) copied or kept at refresh time${keptWithClone(result)}`,
-    { method: 'mirror', lagBytes: result.lagBytes, dataFrom: result.dataFrom, refreshTimeTables: result.refreshTimeTables, keptWithClone: result.keptWithClone },
+    `cloned ${mirror.database} (files copied${result.fileCopy === 'clone' ? " by the file system's clone call" : ''}; paused ${result.lagBytes === 0 ? 'caught up' : `${formatBytes(result.lagBytes)} behind`}; data as of ${result.dataFrom ?? 'an unknown moment: the mirror had not caught up'}); ${result.refreshTimeTables.length} table(s) copied or kept at refresh time${keptWithClone(result)}`,
+    { method: 'mirror', lagBytes: result.lagBytes, dataFrom: result.dataFrom, refreshTimeTables: result.refreshTimeTables, keptWithClone: result.keptWithClone, fileCopy: result.fileCopy },
   );
   return result;
 }
