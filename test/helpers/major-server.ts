@@ -31,7 +31,7 @@ const STOP_TIMEOUT_MS = 30_000;
  * initdb + postgres for `major` in a new folder under TMPDIR, on a free port; as the
  * `postgres` OS user when this runs as root (PostgreSQL refuses root).
  */
-export async function startMajorServer(major: number): Promise<MajorServer> {
+export async function startMajorServer(major: number, extraSettings: readonly string[] = []): Promise<MajorServer> {
   const user = isRoot() ? lookupSystemUser('postgres') : undefined;
   if (isRoot() && user === undefined) throw new Error('running as root needs a "postgres" OS user for the test servers');
   const asUser = user ? { uid: user.uid, gid: user.gid } : {};
@@ -50,7 +50,7 @@ export async function startMajorServer(major: number): Promise<MajorServer> {
     if (init.status !== 0) throw new Error(`initdb ${major} failed: ${init.stderr || init.error?.message}`);
     const port = await freePort();
     const log = fs.openSync(path.join(folder, 'postgresql.log'), 'a');
-    const settings = ['-c', `port=${port}`, '-c', "listen_addresses=127.0.0.1", '-c', "unix_socket_directories=", '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'wal_level=logical'];
+    const settings = ['-c', `port=${port}`, '-c', "listen_addresses=127.0.0.1", '-c', "unix_socket_directories=", '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'wal_level=logical', ...extraSettings.flatMap((setting) => ['-c', setting])];
     child = spawn(path.join(bin, 'postgres'), ['-D', dataDir, ...settings], { cwd: folder, stdio: ['ignore', log, log], ...asUser });
     fs.closeSync(log);
     const exited = new Promise<void>((resolve) => child!.once('exit', () => resolve()));

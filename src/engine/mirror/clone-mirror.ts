@@ -70,7 +70,7 @@ export interface CloneResult extends CopyResult {
   readonly refreshTimeTables: readonly string[];
   /** Tables kept whole from the target whose rows came with the clone (the target's rows were the seed's), and how that was told. */
   readonly keptWithClone: readonly { readonly table: string; readonly by: KeptUnchanged['by'] }[];
-  /** How the mirror's files were copied: cloned (PostgreSQL 18 on a copy-on-write file system) or copied. */
+  /** How the server copied the mirror's files: by the file system's clone call (PostgreSQL 18, file_copy_method = clone) or by copying them. */
   readonly fileCopy: 'clone' | 'copy';
 }
 
@@ -132,7 +132,7 @@ export async function cloneMirror(options: CloneOptions): Promise<CloneResult> {
     phase('schema');
     const major = Number((await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v);
     created = true;
-    const fileCopy = await cloneDatabase(admin, major, `${quoteIdent(staging)} TEMPLATE ${quoteIdent(names.database)} OWNER ${quoteIdent(options.owner)}`, staging);
+    const fileCopy = await cloneDatabase(admin, major, `${quoteIdent(staging)} TEMPLATE ${quoteIdent(names.database)} OWNER ${quoteIdent(options.owner)}`);
     options.fault?.('mirror:cloned');
     const compared = await compareWithMirror(mirrorUrl, options.stagingUrl, tables.published, options.verify === 'checksums');
     await resumeSubscription(mirrorUrl, names.subscription);
@@ -221,26 +221,17 @@ export async function cloneMirror(options: CloneOptions): Promise<CloneResult> {
 }
 
 /**
- * CREATE DATABASE `what` as a copy of the template's files. On PostgreSQL 18 the files are
- * cloned where the file system can (file_copy_method = clone: copy-on-write file systems
- * share the blocks, so a clone takes a fraction of a second whatever the size); where
- * cloning fails, they are copied. Says which was done.
+ * CREATE DATABASE `what` as a copy of the template's files, as the server copies files: on
+ * PostgreSQL 18 a server whose file_copy_method is `clone` has the file system clone them
+ * (a copy-on-write file system shares the blocks: a fraction of a second whatever the size;
+ * elsewhere it is a plain copy, and slower than PostgreSQL's own, so it is the server's
+ * administrator's choice, not dataalm's). Says which method the server used.
  */
-async function cloneDatabase(admin: pg.Client, major: number, what: string, name: string): Promise<'clone' | 'copy'> {
-  const create = `CREATE DATABASE ${what}${major >= 150000 ? ' STRATEGY FILE_COPY' : ''}`;
-  if (major >= 180000) {
-    await admin.query('SET file_copy_method = clone');
-    try {
-      await admin.query(create);
-      return 'clone';
-    } catch {
-      await dropDatabaseIfExists(admin, name);
-    } finally {
-      await admin.query('RESET file_copy_method');
-    }
-  }
-  await admin.query(create);
-  return 'copy';
+async function cloneDatabase(admin: pg.Client, major: number, what: string): Promise<'clone' | 'copy'> {
+  await admin.query(`CREATE DATABASE ${what}${major >= 150000 ? ' STRATEGY FILE_COPY' : ''}`);
+  if (major < 180000) return 'copy';
+  const method = await admin.query<{ m: string }>(`SELECT current_setting('file_copy_method') AS m`);
+  return method.rows[0]!.m === 'clone' ? 'clone' : 'copy';
 }
 
 /**
