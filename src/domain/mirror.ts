@@ -47,8 +47,8 @@ export interface MirrorRecord {
 /** Default lag limit: WAL the source keeps for the mirror before it is warned about (half) and dropped. */
 export const DEFAULT_MAX_LAG_BYTES = 1024 ** 3;
 
-/** Why a table kept whole from the target is not mirrored (MirrorTables.notMirrored); it is copied from the target at refresh time. */
-export const KEPT_FROM_TARGET = 'kept from the target: its rows are copied from the target at refresh time';
+/** Why a table kept whole from the target is not mirrored (MirrorTables.notMirrored): see engine/mirror/kept-tables.ts. */
+export const KEPT_FROM_TARGET = "kept from the target: the mirror holds the target's rows as of its seed, copied again at refresh time only if the target changed them";
 
 export const NO_TABLES: MirrorTables = { published: [], refreshTime: [], notMirrored: [], largeObjects: 0 };
 
