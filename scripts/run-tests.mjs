@@ -107,7 +107,7 @@ async function runTests() {
       '--import', 'tsx',
       // Each test file's process writes its duration to file-times.jsonl as it exits.
       '--import', './scripts/test-file-clock.mjs',
-      '--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000',
+      '--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000',
       '--test-reporter=tap', '--test-reporter-destination=stdout',
       ...files,
     ],
