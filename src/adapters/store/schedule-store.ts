@@ -36,6 +36,9 @@ const SELECT = `
     join dataalm.environments t on t.id = s.environment_id
     join dataalm.environments f on f.id = s.source_id`;
 
+/** Runs kept per schedule, the latest ones: a schedule of every minute makes 1440 a day. */
+const RUNS_KEPT = 1000;
+
 const RUN_COLUMNS = 'r.id, r.schedule_id, r.due_at, r.fired_at, r.outcome, r.operation_id, r.code, r.reason';
 
 export interface NewSchedule {
@@ -154,12 +157,18 @@ export class ScheduleStore {
     return claimed.rowCount === 1;
   }
 
+  /** Records what a due time did (once per due time), and forgets the schedule's runs beyond the latest RUNS_KEPT. */
   async recordRun(run: NewScheduleRun): Promise<ScheduleRun | undefined> {
     const result = await this.#pool.query<RunRow>(
       `insert into dataalm.schedule_runs as r (schedule_id, due_at, outcome, operation_id, code, reason)
        values ($1, $2, $3, $4, $5, $6) on conflict (schedule_id, due_at) do nothing
        returning ${RUN_COLUMNS}`,
       [run.schedule, run.dueAt, run.outcome, run.operation, run.code, run.reason],
+    );
+    await this.#pool.query(
+      `delete from dataalm.schedule_runs where schedule_id = $1
+          and id <= (select id from dataalm.schedule_runs where schedule_id = $1 order by id desc offset $2 limit 1)`,
+      [run.schedule, RUNS_KEPT],
     );
     return result.rows[0] && toRun(result.rows[0]);
   }
