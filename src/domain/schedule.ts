@@ -1,6 +1,5 @@
 import { Cron } from 'croner';
-import { DataalmError } from './errors/dataalm-error.js';
-import type { RefusalCode } from './errors/dataalm-error.js';
+import { DataalmError, type RefusalCode } from './errors/dataalm-error.js';
 
 /**
  * Terminology
