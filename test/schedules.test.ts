@@ -240,6 +240,18 @@ describe('schedules', () => {
     assert.equal(before.length, 1, `the ten missed minutes fired once: ${JSON.stringify(runs)}`);
   });
 
+  test('of the workers that find a schedule due at once, exactly one claims the due time', async () => {
+    const schedule = await addByApi(callers.mia, { target: TARGET, source: SOURCE, cron: '0 3 * * *' });
+    const workers = [await demo.runtime(), await demo.runtime()];
+    const due = schedule.nextRunAt!;
+    const next = new Date(Date.parse(due) + 24 * 3600_000);
+    const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => workers[i % 2]!.schedules.claim(schedule.id, due, next)));
+    assert.equal(claims.filter(Boolean).length, 1, `one claim wins: ${claims.join(', ')}`);
+    const after = (await api(callers.owner, 'GET', '/api/schedules')).json<Schedule[]>().find((s) => s.id === schedule.id)!;
+    assert.equal(after.nextRunAt, next.toISOString(), 'the winner moved the next run on');
+    assert.equal((await api(callers.mia, 'DELETE', `/api/schedules/${schedule.id}`)).status, 204);
+  });
+
   test('the Schedules page: reached from the header, lists the schedules with their runs, adds, pauses and removes one after confirming; no sideways scrolling at 390 px, no serious axe violation', { skip: skipBrowser }, async () => {
     if (missing) throw new Error(`the browser test needs Chromium: ${missing}`);
     let browser: Browser | undefined;

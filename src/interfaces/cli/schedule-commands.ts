@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
+import { checkCron, checkTimezone } from '../../domain/schedule.js';
 import { DEFAULT_TIMEZONE, addSchedule, listSchedules, pauseSchedule, removeSchedule, resumeSchedule, scheduleRuns } from '../../app/schedule-service.js';
 import type { Schedule, ScheduleRun } from '../../contract/index.js';
-import { printJson, withBackend } from './command-context.js';
+import { type OutputOptions, printJson, reportError, withBackend } from './command-context.js';
 import { localActor } from './local-actor.js';
 import { table } from './operation-view.js';
 
@@ -36,13 +37,15 @@ busy the run is skipped, when the preflight refuses it the reasons are kept: bot
     .option('--timezone <tz>', `IANA time zone the times are read in, e.g. Europe/Paris (default: ${DEFAULT_TIMEZONE})`)
     .option('--json', 'print the schedule as JSON')
     .addHelpText('after', '\nExit codes: 0 added, 2 invalid cron or time zone, 3 no such environment, 12 refused (e.g. a production target, another tenant).')
-    .action(async (target: string, o: AddOptions) =>
-      withBackend(o, {
+    .action(async (target: string, o: AddOptions) => {
+      // Checked here too, so a mistyped expression is told without opening the project.
+      if (!checked(o, () => checkCron(o.cron, checkTimezone(o.timezone ?? DEFAULT_TIMEZONE)))) return;
+      await withBackend(o, {
         local: async (runtime) => printAdded(await addSchedule(runtime, { target, source: o.source, cron: o.cron, timezone: o.timezone }, { actor: localActor(), kind: 'host' }), o.json),
         remote: async (client) =>
           printAdded(await client.call('POST /api/schedules', { body: { target, source: o.source, cron: o.cron, ...(o.timezone === undefined ? {} : { timezone: o.timezone }) } }), o.json),
-      }),
-    );
+      });
+    });
 
   schedule
     .command('list')
@@ -62,17 +65,17 @@ busy the run is skipped, when the preflight refuses it the reasons are kept: bot
     .argument('<id>', 'schedule id (dataalm schedule list)')
     .option('--json', 'print {"id", "removed": true} as JSON')
     .action(async (text: string, o: { json?: boolean }) => {
-      const done = (id: number) => (o.json ? printJson({ id, removed: true }) : process.stdout.write(`Schedule ${id} removed.\n`));
+      const id = checked(o, () => parseScheduleId(text));
+      if (id === undefined) return;
+      const done = () => (o.json ? printJson({ id, removed: true }) : process.stdout.write(`Schedule ${id} removed.\n`));
       await withBackend(o, {
         local: async (runtime) => {
-          const id = parseScheduleId(text);
           await removeSchedule(runtime, id, localActor());
-          done(id);
+          done();
         },
         remote: async (client) => {
-          const id = parseScheduleId(text);
           await client.call('DELETE /api/schedules/:id', { params: { id } });
-          done(id);
+          done();
         },
       });
     });
@@ -87,12 +90,14 @@ busy the run is skipped, when the preflight refuses it the reasons are kept: bot
       .argument('<id>', 'schedule id (dataalm schedule list)')
       .option('--json', 'print the schedule as JSON')
       .action(async (text: string, o: { json?: boolean }) => {
+        const id = checked(o, () => parseScheduleId(text));
+        if (id === undefined) return;
         const show = (s: Schedule) => (o.json ? printJson(s) : process.stdout.write(`Schedule ${s.id} ${s.paused ? 'paused' : `resumed: next run ${when(s)}`}.\n`));
         await withBackend(o, {
-          local: async (runtime) => show(await (name === 'pause' ? pauseSchedule : resumeSchedule)(runtime, parseScheduleId(text), localActor())),
+          local: async (runtime) => show(await (name === 'pause' ? pauseSchedule : resumeSchedule)(runtime, id, localActor())),
           remote: async (client) => {
             const endpoint = name === 'pause' ? ('POST /api/schedules/:id/pause' as const) : ('POST /api/schedules/:id/resume' as const);
-            show(await client.call(endpoint, { params: { id: parseScheduleId(text) } }));
+            show(await client.call(endpoint, { params: { id } }));
           },
         });
       });
@@ -106,15 +111,26 @@ busy the run is skipped, when the preflight refuses it the reasons are kept: bot
     .option('--json', 'print a JSON array')
     .action(async (text: string, o: { limit: string; json?: boolean }) => {
       const show = (runs: readonly ScheduleRun[]) => (o.json ? printJson(runs) : process.stdout.write(runTable(runs)));
-      const limit = () => {
+      const asked = checked(o, () => {
         if (!/^\d{1,3}$/.test(o.limit) || Number(o.limit) < 1 || Number(o.limit) > 500) throw new DataalmError('INVALID_INPUT', `limit (--limit): "${o.limit}" is not a number from 1 to 500`, { field: 'limit' });
-        return Number(o.limit);
-      };
+        return { id: parseScheduleId(text), limit: Number(o.limit) };
+      });
+      if (asked === undefined) return;
       await withBackend(o, {
-        local: async (runtime) => show(await scheduleRuns(runtime, parseScheduleId(text), limit())),
-        remote: async (client) => show(await client.call('GET /api/schedules/:id/runs', { params: { id: parseScheduleId(text) }, query: { limit: String(limit()) } })),
+        local: async (runtime) => show(await scheduleRuns(runtime, asked.id, asked.limit)),
+        remote: async (client) => show(await client.call('GET /api/schedules/:id/runs', { params: { id: asked.id }, query: { limit: String(asked.limit) } })),
       });
     });
+}
+
+/** What `check` returns, or undefined once its error is reported (with the error's exit code). */
+function checked<T>(output: OutputOptions, check: () => T): T | undefined {
+  try {
+    return check();
+  } catch (error) {
+    reportError(error, output);
+    return undefined;
+  }
 }
 
 export function parseScheduleId(text: string): number {
