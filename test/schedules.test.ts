@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { AuditEntry, Operation, RefusedAnswer, Schedule, ScheduleRun } from '../src/contract/index.ts';
@@ -24,6 +26,7 @@ const USERS = [
 const LEASE_SECONDS = '6';
 /** A phone's width: the page must not scroll sideways. */
 const NARROW = { width: 390, height: 844 };
+const SCREENSHOTS = path.join(ROOT, 'test-artifacts', 'screenshots');
 
 const missing = browserMissing();
 const skipBrowser = missing !== undefined && !process.env.CI ? `skipped: ${missing}` : false;
@@ -282,6 +285,8 @@ describe('schedules', () => {
       await card.getByText('at 04:15 every day, Europe/Paris time').waitFor();
       await card.getByText(/your time \(in \d+ (min|h)/).waitFor();
       assert.equal(await overflow(), 0, 'the form and the new schedule do not scroll sideways');
+      fs.mkdirSync(SCREENSHOTS, { recursive: true });
+      await page.screenshot({ path: path.join(SCREENSHOTS, `schedules-${NARROW.width}.png`), fullPage: true });
 
       await card.getByRole('button', { name: `Pause schedule #${id}` }).click();
       const pauseQuestion = page.getByRole('dialog', { name: `Pause schedule #${id}?` });
