@@ -75,6 +75,13 @@ const MATRIX: Record<string, { allowed: readonly Role[] | 'public'; sessionOnly?
   'GET /api/environments/{name}/packages': { allowed: ALL, request: () => ({ path: '/api/environments/contoso-uat/packages' }) },
   'POST /api/environments/{name}/apply': { allowed: OPERATORS, request: () => ({ path: '/api/environments/no-such-env/apply', body: { package: 999999 } }) },
   'POST /api/environments/{name}/redeploy-scale-unit': { allowed: OPERATORS, request: () => ({ path: '/api/environments/no-such-env/redeploy-scale-unit' }) },
+  'GET /api/schedules': { allowed: ALL, request: () => ({ path: '/api/schedules' }) },
+  // Whoever may request a refresh may schedule one, and change or remove a schedule.
+  'POST /api/schedules': { allowed: OPERATORS, request: () => ({ path: '/api/schedules', body: {} }) },
+  'DELETE /api/schedules/{id}': { allowed: OPERATORS, request: () => ({ path: '/api/schedules/999999' }) },
+  'POST /api/schedules/{id}/pause': { allowed: OPERATORS, request: () => ({ path: '/api/schedules/999999/pause' }) },
+  'POST /api/schedules/{id}/resume': { allowed: OPERATORS, request: () => ({ path: '/api/schedules/999999/resume' }) },
+  'GET /api/schedules/{id}/runs': { allowed: ALL, request: () => ({ path: '/api/schedules/999999/runs' }) },
 };
 
 interface StreamEvent {

@@ -5,6 +5,7 @@ import { accessPolicy, breadcrumb, credentials, environment, environmentDetails,
 import { mirrorRemoved, mirrorStatus } from './mirrors.js';
 import { operation, queued, verificationReport } from './operations.js';
 import { transformerList } from './profiles.js';
+import { schedule, scheduleRun } from './schedules.js';
 import type { Shape } from './shape.js';
 
 /** A successful answer: its status and, for JSON, its schema; or another content type. */
@@ -73,6 +74,13 @@ export const ENDPOINTS = {
   'GET /api/environments/:name/packages': json(200, z.array(environmentPackage)),
 
   'GET /api/profile/transformers': json(200, transformerList),
+
+  'GET /api/schedules': json(200, z.array(schedule)),
+  'POST /api/schedules': json(201, schedule),
+  'DELETE /api/schedules/:id': empty,
+  'POST /api/schedules/:id/pause': json(200, schedule),
+  'POST /api/schedules/:id/resume': json(200, schedule),
+  'GET /api/schedules/:id/runs': json(200, z.array(scheduleRun)),
 } as const satisfies Record<string, Success>;
 
 export type Endpoint = keyof typeof ENDPOINTS;

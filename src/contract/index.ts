@@ -13,6 +13,7 @@ import type * as common from './common.js';
 import type * as environments from './environments.js';
 import type * as mirrors from './mirrors.js';
 import type * as operations from './operations.js';
+import type * as schedules from './schedules.js';
 
 export type { DeepReadonly, Shape } from './shape.js';
 export * from './accounts.js';
@@ -23,6 +24,7 @@ export * from './environments.js';
 export * from './mirrors.js';
 export * from './operations.js';
 export * from './profiles.js';
+export * from './schedules.js';
 
 export type Reason = Shape<typeof common.reason>;
 export type ErrorAnswer = Shape<typeof common.errorAnswer>;
@@ -71,3 +73,7 @@ export type AssetDetails = Shape<typeof assets.assetDetails>;
 export type SharedAsset = Shape<typeof assets.sharedAsset>;
 export type EnvironmentPackage = Shape<typeof assets.environmentPackage>;
 export type ScaleUnitRecord = Shape<typeof assets.scaleUnitRecord>;
+
+export type Schedule = Shape<typeof schedules.schedule>;
+export type ScheduleRun = Shape<typeof schedules.scheduleRun>;
+export type ScheduleOutcome = ScheduleRun['outcome'];

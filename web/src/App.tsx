@@ -12,6 +12,7 @@ import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { OperationPage } from './pages/OperationPage';
 import { RefreshPage } from './pages/RefreshPage';
+import { SchedulesPage } from './pages/SchedulesPage';
 import { TokensPage } from './pages/TokensPage';
 import { UsersPage } from './pages/UsersPage';
 import { navigate, parseRoute, type Route, usePathname } from './router';
@@ -104,6 +105,8 @@ function RoutePage({ route }: { readonly route: Route }) {
       return <AuditPage />;
     case 'tokens':
       return <TokensPage />;
+    case 'schedules':
+      return <SchedulesPage />;
     case 'not-found':
       return <NotFoundPage />;
   }

@@ -10,6 +10,7 @@ export type Route =
   | { readonly page: 'users' }
   | { readonly page: 'audit' }
   | { readonly page: 'tokens' }
+  | { readonly page: 'schedules' }
   | { readonly page: 'login' }
   | { readonly page: 'not-found' };
 
@@ -20,6 +21,7 @@ export function parseRoute(pathname: string): Route {
   const [first, second, third] = parts;
   if (parts.length === 0) return { page: 'environments' };
   if (parts.length === 1 && (first === 'users' || first === 'audit' || first === 'tokens' || first === 'login' || first === 'assets')) return { page: first };
+  if (parts.length === 1 && first === 'schedules') return { page: 'schedules' };
   if (first === 'environments' && second !== undefined) {
     if (parts.length === 2) return { page: 'environment', name: second };
     if (parts.length === 3 && third === 'refresh') return { page: 'refresh', name: second };

@@ -6,6 +6,10 @@ import { reapAbandoned } from '../refresh/abandoned.js';
 import { resumeOperation, runOperation, workerId } from '../runbook/engine.js';
 import { runRollback } from '../runbook/rollback-runbook.js';
 import type { Runtime } from '../runtime.js';
+import { fireDueSchedules } from './schedule-firing.js';
+
+/** How often a worker looks for due schedules (every lease/2 when that is shorter). */
+const SCHEDULE_TICK_MS = 5000;
 
 export interface OperationWorker {
   readonly id: string;
@@ -76,13 +80,32 @@ export async function startOperationWorker(
       },
     );
 
+  // Due schedules fire here, where operations are taken: each worker tries, one claim wins.
+  let firing: Promise<unknown> | undefined;
+  let firingFailed = false;
+  const fireSchedules = () => {
+    firing ??= fireDueSchedules(runtime, { enqueue: (op) => enqueueOperation(runtime, op), onLine: options.onLine })
+      .then(
+        () => (firingFailed = false),
+        (error: Error) => {
+          if (!firingFailed) options.onLine(`schedules could not be fired: ${error.message} (tried again every tick)`);
+          firingFailed = true;
+        },
+      )
+      .finally(() => (firing = undefined));
+  };
+
   const jobs = await startJobWorker({ controlUrl: runtime.controlUrl, concurrency: options.concurrency, handle, onLine: options.onLine });
   tick();
   const timer = setInterval(tick, Math.max(1000, (lease * 1000) / 2));
+  fireSchedules();
+  const scheduleTimer = setInterval(fireSchedules, Math.max(1000, Math.min(SCHEDULE_TICK_MS, (lease * 1000) / 2)));
   return {
     id,
     async stop() {
       clearInterval(timer);
+      clearInterval(scheduleTimer);
+      await firing;
       // No new jobs are taken while the running ones are canceled and awaited.
       await Promise.all([jobs.stop(), runs.stopAll()]);
       await runtime.workers.remove(id).catch(() => {});

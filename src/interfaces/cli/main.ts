@@ -8,6 +8,7 @@ import { registerEnvironmentCommands } from './environment-commands.js';
 import { registerAssetCommands } from './asset-commands.js';
 import { registerOperationCommands } from './operation-commands.js';
 import { registerStartCommand } from './start-command.js';
+import { registerScheduleCommands } from './schedule-commands.js';
 import { reportError, setServerFlag } from './command-context.js';
 import { packageVersion } from './package-version.js';
 
@@ -58,6 +59,7 @@ exit codes in docs/errors.md. Run "dataalm <command> --help" for a command's opt
   registerAssetCommands(program);
   registerAccountCommands(program);
   registerWorkerCommand(program);
+  registerScheduleCommands(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -119,7 +119,7 @@ export function openApiDocument(routes: readonly ApiRoute[], version: string): R
     if (r.access !== 'public' && r.access !== 'signed-in') {
       responses['403'] = { description: 'FORBIDDEN: the role may not do this', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
     }
-    if (r.method === 'POST' && r.tag === 'operations') {
+    if (r.method === 'POST' && (r.tag === 'operations' || r.url === '/api/schedules')) {
       responses['409'] = { description: 'REFUSED: a rule forbids it; nothing changed', content: { 'application/json': { schema: { $ref: '#/components/schemas/Refused' } } } };
     }
     paths[path] ??= {};

@@ -32,6 +32,8 @@ export type {
   RefreshPreview,
   RefreshSource,
   Role,
+  Schedule,
+  ScheduleRun,
   SessionInfo,
   SharedAsset,
   Step,

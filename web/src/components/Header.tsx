@@ -12,6 +12,7 @@ export function Header({ user, pathname, onSignOut }: HeaderProps) {
   const links = [
     { to: '/', label: 'Environments', current: pathname === '/' || pathname.startsWith('/environments') || pathname.startsWith('/operations') },
     { to: '/assets', label: 'Asset library', current: pathname === '/assets' },
+    { to: '/schedules', label: 'Schedules', current: pathname === '/schedules' },
     ...(canManageUsers(user.role) ? [{ to: '/users', label: 'Users and roles', current: pathname === '/users' }] : []),
     ...(canReadAudit(user.role) ? [{ to: '/audit', label: 'Audit log', current: pathname === '/audit' }] : []),
     { to: '/tokens', label: 'Your account', current: pathname === '/tokens' },
