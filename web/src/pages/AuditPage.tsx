@@ -1,7 +1,8 @@
 import type { AuditEntry } from '../api/types';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { Page } from '../components/Page';
-import { formatDateTime, formatDetails } from '../format';
+import { describeDetails } from '../details';
+import { formatDateTime } from '../format';
 import { canReadAudit, useSession } from '../session';
 import { useResource } from '../useResource';
 
@@ -35,7 +36,7 @@ export function AuditPage() {
                   <th scope="row">{entry.action}</th>
                   <td>{entry.target ?? '—'}</td>
                   <td>{entry.origin}</td>
-                  <td className="details-cell">{formatDetails(entry.details)}</td>
+                  <td className="details-cell">{describeDetails(entry.details, `${entry.action} ${entry.target ?? ''}`)}</td>
                 </tr>
               ))}
             </tbody>

@@ -3,7 +3,8 @@ import type { HistoryEntry, Operation } from '../../api/types';
 import { Card } from '../../components/Card';
 import { ErrorNotice, Loading } from '../../components/Notice';
 import { StatusBadge } from '../../components/StatusBadge';
-import { appliedPackage, formatDateTime, formatDetails, operationTitle } from '../../format';
+import { describeDetails } from '../../details';
+import { appliedPackage, formatDateTime, operationTitle } from '../../format';
 import { Link, paths } from '../../router';
 import { useResource } from '../../useResource';
 
@@ -72,7 +73,7 @@ export function HistoryCard({ history }: { readonly history: readonly HistoryEnt
                 <tr key={`${entry.at}-${index}`}>
                   <td className="nowrap">{formatDateTime(entry.at)}</td>
                   <th scope="row">{entry.event}</th>
-                  <td className="details-cell">{formatDetails(entry.details)}</td>
+                  <td className="details-cell">{describeDetails(entry.details, entry.event)}</td>
                 </tr>
               ))}
             </tbody>

@@ -15,7 +15,7 @@ export function OverviewCard({ environment }: { readonly environment: Environmen
           ['Type', <StatusBadge status={environment.type} />],
           ['State', <StatusBadge status={environment.state} />],
           ['Tenant', environment.tenant],
-          ['Administrator', environment.administrator],
+          ['Environment Administrator', environment.administrator],
           ['Profile', environment.profile],
           ['Retail', environment.retail ? 'Yes' : 'No'],
           ...(environment.retail
