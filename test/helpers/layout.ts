@@ -1,5 +1,3 @@
-/// <reference lib="dom" />
-// The page side of evaluate() runs in the browser.
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 
@@ -21,40 +19,8 @@ interface Overflow {
  * (WCAG 1.4.10 exempts content that needs two dimensions), the page may not.
  */
 export async function checkNoSidewaysScroll(page: Page, label: string): Promise<void> {
-  const found: Overflow = await page.evaluate(() => {
-    const viewport = window.innerWidth;
-    const scroller = document.scrollingElement ?? document.documentElement;
-    const clientWidth = document.documentElement.clientWidth;
-    const fits = (rect: DOMRect) => rect.left >= -0.5 && rect.right <= clientWidth + 0.5;
-    /** Inside a box that scrolls or clips sideways and fits the window, an element does not widen the page. */
-    const contained = (element: Element) => {
-      for (let box = element.parentElement; box && box !== document.body; box = box.parentElement) {
-        const style = getComputedStyle(box);
-        if ((style.overflowX !== 'visible' || style.clipPath !== 'none') && fits(box.getBoundingClientRect())) return true;
-      }
-      return false;
-    };
-    const outside = Array.from(document.body.querySelectorAll('*')).filter((element) => {
-      const rect = element.getBoundingClientRect();
-      if (rect.width <= 1 || rect.height <= 0) return false; // hidden, or visually hidden text
-      return !fits(rect) && !contained(element);
-    });
-    const describe = (element: Element) => {
-      const rect = element.getBoundingClientRect();
-      const classes = typeof element.className === 'string' && element.className ? `.${element.className.trim().split(/\s+/).join('.')}` : '';
-      const text = (element.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 50);
-      return `${element.tagName.toLowerCase()}${classes} "${text}" from ${Math.round(rect.left)} to ${Math.round(rect.right)} px`;
-    };
-    return {
-      viewport,
-      scrollWidth: scroller.scrollWidth,
-      clientWidth,
-      outside: outside
-        .filter((element) => !outside.some((other) => other !== element && element.contains(other)))
-        .slice(0, 8)
-        .map(describe),
-    };
-  });
+  // A script, not a function: the test runner's compiler would add helpers the page does not have.
+  const found = (await page.evaluate(MEASURE)) as Overflow;
   const where = found.outside.length > 0 ? `\n  ${found.outside.join('\n  ')}` : '';
   assert.ok(
     found.scrollWidth <= found.clientWidth && found.scrollWidth <= found.viewport,
@@ -62,3 +28,43 @@ export async function checkNoSidewaysScroll(page: Page, label: string): Promise<
   );
   assert.equal(found.outside.length, 0, `${label}: elements reach out of the ${found.viewport} px window:${where}`);
 }
+
+/** Measures the page in the browser (see checkNoSidewaysScroll); evaluates to an Overflow. */
+const MEASURE = `(() => {
+  const viewport = window.innerWidth;
+  const scroller = document.scrollingElement || document.documentElement;
+  const clientWidth = document.documentElement.clientWidth;
+  const fits = (rect) => rect.left >= -0.5 && rect.right <= clientWidth + 0.5;
+  const lifted = (style) => style.position === 'absolute' || style.position === 'fixed';
+  // Inside a box that scrolls or clips sideways and fits the window, an element does not widen
+  // the page; but such a box clips an absolutely positioned element only when it is that
+  // element's containing block or holds it (a visually hidden label in a table escapes a
+  // scrolling box that is not positioned, and widens the page).
+  const contained = (element) => {
+    let escaping = lifted(getComputedStyle(element));
+    for (let box = element.parentElement; box && box !== document.body; box = box.parentElement) {
+      const style = getComputedStyle(box);
+      if (escaping && style.position === 'static') continue;
+      if ((style.overflowX !== 'visible' || style.clipPath !== 'none') && fits(box.getBoundingClientRect())) return true;
+      escaping = lifted(style);
+    }
+    return false;
+  };
+  const outside = Array.from(document.body.querySelectorAll('*')).filter((element) => {
+    const rect = element.getBoundingClientRect();
+    if (rect.width === 0 && rect.height === 0) return false; // not shown
+    return !fits(rect) && !contained(element);
+  });
+  const describe = (element) => {
+    const rect = element.getBoundingClientRect();
+    const classes = typeof element.className === 'string' && element.className ? '.' + element.className.trim().split(/\\s+/).join('.') : '';
+    const text = (element.textContent || '').replace(/\\s+/g, ' ').trim().slice(0, 50);
+    return element.tagName.toLowerCase() + classes + ' "' + text + '" from ' + Math.round(rect.left) + ' to ' + Math.round(rect.right) + ' px';
+  };
+  return {
+    viewport,
+    scrollWidth: scroller.scrollWidth,
+    clientWidth,
+    outside: outside.filter((element) => !outside.some((other) => other !== element && element.contains(other))).slice(0, 8).map(describe),
+  };
+})()`;

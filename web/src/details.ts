@@ -10,6 +10,8 @@ import { ROLE_LABELS } from './session';
 export function describeDetails(details: Readonly<Record<string, unknown>> | null, mentioned = ''): string {
   if (!details) return '';
   const phrases = Object.entries(details)
+    // In the order PHRASES lists the keys (the database keeps a record's keys in its own order), others last.
+    .sort(([a], [b]) => order(a) - order(b))
     .filter(([key, value]) => value !== null && value !== undefined && !(ECHOES.has(key) && says(mentioned, String(value))))
     .map(([key, value]) => phrase(key, value))
     .filter((text) => text !== '');
@@ -59,6 +61,9 @@ const PHRASES: Readonly<Record<string, (value: unknown) => string>> = {
   before: (v) => `before: ${words(v)}`,
   after: (v) => `now: ${words(v)}`,
 };
+
+const KEY_ORDER = Object.keys(PHRASES);
+const order = (key: string) => (KEY_ORDER.includes(key) ? KEY_ORDER.indexOf(key) : KEY_ORDER.length);
 
 function phrase(key: string, value: unknown): string {
   const known = PHRASES[key];

@@ -5,6 +5,7 @@ import { describeDetails } from '../details';
 import { formatDateTime } from '../format';
 import { canReadAudit, useSession } from '../session';
 import { useResource } from '../useResource';
+import { TableScroll } from '../components/TableScroll';
 
 export function AuditPage() {
   const { user } = useSession();
@@ -16,7 +17,7 @@ export function AuditPage() {
       {entries.error && <ErrorNotice error={entries.error} />}
       {entries.loading && <Loading what="the audit log" />}
       {entries.data && (
-        <div className="card table-card">
+        <TableScroll label="Audit log" className="card table-card">
           <table>
             <thead>
               <tr>
@@ -42,7 +43,7 @@ export function AuditPage() {
             </tbody>
           </table>
           {entries.data.length === 0 && <p className="empty">Nothing recorded yet.</p>}
-        </div>
+        </TableScroll>
       )}
     </Page>
   );

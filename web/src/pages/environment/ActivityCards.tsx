@@ -7,6 +7,7 @@ import { describeDetails } from '../../details';
 import { appliedPackage, formatDateTime, operationTitle } from '../../format';
 import { Link, paths } from '../../router';
 import { useResource } from '../../useResource';
+import { TableScroll } from '../../components/TableScroll';
 
 export function RecentOperationsCard({ environment }: { readonly environment: string }) {
   const operations = useResource<Operation[]>(`/api/operations?environment=${enc(environment)}&limit=10`);
@@ -16,7 +17,7 @@ export function RecentOperationsCard({ environment }: { readonly environment: st
       {operations.loading && <Loading what="operations" />}
       {operations.data?.length === 0 && <p className="empty">No operation has run on this environment yet.</p>}
       {operations.data && operations.data.length > 0 && (
-        <div className="table-scroll">
+        <TableScroll label="Recent operations">
           <table>
             <thead>
               <tr>
@@ -43,7 +44,7 @@ export function RecentOperationsCard({ environment }: { readonly environment: st
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </Card>
   );
@@ -58,7 +59,7 @@ export function HistoryCard({ history }: { readonly history: readonly HistoryEnt
       {newestFirst.length === 0 ? (
         <p className="empty">Nothing has happened to this environment yet.</p>
       ) : (
-        <div className="table-scroll">
+        <TableScroll label="History">
           <table>
             <caption className="visually-hidden">Newest first</caption>
             <thead>
@@ -78,7 +79,7 @@ export function HistoryCard({ history }: { readonly history: readonly HistoryEnt
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </Card>
   );

@@ -5,6 +5,7 @@ import { DetailList } from '../../components/DetailList';
 import { changeText, kindLabel, type VersionChange } from '../../assets';
 import { formatBytes, formatDateTime, formatDuration } from '../../format';
 import { Link, paths } from '../../router';
+import { TableScroll } from '../../components/TableScroll';
 
 /** How long the target did not accept connections, once the cutover has happened. */
 export function OfflineWindowCard({ operation }: { readonly operation: Operation }) {
@@ -117,7 +118,7 @@ export function VerificationCard({ report, verify = 'pending', ended = false }: 
             <strong>{report.passed ? '✓ All checks passed' : '✕ Some checks failed'}</strong>{' '}
             <span className="muted">· {report.checks.length} checks at {formatDateTime(report.checkedAt)}</span>
           </p>
-          <div className="table-scroll">
+          <TableScroll label="Verification report">
             <table>
               <thead>
                 <tr>
@@ -140,7 +141,7 @@ export function VerificationCard({ report, verify = 'pending', ended = false }: 
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         </>
       )}
     </Card>
