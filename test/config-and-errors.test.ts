@@ -9,15 +9,16 @@ import { SecretBox } from '../src/adapters/secrets/secret-box.ts';
 import { ROOT } from './helpers/cli.ts';
 
 test('config: defaults, env overrides, frozen', () => {
-  const config = loadConfig({}, '/srv/app');
-  assert.equal(config.home, '/srv/app/.dataalm');
+  // Without DATAALM_HOME and without a .dataalm in the current folder: the user's one project.
+  const config = loadConfig({ HOME: '/home/ann' }, '/srv/app');
+  assert.deepEqual([config.home, config.homeOrigin], ['/home/ann/.dataalm', 'user']);
   assert.equal(config.httpPort, 4280);
   assert.equal(config.httpHost, '127.0.0.1');
   assert.equal(config.databaseUrl, undefined);
   assert.equal(config.demoScale, 0.01);
   assert.ok(Object.isFrozen(config));
   const custom = loadConfig({ DATAALM_PORT: '8080', DATAALM_HOME: '/var/dataalm', DATAALM_DEMO: 'false' }, '/srv/app');
-  assert.deepEqual([custom.httpPort, custom.home, custom.demo], [8080, '/var/dataalm', false]);
+  assert.deepEqual([custom.httpPort, custom.home, custom.homeOrigin, custom.demo], [8080, '/var/dataalm', 'setting', false]);
 });
 
 test('config: unknown or invalid settings are refused by name', () => {

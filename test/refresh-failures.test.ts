@@ -255,7 +255,7 @@ describe('refresh failures keep the target whole', () => {
     assert.equal(result.code, 0, result.stderr);
     const steps = [...result.stderr.matchAll(/^\[(\d+)\/11\] ([a-z-]+)…$/gm)].map((m) => m[2]);
     assert.deepEqual(steps, ['validate', 'prepare', 'schema', 'data', 'keep-target', 'constraints', 'sanitize', 'synchronize', 'verify', 'cutover', 'post']);
-    assert.match(result.stderr, /^ {2}data: \d+\/\d+ [\d,]+ rows, \d+ MiB, .*last public\.\w+$/m, 'tables done, rows and the table copied last');
+    assert.match(result.stderr, /^ {2}data: \d+\/\d+ [\d,]+ rows, \d+(\.\d)? (B|KiB|MiB|GiB), [\d.]+ MiB\/s, .*last public\.\w+$/m, 'tables done, rows, size in binary units and the table copied last');
     assert.match(result.stdout, /^Operation \d+ succeeded: contoso-uat was offline for \d+ ms; verification passed \(\d+ checks\)\.$/m);
     const leftovers = async () => (await databases()).filter((d) => /^contoso_uat_(app|reporting)__/.test(d));
     assert.ok((await leftovers()).length >= 2);

@@ -137,7 +137,7 @@ describe('web UI', { skip }, () => {
     assert.ok(await focused(h1(TARGET)), 'focus moves to the page heading');
     await page.getByRole('heading', { name: 'History' }).waitFor();
     const details = await page.getByRole('main').innerText();
-    for (const label of ['Administrator', 'Tenant', 'Application release', 'Platform update', 'Financial reporting', 'Databases', 'History']) {
+    for (const label of ['Environment Administrator', 'Tenant', 'Application release', 'Platform update', 'Financial reporting', 'Databases', 'History']) {
       assert.match(details, new RegExp(label), `the details page shows ${label}`);
     }
     await page.getByText('Detailed version information').click();

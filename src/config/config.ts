@@ -1,4 +1,6 @@
 import { FAULT_POINTS } from '../domain/faults.js';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { DataalmError } from '../domain/errors/dataalm-error.js';
@@ -14,8 +16,11 @@ const portSchema = z.coerce.number().int().min(1).max(65535);
 
 const configSchema = z
   .object({
-    /** Folder for the embedded server, key file and document storage. (Default: `./.dataalm`) */
-    DATAALM_HOME: z.string().min(1).default('.dataalm'),
+    /**
+     * Folder for the embedded server, key file and document storage. (Default: `./.dataalm`
+     * when the current folder has one, else `~/.dataalm`: see chooseHome)
+     */
+    DATAALM_HOME: z.string().min(1).optional(),
     /** Control database on an existing server instead of the embedded one. (Default: unset) */
     DATAALM_DATABASE_URL: z
       .string()
@@ -31,7 +36,7 @@ const configSchema = z
     DATAALM_PG_USER: z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'must be a system user name').optional(),
     /** Key that encrypts connection secrets at rest. (Default: generated into `$DATAALM_HOME/secret.key`) */
     DATAALM_SECRET_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
-    /** Scale of the demo project's sample data; 1 is about 1 GB per environment. (Default: 0.01) */
+    /** Scale of the demo project's sample data; 1 is about 1 GiB per environment. (Default: 0.01) */
     DATAALM_DEMO_SCALE: z.coerce.number().positive().max(100).default(0.01),
     /** Create the demo project on the first start of the embedded default. (Default: true) */
     DATAALM_DEMO: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
@@ -85,8 +90,32 @@ const configSchema = z
 
 export type RawConfig = z.infer<typeof configSchema>;
 
+/**
+ * Where the home came from: DATAALM_HOME (`setting`), the current folder's `.dataalm`
+ * (`folder`), or the user's default `~/.dataalm` (`user`).
+ */
+export type HomeOrigin = 'setting' | 'folder' | 'user';
+
+/** The home's folder name, in the current folder or the user's home folder. */
+export const HOME_FOLDER = '.dataalm';
+
+/**
+ * One project per machine by default. DATAALM_HOME, when set, is the home (relative to the
+ * current folder). Otherwise a `.dataalm` in the current folder is used when there is one (a
+ * project made there by an earlier version stays where it is); else `~/.dataalm`, the
+ * user's one project: every command, from any folder, finds the service that runs on it.
+ */
+export function chooseHome(setting: string | undefined, cwd: string, userHome: string): { readonly home: string; readonly origin: HomeOrigin } {
+  if (setting !== undefined) return { home: path.resolve(cwd, setting), origin: 'setting' };
+  const here = path.resolve(cwd, HOME_FOLDER);
+  if (fs.existsSync(here)) return { home: here, origin: 'folder' };
+  return { home: path.resolve(userHome, HOME_FOLDER), origin: 'user' };
+}
+
 export interface Config {
   readonly home: string;
+  /** How `home` was chosen (see chooseHome). */
+  readonly homeOrigin: HomeOrigin;
   readonly databaseUrl: string | undefined;
   readonly httpPort: number;
   readonly httpHost: string;
@@ -127,8 +156,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     });
   }
   const raw = parsed.data;
+  const { home, origin } = chooseHome(raw.DATAALM_HOME, cwd, env.HOME || os.homedir());
   return Object.freeze({
-    home: path.resolve(cwd, raw.DATAALM_HOME),
+    home,
+    homeOrigin: origin,
     databaseUrl: raw.DATAALM_DATABASE_URL,
     httpPort: raw.DATAALM_PORT,
     httpHost: raw.DATAALM_HOST,

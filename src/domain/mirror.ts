@@ -52,24 +52,5 @@ export const KEPT_FROM_TARGET = "kept from the target: the mirror holds the targ
 
 export const NO_TABLES: MirrorTables = { published: [], refreshTime: [], notMirrored: [], largeObjects: 0 };
 
-/** Bytes as people read them: 1.5 GiB, 12.0 MiB, 800 B. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
-
-/** "512MiB", "2 GiB", "1073741824": the lag limit a user gives. */
-export function parseByteSize(text: string): number | undefined {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kib|mib|gib|tib|kb|mb|gb|tb|k|m|g|t)?\s*$/i.exec(text);
-  if (!match) return undefined;
-  const factors: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
-  const unit = (match[2] ?? 'b').toLowerCase()[0]!;
-  const bytes = Math.round(Number(match[1]) * factors[unit]!);
-  return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : undefined;
-}
+/** Sizes read and written as everywhere else (binary units). */
+export { formatBytes, parseByteSize } from './units.js';

@@ -22,6 +22,7 @@ export type CopyEvent =
       readonly rows: number;
       readonly bytes: number;
       readonly bytesTotal: number;
+      /** MiB (1024 × 1024 bytes) per second, as every size dataalm shows. */
       readonly mbPerSecond: number;
       readonly etaSeconds: number | null;
     };

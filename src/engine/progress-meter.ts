@@ -1,7 +1,8 @@
 import type { CopyEvent } from './copy-events.js';
 import type { CopyPlan, TablePlan } from './copy-plan.js';
+import { estimateSecondsLeft } from '../domain/units.js';
 
-/** Emits progress at most a few times a second: tables done, rows, bytes, MB/s, ETA. */
+/** Emits progress at most a few times a second: tables done, rows, bytes, MiB/s, time left. */
 export class ProgressMeter {
   readonly #emit: (event: CopyEvent) => void;
   readonly #tablesTotal: number;
@@ -40,7 +41,6 @@ export class ProgressMeter {
     this.#lastEmit = now;
     const elapsed = (now - this.#started) / 1000;
     const rate = elapsed > 0 ? this.#bytes / elapsed : 0;
-    const left = Math.max(0, this.#bytesTotal - this.#bytes);
     this.#emit({
       type: 'progress',
       tablesDone: this.#tablesDone,
@@ -49,7 +49,8 @@ export class ProgressMeter {
       bytes: this.#bytes,
       bytesTotal: Math.max(this.#bytesTotal, this.#bytes),
       mbPerSecond: Math.round((rate / 1024 / 1024) * 10) / 10,
-      etaSeconds: rate > 0 ? Math.round(left / rate) : null,
+      // None until the copy has run long enough to tell its pace (a 1 s copy never shows one).
+      etaSeconds: estimateSecondsLeft({ elapsedSeconds: elapsed, done: this.#bytes, total: this.#bytesTotal }),
     });
   }
 }

@@ -19,7 +19,7 @@ export interface SqlPool {
 }
 
 export interface SampleOptions {
-  /** Size factor (0.001 … 10 tested); 1 is about 1 GB of application database. */
+  /** Size factor (0.001 … 10 tested); 1 is about 1 GiB of application database. */
   scale: number;
   /** Environment name (e.g. 'contoso-prod'); environment-specific rows depend on it. */
   variant: string;

@@ -1,5 +1,5 @@
 // Row counts per scale and the shape of one table's generator. At scale 1 the counts add up
-// to ~3.6 M rows and ~1 GB, the dataset the copy-speed anchors were measured on.
+// to ~3.6 M rows and ~1 GiB, the dataset the copy-speed anchors were measured on.
 
 import type { SqlRandom } from './sql-random.js';
 

@@ -35,6 +35,8 @@ export interface EmbeddedServer {
   readonly adminUrl: string;
   readonly port: number;
   readonly dataDir: string;
+  /** Whether this open made the server (a new, empty project in its home). */
+  readonly created: boolean;
   /** Ends this process' use; stops the server when no other dataalm process uses it. */
   release(): Promise<void>;
 }
@@ -95,6 +97,7 @@ export async function openEmbeddedServer(options: EmbeddedServerOptions): Promis
       adminUrl,
       port,
       dataDir,
+      created: !initialised,
       release: async () => {
         if (released) return;
         released = true;

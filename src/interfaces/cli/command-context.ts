@@ -109,6 +109,7 @@ export async function withRuntime<T>(
       });
     }
     runtime = await openRuntime(config, options.superviseServer ? { superviseServer: options.superviseServer } : {});
+    announceNewProject(config, runtime);
     if (signalled) return await exitAfterAbort();
     await action(runtime);
   } catch (error) {
@@ -120,6 +121,17 @@ export async function withRuntime<T>(
       for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     }
   }
+}
+
+/**
+ * Without DATAALM_HOME a command that made a new project says where it lives, so a project
+ * is never created unnoticed (e.g. by a command meant for another one).
+ */
+export function announceNewProject(config: Config, runtime: Runtime): void {
+  if (config.homeOrigin === 'setting' || !runtime.embedded?.created) return;
+  process.stderr.write(
+    `dataalm: created a new project in ${config.home}: ${config.homeOrigin === 'user' ? "this user's default project, which every dataalm command uses from any folder" : "this folder's project"}; set DATAALM_HOME to use another folder\n`,
+  );
 }
 
 /** Loads the configuration only (for commands that need no database). */

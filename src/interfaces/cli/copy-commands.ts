@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
+import { parseByteSize } from '../../domain/units.js';
 import { MISSING_ROLE_POLICIES, type MissingRolePolicy } from '../../domain/profile/profile-schema.js';
 import { type CopyEvent, type CopyResult, copyLiveDatabase, dropCopy } from '../../app/copy-service.js';
 import { STOP_SIGNALS, configOrExit, printJson, reportError } from './command-context.js';
@@ -34,19 +35,17 @@ function parseRoleMap(pairs: readonly string[]): Record<string, string> {
   return map;
 }
 
-/** "128MB", "64kB", "1GB" or plain bytes. */
+/** "128MiB", "64KiB", "1GiB" (or 128MB, 64kB: every unit counts in 1024s) or plain bytes. */
 function parseSize(text: string): number {
-  const match = /^(\d+)\s*(B|kB|MB|GB)?$/i.exec(text.trim());
-  if (!match) {
-    throw new DataalmError('INVALID_INPUT', `split-tables-larger-than (--split-tables-larger-than): "${text}" must be a size such as 128MB`, {
+  const bytes = parseByteSize(text);
+  if (bytes === undefined) {
+    throw new DataalmError('INVALID_INPUT', `split-tables-larger-than (--split-tables-larger-than): "${text}" must be a size such as 128MiB`, {
       field: 'splitTablesLargerThan',
     });
   }
-  const unit = (match[2] ?? 'B').toUpperCase();
-  const bytes = Number(match[1]) * ({ B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 }[unit] ?? 1);
   // Smaller parts only add tasks (one per part, all planned up front) without more speed.
   if (bytes < 64 * 1024) {
-    throw new DataalmError('INVALID_INPUT', 'split-tables-larger-than (--split-tables-larger-than): must be at least 64kB', {
+    throw new DataalmError('INVALID_INPUT', 'split-tables-larger-than (--split-tables-larger-than): must be at least 64KiB', {
       field: 'splitTablesLargerThan',
     });
   }

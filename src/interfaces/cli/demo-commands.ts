@@ -34,7 +34,7 @@ export function registerDemoCommands(program: Command): void {
   program
     .command('demo')
     .description('create the demo project: contoso-prod, contoso-uat, contoso-test, fabrikam-uat with sample data')
-    .option('--scale <S>', 'sample data scale; 1 is about 1 GB per environment (default: DATAALM_DEMO_SCALE or 0.01)')
+    .option('--scale <S>', 'sample data scale; 1 is about 1 GiB per environment (default: DATAALM_DEMO_SCALE or 0.01)')
     .option('--reset', 'drop the demo environments and create them anew', false)
     .option('--mirror', "also give contoso-uat a mirror of contoso-prod, so its refreshes clone it (dataalm env mirror status contoso-uat)", false)
     .option('--json', 'print the result as JSON')
@@ -69,7 +69,7 @@ export function registerDemoCommands(program: Command): void {
     .command('load')
     .description("fill an environment's databases with deterministic sample data")
     .requiredOption('--env <name>', 'environment whose databases are filled')
-    .option('--scale <S>', 'scale; 1 is about 1 GB in the application database', '0.01')
+    .option('--scale <S>', 'scale; 1 is about 1 GiB in the application database', '0.01')
     .option('--replace', "drop a sandbox database's contents first when they are not dataalm's sample (never on production)", false)
     .option('--json', 'print the result as JSON')
     .action(async (o: { env: string; scale: string; replace: boolean; json?: boolean }) => {

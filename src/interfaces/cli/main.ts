@@ -43,8 +43,9 @@ export async function main(argv: string[]): Promise<void> {
     .addHelpText(
       'after',
       `
-With no configuration dataalm runs its own PostgreSQL under ./.dataalm; set
-DATAALM_DATABASE_URL to keep the control data on an existing server instead.
+With no configuration dataalm runs its own PostgreSQL under ~/.dataalm (./.dataalm when
+the current folder has one): one project per user, found from any folder; DATAALM_HOME
+chooses another. Set DATAALM_DATABASE_URL to keep the control data on an existing server.
 With --server URL (and DATAALM_TOKEN) env, refresh, op, asset, user and token commands act
 on a remote dataalm through its HTTP API.
 Settings (DATAALM_HOME, DATAALM_PORT, DATAALM_SECRET_KEY, ...) are listed in README.md;

@@ -51,15 +51,16 @@ function parseJobs(text: string): number {
  * name; true when the refresh may start. Sets the exit status when it may not.
  */
 async function confirmRefresh(preview: RefreshPreview, flags: RefreshFlags, controller: AbortController): Promise<boolean> {
-  const printReasons = () => {
-    for (const r of preview.reasons) process.stderr.write(`dataalm: refused: ${r.message} [${r.code}]\n  remedy: ${r.remedy}\n`);
-  };
+  const reasonLines = () => preview.reasons.map((r) => `dataalm: refused: ${r.message} [${r.code}]\n  remedy: ${r.remedy}\n`).join('');
+  const printReasons = () => process.stderr.write(reasonLines());
   if (flags.dryRun) {
     if (flags.json) printJson(preview);
-    else {
+    else if (preview.refused) {
+      // The refusal first: the preview after it is long, and the reason is what matters.
+      process.stdout.write(`${reasonLines()}\nThe refresh would be refused; nothing was changed. Its preview:\n\n${previewText(preview)}`);
+    } else {
       process.stdout.write(previewText(preview));
-      if (!preview.refused) process.stdout.write('Dry run: nothing was changed. Run again with --yes to start.\n');
-      if (preview.refused) printReasons();
+      process.stdout.write('Dry run: nothing was changed. Run again with --yes to start.\n');
     }
     process.exitCode = preview.refused ? 12 : 0;
     return false;

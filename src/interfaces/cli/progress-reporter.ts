@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { formatBytes, formatDuration } from '../../domain/units.js';
 
 /**
  * Long work shows a live bar on a terminal; elsewhere (pipes, CI, --json) it prints a line
@@ -64,12 +65,13 @@ export function showDataProgress(
   progress: ProgressReporter,
   event: { tablesDone: number; tablesTotal: number; rows: number; bytes: number; mbPerSecond: number; etaSeconds: number | null; lastTable?: string | null },
 ): void {
-  const eta = event.etaSeconds === null ? '' : ` ETA ${event.etaSeconds}s`;
+  // The copy gives no estimate until it has run long enough to tell its pace (estimateSecondsLeft).
+  const eta = event.etaSeconds === null ? '' : `, about ${formatDuration(event.etaSeconds * 1000)} left`;
   const last = event.lastTable ? `, last ${event.lastTable}` : '';
   progress.update(
     'data',
     event.tablesDone,
     event.tablesTotal,
-    `${event.rows.toLocaleString('en')} rows, ${(event.bytes / 1048576).toFixed(0)} MiB, ${event.mbPerSecond} MB/s${eta}${last}`,
+    `${event.rows.toLocaleString('en')} rows, ${formatBytes(event.bytes)}, ${event.mbPerSecond} MiB/s${eta}${last}`,
   );
 }

@@ -10,7 +10,7 @@ import { ensureFirstOwner } from '../../app/accounts.js';
 import { BackgroundRuns } from '../../app/refresh/background-runs.js';
 import { type OperationWorker, startOperationWorker } from '../../app/worker/operation-worker.js';
 import { packageVersion } from './package-version.js';
-import { REPEATED_SIGNAL_MS, STOP_SIGNALS, configOrExit, reportError } from './command-context.js';
+import { REPEATED_SIGNAL_MS, STOP_SIGNALS, announceNewProject, configOrExit, reportError } from './command-context.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { checkMirrors } from '../../app/mirror-service.js';
 
@@ -70,6 +70,7 @@ async function runService(config: Config, withWorker: boolean): Promise<void> {
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   try {
     runtime = await openRuntime(config, { superviseServer: (line) => process.stderr.write(`dataalm: ${line}\n`) });
+    announceNewProject(config, runtime);
     if (signalled) return shutdown();
     if (runtime.embedded) {
       process.stderr.write(`Embedded PostgreSQL on 127.0.0.1:${runtime.embedded.port} (admin URL in ${config.home}/embedded.json)\n`);

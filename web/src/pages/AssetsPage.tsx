@@ -8,6 +8,7 @@ import { canMaintain, useSession } from '../session';
 import { useResource } from '../useResource';
 import { PackageCells, PackageHeadings } from './assets/PackageColumns';
 import { SharedAssetsCard } from './assets/SharedAssetsCard';
+import { TableScroll } from '../components/TableScroll';
 
 /** The project's deployable packages, and the shared assets to import. */
 export function AssetsPage() {
@@ -24,7 +25,7 @@ export function AssetsPage() {
               No packages yet. Import a shared asset below, or a package manifest with <code>dataalm asset import FILE</code>.
             </p>
           ) : (
-            <div className="table-scroll">
+            <TableScroll label="Packages">
               <table>
                 <thead>
                   <tr>
@@ -63,7 +64,7 @@ export function AssetsPage() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableScroll>
           )}
         </Card>
       )}

@@ -1,9 +1,11 @@
 import type { AuditEntry } from '../api/types';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { Page } from '../components/Page';
-import { formatDateTime, formatDetails } from '../format';
+import { describeDetails } from '../details';
+import { formatDateTime } from '../format';
 import { canReadAudit, useSession } from '../session';
 import { useResource } from '../useResource';
+import { TableScroll } from '../components/TableScroll';
 
 export function AuditPage() {
   const { user } = useSession();
@@ -15,7 +17,7 @@ export function AuditPage() {
       {entries.error && <ErrorNotice error={entries.error} />}
       {entries.loading && <Loading what="the audit log" />}
       {entries.data && (
-        <div className="card table-card">
+        <TableScroll label="Audit log" className="card table-card">
           <table>
             <thead>
               <tr>
@@ -35,13 +37,13 @@ export function AuditPage() {
                   <th scope="row">{entry.action}</th>
                   <td>{entry.target ?? '—'}</td>
                   <td>{entry.origin}</td>
-                  <td className="details-cell">{formatDetails(entry.details)}</td>
+                  <td className="details-cell">{describeDetails(entry.details, `${entry.action} ${entry.target ?? ''}`)}</td>
                 </tr>
               ))}
             </tbody>
           </table>
           {entries.data.length === 0 && <p className="empty">Nothing recorded yet.</p>}
-        </div>
+        </TableScroll>
       )}
     </Page>
   );

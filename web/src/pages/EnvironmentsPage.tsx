@@ -4,6 +4,7 @@ import { Page } from '../components/Page';
 import { StatusBadge } from '../components/StatusBadge';
 import { Link, paths } from '../router';
 import { useResource } from '../useResource';
+import { TableScroll } from '../components/TableScroll';
 
 export function EnvironmentsPage() {
   const environments = useResource<Environment[]>('/api/environments');
@@ -12,7 +13,7 @@ export function EnvironmentsPage() {
       {environments.error && <ErrorNotice error={environments.error} />}
       {environments.loading && <Loading what="environments" />}
       {environments.data && (
-        <div className="card table-card">
+        <TableScroll label="Environments" className="card table-card">
           <table>
             <thead>
               <tr>
@@ -46,7 +47,7 @@ export function EnvironmentsPage() {
             </tbody>
           </table>
           {environments.data.length === 0 && <p className="empty">No environments yet. Add one with <code>dataalm env add</code>.</p>}
-        </div>
+        </TableScroll>
       )}
     </Page>
   );

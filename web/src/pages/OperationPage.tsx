@@ -47,7 +47,9 @@ export function OperationPage({ id }: { readonly id: number }) {
             {operation.kind === 'apply' ? <PackageCard operation={operation} /> : <OfflineWindowCard operation={operation} />}
           </div>
           <StepList operation={operation} progress={progress} now={now} />
-          {operation.kind !== 'apply' && <VerificationCard report={operation.verification} />}
+          {operation.kind !== 'apply' && (
+            <VerificationCard report={operation.verification} verify={operation.steps.find((step) => step.name === 'verify')?.status} ended={operation.state !== 'queued' && operation.state !== 'running'} />
+          )}
           <LogTailCard id={operation.id} log={log} />
         </>
       )}

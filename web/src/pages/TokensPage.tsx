@@ -8,6 +8,7 @@ import { Page } from '../components/Page';
 import { formatDateTime } from '../format';
 import { useAction } from '../useAction';
 import { useResource } from '../useResource';
+import { TableScroll } from '../components/TableScroll';
 
 export function TokensPage() {
   const tokens = useResource<ApiToken[]>('/api/tokens');
@@ -74,7 +75,7 @@ export function TokensPage() {
       {tokens.error && <ErrorNotice error={tokens.error} />}
       {tokens.loading && <Loading what="tokens" />}
       {tokens.data && (
-        <div className="card table-card">
+        <TableScroll label="API tokens" className="card table-card">
           <table>
             <thead>
               <tr>
@@ -108,7 +109,7 @@ export function TokensPage() {
             </tbody>
           </table>
           {tokens.data.length === 0 && <p className="empty">You have no API tokens.</p>}
-        </div>
+        </TableScroll>
       )}
     </Page>
   );

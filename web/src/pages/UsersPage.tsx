@@ -9,6 +9,7 @@ import { formatDateTime } from '../format';
 import { canManageUsers, ROLE_LABELS, useSession } from '../session';
 import { useAction } from '../useAction';
 import { useResource } from '../useResource';
+import { TableScroll } from '../components/TableScroll';
 
 const ROLES = Object.keys(ROLE_LABELS) as Role[];
 
@@ -38,7 +39,7 @@ export function UsersPage() {
       {users.error && <ErrorNotice error={users.error} />}
       {users.loading && <Loading what="users" />}
       {users.data && (
-        <div className="card table-card">
+        <TableScroll label="Users" className="card table-card">
           <table>
             <thead>
               <tr>
@@ -77,7 +78,7 @@ export function UsersPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
       {owner && <AddUserCard onAdded={users.reload} />}
       <ConfirmDialog

@@ -6,6 +6,7 @@ import { Card } from '../../components/Card';
 import { ErrorNotice, Loading } from '../../components/Notice';
 import { useResource } from '../../useResource';
 import { PackageCells, PackageHeadings } from './PackageColumns';
+import { TableScroll } from '../../components/TableScroll';
 
 interface SharedAssetsCardProps {
   readonly title: string;
@@ -51,7 +52,7 @@ export function SharedAssetsCard({ title, library, canImport, onImported }: Shar
       </p>
       {shared.data && shared.data.length === 0 && <p className="empty">No shared assets ship with this installation.</p>}
       {shared.data && shared.data.length > 0 && (
-        <div className="table-scroll">
+        <TableScroll label={title}>
           <table>
             <thead>
               <tr>
@@ -91,7 +92,7 @@ export function SharedAssetsCard({ title, library, canImport, onImported }: Shar
               })}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </Card>
   );

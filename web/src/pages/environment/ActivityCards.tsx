@@ -3,9 +3,11 @@ import type { HistoryEntry, Operation } from '../../api/types';
 import { Card } from '../../components/Card';
 import { ErrorNotice, Loading } from '../../components/Notice';
 import { StatusBadge } from '../../components/StatusBadge';
-import { appliedPackage, formatDateTime, formatDetails, operationTitle } from '../../format';
+import { describeDetails } from '../../details';
+import { appliedPackage, formatDateTime, operationTitle } from '../../format';
 import { Link, paths } from '../../router';
 import { useResource } from '../../useResource';
+import { TableScroll } from '../../components/TableScroll';
 
 export function RecentOperationsCard({ environment }: { readonly environment: string }) {
   const operations = useResource<Operation[]>(`/api/operations?environment=${enc(environment)}&limit=10`);
@@ -15,7 +17,7 @@ export function RecentOperationsCard({ environment }: { readonly environment: st
       {operations.loading && <Loading what="operations" />}
       {operations.data?.length === 0 && <p className="empty">No operation has run on this environment yet.</p>}
       {operations.data && operations.data.length > 0 && (
-        <div className="table-scroll">
+        <TableScroll label="Recent operations">
           <table>
             <thead>
               <tr>
@@ -42,7 +44,7 @@ export function RecentOperationsCard({ environment }: { readonly environment: st
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </Card>
   );
@@ -57,7 +59,7 @@ export function HistoryCard({ history }: { readonly history: readonly HistoryEnt
       {newestFirst.length === 0 ? (
         <p className="empty">Nothing has happened to this environment yet.</p>
       ) : (
-        <div className="table-scroll">
+        <TableScroll label="History">
           <table>
             <caption className="visually-hidden">Newest first</caption>
             <thead>
@@ -72,12 +74,12 @@ export function HistoryCard({ history }: { readonly history: readonly HistoryEnt
                 <tr key={`${entry.at}-${index}`}>
                   <td className="nowrap">{formatDateTime(entry.at)}</td>
                   <th scope="row">{entry.event}</th>
-                  <td className="details-cell">{formatDetails(entry.details)}</td>
+                  <td className="details-cell">{describeDetails(entry.details, entry.event)}</td>
                 </tr>
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </Card>
   );

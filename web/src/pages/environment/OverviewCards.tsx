@@ -6,6 +6,7 @@ import { DetailList } from '../../components/DetailList';
 import { StatusBadge } from '../../components/StatusBadge';
 import { formatDateTime } from '../../format';
 import { Link, paths } from '../../router';
+import { TableScroll } from '../../components/TableScroll';
 
 export function OverviewCard({ environment }: { readonly environment: EnvironmentDetails }) {
   return (
@@ -15,7 +16,7 @@ export function OverviewCard({ environment }: { readonly environment: Environmen
           ['Type', <StatusBadge status={environment.type} />],
           ['State', <StatusBadge status={environment.state} />],
           ['Tenant', environment.tenant],
-          ['Administrator', environment.administrator],
+          ['Environment Administrator', environment.administrator],
           ['Profile', environment.profile],
           ['Retail', environment.retail ? 'Yes' : 'No'],
           ...(environment.retail
@@ -49,7 +50,7 @@ export function VersionsCard({ environment }: { readonly environment: Environmen
       {components.length === 0 ? (
         <DetailList items={seedVersionItems(environment)} />
       ) : (
-        <div className="table-scroll">
+        <TableScroll label="Detailed version information">
           <table>
             <thead>
               <tr>
@@ -69,7 +70,7 @@ export function VersionsCard({ environment }: { readonly environment: Environmen
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </Card>
   );
@@ -121,7 +122,7 @@ export function PendingActionsNotice({ environment }: { readonly environment: En
 export function DatabasesCard({ environment }: { readonly environment: EnvironmentDetails }) {
   return (
     <Card title="Databases">
-      <div className="table-scroll">
+      <TableScroll label="Databases">
         <table>
           <thead>
             <tr>
@@ -148,7 +149,7 @@ export function DatabasesCard({ environment }: { readonly environment: Environme
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </Card>
   );
 }

@@ -1,10 +1,11 @@
 import { useEffect, useRef } from 'react';
-import type { Operation, VerificationReport } from '../../api/types';
+import type { Operation, StepStatus, VerificationReport } from '../../api/types';
 import { Card } from '../../components/Card';
 import { DetailList } from '../../components/DetailList';
 import { changeText, kindLabel, type VersionChange } from '../../assets';
 import { formatBytes, formatDateTime, formatDuration } from '../../format';
 import { Link, paths } from '../../router';
+import { TableScroll } from '../../components/TableScroll';
 
 /** How long the target did not accept connections, once the cutover has happened. */
 export function OfflineWindowCard({ operation }: { readonly operation: Operation }) {
@@ -87,18 +88,37 @@ function asChanges(value: unknown): VersionChange[] | undefined {
   );
 }
 
-export function VerificationCard({ report }: { readonly report: VerificationReport | null }) {
+/** Why there is no report yet, or none at all: by the verify step's status. */
+const NO_REPORT: Readonly<Record<StepStatus, string>> = {
+  pending: 'The report is written by the verify step.',
+  running: 'The verify step is writing the report.',
+  succeeded: 'The verify step wrote no report.',
+  failed: 'No report: the verify step failed (its reason is in the log).',
+  skipped: 'No report: the operation ended before the verify step.',
+  canceled: 'No report: the operation ended before the verify step.',
+};
+
+interface VerificationCardProps {
+  readonly report: VerificationReport | null;
+  /** The verify step's status. */
+  readonly verify?: StepStatus | undefined;
+  /** Whether the operation has ended (then a step that never ran never will). */
+  readonly ended?: boolean;
+}
+
+export function VerificationCard({ report, verify = 'pending', ended = false }: VerificationCardProps) {
+  const why = ended && (verify === 'pending' || verify === 'running') ? NO_REPORT.skipped : NO_REPORT[verify];
   return (
     <Card title="Verification report">
       {!report ? (
-        <p className="muted">The report is written by the verify step.</p>
+        <p className="muted">{why}</p>
       ) : (
         <>
           <p>
             <strong>{report.passed ? '✓ All checks passed' : '✕ Some checks failed'}</strong>{' '}
             <span className="muted">· {report.checks.length} checks at {formatDateTime(report.checkedAt)}</span>
           </p>
-          <div className="table-scroll">
+          <TableScroll label="Verification report">
             <table>
               <thead>
                 <tr>
@@ -121,7 +141,7 @@ export function VerificationCard({ report }: { readonly report: VerificationRepo
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         </>
       )}
     </Card>

@@ -79,7 +79,7 @@ function StepProgress({ progress }: { readonly progress: Progress }) {
     `${formatBytes(progress.done)} of ${formatBytes(progress.total)}`,
     `${progress.tablesDone} of ${progress.tablesTotal} tables`,
     `${progress.rows.toLocaleString()} rows`,
-    `${progress.mbPerSecond} MB/s`,
+    `${progress.mbPerSecond} MiB/s`,
     ...(progress.etaSeconds === null ? [] : [`about ${formatDuration(progress.etaSeconds * 1000)} left`]),
   ];
   return (

@@ -4,6 +4,7 @@ import { DetailList } from '../../components/DetailList';
 import { ReasonList } from '../../components/Notice';
 import { formatBytes, formatDuration } from '../../format';
 import { SchemaChecksPanel } from './SchemaChecksPanel';
+import { TableScroll } from '../../components/TableScroll';
 
 /** What a profile rule does with a table's rows. */
 const ACTIONS: Readonly<Record<string, string>> = {
@@ -78,7 +79,7 @@ export function RefreshPreviewPanel({ source, target, preview }: RefreshPreviewP
         <p className="muted">
           These elements are environment-specific: they are cleared or kept from {target} instead of being copied from {source}.
         </p>
-        <div className="table-scroll">
+        <TableScroll label="Not copied">
           <table>
             <thead>
               <tr>
@@ -101,7 +102,7 @@ export function RefreshPreviewPanel({ source, target, preview }: RefreshPreviewP
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       </Card>
       <SchemaChecksPanel target={target} preview={preview} />
       <Card title="Afterwards">
