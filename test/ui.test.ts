@@ -510,7 +510,9 @@ describe('web UI', { skip }, () => {
     assert.match(missing!.remedy, /retail-10\.0\.38/);
     const pending = page.getByRole('region', { name: `Pending actions on ${UPGRADE}` });
     await pending.getByText(`${UPGRADE}'s document storage has no self-service installers`).waitFor();
-    await pending.getByText(`What to do: ${missing!.remedy}`).waitFor();
+    // The remedy as the UI does it: a button for the shared asset it names, no shell command.
+    await pending.getByRole('button', { name: 'Import the shared asset retail-10.0.38' }).waitFor();
+    assert.ok(!(await pending.innerText()).includes('dataalm '), 'no shell command in the pending action');
     await pending.getByRole('link', { name: `operation #${refreshId}` }).waitFor();
     const overview = card('Overview');
     assert.match(await overview.innerText(), /Reprovisioning after a refresh\s+Automatic/);

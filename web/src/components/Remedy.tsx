@@ -19,8 +19,9 @@ const COMMANDS: readonly { readonly pattern: RegExp; readonly link: (match: RegE
   },
   { pattern: /dataalm op list --env ([a-z0-9-]+)/y, link: (m) => <Link to={paths.environment(m[1]!)}>the operations of {m[1]}</Link> },
   {
-    pattern: /dataalm env apply ([a-z0-9-]+) --package (?:\d+|ID)(?: \([^)]*\))?/y,
-    link: (m) => <Link to={paths.apply(m[1]!)}>Apply updates to {m[1]}</Link>,
+    // Named after the package, so that it is told apart from the page's own "Apply updates to …" link.
+    pattern: /dataalm env apply ([a-z0-9-]+) --package (\d+|ID)(?: \(([^)]*)\))?/y,
+    link: (m) => <Link to={paths.apply(m[1]!)}>{m[2] === 'ID' ? `apply it to ${m[1]}` : `apply package ${m[2]}${m[3] ? ` (${m[3]})` : ''} to ${m[1]}`}</Link>,
   },
   { pattern: /dataalm env restore ([a-z0-9-]+) --operation (\d+)/y, link: (m) => <Link to={paths.operation(Number(m[2]))}>Restore on refresh #{m[2]}</Link> },
   { pattern: /dataalm env breadcrumbs ([a-z0-9-]+)/y, link: (m) => <Link to={paths.environment(m[1]!)}>{m[1]}</Link> },
