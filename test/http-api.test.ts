@@ -56,6 +56,9 @@ const MATRIX: Record<string, { allowed: readonly Role[] | 'public'; sessionOnly?
   'POST /api/environments/{name}/mirror': { allowed: OWNER, request: () => ({ path: '/api/environments/no-such-env/mirror', body: { source: 'contoso-prod' } }) },
   'POST /api/environments/{name}/mirror/resync': { allowed: OWNER, request: () => ({ path: '/api/environments/no-such-env/mirror/resync' }) },
   'DELETE /api/environments/{name}/mirror': { allowed: OWNER, request: () => ({ path: '/api/environments/no-such-env/mirror' }) },
+  'GET /api/environments/{name}/recurring-jobs': { allowed: ALL, request: () => ({ path: '/api/environments/contoso-uat/recurring-jobs' }) },
+  // Those who may refresh a sandbox may stop what refuses its refresh.
+  'POST /api/environments/{name}/recurring-jobs/stop': { allowed: OPERATORS, request: () => ({ path: '/api/environments/no-such-env/recurring-jobs/stop' }) },
   'GET /api/environments/{name}/breadcrumbs': { allowed: ALL, request: () => ({ path: '/api/environments/contoso-uat/breadcrumbs' }) },
   'GET /api/environments/{name}/refresh-sources': { allowed: ALL, request: () => ({ path: '/api/environments/contoso-test/refresh-sources' }) },
   'GET /api/environments/{name}/refresh-preview': { allowed: ALL, request: () => ({ path: '/api/environments/contoso-test/refresh-preview?source=contoso-prod' }) },

@@ -263,7 +263,9 @@ describe('web UI', { skip }, () => {
     const verification = page.locator('.card', { has: page.getByRole('heading', { name: 'Verification report' }) });
     await verification.getByText('All checks passed').waitFor();
     assert.ok((await verification.getByRole('row').count()) > 2, 'the verification report lists its checks');
-    await page.getByRole('button', { name: 'Rollback' }).waitFor();
+    // As in the seed and the CLI: Rollback is for a failed operation; a succeeded refresh is undone by a restore.
+    await page.getByRole('button', { name: 'Restore the previous databases' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Rollback' }).count(), 0, 'no rollback of a succeeded refresh');
     assert.equal(await page.getByRole('button', { name: 'Cancel', exact: true }).count(), 0, 'no cancel after the cutover');
     await visit('07-operation-done');
   });
@@ -286,14 +288,14 @@ describe('web UI', { skip }, () => {
     await page.getByRole('link', { name: `Refresh #${operationId}` }).waitFor();
   });
 
-  test('Rollback of the succeeded refresh asks first, then restores the previous databases as a new operation', async () => {
+  test('Restore of the succeeded refresh asks first, then restores the previous databases as a new operation', async () => {
     await page.getByRole('link', { name: `Refresh #${operationId}` }).click();
     await h1(`Refresh #${operationId}`).waitFor();
-    await page.getByRole('button', { name: 'Rollback' }).click();
-    const dialog = page.getByRole('dialog', { name: `Roll back refresh #${operationId}?` });
+    await page.getByRole('button', { name: 'Restore the previous databases' }).click();
+    const dialog = page.getByRole('dialog', { name: `Restore ${TARGET} to its state before refresh #${operationId}?` });
     await dialog.getByText('new restore operation').waitFor();
-    await checkAccessibility(page, 'rollback question');
-    await dialog.getByRole('button', { name: 'Roll back the refresh' }).click();
+    await checkAccessibility(page, 'restore question');
+    await dialog.getByRole('button', { name: 'Restore', exact: true }).click();
     await page.waitForURL((address) => /\/operations\/\d+$/.test(address.pathname) && !address.pathname.endsWith(`/${operationId}`));
     await h1(/^Restore #\d+$/).waitFor();
     const state = operationState();
@@ -508,7 +510,9 @@ describe('web UI', { skip }, () => {
     assert.match(missing!.remedy, /retail-10\.0\.38/);
     const pending = page.getByRole('region', { name: `Pending actions on ${UPGRADE}` });
     await pending.getByText(`${UPGRADE}'s document storage has no self-service installers`).waitFor();
-    await pending.getByText(`What to do: ${missing!.remedy}`).waitFor();
+    // The remedy as the UI does it: a button for the shared asset it names, no shell command.
+    await pending.getByRole('button', { name: 'Import the shared asset retail-10.0.38' }).waitFor();
+    assert.ok(!(await pending.innerText()).includes('dataalm '), 'no shell command in the pending action');
     await pending.getByRole('link', { name: `operation #${refreshId}` }).waitFor();
     const overview = card('Overview');
     assert.match(await overview.innerText(), /Reprovisioning after a refresh\s+Automatic/);

@@ -21,12 +21,7 @@ export type EnvironmentRequest = Record<string, unknown> & { databaseUrls: Recor
 export async function addEnvironment(runtime: Runtime, request: EnvironmentRequest, actor: Actor): Promise<Environment> {
   const input = parseNewEnvironment(request, { versions: profileCarriesVersions(request.profile) });
   const profile = resolveProfile(input.profile);
-  const documentStorage = input.documentStorage === null ? null : path.resolve(input.documentStorage);
-  if (documentStorage !== null && !fs.statSync(documentStorage, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new DataalmError('INVALID_INPUT', `documentStorage (--storage): ${documentStorage} is not a folder`, {
-      field: 'documentStorage',
-    });
-  }
+  const documentStorage = input.documentStorage === null ? null : checkStorage(input.documentStorage);
   if (await runtime.environments.find(input.name)) {
     throw new DataalmError('ALREADY_EXISTS', `name: environment "${input.name}" already exists`, { field: 'name' });
   }
@@ -35,6 +30,61 @@ export async function addEnvironment(runtime: Runtime, request: EnvironmentReque
     await probeDatabase(input.databaseUrls.financialReporting, 'databaseUrls.financialReporting (--reporting-db)');
   }
   return runtime.environments.add({ ...input, profile, documentStorage }, actor);
+}
+
+/** What a person may change of a registered environment; a database URL given replaces that connection. */
+export interface EnvironmentChange {
+  readonly tenant?: string;
+  readonly administrator?: string;
+  readonly documentStorage?: string | null;
+  readonly syncCommand?: string | null;
+  readonly databaseUrls?: { readonly application?: string; readonly financialReporting?: string };
+}
+
+/**
+ * Changes a registered environment with the checks of a new one (the same parser, so the same
+ * messages): the environment as it would be is checked whole, then each database URL given
+ * must answer. Its name, type, profile and versions stay (packages change versions).
+ */
+export async function changeEnvironment(runtime: Runtime, name: string, change: EnvironmentChange, actor: Actor): Promise<Environment> {
+  const current = await runtime.environments.get(name);
+  const urls = await runtime.environments.connectionUrls(name);
+  const given = Object.fromEntries(Object.entries(change.databaseUrls ?? {}).filter(([, url]) => url !== undefined && url !== '')) as Partial<Record<DatabaseRole, string>>;
+  const changed = [
+    ...(['tenant', 'administrator', 'documentStorage', 'syncCommand'] as const).filter((field) => change[field] !== undefined && change[field] !== current[field]),
+    ...Object.keys(given).map((role) => `databaseUrls.${role}`),
+  ];
+  if (changed.length === 0) return current;
+  const input = parseNewEnvironment(
+    {
+      name: current.name,
+      type: current.type,
+      tenant: change.tenant ?? current.tenant,
+      administrator: change.administrator ?? current.administrator,
+      ...(current.applicationRelease === null ? {} : { applicationRelease: current.applicationRelease }),
+      ...(current.platformUpdate === null ? {} : { platformUpdate: current.platformUpdate }),
+      ...(current.financialReportingVersion === null ? {} : { financialReportingVersion: current.financialReportingVersion }),
+      retail: current.retail,
+      profile: current.profile,
+      documentStorage: change.documentStorage === undefined ? current.documentStorage : change.documentStorage,
+      syncCommand: change.syncCommand === undefined ? current.syncCommand : change.syncCommand,
+      databaseUrls: { ...urls, ...given },
+    },
+    { versions: profileCarriesVersions(current.profile) },
+  );
+  const documentStorage = input.documentStorage === null ? null : checkStorage(input.documentStorage);
+  if (given.application !== undefined) await probeDatabase(given.application, 'databaseUrls.application (--app-db)');
+  if (given.financialReporting !== undefined) await probeDatabase(given.financialReporting, 'databaseUrls.financialReporting (--reporting-db)');
+  return runtime.environments.update(name, { tenant: input.tenant, administrator: input.administrator, documentStorage, syncCommand: input.syncCommand, databaseUrls: given }, changed, actor);
+}
+
+/** A document storage folder by absolute path; it must exist. */
+function checkStorage(folder: string): string {
+  const resolved = path.resolve(folder);
+  if (!fs.statSync(resolved, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new DataalmError('INVALID_INPUT', `documentStorage (--storage): ${resolved} is not a folder`, { field: 'documentStorage' });
+  }
+  return resolved;
 }
 
 /**

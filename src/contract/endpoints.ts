@@ -6,6 +6,7 @@ import { mirrorRemoved, mirrorStatus } from './mirrors.js';
 import { operation, queued, verificationReport } from './operations.js';
 import { transformerList } from './profiles.js';
 import { schedule, scheduleRun } from './schedules.js';
+import { recurringJobs, recurringJobsStopped } from './recurring-jobs.js';
 import type { Shape } from './shape.js';
 
 /** A successful answer: its status and, for JSON, its schema; or another content type. */
@@ -55,6 +56,8 @@ export const ENDPOINTS = {
   'POST /api/environments/:name/mirror': json(202, mirrorStatus),
   'POST /api/environments/:name/mirror/resync': json(202, mirrorStatus),
   'DELETE /api/environments/:name/mirror': json(200, mirrorRemoved),
+  'GET /api/environments/:name/recurring-jobs': json(200, recurringJobs),
+  'POST /api/environments/:name/recurring-jobs/stop': json(200, recurringJobsStopped),
 
   'POST /api/refreshes': json(202, queued),
   'POST /api/environments/:name/restore': json(202, queued),

@@ -14,6 +14,7 @@ import type * as environments from './environments.js';
 import type * as mirrors from './mirrors.js';
 import type * as operations from './operations.js';
 import type * as schedules from './schedules.js';
+import type * as recurring from './recurring-jobs.js';
 
 export type { DeepReadonly, Shape } from './shape.js';
 export * from './accounts.js';
@@ -25,6 +26,7 @@ export * from './mirrors.js';
 export * from './operations.js';
 export * from './profiles.js';
 export * from './schedules.js';
+export * from './recurring-jobs.js';
 
 export type Reason = Shape<typeof common.reason>;
 export type ErrorAnswer = Shape<typeof common.errorAnswer>;
@@ -54,6 +56,8 @@ export type RefreshPreview = Shape<typeof environments.refreshPreview>;
 export type AccessPolicy = Shape<typeof environments.accessPolicy>;
 export type MirrorStatus = Shape<typeof mirrors.mirrorStatus>;
 export type MirrorRemoved = Shape<typeof mirrors.mirrorRemoved>;
+export type RecurringJobs = Shape<typeof recurring.recurringJobs>;
+export type RecurringJobsStopped = Shape<typeof recurring.recurringJobsStopped>;
 
 export type Operation = Shape<typeof operations.operation>;
 export type OperationState = Operation['state'];

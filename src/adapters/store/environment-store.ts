@@ -257,6 +257,61 @@ export class EnvironmentStore {
     );
   }
 
+  /**
+   * Changes what a person registered (checked by the caller as a new environment is): its
+   * tenant, administrator, document storage, synchronize command and database connections
+   * (given ones replace; sealed as on add). Audited with the names of the fields changed, never
+   * their values. Refused while an operation runs on it.
+   */
+  async update(
+    name: string,
+    change: Pick<NewEnvironment, 'tenant' | 'administrator' | 'documentStorage' | 'syncCommand'> & { databaseUrls: Partial<Record<DatabaseRole, string>> },
+    changed: readonly string[],
+    actor: Actor,
+  ): Promise<Environment> {
+    await inTransaction(this.#pool, async (client) => {
+      const found = await client.query<{ id: string; busy: string | null }>(
+        `select e.id, (select o.id from dataalm.operations o where o.environment_id = e.id and o.state in ('queued', 'running', 'rolling-back') limit 1) as busy
+           from dataalm.environments e where e.name = $1 for update`,
+        [name],
+      );
+      const row = found.rows[0];
+      if (!row) throw new DataalmError('NOT_FOUND', `environment "${name}" does not exist`, { field: 'name' });
+      if (row.busy !== null) {
+        throw new DataalmError('ALREADY_EXISTS', `environment "${name}" has operation ${row.busy} running; it cannot be changed now`, {
+          field: 'name',
+          remedy: 'wait for it to finish, then change the environment',
+        });
+      }
+      await client.query(
+        `update dataalm.environments set tenant = $2, administrator = $3, document_storage = $4, sync_command = $5, updated_at = now() where id = $1`,
+        [row.id, change.tenant, change.administrator, change.documentStorage, change.syncCommand],
+      );
+      for (const [role, url] of Object.entries(change.databaseUrls) as [DatabaseRole, string | undefined][]) {
+        if (url === undefined) continue;
+        const target = parseConnectionUrl(url, role);
+        await client.query(
+          `insert into dataalm.environment_databases (environment_id, role, host, port, database, username, secret)
+           values ($1, $2, $3, $4, $5, $6, $7)
+           on conflict (environment_id, role) do update
+             set host = excluded.host, port = excluded.port, database = excluded.database, username = excluded.username, secret = excluded.secret`,
+          [row.id, role, target.host, target.port, target.database, target.user, this.#secrets.seal(url, secretContext(name, role))],
+        );
+      }
+      await client.query(`insert into dataalm.environment_history (environment_id, event, details) values ($1, 'registration changed', $2)`, [
+        row.id,
+        { actor: actor.name, fields: changed },
+      ]);
+      await client.query(`insert into dataalm.audit_log (actor, origin, action, target, details) values ($1, $2, 'environment.change', $3, $4)`, [
+        actor.name,
+        actor.origin,
+        name,
+        { fields: changed },
+      ]);
+    });
+    return this.get(name);
+  }
+
   /** Whether a retail refresh runs the reprovisioning tool itself. */
   async setAutoReprovision(name: string, on: boolean, actor: Actor): Promise<void> {
     await inTransaction(this.#pool, async (client) => {

@@ -199,7 +199,7 @@ function judgeRules(facts: RefreshFacts): Judged[] {
     refuse(
       'RECURRING_JOBS_ACTIVE',
       `${target.name} has ${names.length} active recurring data-management job(s): ${names.join(', ')}`,
-      `let them process all their messages and stop them in ${target.name}, then refresh; resume them after the refresh`,
+      `let them process all their messages, stop them (dataalm env stop-recurring-jobs ${target.name}), then refresh; resume them after the refresh`,
     );
   }
   return judged;

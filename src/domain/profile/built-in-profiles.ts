@@ -8,6 +8,9 @@ const plain: ProfileInput = {
   rules: [],
 };
 
+/** Stops the sample application's recurring import/export jobs: on a refreshed copy, and on a sandbox when asked. */
+const STOP_RECURRING_JOBS = 'UPDATE dmfrecurringjob SET enabled = 0 WHERE enabled <> 0';
+
 const keepRows = (table: string, reason: string) => ({ action: 'keep-target' as const, table, reason });
 
 /**
@@ -84,7 +87,7 @@ const financeOperations: ProfileInput = {
       // (RECURRING_JOBS_ACTIVE): they arrive stopped.
       name: 'stop-recurring-jobs',
       description: 'All recurring data-management (import/export) jobs are stopped.',
-      sql: 'UPDATE dmfrecurringjob SET enabled = 0 WHERE enabled <> 0',
+      sql: STOP_RECURRING_JOBS,
       verify: 'SELECT count(*) FROM dmfrecurringjob WHERE enabled <> 0',
     },
     {
@@ -114,6 +117,7 @@ const financeOperations: ProfileInput = {
   recurringJobs: {
     active: 'SELECT name, pendingmessages AS pending FROM dmfrecurringjob WHERE enabled = 1 ORDER BY name',
     unprocessed: 'SELECT name, pendingmessages AS pending FROM dmfrecurringjob WHERE pendingmessages > 0 ORDER BY name',
+    stop: STOP_RECURRING_JOBS,
   },
 };
 

@@ -111,6 +111,13 @@ export const recurringJobsSchema = z
     active: z.string().min(1),
     /** Jobs with unprocessed messages: a source with any gets a warning. */
     unprocessed: z.string().min(1),
+    /**
+     * Stops the active jobs, when a person asks for it on a sandbox so that it can be
+     * refreshed (audited). (Default: the profile's sanitize statement named
+     * `stop-recurring-jobs`, the one a refresh runs on its copy; none: they are stopped in the
+     * application)
+     */
+    stop: z.string().min(1).optional(),
   })
   .strict();
 

@@ -16,6 +16,7 @@ import { registerLifecycleCommands } from './asset-commands.js';
 import { installersIn } from '../../app/assets/asset-service.js';
 import { registerAccessCommand } from './access-commands.js';
 import { registerMirrorCommands } from './mirror-commands.js';
+import { registerRecurringJobsCommands } from './recurring-jobs-commands.js';
 import { removeMirrorsOf } from '../../app/mirror-service.js';
 
 /** The options of the three versions, in the order commander would report them missing. */
@@ -177,6 +178,7 @@ export function registerEnvironmentCommands(program: Command): void {
   registerLifecycleCommands(env);
   registerAccessCommand(env);
   registerMirrorCommands(env);
+  registerRecurringJobsCommands(env);
 
   env
     .command('restore')

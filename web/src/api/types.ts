@@ -29,6 +29,8 @@ export type {
   PendingAction,
   Progress,
   Reason,
+  RecurringJobs,
+  RecurringJobsStopped,
   RefreshPreview,
   RefreshSource,
   Role,

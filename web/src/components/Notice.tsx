@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import type { ApiError } from '../api/client';
 import type { Reason } from '../api/types';
+import { Remedy } from './Remedy';
 
 /** An error from the API, with its remedy and the reasons of a refusal; announced when it appears. */
 export function ErrorNotice({ error, title }: { readonly error: ApiError; readonly title?: string }) {
@@ -8,7 +9,11 @@ export function ErrorNotice({ error, title }: { readonly error: ApiError; readon
     <div className="notice notice-danger" role="alert">
       {title && <p className="notice-title">{title}</p>}
       {error.reasons.length > 0 ? <ReasonList reasons={error.reasons} /> : <p>{error.message}</p>}
-      {error.remedy && <p className="remedy">What to do: {error.remedy}</p>}
+      {error.remedy && (
+        <p className="remedy">
+          What to do: <Remedy text={error.remedy} />
+        </p>
+      )}
     </div>
   );
 }
@@ -19,7 +24,11 @@ export function ReasonList({ reasons }: { readonly reasons: readonly Reason[] })
       {reasons.map((reason) => (
         <li key={reason.code + reason.message}>
           {reason.message}
-          {reason.remedy && <span className="remedy">What to do: {reason.remedy}</span>}
+          {reason.remedy && (
+            <span className="remedy">
+              What to do: <Remedy text={reason.remedy} />
+            </span>
+          )}
         </li>
       ))}
     </ul>

@@ -9,6 +9,7 @@ import { useResource } from '../useResource';
 import { PackageCells, PackageHeadings } from './assets/PackageColumns';
 import { SharedAssetsCard } from './assets/SharedAssetsCard';
 import { TableScroll } from '../components/TableScroll';
+import { PackageUploadCard } from './assets/PackageUploadCard';
 
 /** The project's deployable packages, and the shared assets to import. */
 export function AssetsPage() {
@@ -22,7 +23,7 @@ export function AssetsPage() {
         <Card title="Packages">
           {assets.data.length === 0 ? (
             <p className="empty">
-              No packages yet. Import a shared asset below, or a package manifest with <code>dataalm asset import FILE</code>.
+              No packages yet. Import a shared asset below{user.role === 'owner' ? ', or a package of your own' : ''}.
             </p>
           ) : (
             <TableScroll label="Packages">
@@ -68,6 +69,7 @@ export function AssetsPage() {
           )}
         </Card>
       )}
+      {user.role === 'owner' && <PackageUploadCard onImported={assets.reload} />}
       <SharedAssetsCard title="Shared assets" library={assets.data} canImport={canMaintain(user.role)} onImported={assets.reload} />
     </Page>
   );

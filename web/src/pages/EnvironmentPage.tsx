@@ -10,6 +10,8 @@ import { HistoryCard, RecentOperationsCard } from './environment/ActivityCards';
 import { AccessPolicyCard } from './environment/AccessPolicyCard';
 import { CredentialsCard } from './environment/CredentialsCard';
 import { MirrorCard } from './environment/MirrorCard';
+import { RecurringJobsCard } from './environment/RecurringJobsCard';
+import { EditEnvironmentCard } from './environment/EditEnvironmentCard';
 import { DatabasesCard, OverviewCard, PendingActionsNotice, VersionsCard } from './environment/OverviewCards';
 
 export function EnvironmentPage({ name }: { readonly name: string }) {
@@ -42,11 +44,13 @@ export function EnvironmentPage({ name }: { readonly name: string }) {
             <VersionsCard environment={data} />
           </div>
           <DatabasesCard environment={data} />
+          <RecurringJobsCard environment={data} />
           <AccessPolicyCard environment={data} />
           <MirrorCard environment={data} />
           {(maintainer || data.type === 'production') && <CredentialsCard environment={data} />}
           <RecentOperationsCard environment={name} />
           <HistoryCard history={data.history} />
+          {user.role === 'owner' && <EditEnvironmentCard environment={data} onSaved={environment.reload} />}
         </>
       )}
     </Page>

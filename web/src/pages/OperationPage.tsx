@@ -3,6 +3,7 @@ import { Card } from '../components/Card';
 import { DetailList } from '../components/DetailList';
 import { ErrorNotice, Loading } from '../components/Notice';
 import { Page } from '../components/Page';
+import { Remedy } from '../components/Remedy';
 import { StatusBadge } from '../components/StatusBadge';
 import { appliedPackage, elapsed, formatDateTime, formatDuration, operationTitle } from '../format';
 import { Link, paths } from '../router';
@@ -97,7 +98,7 @@ function FailureNotice({ operation }: { readonly operation: Operation }) {
         {failure.step ? `${ending} at “${stepLabel(failure.step, operation.kind)}”` : ending} ({failure.code})
       </p>
       <p>{failure.message}</p>
-      {failure.remedy && <p className="remedy">What to do: {failure.remedy}</p>}
+      <FailureRemedy operation={operation} remedy={failure.remedy} />
       {operation.kind === 'apply' && operation.state === 'failed' && (
         <p>
           A package is not rolled back: the versions of {operation.environment} are unchanged.{' '}
@@ -106,6 +107,50 @@ function FailureNotice({ operation }: { readonly operation: Operation }) {
       )}
     </div>
   );
+}
+
+/**
+ * What to do about a failure, in the UI's terms: the runbook logs first, then Rollback (both
+ * at the top of the page); nothing more once it is rolled back. An apply's remedy names
+ * Apply updates.
+ */
+function FailureRemedy({ operation, remedy }: { readonly operation: Operation; readonly remedy: string | undefined }) {
+  const env = operation.environment;
+  const logs = (
+    <a href={`/api/operations/${operation.id}/logs`} download={`operation-${operation.id}.log`}>
+      Download the runbook logs
+    </a>
+  );
+  if (operation.kind === 'apply') {
+    return remedy ? (
+      <p className="remedy">
+        What to do: <Remedy text={remedy} />
+      </p>
+    ) : null;
+  }
+  switch (operation.state) {
+    case 'failed':
+      return (
+        <p className="remedy">
+          What to do: {logs} to find the cause, then choose Rollback:{' '}
+          {operation.cutoverAt ? `the databases ${env} had before are swapped back.` : `the staging databases are removed; ${env} was not touched.`}
+        </p>
+      );
+    case 'rolling-back':
+      return <p className="remedy">The rollback is under way. {logs} at any time.</p>;
+    case 'rolled-back':
+      return (
+        <p className="remedy">
+          Nothing is left to undo: {env} is as it was before this operation. {logs} to find the cause before trying again.
+        </p>
+      );
+    default:
+      return remedy ? (
+        <p className="remedy">
+          What to do: <Remedy text={remedy} />
+        </p>
+      ) : null;
+  }
 }
 
 function formatElapsed(operation: Operation, now: number): string {

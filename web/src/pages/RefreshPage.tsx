@@ -3,13 +3,14 @@ import { api, type ApiError, asApiError, enc } from '../api/client';
 import type { Environment, Operation, Reason, RefreshPreview, RefreshSource } from '../api/types';
 import { compareVersions } from '../assets';
 import { FormActions } from '../components/FormActions';
-import { ErrorNotice, Loading, Notice } from '../components/Notice';
+import { ErrorNotice, Loading, Notice, ReasonList } from '../components/Notice';
 import { Page } from '../components/Page';
 import { Link, navigate, paths } from '../router';
 import { canMaintain, useSession } from '../session';
 import { useResource } from '../useResource';
 import { RefreshPreviewPanel } from './refresh/RefreshPreviewPanel';
 import { SourcePicker } from './refresh/SourcePicker';
+import { StopRecurringJobs } from './environment/StopRecurringJobs';
 
 type Verify = 'counts' | 'checksums';
 
@@ -70,6 +71,7 @@ export function RefreshPage({ target }: { readonly target: string }) {
     );
   };
   const ready = preview.data !== undefined && !preview.data.refused;
+  const { targetReasons, bySource } = splitReasons(sources.data ?? []);
 
   return (
     <Page title="Refresh database" subtitle={<>Maintain › Move database › Refresh database · target {target}</>}>
@@ -85,7 +87,10 @@ export function RefreshPage({ target }: { readonly target: string }) {
             The data of <strong>{target}</strong> is replaced by one consistent copy of the source. What its refresh
             profile says is not copied, and what it does afterwards, is listed in the preview.
           </p>
-          <SourcePicker sources={sources.data} value={source} onChange={choose} fix={applyUpdates} />
+          {targetReasons.length > 0 && (
+            <TargetRefusal target={target} reasons={targetReasons} onStopped={sources.reload} />
+          )}
+          <SourcePicker sources={bySource} value={source} onChange={choose} fix={applyUpdates} />
           {preview.loading && <Loading what="the preview" />}
           {preview.error && <ErrorNotice error={preview.error} />}
           {source && preview.data && <RefreshPreviewPanel source={source} target={target} preview={preview.data} />}
@@ -125,6 +130,37 @@ export function RefreshPage({ target }: { readonly target: string }) {
         </form>
       )}
     </Page>
+  );
+}
+
+/**
+ * A reason every source has is about the target, not a source (its recurring jobs, an
+ * operation running on it, its user's rights): it is said once, above the sources, and not
+ * repeated under each.
+ */
+function splitReasons(sources: readonly RefreshSource[]): { targetReasons: readonly Reason[]; bySource: readonly RefreshSource[] } {
+  const key = (reason: Reason) => `${reason.code}\u0000${reason.message}`;
+  const first = sources[0];
+  // With one source nothing is repeated, and its reasons may well be its own.
+  if (!first || sources.length < 2) return { targetReasons: [], bySource: sources };
+  const common = new Set(first.reasons.map(key).filter((k) => sources.every((source) => source.reasons.some((reason) => key(reason) === k))));
+  if (common.size === 0) return { targetReasons: [], bySource: sources };
+  return {
+    targetReasons: first.reasons.filter((reason) => common.has(key(reason))),
+    bySource: sources.map((source) => ({ ...source, reasons: source.reasons.filter((reason) => !common.has(key(reason))) })),
+  };
+}
+
+/** Why the target cannot be refreshed from any source now, with what the UI can do about it. */
+function TargetRefusal({ target, reasons, onStopped }: { readonly target: string; readonly reasons: readonly Reason[]; readonly onStopped: () => void }) {
+  const jobs = reasons.find((reason) => reason.code === 'RECURRING_JOBS_ACTIVE');
+  const names = jobs ? (/: (.*)$/.exec(jobs.message)?.[1] ?? '').split(', ').filter(Boolean) : [];
+  return (
+    <div className="notice notice-danger" role="alert">
+      <p className="notice-title">{target} cannot be refreshed from any source now.</p>
+      <ReasonList reasons={reasons} />
+      {jobs && <StopRecurringJobs environment={target} jobs={names} onStopped={onStopped} />}
+    </div>
   );
 }
 

@@ -5,6 +5,7 @@ import { DataalmError } from '../../../domain/errors/dataalm-error.js';
 import type { Principal } from '../../../app/accounts.js';
 import { importAsset, importSharedAsset, redeployScaleUnit, requestApply, sharedAssets } from '../../../app/assets/asset-service.js';
 import { MAX_ASSET_BYTES, parseManifest } from '../../../app/assets/manifests.js';
+import { importUploadedPackage } from '../../../app/assets/package-upload.js';
 import { enqueueOperation } from '../../../app/worker/operation-worker.js';
 import type { Runtime } from '../../../app/runtime.js';
 import { type ApiRoute, route } from '../api-route.js';
@@ -43,22 +44,33 @@ export function assetRoutes(runtime: Runtime): ApiRoute[] {
       access: 'operate',
       tag: 'assets',
       summary:
-        'Import a package: a shared asset by name ({"shared": NAME}), or, for the project owner, a manifest with its scripts and files inline ({"manifest": {...}})',
+        'Import a package: a shared asset by name ({"shared": NAME}), or, for the project owner, a manifest with its scripts and files inline ({"manifest": {...}}) or a package file with the files it names ({"upload": {"name", "text", "files"}})',
       bodyLimit: Math.ceil(MAX_ASSET_BYTES * 1.4),
       rateLimit: { max: 30, windowMs: 10 * 60_000 },
-      body: z.union([z.object({ shared: z.string().min(1).max(100) }).strict(), z.object({ manifest: z.record(z.string(), z.unknown()) }).strict()]),
+      body: z.union([
+        z.object({ shared: z.string().min(1).max(100) }).strict(),
+        z.object({ manifest: z.record(z.string(), z.unknown()) }).strict(),
+        // A package file as the browser uploads it: the manifest's text and the files beside it (base64).
+        z
+          .object({ upload: z.object({ name: z.string().min(1).max(200), text: z.string(), files: z.record(z.string(), z.string()).default({}) }).strict() })
+          .strict(),
+      ]),
       success: { description: 'the package, now in the library' },
       async handler({ body, actor, principal, reply }) {
         // A package of one's own is SQL and files that will run where it is applied, even on
         // production by the owner, and after every retail refresh: the owner's to bring in.
         // The shared assets ship with dataalm.
-        if ('manifest' in body && !can(principal.user.role, 'manage-environments')) {
+        if (!('shared' in body) && !can(principal.user.role, 'manage-environments')) {
           throw new DataalmError('FORBIDDEN', 'importing a package of your own is for the project owner; shared assets may be imported by environment managers', {
-            field: 'manifest',
+            field: 'manifest' in body ? 'manifest' : 'upload',
           });
         }
         const asset =
-          'shared' in body ? await importSharedAsset(runtime, body.shared, actor) : await importAsset(runtime, parseManifest(body.manifest, 'manifest'), actor);
+          'shared' in body
+            ? await importSharedAsset(runtime, body.shared, actor)
+            : 'upload' in body
+              ? await importUploadedPackage(runtime, body.upload, actor)
+              : await importAsset(runtime, parseManifest(body.manifest, 'manifest'), actor);
         return reply.status(201).send(asset);
       },
     }),

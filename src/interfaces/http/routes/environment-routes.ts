@@ -3,7 +3,7 @@ import type { Environment } from '../../../domain/environment.js';
 import { Redactor } from '../../../domain/redaction.js';
 import { DataalmError } from '../../../domain/errors/dataalm-error.js';
 import { newEnvironmentSchema } from '../../../domain/environment-input.js';
-import { type EnvironmentRequest, addEnvironment, environmentCredentials, environmentVersions } from '../../../app/environment-service.js';
+import { type EnvironmentRequest, addEnvironment, changeEnvironment, environmentCredentials, environmentVersions } from '../../../app/environment-service.js';
 import { installersIn } from '../../../app/assets/asset-service.js';
 import { accessPolicyOf, setAccessPolicy } from '../../../app/access-policy-service.js';
 import { preflightRefresh, previewRefresh } from '../../../app/refresh/refresh-service.js';
@@ -65,19 +65,29 @@ export function environmentRoutes(runtime: Runtime): ApiRoute[] {
       url: '/api/environments/:name',
       access: 'manage-environments',
       tag: 'environments',
-      summary: "Change an environment's synchronize command (null removes it), or whether a retail refresh runs the reprovisioning tool itself",
+      summary:
+        "Change an environment: its tenant, administrator, document storage, synchronize command (null removes it) or database connections (a URL given replaces one; checked as a new environment's, and never shown again), or whether a retail refresh runs the reprovisioning tool itself",
       params: nameParams,
       body: z
         .object({
           syncCommand: z.string().trim().min(1, 'must not be empty (null removes it)').nullable().optional(),
           autoReprovision: z.boolean().optional(),
+          tenant: z.string().optional(),
+          administrator: z.string().optional(),
+          documentStorage: z.string().trim().min(1, 'must not be empty (null removes it)').nullable().optional(),
+          databaseUrls: z.object({ application: z.string().optional(), financialReporting: z.string().optional() }).strict().optional(),
         })
         .strict()
-        .refine((b) => b.syncCommand !== undefined || b.autoReprovision !== undefined, { message: 'nothing to change: give syncCommand or autoReprovision' }),
+        .refine((b) => Object.values(b).some((value) => value !== undefined), { message: 'nothing to change: give syncCommand, autoReprovision, tenant, administrator, documentStorage or databaseUrls' }),
       success: { description: 'the environment' },
       async handler({ params, body, actor }) {
-        if (body.syncCommand !== undefined) await runtime.environments.setSyncCommand(params.name, body.syncCommand, actor);
-        if (body.autoReprovision !== undefined) await runtime.environments.setAutoReprovision(params.name, body.autoReprovision, actor);
+        const { autoReprovision, tenant, administrator, documentStorage, databaseUrls } = body;
+        if (tenant !== undefined || administrator !== undefined || documentStorage !== undefined || databaseUrls !== undefined) {
+          // Checked whole as a new environment is; the synchronize command goes with it.
+          const change = { tenant, administrator, documentStorage, databaseUrls, syncCommand: body.syncCommand };
+          await changeEnvironment(runtime, params.name, change, actor);
+        } else if (body.syncCommand !== undefined) await runtime.environments.setSyncCommand(params.name, body.syncCommand, actor);
+        if (autoReprovision !== undefined) await runtime.environments.setAutoReprovision(params.name, autoReprovision, actor);
         return shown(await runtime.environments.get(params.name));
       },
     }),

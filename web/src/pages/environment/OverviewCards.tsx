@@ -7,6 +7,8 @@ import { StatusBadge } from '../../components/StatusBadge';
 import { formatDateTime } from '../../format';
 import { Link, paths } from '../../router';
 import { TableScroll } from '../../components/TableScroll';
+import { Remedy } from '../../components/Remedy';
+import { PendingActionButtons } from './PendingActionButtons';
 
 export function OverviewCard({ environment }: { readonly environment: EnvironmentDetails }) {
   return (
@@ -102,7 +104,10 @@ export function PendingActionsNotice({ environment }: { readonly environment: En
         {environment.pendingActions.map((action) => (
           <li key={`${action.code}-${action.since}`}>
             {action.message}
-            <span className="remedy">What to do: {action.remedy}</span>
+            <span className="remedy">
+              What to do: <Remedy text={action.remedy} />
+            </span>
+            <PendingActionButtons action={action} environment={environment.name} type={environment.type} />
             <span className="cell-note">
               Since {formatDateTime(action.since)}
               {action.operation !== null && (

@@ -14,9 +14,12 @@ interface OperationActionsProps {
 }
 
 /**
- * Cancel (before the cutover), Rollback of a failed operation, and Rollback of a succeeded
- * refresh, which restores the database it replaced as a new operation. An apply is never
- * rolled back: a failed one is fixed by applying the package again.
+ * Cancel (before the cutover); Rollback of a failed operation, with the runbook logs to
+ * download first (the seed: download them before you start the rollback); and Restore of a
+ * succeeded refresh, which brings back the databases it replaced (its breadcrumbs) as a new
+ * operation. As in the seed and the CLI, Rollback is for a failure only (dataalm op rollback
+ * refuses a succeeded refresh and names env restore). An apply is never rolled back: a
+ * failed one is fixed by applying the package again.
  */
 export function OperationActions({ operation, onChange }: OperationActionsProps) {
   const [asking, setAsking] = useState<Action>();
@@ -61,14 +64,19 @@ export function OperationActions({ operation, onChange }: OperationActionsProps)
             Cancel
           </button>
         )}
-        {(available.includes('rollback') || available.includes('restore')) && (
-          <button
-            type="button"
-            className="button button-danger"
-            disabled={busy}
-            onClick={() => setAsking(available.includes('rollback') ? 'rollback' : 'restore')}
-          >
-            Rollback
+        {available.includes('rollback') && (
+          <>
+            <a className="button" href={`/api/operations/${operation.id}/logs`} download={`operation-${operation.id}.log`}>
+              Download runbook logs
+            </a>
+            <button type="button" className="button button-danger" disabled={busy} onClick={() => setAsking('rollback')}>
+              Rollback
+            </button>
+          </>
+        )}
+        {available.includes('restore') && (
+          <button type="button" className="button" disabled={busy} onClick={() => setAsking('restore')}>
+            Restore the previous databases
           </button>
         )}
       </div>
@@ -103,16 +111,16 @@ export function OperationActions({ operation, onChange }: OperationActionsProps)
       </ConfirmDialog>
       <ConfirmDialog
         open={asking === 'restore'}
-        title={`Roll back refresh #${operation.id}?`}
-        confirmLabel="Roll back the refresh"
+        title={`Restore ${operation.environment} to its state before refresh #${operation.id}?`}
+        confirmLabel="Restore"
         danger
         onConfirm={() => void run('restore')}
         onCancel={() => setAsking(undefined)}
       >
         <p>
-          {env} gets back the database it had before this refresh, kept at cutover. Everything written to {env} since the
-          refresh is replaced. This runs as a new restore operation with its own runbook, and {env} is offline for a moment
-          during its cutover.
+          {env} gets back the databases it had before this refresh, kept at its cutover as breadcrumbs (a point-in-time
+          restore). Everything written to {env} since the refresh is replaced. This runs as a new restore operation with its
+          own runbook, and {env} is offline for a moment during its cutover.
         </p>
       </ConfirmDialog>
     </div>

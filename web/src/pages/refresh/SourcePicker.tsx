@@ -37,8 +37,14 @@ export function SourcePicker({ sources, value, onChange, fix }: SourcePickerProp
               </label>
               {!source.eligible && (
                 <div id={`${id}-reasons`} className="option-reasons">
-                  <span>Cannot be used as the source:</span>
-                  <ReasonList reasons={source.reasons} />
+                  {source.reasons.length === 0 ? (
+                    <span>Cannot be used as the source until what is said above is fixed.</span>
+                  ) : (
+                    <>
+                      <span>Cannot be used as the source:</span>
+                      <ReasonList reasons={source.reasons} />
+                    </>
+                  )}
                   {fix?.(source)}
                 </div>
               )}
