@@ -9,6 +9,7 @@ import { AssetStore } from '../adapters/store/asset-store.js';
 import { AccountStore } from '../adapters/store/account-store.js';
 import { AccessPolicyStore } from '../adapters/store/access-policy-store.js';
 import { MirrorStore } from '../adapters/store/mirror-store.js';
+import { NotificationStore } from '../adapters/store/notification-store.js';
 import { JobQueue } from '../adapters/queue/job-queue.js';
 import { WorkerStore } from '../adapters/store/worker-store.js';
 import { EnvironmentStore } from '../adapters/store/environment-store.js';
@@ -38,6 +39,8 @@ export interface Runtime {
   readonly accessPolicies: AccessPolicyStore;
   /** Mirrors of sandboxes (DESIGN §8). */
   readonly mirrors: MirrorStore;
+  /** Notification subscriptions and their delivery log. */
+  readonly notifications: NotificationStore;
   /** Where operations are queued for workers. */
   readonly queue: JobQueue;
   /** The control database's URL (with its password: never shown). */
@@ -109,6 +112,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       workers: new WorkerStore(pool),
       accessPolicies: new AccessPolicyStore(pool),
       mirrors: new MirrorStore(pool),
+      notifications: new NotificationStore(pool, secrets),
       queue,
       controlUrl,
       secrets,

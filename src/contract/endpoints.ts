@@ -3,6 +3,7 @@ import { apiToken, auditEntry, newApiToken, session, user } from './accounts.js'
 import { asset, assetDetails, environmentPackage, scaleUnitRecord, sharedAsset } from './assets.js';
 import { accessPolicy, breadcrumb, credentials, environment, environmentDetails, refreshPreview, refreshSource } from './environments.js';
 import { mirrorRemoved, mirrorStatus } from './mirrors.js';
+import { newNotificationSubscription, notificationDelivery, notificationSubscription } from './notifications.js';
 import { operation, queued, verificationReport } from './operations.js';
 import { transformerList } from './profiles.js';
 import type { Shape } from './shape.js';
@@ -73,6 +74,12 @@ export const ENDPOINTS = {
   'GET /api/environments/:name/packages': json(200, z.array(environmentPackage)),
 
   'GET /api/profile/transformers': json(200, transformerList),
+
+  'GET /api/notifications': json(200, z.array(notificationSubscription)),
+  'POST /api/notifications': json(201, newNotificationSubscription),
+  'DELETE /api/notifications/:id': empty,
+  'POST /api/notifications/:id/test': json(200, notificationDelivery),
+  'GET /api/notifications/:id/deliveries': json(200, z.array(notificationDelivery)),
 } as const satisfies Record<string, Success>;
 
 export type Endpoint = keyof typeof ENDPOINTS;

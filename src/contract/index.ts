@@ -12,6 +12,7 @@ import type * as assets from './assets.js';
 import type * as common from './common.js';
 import type * as environments from './environments.js';
 import type * as mirrors from './mirrors.js';
+import type * as notifications from './notifications.js';
 import type * as operations from './operations.js';
 
 export type { DeepReadonly, Shape } from './shape.js';
@@ -21,6 +22,7 @@ export * from './common.js';
 export * from './endpoints.js';
 export * from './environments.js';
 export * from './mirrors.js';
+export * from './notifications.js';
 export * from './operations.js';
 export * from './profiles.js';
 
@@ -52,6 +54,9 @@ export type RefreshPreview = Shape<typeof environments.refreshPreview>;
 export type AccessPolicy = Shape<typeof environments.accessPolicy>;
 export type MirrorStatus = Shape<typeof mirrors.mirrorStatus>;
 export type MirrorRemoved = Shape<typeof mirrors.mirrorRemoved>;
+export type NotificationSubscription = Shape<typeof notifications.notificationSubscription>;
+export type NewNotificationSubscription = Shape<typeof notifications.newNotificationSubscription>;
+export type NotificationDelivery = Shape<typeof notifications.notificationDelivery>;
 
 export type Operation = Shape<typeof operations.operation>;
 export type OperationState = Operation['state'];

@@ -10,6 +10,7 @@ import { EnvironmentPage } from './pages/EnvironmentPage';
 import { EnvironmentsPage } from './pages/EnvironmentsPage';
 import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
+import { NotificationsPage } from './pages/NotificationsPage';
 import { OperationPage } from './pages/OperationPage';
 import { RefreshPage } from './pages/RefreshPage';
 import { TokensPage } from './pages/TokensPage';
@@ -104,6 +105,8 @@ function RoutePage({ route }: { readonly route: Route }) {
       return <AuditPage />;
     case 'tokens':
       return <TokensPage />;
+    case 'notifications':
+      return <NotificationsPage />;
     case 'not-found':
       return <NotFoundPage />;
   }

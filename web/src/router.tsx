@@ -10,6 +10,7 @@ export type Route =
   | { readonly page: 'users' }
   | { readonly page: 'audit' }
   | { readonly page: 'tokens' }
+  | { readonly page: 'notifications' }
   | { readonly page: 'login' }
   | { readonly page: 'not-found' };
 
@@ -19,7 +20,7 @@ export function parseRoute(pathname: string): Route {
   const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
   const [first, second, third] = parts;
   if (parts.length === 0) return { page: 'environments' };
-  if (parts.length === 1 && (first === 'users' || first === 'audit' || first === 'tokens' || first === 'login' || first === 'assets')) return { page: first };
+  if (parts.length === 1 && (first === 'users' || first === 'audit' || first === 'tokens' || first === 'login' || first === 'assets' || first === 'notifications')) return { page: first };
   if (first === 'environments' && second !== undefined) {
     if (parts.length === 2) return { page: 'environment', name: second };
     if (parts.length === 3 && third === 'refresh') return { page: 'refresh', name: second };
@@ -35,6 +36,7 @@ export const paths = {
   apply: (name: string) => `/environments/${encodeURIComponent(name)}/apply`,
   operation: (id: number) => `/operations/${id}`,
   assets: '/assets',
+  notifications: '/notifications',
 };
 
 export function navigate(path: string, options: { replace?: boolean } = {}): void {

@@ -18,6 +18,7 @@ import { assetRoutes } from './routes/asset-routes.js';
 import { profileRoutes } from './routes/profile-routes.js';
 import { operationRoutes } from './routes/operation-routes.js';
 import { mirrorRoutes } from './routes/mirror-routes.js';
+import { notificationRoutes } from './routes/notification-routes.js';
 
 /** Where `npm run build` puts the web UI. */
 const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'web');
@@ -49,7 +50,7 @@ function clientKey(ip: string): string {
 
 /** Every API route, in the order the OpenAPI document lists them. */
 export function apiRoutes(runtime: Runtime, runs: BackgroundRuns): ApiRoute[] {
-  return [...accountRoutes(runtime), ...environmentRoutes(runtime), ...mirrorRoutes(runtime), ...operationRoutes(runtime, runs), ...assetRoutes(runtime), ...profileRoutes()];
+  return [...accountRoutes(runtime), ...environmentRoutes(runtime), ...mirrorRoutes(runtime), ...operationRoutes(runtime, runs), ...assetRoutes(runtime), ...profileRoutes(), ...notificationRoutes(runtime)];
 }
 
 /**
