@@ -32,7 +32,7 @@ export const notificationAttempt = z.strictObject({
 export const notificationDelivery = z.strictObject({
   id: z.number(),
   subscription: z.number(),
-  event: z.enum([...NOTIFICATION_EVENTS, 'test']),
+  event: z.enum([...NOTIFICATION_EVENTS, 'test'] as const),
   /** Null for a test notification. */
   operation: z.number().nullable(),
   /** pending: being tried (again after a backoff); delivered; failed: every attempt allowed failed. */
