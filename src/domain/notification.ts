@@ -158,6 +158,9 @@ export function subscribed(subscription: Pick<Subscription, 'environment' | 'eve
   return (subscription.environment === null || subscription.environment === environment) && subscription.events.includes(event);
 }
 
+/** The action a needs-action notification names when an environment is left failed (like a pending action's code, not an error code). */
+export const ROLLBACK_ACTION = 'ROLLBACK_NEEDED';
+
 /**
  * needs-action: an operation ended and left something only a person can do.
  * - It failed after its cutover (or its rollback failed): the environment is `failed`, down
@@ -175,7 +178,7 @@ export function needsAction(
   const actions = pendingActions.filter((a) => a.operation === operation.id).map(({ code, message, remedy }) => ({ code, message, remedy }));
   if (environmentState === 'failed') {
     actions.unshift({
-      code: 'ROLLBACK_NEEDED',
+      code: ROLLBACK_ACTION,
       message: `${operation.environment} is left failed by operation ${operation.id} (${operation.kind}): its databases were swapped, and it needs a rollback`,
       remedy: `roll the operation back: the operation page's Rollback, or dataalm op rollback ${operation.id}`,
     });
