@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { SMTPServer } from 'smtp-server';
@@ -240,7 +241,9 @@ describe('notifications', () => {
     assert.equal(delivery.state, 'delivered');
     assert.ok(mails.some((m) => /Subject: dataalm: test notification/.test(m.raw)));
 
-    const dead = json<NewNotificationSubscription>(await cli(['notify', 'add', '--webhook', 'http://127.0.0.1:1/hook', '--json']));
+    // A port nothing listens on (fetch refuses some low ports outright, as browsers do).
+    const closed = await freePort();
+    const dead = json<NewNotificationSubscription>(await cli(['notify', 'add', '--webhook', `http://127.0.0.1:${closed}/hook`, '--json']));
     const failed = await cli(['notify', 'test', String(dead.subscription.id)]);
     assert.equal(failed.code, 17, failed.stderr);
     assert.match(failed.stderr, /the test notification was not delivered: the receiver could not be reached: ECONNREFUSED/);
@@ -253,17 +256,17 @@ describe('notifications', () => {
 
   test('no signing secret is in a log, the audit log, a list or the worker output', async () => {
     assert.equal(secrets.length, 2);
-    const texts = [
-      (await demo.query<{ t: string }>('dataalm', 'select string_agg(message || coalesce(data::text, \'\'), E\'\\n\') as t from dataalm.operation_log'))[0]!.t,
-      (await demo.query<{ t: string }>('dataalm', 'select string_agg(details::text, E\'\\n\') as t from dataalm.audit_log'))[0]!.t,
-      (await demo.query<{ t: string }>('dataalm', 'select string_agg(coalesce(error, \'\'), E\'\\n\') as t from dataalm.notification_attempts'))[0]!.t,
-      (await cli(['notify', 'list', '--json'])).stdout,
-      (await cli(['notify', 'list'])).stdout,
-      worker!.output(),
+    const texts: [string, string][] = [
+      ['runbook logs', (await demo.query<{ t: string }>('dataalm', 'select string_agg(message || coalesce(data::text, \'\'), E\'\\n\') as t from dataalm.operation_log'))[0]!.t],
+      ['audit log', (await demo.query<{ t: string }>('dataalm', 'select string_agg(details::text, E\'\\n\') as t from dataalm.audit_log'))[0]!.t],
+      ['attempts', (await demo.query<{ t: string }>('dataalm', 'select string_agg(coalesce(error, \'\'), E\'\\n\') as t from dataalm.notification_attempts'))[0]!.t],
+      ['notify list --json', (await cli(['notify', 'list', '--json'])).stdout],
+      ['notify list', (await cli(['notify', 'list'])).stdout],
+      ['worker output', worker!.output()],
     ];
-    for (const secret of secrets) for (const text of texts) assert.ok(!text.includes(secret), 'a signing secret was found');
+    for (const secret of secrets) for (const [where, text] of texts) assert.equal(text.includes(secret), false, `a signing secret is in the ${where}`);
     const audit = await demo.query<{ action: string }>('dataalm', `select action from dataalm.audit_log where action like 'notification.%' order by id`);
-    assert.ok(audit.some((a) => a.action === 'notification.add') && audit.some((a) => a.action === 'notification.test') && audit.some((a) => a.action === 'notification.remove'));
+    for (const action of ['notification.add', 'notification.test', 'notification.remove']) assert.ok(audit.some((a) => a.action === action), `${action} is audited`);
   });
 
   describe('HTTP API and web page', () => {
@@ -393,6 +396,7 @@ describe('notifications', () => {
         await card.getByText('Delivery log').click();
         await card.getByText(/Attempt 1, .*: ok, HTTP 200/).waitFor();
         await noSideways('with the delivery log open');
+        await page.screenshot({ path: path.join(ROOT, 'test-artifacts', 'screenshots', 'notifications-390.png'), fullPage: true });
         await checkAccessibility(page, 'notifications page with its delivery log');
 
         await card.getByRole('button', { name: /Remove/ }).click();
