@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { SMTPServer } from 'smtp-server';
 import type { NewNotificationSubscription, NotificationDelivery, NotificationSubscription, Operation } from '../src/contract/index.ts';
+import { needsAction, parseEvents } from '../src/domain/notification.ts';
 import { type Browser, browserMissing, checkAccessibility, launchBrowser, signIn as signInPage } from './helpers/browser.ts';
 import { BIN, ROOT, runCli } from './helpers/cli.ts';
 import { type Demo, startDemo } from './helpers/demo.ts';
@@ -203,8 +204,15 @@ describe('notifications', () => {
 
   test('a failing refresh sends "failed" with the step, and "needs-action" since it failed after its cutover', async () => {
     await demo.query('contoso_uat_app', 'UPDATE dmfrecurringjob SET enabled = 0');
+    // No worker runs while the refresh does: its notifications wait in the queue for the next one.
+    await worker!.stop();
+    worker = undefined;
     const failed = json<Operation>(await cli(['refresh', '--source', SOURCE, '--target', TARGET, '--yes', '--json'], { DATAALM_TEST_FAIL_AT: 'post' }), 13);
     const id = failed.id;
+    assert.equal(hooksOf(id).length, 0, 'nothing is sent without a worker');
+    const waiting = await demo.query<{ n: string }>('dataalm', `select count(*) as n from dataalm.notification_deliveries where operation_id = $1 and state = 'pending'`, [id]);
+    assert.ok(Number(waiting[0]!.n) >= 3, 'the deliveries are recorded, pending');
+    worker = await startWorker(demo.env(smtpEnv()));
     const told = await waitFor('failed and needs-action', () => {
       const got = hooksOf(id).filter((h) => h.path === '/all');
       return got.length >= 3 && got;
@@ -267,6 +275,18 @@ describe('notifications', () => {
     for (const secret of secrets) for (const [where, text] of texts) assert.equal(text.includes(secret), false, `a signing secret is in the ${where}`);
     const audit = await demo.query<{ action: string }>('dataalm', `select action from dataalm.audit_log where action like 'notification.%' order by id`);
     for (const action of ['notification.add', 'notification.test', 'notification.remove']) assert.ok(audit.some((a) => a.action === action), `${action} is audited`);
+  });
+
+  test('needs-action names what a person must do: a rollback of a swapped target, the pending actions the operation left', () => {
+    const operation = { id: 7, environment: 'contoso-test', kind: 'refresh' as const };
+    const reprovision = { code: 'RUN_REPROVISIONING_TOOL', message: 'run the tool', remedy: 'Apply updates', since: '2026-12-07T00:00:00Z', operation: 7 };
+    const older = { ...reprovision, code: 'INSTALLERS_MISSING', operation: 3 };
+    assert.deepEqual(needsAction(operation, 'deployed', []), [], 'a failure before the cutover needs no one');
+    assert.deepEqual(needsAction(operation, 'deployed', [reprovision, older]).map((a) => a.code), ['RUN_REPROVISIONING_TOOL'], "only this operation's actions");
+    assert.deepEqual(needsAction(operation, 'failed', [reprovision]).map((a) => a.code), ['ROLLBACK_NEEDED', 'RUN_REPROVISIONING_TOOL']);
+    assert.deepEqual(parseEvents(undefined), ['started', 'succeeded', 'failed', 'needs-action']);
+    assert.deepEqual(parseEvents('needs-action, failed'), ['failed', 'needs-action']);
+    assert.throws(() => parseEvents('failed,done'), /unknown event "done"/);
   });
 
   describe('HTTP API and web page', () => {
