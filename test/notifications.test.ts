@@ -381,6 +381,24 @@ describe('notifications', () => {
       assert.ok(entries.some((e) => e.actor === 'admin' && e.action === 'notification.remove'));
     });
 
+    test('the CLI with --server manages them through the API, as the token’s user', async () => {
+      const token = (await call(baseUrl, manager, 'POST', '/api/tokens', { name: 'notify' })).json<{ token: string }>().token;
+      const remote = (args: string[]) => runCli([...args, '--server', baseUrl], { PATH: process.env.PATH, HOME: process.env.HOME, DATAALM_HOME: '/nonexistent/dataalm-home', DATAALM_TOKEN: token });
+      const wide = await remote(['notify', 'add', '--webhook', `${hookUrl}/remote`]);
+      assert.equal(wide.code, 5, 'a manager adds no project-wide subscription');
+      assert.match(wide.stderr, /only a project owner manages project-wide notifications/);
+      const added = json<NewNotificationSubscription>(await remote(['notify', 'add', '--webhook', `${hookUrl}/remote`, '--env', TARGET, '--events', 'failed', '--json']));
+      assert.match(added.secret ?? '', /^whsec_/);
+      assert.equal((await remote(['notify', 'add', '--email', 'ops@example.com', '--events', 'sometimes'])).code, 2);
+      const tested = await remote(['notify', 'test', String(added.subscription.id)]);
+      assert.equal(tested.code, 0, tested.stderr);
+      assert.match(tested.stdout, /Test notification delivered/);
+      const listed = json<Listed[]>(await remote(['notify', 'list', '--json'])).find((l) => l.id === added.subscription.id)!;
+      assert.deepEqual(listed.deliveries.map((d) => [d.event, d.state]), [['test', 'delivered']]);
+      assert.equal((await remote(['notify', 'remove', String(added.subscription.id)])).code, 0);
+      assert.equal((await remote(['notify', 'remove', String(added.subscription.id)])).code, 3);
+    });
+
     const skip = browserMissing();
     test('the page at 390 × 844: add a webhook, send a test, read the delivery log, remove it', { skip: skip !== undefined && !process.env.CI ? `skipped: ${skip}` : false }, async () => {
       const browser: Browser = await launchBrowser();
