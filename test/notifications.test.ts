@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHmac } from 'node:crypto';
-import http from 'node:http';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { SMTPServer } from 'smtp-server';
 import type { NewNotificationSubscription, NotificationDelivery, NotificationSubscription, Operation } from '../src/contract/index.ts';
 import { needsAction, parseEvents } from '../src/domain/notification.ts';
 import { type Browser, browserMissing, checkAccessibility, launchBrowser, signIn as signInPage } from './helpers/browser.ts';
@@ -13,6 +9,7 @@ import { BIN, ROOT, runCli } from './helpers/cli.ts';
 import { type Demo, startDemo } from './helpers/demo.ts';
 import { type Caller, call, signIn } from './helpers/http-client.ts';
 import { freePort } from './helpers/service.ts';
+import { type Hook, type Mail, type Receivers, signedWith, startReceivers } from './helpers/receivers.ts';
 import { waitFor } from './helpers/wait.ts';
 import { type WorkerProcess, startWorker } from './helpers/workers.ts';
 
@@ -27,36 +24,19 @@ const MIA_PASSWORD = 'manager-password-mia-3';
 const TOM_PASSWORD = 'member-password-tom-3';
 const DELIVERY_TIMEOUT_MS = 60_000;
 
-interface Hook {
-  readonly path: string;
-  readonly raw: string;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: Record<string, unknown>;
-  readonly status: number;
-}
-
-interface Mail {
-  readonly to: string[];
-  readonly raw: string;
-}
-
 interface Listed extends NotificationSubscription {
   readonly deliveries: NotificationDelivery[];
 }
 
 describe('notifications', () => {
   let demo: Demo;
-  let receiver: http.Server;
-  let smtp: SMTPServer;
+  let receivers: Receivers;
   let worker: WorkerProcess | undefined;
   let hookUrl: string;
-  let smtpUrl: string;
-  const hooks: Hook[] = [];
-  const mails: Mail[] = [];
-  /** Statuses the receiver answers on a path, in turn; 200 once they run out. */
-  const plans = new Map<string, number[]>();
+  let hooks: Hook[];
+  let mails: Mail[];
   const secrets: string[] = [];
-  const smtpEnv = () => ({ DATAALM_SMTP_URL: smtpUrl });
+  const smtpEnv = () => ({ DATAALM_SMTP_URL: receivers.smtpUrl });
 
   const cli = async (args: string[], extra: Record<string, string> = {}) => demo.cli(args, { ...smtpEnv(), ...extra });
   const json = <T>(result: { code: number | null; stdout: string; stderr: string }, code = 0): T => {
@@ -65,47 +45,18 @@ describe('notifications', () => {
   };
   const hooksOf = (operation: number) => hooks.filter((h) => h.body.operationId === operation);
   const mailsOf = (operation: number) => mails.filter((m) => m.raw.includes(`operation ${operation}`) || m.raw.includes(`refresh ${operation} `));
-  const verifies = (hook: Hook, secret: string) =>
-    hook.headers['x-dataalm-signature'] === `sha256=${createHmac('sha256', secret).update(hook.raw).digest('hex')}`;
   const list = async () => json<Listed[]>(await cli(['notify', 'list', '--json']));
 
   before(async () => {
-    receiver = http.createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (c: Buffer) => chunks.push(c));
-      request.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        const status = plans.get(request.url ?? '')?.shift() ?? 200;
-        hooks.push({ path: request.url ?? '', raw, headers: request.headers, body: JSON.parse(raw) as Record<string, unknown>, status });
-        response.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'try again');
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      logger: false,
-      onData(stream, session, done) {
-        let raw = '';
-        stream.on('data', (c: Buffer) => (raw += c.toString('utf8')));
-        stream.on('end', () => {
-          // Soft line breaks of quoted-printable and folded header lines undone, so a test can match whole lines.
-          mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: raw.replace(/=\r?\n/g, '').replace(/\r?\n[ \t]+/g, ' ') });
-          done();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-    smtpUrl = `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`;
+    receivers = await startReceivers();
+    ({ hookUrl, hooks, mails } = receivers);
     demo = await startDemo('notifications');
   });
 
   after(async () => {
     await worker?.stop();
     await demo?.close();
-    await new Promise((resolve) => receiver?.close(resolve));
-    await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+    await receivers?.close();
   });
 
   test('bad input is refused with the usual codes, and nothing is added', async () => {
@@ -143,7 +94,7 @@ describe('notifications', () => {
     assert.equal(mail.subscription.environment, TARGET);
     const flaky = json<NewNotificationSubscription>(await cli(['notify', 'add', '--webhook', `${hookUrl}/flaky`, '--events', 'started', '--env', TARGET, '--json']));
     secrets.push(flaky.secret!);
-    plans.set('/flaky', [500]);
+    receivers.plans.set('/flaky', [500]);
     // Not told: another environment's subscription, and one for other events.
     await cli(['notify', 'add', '--webhook', `${hookUrl}/other-env`, '--env', 'contoso-test']);
     await cli(['notify', 'add', '--webhook', `${hookUrl}/failures`, '--events', 'failed']);
@@ -161,8 +112,8 @@ describe('notifications', () => {
     told.sort((a, b) => String(a.body.event).localeCompare(String(b.body.event)));
     assert.deepEqual(told.map((h) => h.body.event), ['started', 'succeeded']);
     for (const h of told) {
-      assert.ok(verifies(h, hook.secret!), `the signature of "${String(h.body.event)}" verifies with the subscription's secret`);
-      assert.ok(!verifies(h, flaky.secret!), 'another secret does not verify it');
+      assert.ok(signedWith(h, hook.secret!), `the signature of "${String(h.body.event)}" verifies with the subscription's secret`);
+      assert.ok(!signedWith(h, flaky.secret!), 'another secret does not verify it');
       assert.equal(h.headers['x-dataalm-event'], h.body.event);
       assert.match(String(h.headers['x-dataalm-timestamp']), /^\d{10}$/);
       assert.equal(h.headers['content-type'], 'application/json');
@@ -242,7 +193,7 @@ describe('notifications', () => {
     assert.equal(sent.code, 0, sent.stderr);
     assert.match(sent.stdout, /Test notification delivered: the receiver answered HTTP 200/);
     const received = hooks.slice(before).find((h) => h.body.event === 'test')!;
-    assert.ok(verifies(received, secrets[0]!), 'a test is signed too');
+    assert.ok(signedWith(received, secrets[0]!), 'a test is signed too');
 
     const mail = subscriptions.find((s) => s.channel === 'email')!;
     const delivery = json<NotificationDelivery>(await cli(['notify', 'test', String(mail.id), '--json']));
@@ -430,7 +381,7 @@ describe('notifications', () => {
         await page.getByText(`Test notification delivered to ${hookUrl}/from-the-page (HTTP 200).`).waitFor();
         const received = hooks.filter((h) => h.path === '/from-the-page');
         assert.equal(received.length, 1);
-        assert.equal(received[0]!.headers['x-dataalm-signature'], `sha256=${createHmac('sha256', secret).update(received[0]!.raw).digest('hex')}`);
+        assert.ok(signedWith(received[0]!, secret), 'signed with the secret the page showed');
         await card.getByText('Delivery log').click();
         await card.getByText(/Attempt 1, .*: ok, HTTP 200/).waitFor();
         await noSideways('with the delivery log open');
