@@ -10,6 +10,7 @@ import { AccountStore } from '../adapters/store/account-store.js';
 import { AccessPolicyStore } from '../adapters/store/access-policy-store.js';
 import { MirrorStore } from '../adapters/store/mirror-store.js';
 import { ScheduleStore } from '../adapters/store/schedule-store.js';
+import { NotificationStore } from '../adapters/store/notification-store.js';
 import { JobQueue } from '../adapters/queue/job-queue.js';
 import { WorkerStore } from '../adapters/store/worker-store.js';
 import { EnvironmentStore } from '../adapters/store/environment-store.js';
@@ -41,6 +42,8 @@ export interface Runtime {
   readonly mirrors: MirrorStore;
   /** Scheduled refreshes and the log of their runs. */
   readonly schedules: ScheduleStore;
+  /** Notification subscriptions and their delivery log. */
+  readonly notifications: NotificationStore;
   /** Where operations are queued for workers. */
   readonly queue: JobQueue;
   /** The control database's URL (with its password: never shown). */
@@ -113,6 +116,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       accessPolicies: new AccessPolicyStore(pool),
       mirrors: new MirrorStore(pool),
       schedules: new ScheduleStore(pool),
+      notifications: new NotificationStore(pool, secrets),
       queue,
       controlUrl,
       secrets,

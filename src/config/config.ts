@@ -75,6 +75,16 @@ const configSchema = z
     DATAALM_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(60),
     /** Operations one worker runs at once. (Default: 2) */
     DATAALM_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
+    /**
+     * SMTP server that sends e-mail notifications: `smtp://[user:password@]host[:port]` or
+     * `smtps://…`. Without it, e-mail subscriptions are refused. (Default: unset)
+     */
+    DATAALM_SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\/[^/\s]+\/?$/, 'must be an smtp:// or smtps:// URL such as smtp://user:password@mail.example.com:587')
+      .optional(),
+    /** Sender address of e-mail notifications. (Default: `dataalm@<host name>`) */
+    DATAALM_SMTP_FROM: z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, 'must be an e-mail address such as dataalm@example.com').optional(),
     /** For tests: exit hard at this point of an operation (see docs/errors.md). Not a setting. */
     DATAALM_FAULT: z.enum(FAULT_POINTS).optional(),
     /** The CLI acts on this remote dataalm instead of the local project (same as --server). */
@@ -136,6 +146,8 @@ export interface Config {
   readonly mirrorMaxLagBytes: number;
   readonly mirrorCatchUpSeconds: number;
   readonly mirrorCheckSeconds: number;
+  readonly smtpUrl: string | undefined;
+  readonly smtpFrom: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
@@ -180,5 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     mirrorMaxLagBytes: raw.DATAALM_MIRROR_MAX_LAG,
     mirrorCatchUpSeconds: raw.DATAALM_MIRROR_CATCH_UP_SECONDS,
     mirrorCheckSeconds: raw.DATAALM_MIRROR_CHECK_SECONDS,
+    smtpUrl: raw.DATAALM_SMTP_URL,
+    smtpFrom: raw.DATAALM_SMTP_FROM,
   });
 }

@@ -3,6 +3,7 @@ import { apiToken, auditEntry, newApiToken, session, user } from './accounts.js'
 import { asset, assetDetails, environmentPackage, scaleUnitRecord, sharedAsset } from './assets.js';
 import { accessPolicy, breadcrumb, credentials, environment, environmentDetails, refreshPreview, refreshSource } from './environments.js';
 import { mirrorRemoved, mirrorStatus } from './mirrors.js';
+import { newNotificationSubscription, notificationDelivery, notificationSubscription } from './notifications.js';
 import { operation, queued, verificationReport } from './operations.js';
 import { transformerList } from './profiles.js';
 import { schedule, scheduleRun } from './schedules.js';
@@ -84,6 +85,11 @@ export const ENDPOINTS = {
   'POST /api/schedules/:id/pause': json(200, schedule),
   'POST /api/schedules/:id/resume': json(200, schedule),
   'GET /api/schedules/:id/runs': json(200, z.array(scheduleRun)),
+  'GET /api/notifications': json(200, z.array(notificationSubscription)),
+  'POST /api/notifications': json(201, newNotificationSubscription),
+  'DELETE /api/notifications/:id': empty,
+  'POST /api/notifications/:id/test': json(200, notificationDelivery),
+  'GET /api/notifications/:id/deliveries': json(200, z.array(notificationDelivery)),
 } as const satisfies Record<string, Success>;
 
 export type Endpoint = keyof typeof ENDPOINTS;

@@ -10,6 +10,7 @@ import { EnvironmentPage } from './pages/EnvironmentPage';
 import { EnvironmentsPage } from './pages/EnvironmentsPage';
 import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
+import { NotificationsPage } from './pages/NotificationsPage';
 import { OperationPage } from './pages/OperationPage';
 import { RefreshPage } from './pages/RefreshPage';
 import { SchedulesPage } from './pages/SchedulesPage';
@@ -107,6 +108,8 @@ function RoutePage({ route }: { readonly route: Route }) {
       return <TokensPage />;
     case 'schedules':
       return <SchedulesPage />;
+    case 'notifications':
+      return <NotificationsPage />;
     case 'not-found':
       return <NotFoundPage />;
   }

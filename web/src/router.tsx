@@ -11,6 +11,7 @@ export type Route =
   | { readonly page: 'audit' }
   | { readonly page: 'tokens' }
   | { readonly page: 'schedules' }
+  | { readonly page: 'notifications' }
   | { readonly page: 'login' }
   | { readonly page: 'not-found' };
 
@@ -20,7 +21,7 @@ export function parseRoute(pathname: string): Route {
   const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
   const [first, second, third] = parts;
   if (parts.length === 0) return { page: 'environments' };
-  if (parts.length === 1 && (first === 'users' || first === 'audit' || first === 'tokens' || first === 'login' || first === 'assets')) return { page: first };
+  if (parts.length === 1 && (first === 'users' || first === 'audit' || first === 'tokens' || first === 'login' || first === 'assets' || first === 'notifications')) return { page: first };
   if (parts.length === 1 && first === 'schedules') return { page: 'schedules' };
   if (first === 'environments' && second !== undefined) {
     if (parts.length === 2) return { page: 'environment', name: second };
@@ -37,6 +38,7 @@ export const paths = {
   apply: (name: string) => `/environments/${encodeURIComponent(name)}/apply`,
   operation: (id: number) => `/operations/${id}`,
   assets: '/assets',
+  notifications: '/notifications',
 };
 
 export function navigate(path: string, options: { replace?: boolean } = {}): void {

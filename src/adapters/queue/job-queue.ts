@@ -1,4 +1,4 @@
-import type { Logger, Runner, WorkerUtils } from 'graphile-worker';
+import type { Logger, Runner, TaskList, WorkerUtils } from 'graphile-worker';
 import pg from 'pg';
 
 /**
@@ -8,6 +8,19 @@ import pg from 'pg';
  * holds its state, so a job that runs twice does nothing the second time.
  */
 export const OPERATION_TASK = 'dataalm_operation';
+
+/** Notifications travel as jobs of their own task, run by a small runner of their own (startNotificationWorker). */
+export const NOTIFICATION_TASK = 'dataalm_notification';
+
+export interface NotificationJob {
+  readonly delivery: number;
+}
+
+/** What a handler knows of its job: the how-manieth run this is, of how many at most. */
+export interface JobAttempt {
+  readonly attempts: number;
+  readonly maxAttempts: number;
+}
 
 export interface OperationJob {
   readonly id: number;
@@ -22,9 +35,11 @@ export interface OperationJob {
  */
 const graphileWorker = () => import('graphile-worker');
 
-async function queueLogger(onLine: (line: string) => void): Promise<Logger> {
+async function queueLogger(onLine: (line: string) => void, quietFailures = false): Promise<Logger> {
   const { Logger } = await graphileWorker();
-  return new Logger(() => (level, message) => {
+  return new Logger(() => (level, message, meta) => {
+    // A failed try of a job whose handler records its own failures (a notification's attempts).
+    if (quietFailures && (meta as { failure?: boolean } | undefined)?.failure) return;
     if (level === 'error' || level === 'warning') onLine(`job queue ${level}: ${message}`);
   });
 }
@@ -43,8 +58,20 @@ export class JobQueue {
 
   /** `key` makes a job unique while it waits: adding the same key again adds nothing. */
   async enqueue(job: OperationJob, key: string): Promise<void> {
+    await (await this.#workerUtils()).addJob(OPERATION_TASK, job, { jobKey: key, jobKeyMode: 'preserve_run_at', maxAttempts: 3 });
+  }
+
+  /**
+   * Queues the sending of a notification. Adding it again while its job waits, is retried or
+   * runs adds nothing, so queueing every pending delivery again is safe.
+   */
+  async enqueueNotification(job: NotificationJob, maxAttempts: number): Promise<void> {
+    await (await this.#workerUtils()).addJob(NOTIFICATION_TASK, job, { jobKey: `notification:${job.delivery}`, jobKeyMode: 'unsafe_dedupe', maxAttempts });
+  }
+
+  #workerUtils(): Promise<WorkerUtils> {
     this.#utils ??= graphileWorker().then(async ({ makeWorkerUtils }) => makeWorkerUtils({ pgPool: this.#openPool(), logger: await queueLogger(this.#onLine) }));
-    await (await this.#utils).addJob(OPERATION_TASK, job, { jobKey: key, jobKeyMode: 'preserve_run_at', maxAttempts: 3 });
+    return this.#utils;
   }
 
   async close(): Promise<void> {
@@ -134,12 +161,38 @@ export async function startJobWorker(options: {
   readonly handle: (job: OperationJob) => Promise<void>;
   readonly onLine: (line: string) => void;
 }): Promise<JobWorker> {
+  const logger = await queueLogger(options.onLine);
+  return startRunner(options, logger, { [OPERATION_TASK]: async (payload) => options.handle(payload as OperationJob) });
+}
+
+/**
+ * Sends notifications, `concurrency` at a time, beside the operations' runner and with a
+ * pool of its own: a slow receiver never holds a slot an operation needs, and an operation
+ * running for an hour never holds back its own "started" notification. A handler that
+ * throws is run again by the queue after e^attempts seconds, up to the job's max attempts.
+ */
+export async function startNotificationWorker(options: {
+  readonly controlUrl: string;
+  readonly concurrency: number;
+  readonly handle: (job: NotificationJob, attempt: JobAttempt) => Promise<void>;
+  readonly onLine: (line: string) => void;
+}): Promise<JobWorker> {
+  const logger = await queueLogger(options.onLine, true);
+  return startRunner(options, logger, {
+    [NOTIFICATION_TASK]: async (payload, helpers) => options.handle(payload as NotificationJob, { attempts: helpers.job.attempts, maxAttempts: helpers.job.max_attempts }),
+  });
+}
+
+async function startRunner(
+  options: { readonly controlUrl: string; readonly concurrency: number; readonly onLine: (line: string) => void },
+  logger: Logger,
+  taskList: TaskList,
+): Promise<JobWorker> {
   const { pool, giveUp } = patientPool(options.controlUrl, options.concurrency + 2);
   let stopped = false;
   let restarting: Promise<void> | undefined;
   let wake = () => {};
   const { run } = await graphileWorker();
-  const logger = await queueLogger(options.onLine);
   const start = () =>
     run({
       pgPool: pool,
@@ -147,7 +200,7 @@ export async function startJobWorker(options: {
       noHandleSignals: true,
       pollInterval: 1000,
       logger,
-      taskList: { [OPERATION_TASK]: async (payload) => options.handle(payload as OperationJob) },
+      taskList,
     });
   const watch = (current: Runner) => {
     const onEnd = (error?: unknown) => {

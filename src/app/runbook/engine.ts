@@ -2,6 +2,7 @@ import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import type { FaultPoint } from '../../domain/faults.js';
 import type { Operation, OperationKind, StepName } from '../../domain/operation.js';
 import { fault } from '../faults.js';
+import { notifyOperation } from '../notification-service.js';
 import type { Runtime } from '../runtime.js';
 import { reconcileCutover } from '../refresh/cutover-state.js';
 import { applyRunbook } from './apply-runbook.js';
@@ -24,6 +25,7 @@ export async function runOperation(runtime: Runtime, id: number, options: RunOpt
     const operation = await runtime.operations.get(id);
     throw new DataalmError('REFUSED', `operation ${id} is ${operation.state}, not queued: it cannot be started`);
   }
+  await notifyOperation(runtime, id, 'started');
   return forward(await RunContext.open(runtime, id, worker, options.onEvent ?? (() => {})), options, false);
 }
 

@@ -2,12 +2,14 @@ import type { Operation, OperationError } from '../../domain/operation.js';
 import { type OperationOutcome, environmentStateAfter, finalState, historyEntry, settlesFrom } from '../../domain/operation-outcome.js';
 import { redactSecrets } from '../../domain/redaction.js';
 import { releaseMirrorPause } from '../mirror-service.js';
+import { notifyOperation } from '../notification-service.js';
 import type { Runtime } from '../runtime.js';
 
 /**
  * Ends an operation: its state, its open steps, the environment's history and state. The
  * runner, the reaper of abandoned operations and a rollback all end operations here, so
- * "what an ended operation leaves behind" is said once (the rules are in the domain).
+ * "what an ended operation leaves behind" is said once (the rules are in the domain), and
+ * its subscribers are told here (notifyOperation; the start is told in engine.ts).
  * Returns false when another process had ended the operation meanwhile: nothing is written.
  */
 export async function settle(
@@ -28,5 +30,6 @@ export async function settle(
       ops.log(operation.id, null, 'warning', `the mirror's subscription it had paused could not be resumed yet (${redactSecrets(error.message)}); the next refresh or mirror check resumes it`),
     );
   }
+  await notifyOperation(runtime, operation.id, outcome);
   return true;
 }

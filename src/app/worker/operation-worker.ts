@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
-import { type OperationJob, startJobWorker } from '../../adapters/queue/job-queue.js';
+import { type OperationJob, startJobWorker, startNotificationWorker } from '../../adapters/queue/job-queue.js';
+import { deliverNotification, requeuePendingNotifications } from '../notification-service.js';
 import type { BackgroundRuns } from '../refresh/background-runs.js';
 import { reapAbandoned } from '../refresh/abandoned.js';
 import { resumeOperation, runOperation, workerId } from '../runbook/engine.js';
@@ -15,6 +16,9 @@ export interface OperationWorker {
   readonly id: string;
   stop(): Promise<void>;
 }
+
+/** Notifications one worker sends at once (each waits at most WEBHOOK_TIMEOUT_MS for its receiver). */
+const NOTIFICATION_CONCURRENCY = 4;
 
 /** Queues an operation for the workers. */
 export async function enqueueOperation(runtime: Runtime, id: number): Promise<void> {
@@ -65,6 +69,7 @@ export async function startOperationWorker(
       await runtime.queue.enqueue({ id: stale.id, reason: 'takeover' }, `takeover:${stale.id}:${stale.heartbeatAt}`);
     }
     for (const waiting of await ops.queuedSince(lease)) await enqueueOperation(runtime, waiting);
+    await requeuePendingNotifications(runtime);
   };
   // While the control database is away, one line says so, not one per tick.
   let failing = false;
@@ -96,6 +101,16 @@ export async function startOperationWorker(
   };
 
   const jobs = await startJobWorker({ controlUrl: runtime.controlUrl, concurrency: options.concurrency, handle, onLine: options.onLine });
+  // Notifications have a runner of their own: a slow receiver never holds an operation's slot.
+  const notifications = await startNotificationWorker({
+    controlUrl: runtime.controlUrl,
+    concurrency: NOTIFICATION_CONCURRENCY,
+    handle: (job, attempt) => deliverNotification(runtime, job.delivery, attempt),
+    onLine: options.onLine,
+  }).catch(async (error: unknown) => {
+    await jobs.stop();
+    throw error;
+  });
   tick();
   const timer = setInterval(tick, Math.max(1000, (lease * 1000) / 2));
   fireSchedules();
@@ -107,7 +122,7 @@ export async function startOperationWorker(
       clearInterval(scheduleTimer);
       await firing;
       // No new jobs are taken while the running ones are canceled and awaited.
-      await Promise.all([jobs.stop(), runs.stopAll()]);
+      await Promise.all([jobs.stop(), notifications.stop(), runs.stopAll()]);
       await runtime.workers.remove(id).catch(() => {});
     },
   };

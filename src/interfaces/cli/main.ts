@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAccountCommands } from './account-commands.js';
 import { registerWorkerCommand } from './worker-command.js';
+import { registerNotifyCommands } from './notify-commands.js';
 import { registerCopyCommands } from './copy-commands.js';
 import { registerProfileCommands } from './profile-commands.js';
 import { registerDemoCommands } from './demo-commands.js';
@@ -61,6 +62,7 @@ exit codes in docs/errors.md. Run "dataalm <command> --help" for a command's opt
   registerAccountCommands(program);
   registerWorkerCommand(program);
   registerScheduleCommands(program);
+  registerNotifyCommands(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

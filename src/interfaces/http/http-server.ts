@@ -20,6 +20,7 @@ import { operationRoutes } from './routes/operation-routes.js';
 import { mirrorRoutes } from './routes/mirror-routes.js';
 import { scheduleRoutes } from './routes/schedule-routes.js';
 import { recurringJobsRoutes } from './routes/recurring-jobs-routes.js';
+import { notificationRoutes } from './routes/notification-routes.js';
 
 /** Where `npm run build` puts the web UI. */
 const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'web');
@@ -51,7 +52,7 @@ function clientKey(ip: string): string {
 
 /** Every API route, in the order the OpenAPI document lists them. */
 export function apiRoutes(runtime: Runtime, runs: BackgroundRuns): ApiRoute[] {
-  return [...accountRoutes(runtime), ...environmentRoutes(runtime), ...mirrorRoutes(runtime), ...recurringJobsRoutes(runtime), ...operationRoutes(runtime, runs), ...assetRoutes(runtime), ...profileRoutes(), ...scheduleRoutes(runtime)];
+  return [...accountRoutes(runtime), ...environmentRoutes(runtime), ...mirrorRoutes(runtime), ...recurringJobsRoutes(runtime), ...operationRoutes(runtime, runs), ...assetRoutes(runtime), ...profileRoutes(), ...scheduleRoutes(runtime), ...notificationRoutes(runtime)];
 }
 
 /**

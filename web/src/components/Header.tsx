@@ -1,6 +1,6 @@
 import type { User } from '../api/types';
 import { Link } from '../router';
-import { canManageUsers, canReadAudit, ROLE_LABELS } from '../session';
+import { canMaintain, canManageUsers, canReadAudit, ROLE_LABELS } from '../session';
 
 interface HeaderProps {
   readonly user: User;
@@ -15,6 +15,7 @@ export function Header({ user, pathname, onSignOut }: HeaderProps) {
     { to: '/schedules', label: 'Schedules', current: pathname === '/schedules' },
     ...(canManageUsers(user.role) ? [{ to: '/users', label: 'Users and roles', current: pathname === '/users' }] : []),
     ...(canReadAudit(user.role) ? [{ to: '/audit', label: 'Audit log', current: pathname === '/audit' }] : []),
+    ...(canMaintain(user.role) ? [{ to: '/notifications', label: 'Notifications', current: pathname === '/notifications' }] : []),
     { to: '/tokens', label: 'Your account', current: pathname === '/tokens' },
   ];
   return (
