@@ -150,7 +150,7 @@ export class ScheduleStore {
   async claim(id: number, dueAt: string, next: Date | null): Promise<boolean> {
     const claimed = await this.#pool.query(
       `update dataalm.schedules set next_run_at = $3, paused = $3::timestamptz is null, updated_at = now()
-        where id = $1 and next_run_at = $2 and not paused
+        where id = $1 and date_trunc('milliseconds', next_run_at) = $2::timestamptz and not paused
        returning id`,
       [id, dueAt, next],
     );
