@@ -109,6 +109,7 @@ const PAGES: readonly LayoutPage[] = [
   },
   { name: 'your account', path: () => '/tokens', heading: 'Your account', ready: (page) => heading(page, 'Create an API token') },
   { name: 'schedules', path: () => '/schedules', heading: 'Schedules', ready: (page) => heading(page, 'Schedule a refresh') },
+  { name: 'notifications', path: () => '/notifications', heading: 'Notifications', ready: (page) => heading(page, 'Add a subscription') },
   { name: 'not found', path: () => '/no/such/page', heading: 'Page not found' },
 ];
 
@@ -168,7 +169,7 @@ describe('web UI on a phone', { skip }, () => {
   test('the header shows every link of the signed-in owner whole', async () => {
     await open(PAGES.find((entry) => entry.name === 'environments')!);
     const nav = page.getByRole('navigation', { name: 'Main' });
-    for (const name of ['Environments', 'Schedules', 'Asset library', 'Users and roles', 'Audit log', 'Your account']) {
+    for (const name of ['Environments', 'Schedules', 'Asset library', 'Users and roles', 'Audit log', 'Notifications', 'Your account']) {
       const box = await nav.getByRole('link', { name, exact: true }).boundingBox();
       assert.ok(box && box.x >= 0 && box.x + box.width <= PHONE.width, `${name} is inside the window: ${JSON.stringify(box)}`);
     }
