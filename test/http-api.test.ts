@@ -85,6 +85,12 @@ const MATRIX: Record<string, { allowed: readonly Role[] | 'public'; sessionOnly?
   'POST /api/schedules/{id}/pause': { allowed: OPERATORS, request: () => ({ path: '/api/schedules/999999/pause' }) },
   'POST /api/schedules/{id}/resume': { allowed: OPERATORS, request: () => ({ path: '/api/schedules/999999/resume' }) },
   'GET /api/schedules/{id}/runs': { allowed: ALL, request: () => ({ path: '/api/schedules/999999/runs' }) },
+  // Notifications are set up by those who may operate (a manager for one environment's: notifications.test.ts).
+  'GET /api/notifications': { allowed: OPERATORS, request: () => ({ path: '/api/notifications' }) },
+  'POST /api/notifications': { allowed: OPERATORS, request: () => ({ path: '/api/notifications', body: {} }) },
+  'DELETE /api/notifications/{id}': { allowed: OPERATORS, request: () => ({ path: '/api/notifications/999999' }) },
+  'POST /api/notifications/{id}/test': { allowed: OPERATORS, request: () => ({ path: '/api/notifications/999999/test' }) },
+  'GET /api/notifications/{id}/deliveries': { allowed: OPERATORS, request: () => ({ path: '/api/notifications/999999/deliveries' }) },
 };
 
 interface StreamEvent {

@@ -151,6 +151,17 @@ describe('self-service in the web UI', { skip }, () => {
     const same = await call(service.baseUrl, callers.owner, 'PATCH', `/api/environments/${TARGET}`, { databaseUrls: { application: urls.application } });
     assert.equal(same.status, 200, same.text);
     assert.ok(!same.text.includes(password), 'no password in the answer');
+    // A synchronize command with a password, shown hidden, sent back as shown by a form that
+    // sends every field: the real command stays.
+    const command = 'sync-tool --source postgres://sync:sync-secret-1@db.contoso.example/app';
+    assert.equal((await call(service.baseUrl, callers.owner, 'PATCH', `/api/environments/${TARGET}`, { syncCommand: command })).status, 200);
+    const registered = (await call(service.baseUrl, callers.owner, 'GET', `/api/environments/${TARGET}`)).json<{ syncCommand: string; tenant: string; administrator: string }>();
+    const hidden = registered.syncCommand;
+    assert.ok(!hidden.includes('sync-secret-1'), hidden);
+    const resent = await call(service.baseUrl, callers.owner, 'PATCH', `/api/environments/${TARGET}`, { tenant: registered.tenant, administrator: registered.administrator, syncCommand: hidden });
+    assert.equal(resent.status, 200, resent.text);
+    assert.equal((await runtime.environments.get(TARGET)).syncCommand, command, 'the hidden form is not written over the command');
+    assert.equal((await call(service.baseUrl, callers.owner, 'PATCH', `/api/environments/${TARGET}`, { syncCommand: null })).status, 200);
     const upload = { upload: { name: 'asset.yaml', text: 'name: x\n', files: {} } };
     assert.equal((await call(service.baseUrl, callers.manager, 'POST', '/api/assets', upload)).status, 403);
   });

@@ -153,11 +153,6 @@ export function forbiddenToManage(environment: string | null): DataalmError {
   );
 }
 
-/** Whether the subscription hears of this event on this environment. */
-export function subscribed(subscription: Pick<Subscription, 'environment' | 'events'>, environment: string, event: NotificationEvent): boolean {
-  return (subscription.environment === null || subscription.environment === environment) && subscription.events.includes(event);
-}
-
 /** The action a needs-action notification names when an environment is left failed (like a pending action's code, not an error code). */
 export const ROLLBACK_ACTION = 'ROLLBACK_NEEDED';
 

@@ -1,7 +1,7 @@
 import type { Operation } from './api/types';
 
 // Sizes and durations read as in the CLI: one set of rules (binary units, IEC).
-export { formatBytes, formatDuration, formatRate, parseByteSize } from '../../src/domain/units.js';
+export { formatBytes, formatDuration, parseByteSize } from '../../src/domain/units.js';
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 

@@ -48,11 +48,9 @@ async function fire(runtime: Runtime, schedule: ScheduleRecord, options: FiringO
   if (forbidden) return { outcome: 'refused', operation: null, code: 'FORBIDDEN', reason: forbidden };
   const busy = await runtime.operations.activeOn(schedule.target);
   if (busy) return skipped(busyReason(schedule.target, busy).message);
+  let id: number;
   try {
-    const id = await requestRefresh(runtime, { source: schedule.source, target: schedule.target, ...SCHEDULED_REFRESH, actor });
-    await runtime.operations.log(id, null, 'info', `started by schedule ${schedule.id} (${describeCron(schedule.cron)}, ${schedule.timezone}) as ${schedule.createdBy}`);
-    await options.enqueue(id);
-    return { outcome: 'started', operation: id, code: null, reason: null };
+    id = await requestRefresh(runtime, { source: schedule.source, target: schedule.target, ...SCHEDULED_REFRESH, actor });
   } catch (thrown) {
     if (thrown instanceof RefusedError) {
       // Another operation took the target between the check above and the request.
@@ -62,6 +60,11 @@ async function fire(runtime: Runtime, schedule: ScheduleRecord, options: FiringO
     const error = coerceError(thrown);
     return { outcome: 'refused', operation: null, code: error instanceof DataalmError ? error.code : 'INTERNAL', reason: redactSecrets(error.message) };
   }
+  // The operation exists from here on: it is the run's, whatever happens to these two (a
+  // refresh not queued now is queued by the worker's sweep, as any waiting one).
+  await runtime.operations.log(id, null, 'info', `started by schedule ${schedule.id} (${describeCron(schedule.cron)}, ${schedule.timezone}) as ${schedule.createdBy}`).catch(() => {});
+  await options.enqueue(id).catch(() => {});
+  return { outcome: 'started', operation: id, code: null, reason: null };
 }
 
 function skipped(reason: string): Outcome {

@@ -28,6 +28,11 @@ const COMMANDS: readonly { readonly pattern: RegExp; readonly link: (match: RegE
   { pattern: /dataalm env stop-recurring-jobs ([a-z0-9-]+)/y, link: (m) => <Link to={paths.environment(m[1]!)}>Stop recurring jobs on {m[1]}</Link> },
   { pattern: /dataalm asset import --shared ([\w.-]+)(?: \([^)]*\))?/y, link: (m) => <Link to={paths.assets}>import the shared asset {m[1]}</Link> },
   { pattern: /dataalm asset (?:list|import)[^;,.]*/y, link: () => <Link to={paths.assets}>the asset library</Link> },
+  { pattern: /dataalm env mirror (?:enable|status|resync|disable) ([a-z0-9-]+)[^;,.)]*/y, link: (m) => <Link to={paths.environment(m[1]!)}>the Mirror card of {m[1]}</Link> },
+  { pattern: /dataalm env show ([a-z0-9-]+)/y, link: (m) => <Link to={paths.environment(m[1]!)}>{m[1]}</Link> },
+  { pattern: /dataalm schedule (?:list|remove|pause|resume|runs)[^;,.)]*/y, link: () => <Link to="/schedules">the Schedules page</Link> },
+  { pattern: /dataalm notify (?:list|add|remove|test)[^;,.)]*/y, link: () => <Link to={paths.notifications}>the Notifications page</Link> },
+  { pattern: /dataalm user (?:set-role|add|remove|list)[^;,.)]*/y, link: () => <Link to="/users">Users and roles</Link> },
 ];
 
 /** A remedy as the web UI shows it: the CLI commands it names are links to where the UI does that. */

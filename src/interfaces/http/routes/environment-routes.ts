@@ -82,11 +82,15 @@ export function environmentRoutes(runtime: Runtime): ApiRoute[] {
       success: { description: 'the environment' },
       async handler({ params, body, actor }) {
         const { autoReprovision, tenant, administrator, documentStorage, databaseUrls } = body;
+        // The command as this API shows it (its passwords hidden), sent back unchanged, is no change:
+        // a form that sends every field must not write the hidden form over the real command.
+        const current = shown(await runtime.environments.get(params.name)).syncCommand;
+        const syncCommand = body.syncCommand !== undefined && body.syncCommand === current ? undefined : body.syncCommand;
         if (tenant !== undefined || administrator !== undefined || documentStorage !== undefined || databaseUrls !== undefined) {
           // Checked whole as a new environment is; the synchronize command goes with it.
-          const change = { tenant, administrator, documentStorage, databaseUrls, syncCommand: body.syncCommand };
+          const change = { tenant, administrator, documentStorage, databaseUrls, syncCommand };
           await changeEnvironment(runtime, params.name, change, actor);
-        } else if (body.syncCommand !== undefined) await runtime.environments.setSyncCommand(params.name, body.syncCommand, actor);
+        } else if (syncCommand !== undefined) await runtime.environments.setSyncCommand(params.name, syncCommand, actor);
         if (autoReprovision !== undefined) await runtime.environments.setAutoReprovision(params.name, autoReprovision, actor);
         return shown(await runtime.environments.get(params.name));
       },

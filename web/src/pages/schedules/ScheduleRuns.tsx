@@ -3,6 +3,7 @@ import type { ScheduleRun } from '../../api/types';
 import { ErrorNotice, Loading } from '../../components/Notice';
 import { Link, paths } from '../../router';
 import { useResource } from '../../useResource';
+import { Remedy } from '../../components/Remedy';
 import { runWords, viewerTime } from './scheduleWords';
 
 /** A schedule's latest runs, newest first; `version` changes to read them again. */
@@ -21,7 +22,7 @@ export function ScheduleRuns({ id, version }: { readonly id: number; readonly ve
         <li key={run.id}>
           <span className="nowrap">{viewerTime(run.dueAt)}</span>
           {' — '}
-          {run.outcome === 'started' && run.operation !== null ? <Link to={paths.operation(run.operation)}>{runWords(run)}</Link> : <span>{runWords(run)}</span>}
+          {run.outcome === 'started' && run.operation !== null ? <Link to={paths.operation(run.operation)}>{runWords(run)}</Link> : <span><Remedy text={runWords(run)} /></span>}
         </li>
       ))}
     </ul>
