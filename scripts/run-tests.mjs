@@ -27,8 +27,8 @@ const testDir = path.join(root, 'test');
 const typecheck = process.argv.includes('--typecheck');
 const filters = process.argv.slice(2).filter((a) => a !== '--typecheck');
 // Files at once. Most of a file's time is waiting (servers starting, leases running out,
-// processes exiting), so four share two cores well. (Default: 4; DATAALM_TEST_CONCURRENCY.)
-const concurrency = Math.max(1, Number(process.env.DATAALM_TEST_CONCURRENCY ?? 4) || 4);
+// processes exiting), so three share two cores well. (Default: 3; DATAALM_TEST_CONCURRENCY.)
+const concurrency = Math.max(1, Number(process.env.DATAALM_TEST_CONCURRENCY ?? 3) || 3);
 const files = fs
   .readdirSync(testDir, { recursive: true })
   .map(String)
