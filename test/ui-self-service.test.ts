@@ -232,7 +232,7 @@ describe('self-service in the web UI', { skip }, () => {
 
       await rollback.click();
       await page.getByRole('dialog', { name: `Roll back operation #${id}?` }).getByRole('button', { name: 'Roll back' }).click();
-      await operationState().getByText('Rolled back').waitFor({ timeout: 60_000 });
+      await operationState().getByText('Rolled back').waitFor({ timeout: REFRESH_TIMEOUT_MS });
       const after = await page.getByRole('alert').filter({ hasText: 'rolled back' }).innerText();
       assert.match(after, /Nothing is left to undo/);
       assert.ok(!/choose Rollback|dataalm /.test(after), `no stale advice after the rollback: ${after}`);
