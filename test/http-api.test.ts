@@ -55,6 +55,7 @@ const MATRIX: Record<string, { allowed: readonly Role[] | 'public'; sessionOnly?
   // A mirror holds a replication slot on the source: enabling, resyncing and disabling it are the project owner's call.
   'POST /api/environments/{name}/mirror': { allowed: OWNER, request: () => ({ path: '/api/environments/no-such-env/mirror', body: { source: 'contoso-prod' } }) },
   'POST /api/environments/{name}/mirror/resync': { allowed: OWNER, request: () => ({ path: '/api/environments/no-such-env/mirror/resync' }) },
+  'POST /api/environments/{name}/mirror/spare': { allowed: OWNER, request: () => ({ path: '/api/environments/no-such-env/mirror/spare', body: { keep: true } }) },
   'DELETE /api/environments/{name}/mirror': { allowed: OWNER, request: () => ({ path: '/api/environments/no-such-env/mirror' }) },
   'GET /api/environments/{name}/recurring-jobs': { allowed: ALL, request: () => ({ path: '/api/environments/contoso-uat/recurring-jobs' }) },
   // Those who may refresh a sandbox may stop what refuses its refresh.

@@ -3,7 +3,7 @@ import type { Actor } from '../domain/actor.js';
 import { SYSTEM_ACTOR } from '../domain/actor.js';
 import { DataalmError } from '../domain/errors/dataalm-error.js';
 import type { Environment } from '../domain/environment.js';
-import { type MirrorRecord, formatBytes } from '../domain/mirror.js';
+import { type MirrorRecord, SPARE_BUILD, formatBytes } from '../domain/mirror.js';
 import type { MirrorRemoved, MirrorStatus } from '../contract/index.js';
 import { loadProfile } from '../adapters/profile/profile-files.js';
 import { parseConnectionUrl, withDatabase } from '../adapters/postgres/connection-url.js';
@@ -17,6 +17,7 @@ import { SeedFailed, seedMirror } from '../engine/mirror/seed-mirror.js';
 import { resumeSubscription } from '../engine/mirror/subscription-control.js';
 import { refreshRoleMap } from '../domain/preflight/copy-needs.js';
 import { redactSecrets } from '../domain/redaction.js';
+import { requestSpare, settleSparePause, spareStatus, takeDownSpare, watchSpare } from './mirror-spare.js';
 import type { Runtime } from './runtime.js';
 
 export interface EnableRequest {
@@ -25,6 +26,8 @@ export interface EnableRequest {
   readonly maxLagBytes?: number;
   /** Copy workers of the seed. (Default: 2) */
   readonly jobs?: number;
+  /** Keep a spare beside the mirror (mirror-spare.ts): a refresh takes it by a rename. (Default: false) */
+  readonly spare?: boolean;
   /** Stops the seed; what it made is removed. */
   readonly signal?: AbortSignal;
 }
@@ -85,7 +88,7 @@ export async function prepareMirror(runtime: Runtime, name: string, request: Ena
   if (busy) throw new DataalmError('REFUSED', `${name} is busy with operation ${busy.id} (${busy.kind}): enable the mirror when it has ended`);
   const names = newMirrorNames(parseConnectionUrl(urls.targetUrl, 'target').database);
   const record = await runtime.mirrors.create(
-    { environment: name, source: source.name, ...names, maxLagBytes: request.maxLagBytes ?? runtime.config.mirrorMaxLagBytes, profileFingerprint: profileFingerprint(target) },
+    { environment: name, source: source.name, ...names, maxLagBytes: request.maxLagBytes ?? runtime.config.mirrorMaxLagBytes, profileFingerprint: profileFingerprint(target), spareWanted: request.spare ?? false },
     actor,
   );
   const seed = async (onEvent?: (event: CopyEvent) => void): Promise<MirrorRecord> => {
@@ -106,10 +109,12 @@ export async function prepareMirror(runtime: Runtime, name: string, request: Ena
         jobs: request.jobs ?? 2,
         pgBin: runtime.config.pgBin,
         names,
+        spare: request.spare ?? false,
         onEvent,
         signal: stop.signal,
       });
       await runtime.mirrors.seeded(name, { schemaFingerprint: seeded.schemaFingerprint, tables: seeded.tables });
+      await requestSpare(runtime, record).catch(() => {});
     } catch (error) {
       // Nothing left behind (the seed removed what it made): forget it; otherwise keep it for disable.
       if (error instanceof SeedFailed && error.leftovers) await runtime.mirrors.setState(name, 'failed', redactSecrets(error.message));
@@ -142,7 +147,8 @@ export async function mirrorStatus(runtime: Runtime, name: string): Promise<Mirr
   }
   const health = mirror.state === 'streaming' ? await healthOf(runtime, mirror, true) : undefined;
   const target = await runtime.environments.get(name);
-  return view(mirror, health, judge(mirror, health, profileFingerprint(target)));
+  const spare = await spareStatus(runtime, mirror).catch(() => null);
+  return view(mirror, health, judge(mirror, health, profileFingerprint(target)), spare);
 }
 
 /**
@@ -209,7 +215,7 @@ export async function prepareResync(runtime: Runtime, name: string, actor: Actor
     throw new DataalmError('NOT_FOUND', `${name} has no mirror to resync`, { field: 'name', remedy: `dataalm env mirror enable ${name} --source SOURCE` });
   }
   await disableMirror(runtime, name, actor);
-  return prepareMirror(runtime, name, { source: mirror.source, maxLagBytes: mirror.maxLagBytes }, actor);
+  return prepareMirror(runtime, name, { source: mirror.source, maxLagBytes: mirror.maxLagBytes, spare: mirror.spareWanted }, actor);
 }
 
 /**
@@ -235,7 +241,10 @@ export async function checkMirrors(runtime: Runtime, log: (line: string) => void
     if (mirror.state !== 'streaming') continue;
     try {
       const settled = await settlePause(runtime, mirror);
-      if (settled.pausedBy === null && mirror.pausedBy !== null) log(`mirror of ${mirror.environment}: resumed replication that operation ${mirror.pausedBy} had paused`);
+      if (settled.pausedBy === null && mirror.pausedBy !== null) {
+        log(`mirror of ${mirror.environment}: resumed replication that ${mirror.pausedBy === SPARE_BUILD ? 'the making of its spare' : `operation ${mirror.pausedBy}`} had paused`);
+      }
+      await watchSpare(runtime, settled, log);
       const health = await healthOf(runtime, mirror, false);
       const retained = health.slot?.retainedBytes;
       const lag = health.slot?.lagBytes;
@@ -275,6 +284,7 @@ export async function releaseMirrorPause(runtime: Runtime, environment: string, 
  */
 async function settlePause(runtime: Runtime, mirror: MirrorRecord, self?: number): Promise<MirrorRecord> {
   if (mirror.pausedBy === null || mirror.state !== 'streaming') return mirror;
+  if (mirror.pausedBy === SPARE_BUILD) return settleSparePause(runtime, mirror);
   const active = await runtime.operations.activeOn(mirror.environment);
   if (mirror.pausedBy !== self && active?.id === mirror.pausedBy) return mirror;
   const urls = await mirrorConnections(runtime, mirror.source, mirror.environment);
@@ -286,6 +296,7 @@ async function settlePause(runtime: Runtime, mirror: MirrorRecord, self?: number
 async function takeDown(runtime: Runtime, mirror: MirrorRecord): Promise<Removed> {
   try {
     const urls = await mirrorConnections(runtime, mirror.source, mirror.environment);
+    await takeDownSpare(urls.sourceUrl, urls.targetUrl, mirror);
     return await teardownMirror(urls.sourceUrl, urls.targetUrl, namesOf(mirror));
   } catch (error) {
     const message = redactSecrets((error as Error).message);
@@ -338,7 +349,10 @@ function judge(mirror: MirrorRecord, health: MirrorHealth | undefined, profile: 
   if (health.slot.lagBytes > mirror.maxLagBytes) {
     return no('lagging', `the mirror is ${formatBytes(health.slot.lagBytes)} behind, past its limit of ${formatBytes(mirror.maxLagBytes)}`);
   }
-  if (mirror.pausedBy !== null) return { health: 'paused', usable: false, reason: `a refresh (operation ${mirror.pausedBy}) is cloning the mirror`, warning: null };
+  // Paused while its spare is made (seconds): a refresh waits for it (mirror-spare.ts).
+  if (mirror.pausedBy !== null && mirror.pausedBy !== SPARE_BUILD) {
+    return { health: 'paused', usable: false, reason: `a refresh (operation ${mirror.pausedBy}) is cloning the mirror`, warning: null };
+  }
   if (health.slot.retainedBytes > mirror.maxLagBytes / 2) {
     return {
       health: 'lagging',
@@ -350,7 +364,7 @@ function judge(mirror: MirrorRecord, health: MirrorHealth | undefined, profile: 
   return { health: 'healthy', usable: true, reason: null, warning: null };
 }
 
-function view(mirror: MirrorRecord, health: MirrorHealth | undefined, judged: Judgement): MirrorStatus {
+function view(mirror: MirrorRecord, health: MirrorHealth | undefined, judged: Judgement, spare: MirrorStatus['spare']): MirrorStatus {
   return {
     environment: mirror.environment,
     source: mirror.source,
@@ -367,6 +381,7 @@ function view(mirror: MirrorRecord, health: MirrorHealth | undefined, judged: Ju
     maxLagBytes: mirror.maxLagBytes,
     seededAt: mirror.seededAt,
     tables: mirror.tables,
+    spare,
     lastError: mirror.lastError,
     createdBy: mirror.createdBy,
     updatedAt: mirror.updatedAt,

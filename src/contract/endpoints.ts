@@ -56,6 +56,7 @@ export const ENDPOINTS = {
   'GET /api/environments/:name/mirror': json(200, mirrorStatus),
   'POST /api/environments/:name/mirror': json(202, mirrorStatus),
   'POST /api/environments/:name/mirror/resync': json(202, mirrorStatus),
+  'POST /api/environments/:name/mirror/spare': json(202, mirrorStatus),
   'DELETE /api/environments/:name/mirror': json(200, mirrorRemoved),
   'GET /api/environments/:name/recurring-jobs': json(200, recurringJobs),
   'POST /api/environments/:name/recurring-jobs/stop': json(200, recurringJobsStopped),

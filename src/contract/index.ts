@@ -57,6 +57,7 @@ export type RefreshSource = Shape<typeof environments.refreshSource>;
 export type RefreshPreview = Shape<typeof environments.refreshPreview>;
 export type AccessPolicy = Shape<typeof environments.accessPolicy>;
 export type MirrorStatus = Shape<typeof mirrors.mirrorStatus>;
+export type MirrorSpareStatus = Shape<typeof mirrors.mirrorSpareStatus>;
 export type MirrorRemoved = Shape<typeof mirrors.mirrorRemoved>;
 export type RecurringJobs = Shape<typeof recurring.recurringJobs>;
 export type RecurringJobsStopped = Shape<typeof recurring.recurringJobsStopped>;

@@ -2,6 +2,22 @@ import { z } from 'zod';
 
 const tableReason = z.strictObject({ table: z.string(), reason: z.string() });
 
+/**
+ * The mirror's spare (`env mirror enable --spare`): a second database made from the mirror
+ * by a file copy and kept current by its own subscription; a refresh takes it by a rename.
+ * building: being made; ready: the next refresh takes it; failed: see error (made again
+ * later); missing: none yet (a worker makes it).
+ */
+export const mirrorSpareStatus = z.strictObject({
+  state: z.enum(['building', 'ready', 'failed', 'missing']),
+  database: z.string(),
+  /** When it entered this state. */
+  since: z.string().nullable(),
+  /** Source WAL the spare has not confirmed yet (ready only). */
+  lagBytes: z.number().nullable(),
+  error: z.string().nullable(),
+});
+
 /** What a refresh of the target would copy from its mirror, and whether it can (GET /api/environments/:name/mirror). */
 export const mirrorStatus = z.strictObject({
   environment: z.string(),
@@ -35,6 +51,8 @@ export const mirrorStatus = z.strictObject({
     notMirrored: z.array(tableReason),
     largeObjects: z.number(),
   }),
+  /** null: the mirror keeps no spare. */
+  spare: mirrorSpareStatus.nullable(),
   lastError: z.string().nullable(),
   createdBy: z.string(),
   updatedAt: z.string(),

@@ -36,13 +36,36 @@ export interface MirrorRecord {
   readonly schemaFingerprint: string | null;
   readonly profileFingerprint: string;
   readonly tables: MirrorTables;
+  /**
+   * Who paused the mirror's subscription: a refresh (its operation id), or SPARE_BUILD (a
+   * spare being made); null: nobody.
+   */
   readonly pausedBy: number | null;
+  /** A spare is kept beside the mirror (`env mirror enable --spare`). */
+  readonly spareWanted: boolean;
+  readonly spare: MirrorSpare | null;
   readonly seededAt: string | null;
   readonly warnedAt: string | null;
   readonly lastError: string | null;
   readonly createdBy: string;
   readonly updatedAt: string;
 }
+
+/**
+ * The spare: a second database made from the mirror by a file copy, kept current by a
+ * subscription of its own. A refresh takes it as its new database by renaming it (no copy,
+ * whatever the size); a new one is made in the background (engine/mirror/spare.ts).
+ * building: being made; ready: a refresh can take it; failed: see error (made again later).
+ */
+export interface MirrorSpare {
+  readonly state: 'building' | 'ready' | 'failed';
+  /** When it entered this state (ISO). */
+  readonly at: string;
+  readonly error?: string;
+}
+
+/** MirrorRecord.pausedBy of a mirror paused while a spare is made from it (operation ids start at 1). */
+export const SPARE_BUILD = 0;
 
 /** Default lag limit: WAL the source keeps for the mirror before it is warned about (half) and dropped. */
 export const DEFAULT_MAX_LAG_BYTES = 1024 ** 3;

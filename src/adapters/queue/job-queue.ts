@@ -12,6 +12,13 @@ export const OPERATION_TASK = 'dataalm_operation';
 /** Notifications travel as jobs of their own task, run by a small runner of their own (startNotificationWorker). */
 export const NOTIFICATION_TASK = 'dataalm_notification';
 
+/** A mirror's spare is made by a job of its own, on the same small runner (startNotificationWorker). */
+export const SPARE_TASK = 'dataalm_mirror_spare';
+
+export interface SpareJob {
+  readonly environment: string;
+}
+
 export interface NotificationJob {
   readonly delivery: number;
 }
@@ -67,6 +74,11 @@ export class JobQueue {
    */
   async enqueueNotification(job: NotificationJob, maxAttempts: number): Promise<void> {
     await (await this.#workerUtils()).addJob(NOTIFICATION_TASK, job, { jobKey: `notification:${job.delivery}`, jobKeyMode: 'unsafe_dedupe', maxAttempts });
+  }
+
+  /** Queues the making of a mirror's spare; one waits or runs per environment at a time. */
+  async enqueueSpare(job: SpareJob): Promise<void> {
+    await (await this.#workerUtils()).addJob(SPARE_TASK, job, { jobKey: `mirror-spare:${job.environment}`, jobKeyMode: 'unsafe_dedupe', maxAttempts: 1 });
   }
 
   #workerUtils(): Promise<WorkerUtils> {
@@ -166,7 +178,7 @@ export async function startJobWorker(options: {
 }
 
 /**
- * Sends notifications, `concurrency` at a time, beside the operations' runner and with a
+ * Sends notifications (and makes mirrors' spares), `concurrency` at a time, beside the operations' runner and with a
  * pool of its own: a slow receiver never holds a slot an operation needs, and an operation
  * running for an hour never holds back its own "started" notification. A handler that
  * throws is run again by the queue after e^attempts seconds, up to the job's max attempts.
@@ -175,11 +187,14 @@ export async function startNotificationWorker(options: {
   readonly controlUrl: string;
   readonly concurrency: number;
   readonly handle: (job: NotificationJob, attempt: JobAttempt) => Promise<void>;
+  /** Makes a mirror's spare (short: a file copy while the mirror is paused; its failures are recorded by the handler). */
+  readonly handleSpare: (job: SpareJob) => Promise<void>;
   readonly onLine: (line: string) => void;
 }): Promise<JobWorker> {
   const logger = await queueLogger(options.onLine, true);
   return startRunner(options, logger, {
     [NOTIFICATION_TASK]: async (payload, helpers) => options.handle(payload as NotificationJob, { attempts: helpers.job.attempts, maxAttempts: helpers.job.max_attempts }),
+    [SPARE_TASK]: async (payload) => options.handleSpare(payload as SpareJob),
   });
 }
 

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { type Actor, SYSTEM_ACTOR } from '../../domain/actor.js';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
-import { type MirrorRecord, type MirrorState, type MirrorTables, NO_TABLES } from '../../domain/mirror.js';
+import { type MirrorRecord, type MirrorSpare, type MirrorState, type MirrorTables, NO_TABLES } from '../../domain/mirror.js';
 import { inTransaction } from './environment-store.js';
 
 interface MirrorRow {
@@ -17,6 +17,8 @@ interface MirrorRow {
   profile_fingerprint: string;
   tables: MirrorTables;
   paused_by: string | null;
+  spare_wanted: boolean;
+  spare: MirrorSpare | null;
   seeded_at: Date | null;
   warned_at: Date | null;
   last_error: string | null;
@@ -26,7 +28,7 @@ interface MirrorRow {
 
 const SELECT = `
   select e.name as environment, s.name as source, m.state, m.database, m.publication, m.slot, m.subscription,
-         m.max_lag_bytes, m.schema_fingerprint, m.profile_fingerprint, m.tables, m.paused_by, m.seeded_at,
+         m.max_lag_bytes, m.schema_fingerprint, m.profile_fingerprint, m.tables, m.paused_by, m.spare_wanted, m.spare, m.seeded_at,
          m.warned_at, m.last_error, m.created_by, m.updated_at
     from dataalm.mirrors m
     join dataalm.environments e on e.id = m.environment_id
@@ -41,6 +43,7 @@ export interface NewMirror {
   readonly subscription: string;
   readonly maxLagBytes: number;
   readonly profileFingerprint: string;
+  readonly spareWanted: boolean;
 }
 
 /** Mirrors, one per target environment; every change of state is audited and in the environment's history. */
@@ -75,9 +78,9 @@ export class MirrorStore {
         if (!id(name)) throw new DataalmError('NOT_FOUND', `environment "${name}" does not exist`, { field: name === mirror.source ? 'source' : 'name' });
       }
       const inserted = await client.query(
-        `insert into dataalm.mirrors (environment_id, source_id, state, database, publication, slot, subscription, max_lag_bytes, profile_fingerprint, created_by)
-         values ($1, $2, 'seeding', $3, $4, $5, $6, $7, $8, $9) on conflict (environment_id) do nothing`,
-        [id(mirror.environment), id(mirror.source), mirror.database, mirror.publication, mirror.slot, mirror.subscription, mirror.maxLagBytes, mirror.profileFingerprint, actor.name],
+        `insert into dataalm.mirrors (environment_id, source_id, state, database, publication, slot, subscription, max_lag_bytes, profile_fingerprint, spare_wanted, created_by)
+         values ($1, $2, 'seeding', $3, $4, $5, $6, $7, $8, $9, $10) on conflict (environment_id) do nothing`,
+        [id(mirror.environment), id(mirror.source), mirror.database, mirror.publication, mirror.slot, mirror.subscription, mirror.maxLagBytes, mirror.profileFingerprint, mirror.spareWanted, actor.name],
       );
       if (inserted.rowCount === 0) {
         throw new DataalmError('ALREADY_EXISTS', `${mirror.environment} already has a mirror`, {
@@ -85,7 +88,7 @@ export class MirrorStore {
           remedy: `dataalm env mirror status ${mirror.environment} shows it; dataalm env mirror resync ${mirror.environment} seeds it again`,
         });
       }
-      await audit(client, actor, 'environment.mirror-enable', mirror.environment, { source: mirror.source, maxLagBytes: mirror.maxLagBytes }, id(mirror.environment)!, `mirror of ${mirror.source} being enabled`);
+      await audit(client, actor, 'environment.mirror-enable', mirror.environment, { source: mirror.source, maxLagBytes: mirror.maxLagBytes, spare: mirror.spareWanted }, id(mirror.environment)!, `mirror of ${mirror.source} being enabled`);
     });
     return (await this.find(mirror.environment))!;
   }
@@ -94,7 +97,7 @@ export class MirrorStore {
   async seeded(environment: string, details: { schemaFingerprint: string; tables: MirrorTables }): Promise<void> {
     await this.#pool.query(
       `update dataalm.mirrors m set state = 'streaming', schema_fingerprint = $2, tables = $3, seeded_at = now(), last_error = null,
-              warned_at = null, paused_by = null, updated_at = now()
+              warned_at = null, paused_by = null, spare = null, updated_at = now()
          from dataalm.environments e where e.id = m.environment_id and e.name = $1`,
       [environment, details.schemaFingerprint, JSON.stringify(details.tables)],
     );
@@ -104,7 +107,8 @@ export class MirrorStore {
   async setState(environment: string, state: MirrorState, reason: string | null, actor?: Actor): Promise<void> {
     await inTransaction(this.#pool, async (client) => {
       const found = await client.query<{ id: string }>(
-        `update dataalm.mirrors m set state = $2, last_error = $3, paused_by = null, updated_at = now()
+        `update dataalm.mirrors m set state = $2, last_error = $3, paused_by = null,
+                spare = case when $2 = 'streaming' then m.spare end, updated_at = now()
            from dataalm.environments e where e.id = m.environment_id and e.name = $1 returning m.environment_id as id`,
         [environment, state, reason],
       );
@@ -128,6 +132,80 @@ export class MirrorStore {
     await this.#pool.query(
       `update dataalm.mirrors m set paused_by = $2 from dataalm.environments e where e.id = m.environment_id and e.name = $1`,
       [environment, operationId],
+    );
+  }
+
+  /**
+   * `by` (a refresh's operation id, or SPARE_BUILD) is about to pause the subscription: true
+   * when nobody else has it paused. A refresh and a spare's making never pause it at once.
+   */
+  async claimPause(environment: string, by: number): Promise<boolean> {
+    const result = await this.#pool.query(
+      `update dataalm.mirrors m set paused_by = $2 from dataalm.environments e
+        where e.id = m.environment_id and e.name = $1 and m.state = 'streaming' and (m.paused_by is null or m.paused_by = $2)`,
+      [environment, by],
+    );
+    return result.rowCount === 1;
+  }
+
+  /**
+   * This process makes the spare: true when the mirror streams, wants one, and has none, or
+   * one that failed `retrySeconds` ago, or one whose making went silent `staleSeconds` ago.
+   */
+  async claimSpareBuild(environment: string, retrySeconds: number, staleSeconds: number): Promise<boolean> {
+    const result = await this.#pool.query(
+      `update dataalm.mirrors m set spare = jsonb_build_object('state', 'building', 'at', now())
+         from dataalm.environments e
+        where e.id = m.environment_id and e.name = $1 and m.state = 'streaming' and m.spare_wanted
+          and (m.spare is null
+               or (m.spare->>'state' = 'failed' and (m.spare->>'at')::timestamptz < now() - make_interval(secs => $2))
+               or (m.spare->>'state' = 'building' and (m.spare->>'at')::timestamptz < now() - make_interval(secs => $3)))`,
+      [environment, retrySeconds, staleSeconds],
+    );
+    return result.rowCount === 1;
+  }
+
+  /** The spare's making ended: ready, or failed with why. Nothing when the mirror was taken down meanwhile. */
+  async spareMade(environment: string, error: string | null): Promise<void> {
+    await this.#pool.query(
+      `update dataalm.mirrors m set spare = jsonb_strip_nulls(jsonb_build_object('state', case when $2::text is null then 'ready' else 'failed' end, 'at', now(), 'error', $2::text))
+         from dataalm.environments e where e.id = m.environment_id and e.name = $1 and m.spare->>'state' = 'building'`,
+      [environment, error],
+    );
+  }
+
+  /** A refresh takes the ready spare: true when it was ready (and is no longer the mirror's). */
+  async takeSpare(environment: string): Promise<boolean> {
+    const result = await this.#pool.query(
+      `update dataalm.mirrors m set spare = null from dataalm.environments e
+        where e.id = m.environment_id and e.name = $1 and m.state = 'streaming' and m.spare->>'state' = 'ready'`,
+      [environment],
+    );
+    return result.rowCount === 1;
+  }
+
+  /** Whether a spare is kept beside the mirror from now on (audited when it changes). False when the target has no mirror. */
+  async setSpareWanted(environment: string, wanted: boolean, actor: Actor): Promise<boolean> {
+    return inTransaction(this.#pool, async (client) => {
+      const found = await client.query<{ id: string; was: boolean }>(
+        `select m.environment_id as id, m.spare_wanted as was from dataalm.mirrors m join dataalm.environments e on e.id = m.environment_id where e.name = $1 for update of m`,
+        [environment],
+      );
+      const id = found.rows[0]?.id;
+      if (!id) return false;
+      if (found.rows[0]!.was === wanted) return true;
+      await client.query('update dataalm.mirrors set spare_wanted = $2 where environment_id = $1', [id, wanted]);
+      await audit(client, actor, 'environment.mirror-spare', environment, { spare: wanted }, id, wanted ? "the mirror keeps a spare" : 'the mirror keeps no spare');
+      return true;
+    });
+  }
+
+  /** The spare was taken down (the mirror's lag watch, a teardown): none recorded. */
+  async forgetSpare(environment: string, error: string | null = null): Promise<void> {
+    await this.#pool.query(
+      `update dataalm.mirrors m set spare = case when $2::text is null then null else jsonb_build_object('state', 'failed', 'at', now(), 'error', $2::text) end
+         from dataalm.environments e where e.id = m.environment_id and e.name = $1`,
+      [environment, error],
     );
   }
 
@@ -184,6 +262,8 @@ function toRecord(row: MirrorRow): MirrorRecord {
     profileFingerprint: row.profile_fingerprint,
     tables: { ...NO_TABLES, ...row.tables },
     pausedBy: row.paused_by === null ? null : Number(row.paused_by),
+    spareWanted: row.spare_wanted,
+    spare: row.spare,
     seededAt: iso(row.seeded_at),
     warnedAt: iso(row.warned_at),
     lastError: row.last_error,

@@ -2,6 +2,7 @@ import type { Operation, OperationError } from '../../domain/operation.js';
 import { type OperationOutcome, environmentStateAfter, finalState, historyEntry, settlesFrom } from '../../domain/operation-outcome.js';
 import { redactSecrets } from '../../domain/redaction.js';
 import { releaseMirrorPause } from '../mirror-service.js';
+import { spareAfterRefresh } from '../mirror-spare.js';
 import { notifyOperation } from '../notification-service.js';
 import type { Runtime } from '../runtime.js';
 
@@ -28,6 +29,9 @@ export async function settle(
   if (operation.kind === 'refresh') {
     await releaseMirrorPause(runtime, operation.environment, operation.id).catch((error: Error) =>
       ops.log(operation.id, null, 'warning', `the mirror's subscription it had paused could not be resumed yet (${redactSecrets(error.message)}); the next refresh or mirror check resumes it`),
+    );
+    await spareAfterRefresh(runtime, operation.environment).catch((error: Error) =>
+      ops.log(operation.id, null, 'warning', `a new spare of the mirror could not be asked for (${redactSecrets(error.message)}); the service's mirror check asks again`),
     );
   }
   await notifyOperation(runtime, operation.id, outcome);

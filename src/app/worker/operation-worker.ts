@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import { type OperationJob, startJobWorker, startNotificationWorker } from '../../adapters/queue/job-queue.js';
+import { askForSpares, makeSpare } from '../mirror-spare.js';
 import { deliverNotification, requeuePendingNotifications } from '../notification-service.js';
 import type { BackgroundRuns } from '../refresh/background-runs.js';
 import { reapAbandoned } from '../refresh/abandoned.js';
@@ -70,6 +71,7 @@ export async function startOperationWorker(
     }
     for (const waiting of await ops.queuedSince(lease)) await enqueueOperation(runtime, waiting);
     await requeuePendingNotifications(runtime);
+    await askForSpares(runtime);
   };
   // While the control database is away, one line says so, not one per tick.
   let failing = false;
@@ -106,6 +108,7 @@ export async function startOperationWorker(
     controlUrl: runtime.controlUrl,
     concurrency: NOTIFICATION_CONCURRENCY,
     handle: (job, attempt) => deliverNotification(runtime, job.delivery, attempt),
+    handleSpare: (job) => makeSpare(runtime, job.environment, options.onLine),
     onLine: options.onLine,
   }).catch(async (error: unknown) => {
     await jobs.stop();

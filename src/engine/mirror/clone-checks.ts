@@ -127,3 +127,17 @@ export async function tableHash(client: pg.ClientBase, qualifiedName: string): P
   const result = await client.query<{ h: string }>(`SELECT count(*) || ':' || coalesce(sum(hashtextextended(t::text, 0)::numeric), 0) AS h FROM ${qualifiedName} AS t`);
   return result.rows[0]!.h;
 }
+
+/**
+ * A spare taken as the clone (spare.ts): it was compared with the paused mirror when it was
+ * made, and kept current since by its own subscription. Every replicated table is still
+ * there; returns each one's rows (the planner's estimate) and the clone's size.
+ */
+export async function replicatedTablesOf(clone: pg.ClientBase, tables: readonly string[]): Promise<{ rows: Map<string, number>; bytes: number }> {
+  const found = await clone.query<{ name: string; estimate: string }>(SIZES, [tables]);
+  if (found.rows.length !== tables.length) {
+    throw new DataalmError('VERIFY_FAILED', `${tables.length - found.rows.length} replicated table(s) are missing in the spare taken as the clone`);
+  }
+  const size = await clone.query<{ bytes: string }>('SELECT pg_database_size(current_database())::int8 AS bytes');
+  return { rows: new Map(found.rows.map((r) => [r.name, Number(r.estimate)])), bytes: Number(size.rows[0]!.bytes) };
+}

@@ -15,10 +15,12 @@ import { applyKeptColumns } from '../kept-columns.js';
 import { copyLargeObjects } from '../large-objects.js';
 import { quoteIdent } from '../mask-sql.js';
 import { copySequences, refreshMatviews } from '../schema-steps.js';
-import { compareWithMirror, checkForeignKeys } from './clone-checks.js';
+import { compareWithMirror, checkForeignKeys, replicatedTablesOf } from './clone-checks.js';
+import { cloneDatabase } from './file-copy.js';
 import { type KeptUnchanged, keptToReload, readKeptRecords } from './kept-tables.js';
 import { MACHINERY_SCHEMA, MASK_TRIGGER, removeMachinery } from './mask-triggers.js';
 import type { MirrorNames } from './mirror-names.js';
+import { takeSpare } from './spare.js';
 import { pauseSubscription, resumeSubscription, waitForCatchUp } from './subscription-control.js';
 import { schemaFingerprint } from '../catalog-fingerprint.js';
 
@@ -37,6 +39,8 @@ export interface CloneOptions {
   /** The new database, on the target's server. */
   readonly stagingUrl: string;
   readonly mirror: { readonly names: MirrorNames; readonly tables: MirrorTables; readonly schemaFingerprint: string | null };
+  /** The mirror's spare, taken by this refresh (spare.ts): it becomes the clone by a rename, and the mirror is not paused. */
+  readonly spare?: MirrorNames;
   readonly profile: Profile;
   readonly maskKey: string;
   readonly jobs: number;
@@ -70,8 +74,12 @@ export interface CloneResult extends CopyResult {
   readonly refreshTimeTables: readonly string[];
   /** Tables kept whole from the target whose rows came with the clone (the target's rows were the seed's), and how that was told. */
   readonly keptWithClone: readonly { readonly table: string; readonly by: KeptUnchanged['by'] }[];
-  /** How the server copied the mirror's files: by the file system's clone call (PostgreSQL 18, file_copy_method = clone) or by copying them. */
-  readonly fileCopy: 'clone' | 'copy';
+  /**
+   * How the clone was made: the mirror's files copied by the server (`copy`) or by the file
+   * system's clone call (`clone`: PostgreSQL 18, file_copy_method = clone); or the mirror's
+   * spare renamed (`spare`: nothing copied during the refresh).
+   */
+  readonly fileCopy: 'clone' | 'copy' | 'spare';
 }
 
 /**
@@ -122,22 +130,15 @@ export async function cloneMirror(options: CloneOptions): Promise<CloneResult> {
     const keepSnapshot = (await keepHolder.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0]!.s;
     // Every change committed before the snapshot: the mirror is to have it before it is paused.
     const moment = (await source.query<{ lsn: string; at: Date }>('SELECT pg_current_wal_lsn()::text AS lsn, clock_timestamp() AS at')).rows[0]!;
-    const caughtUp = await waitForCatchUp(options.sourceUrl, names.slot, moment.lsn, options.catchUpMs, options.signal);
-    await options.onPaused?.(true);
-    paused = true;
-    const lagBytes = await pauseSubscription(mirrorUrl, options.sourceUrl, names);
-    options.fault?.('mirror:paused');
-    done('preflight');
-
-    phase('schema');
-    const major = Number((await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v);
-    created = true;
-    const fileCopy = await cloneDatabase(admin, major, `${quoteIdent(staging)} TEMPLATE ${quoteIdent(names.database)} OWNER ${quoteIdent(options.owner)}`);
-    options.fault?.('mirror:cloned');
-    const compared = await compareWithMirror(mirrorUrl, options.stagingUrl, tables.published, options.verify === 'checksums');
-    await resumeSubscription(mirrorUrl, names.subscription);
-    paused = false;
-    await options.onPaused?.(false);
+    const made = options.spare
+      ? await fromSpare(options, options.spare, staging, moment.lsn, () => (created = true), phase, done)
+      : await fromMirror(options, admin, mirrorUrl, staging, moment.lsn, {
+          paused: (p) => (paused = p),
+          created: () => (created = true),
+          phase,
+          done,
+        });
+    const { caughtUp, lagBytes, fileCopy, compared } = made;
     const clone = await open(connectCopySession(options.stagingUrl, 'finish'));
     await clone.query('SET session_replication_role = replica');
     const seededKept = await readKeptRecords(clone);
@@ -220,18 +221,68 @@ export async function cloneMirror(options: CloneOptions): Promise<CloneResult> {
   }
 }
 
+interface Made {
+  readonly caughtUp: boolean;
+  readonly lagBytes: number;
+  readonly fileCopy: CloneResult['fileCopy'];
+  readonly compared: { rows: Map<string, number>; bytes: number };
+}
+
+type Phases = Pick<ReturnType<typeof phaseClock>, 'phase' | 'done'>;
+
 /**
- * CREATE DATABASE `what` as a copy of the template's files, as the server copies files: on
- * PostgreSQL 18 a server whose file_copy_method is `clone` has the file system clone them
- * (a copy-on-write file system shares the blocks: a fraction of a second whatever the size;
- * elsewhere it is a plain copy, and slower than PostgreSQL's own, so it is the server's
- * administrator's choice, not dataalm's). Says which method the server used.
+ * The clone as a file copy of the mirror: the mirror caught up with the refresh's moment and
+ * paused, copied, compared with the copy, and resumed.
  */
-async function cloneDatabase(admin: pg.Client, major: number, what: string): Promise<'clone' | 'copy'> {
-  await admin.query(`CREATE DATABASE ${what}${major >= 150000 ? ' STRATEGY FILE_COPY' : ''}`);
-  if (major < 180000) return 'copy';
-  const method = await admin.query<{ m: string }>(`SELECT current_setting('file_copy_method') AS m`);
-  return method.rows[0]!.m === 'clone' ? 'clone' : 'copy';
+async function fromMirror(
+  options: CloneOptions,
+  admin: pg.Client,
+  mirrorUrl: string,
+  staging: string,
+  lsn: string,
+  track: Phases & { paused: (paused: boolean) => void; created: () => void },
+): Promise<Made> {
+  const { names, tables } = options.mirror;
+  const caughtUp = await waitForCatchUp(options.sourceUrl, names.slot, lsn, options.catchUpMs, options.signal);
+  await options.onPaused?.(true);
+  track.paused(true);
+  const lagBytes = await pauseSubscription(mirrorUrl, options.sourceUrl, names);
+  options.fault?.('mirror:paused');
+  track.done('preflight');
+
+  track.phase('schema');
+  const major = Number((await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v);
+  track.created();
+  const fileCopy = await cloneDatabase(admin, major, `${quoteIdent(staging)} TEMPLATE ${quoteIdent(names.database)} OWNER ${quoteIdent(options.owner)}`);
+  options.fault?.('mirror:cloned');
+  const compared = await compareWithMirror(mirrorUrl, options.stagingUrl, tables.published, options.verify === 'checksums');
+  await resumeSubscription(mirrorUrl, names.subscription);
+  track.paused(false);
+  await options.onPaused?.(false);
+  return { caughtUp, lagBytes, fileCopy, compared };
+}
+
+/** The clone as the mirror's spare, renamed (spare.ts): its replicated tables all there. */
+async function fromSpare(options: CloneOptions, spare: MirrorNames, staging: string, lsn: string, created: () => void, phase: Phases['phase'], done: Phases['done']): Promise<Made> {
+  created();
+  const { caughtUp, lagBytes } = await takeSpare({
+    sourceUrl: options.sourceUrl,
+    targetUrl: options.targetUrl,
+    spare,
+    staging,
+    owner: options.owner,
+    lsn,
+    catchUpMs: options.catchUpMs,
+    signal: options.signal,
+  });
+  done('preflight');
+  phase('schema');
+  const clone = await connectCopySession(options.stagingUrl, 'verify');
+  try {
+    return { caughtUp, lagBytes, fileCopy: 'spare', compared: await replicatedTablesOf(clone, options.mirror.tables.published) };
+  } finally {
+    await clone.end().catch(() => {});
+  }
 }
 
 /**

@@ -15,7 +15,16 @@ interface Reason {
  * (a subscription, and rows loaded into a clone with the application's triggers off) and
  * a free logical replication worker.
  */
-export async function checkMirrorRequirements(source: pg.ClientBase, target: pg.ClientBase, tables: readonly string[], names: { source: string; target: string }): Promise<void> {
+export async function checkMirrorRequirements(
+  source: pg.ClientBase,
+  target: pg.ClientBase,
+  tables: readonly string[],
+  names: { source: string; target: string },
+  /** Subscriptions to make: 2 with a spare (each has its slot, WAL sender, worker and origin). */
+  subscriptions = 1,
+): Promise<void> {
+  const n = subscriptions;
+  const lacks = (what: string) => (n === 1 ? `has no free ${what}` : `has fewer than ${n} free ${what}s`);
   const reasons: Reason[] = [];
   const need = (message: string, remedy: string) => reasons.push({ code: 'MIRROR_REQUIREMENTS', message, remedy });
   const s = (
@@ -35,8 +44,8 @@ export async function checkMirrorRequirements(source: pg.ClientBase, target: pg.
       `on that server: ALTER SYSTEM SET wal_level = logical, then restart it (dataalm's embedded server runs with it)`,
     );
   }
-  if (s.used_slots >= s.slots) need(`the source's server has no free replication slot (max_replication_slots = ${s.slots}, all in use)`, 'raise max_replication_slots on the source and restart it, or drop an unused slot');
-  if (s.used_senders >= s.senders) need(`the source's server has no free WAL sender (max_wal_senders = ${s.senders}, all in use)`, 'raise max_wal_senders on the source and restart it');
+  if (s.used_slots + n > s.slots) need(`the source's server ${lacks('replication slot')} (max_replication_slots = ${s.slots}, ${s.used_slots} in use)`, 'raise max_replication_slots on the source and restart it, or drop an unused slot');
+  if (s.used_senders + n > s.senders) need(`the source's server ${lacks('WAL sender')} (max_wal_senders = ${s.senders}, ${s.used_senders} in use)`, 'raise max_wal_senders on the source and restart it');
   if (!s.superuser && !s.replication) {
     need(`the source environment's user ${s.user} may not replicate (neither REPLICATION nor superuser)`, `ALTER ROLE ${quoteIdent(s.user)} REPLICATION on the source's server`);
   }
@@ -69,7 +78,7 @@ export async function checkMirrorRequirements(source: pg.ClientBase, target: pg.
       'register the target environment with a superuser, or keep refreshing by copy',
     );
   }
-  if (t.used_workers >= t.workers) need(`the target's server has no free logical replication worker (max_logical_replication_workers = ${t.workers})`, 'raise max_logical_replication_workers on the target\'s server and restart it');
-  if (t.used_origins >= t.origins) need(`the target's server has no free replication origin (${t.origins} allowed there)`, 'raise max_replication_slots (max_active_replication_origins on PostgreSQL 18) on the target\'s server and restart it');
+  if (t.used_workers + n > t.workers) need(`the target's server ${lacks('logical replication worker')} (max_logical_replication_workers = ${t.workers}, ${t.used_workers} in use)`, 'raise max_logical_replication_workers on the target\'s server and restart it');
+  if (t.used_origins + n > t.origins) need(`the target's server ${lacks('replication origin')} (${t.origins} allowed there, ${t.used_origins} in use)`, 'raise max_replication_slots (max_active_replication_origins on PostgreSQL 18) on the target\'s server and restart it');
   if (reasons.length > 0) throw new RefusedError(reasons);
 }

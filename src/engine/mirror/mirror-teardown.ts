@@ -21,7 +21,7 @@ const SLOT_RELEASE_MS = 1_000;
  * mirror database. Objects already gone are skipped. Throws when the source cannot be
  * reached: the slot would be left holding WAL, and the caller must say so.
  */
-export async function teardownMirror(sourceUrl: string, targetUrl: string, names: MirrorNames): Promise<Removed> {
+export async function teardownMirror(sourceUrl: string, targetUrl: string, names: MirrorNames, options: { readonly publication?: boolean } = {}): Promise<Removed> {
   const admin = await connectMaintenance(targetUrl, 'target');
   let subscription = false;
   let database = false;
@@ -33,7 +33,7 @@ export async function teardownMirror(sourceUrl: string, targetUrl: string, names
       await admin.query(`ALTER DATABASE ${quoteIdent(names.database)} ALLOW_CONNECTIONS true`);
       subscription = await dropSubscription(withDatabase(targetUrl, names.database), names.subscription);
     }
-    const { slot, publication } = await dropSourceObjects(sourceUrl, names);
+    const { slot, publication } = await dropSourceObjects(sourceUrl, options.publication === false ? { slot: names.slot, publication: null } : names);
     database = await dropDatabaseIfExists(admin, names.database);
     return { subscription, slot, publication, database };
   } finally {
@@ -41,7 +41,8 @@ export async function teardownMirror(sourceUrl: string, targetUrl: string, names
   }
 }
 
-async function dropSubscription(mirrorUrl: string, name: string): Promise<boolean> {
+/** The subscription of the database at `mirrorUrl` stopped, detached from its slot and dropped: false when it had none. */
+export async function dropSubscription(mirrorUrl: string, name: string): Promise<boolean> {
   const client = await connectCopySession(mirrorUrl, 'mirror');
   try {
     const found = await client.query('SELECT 1 FROM pg_subscription WHERE subname = $1 AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())', [name]);
@@ -55,8 +56,8 @@ async function dropSubscription(mirrorUrl: string, name: string): Promise<boolea
   }
 }
 
-/** The slot (once its WAL sender let go of it) and the publication. */
-export async function dropSourceObjects(sourceUrl: string, names: Pick<MirrorNames, 'slot' | 'publication'>): Promise<{ slot: boolean; publication: boolean }> {
+/** The slot (once its WAL sender let go of it) and the publication (null: a spare's, which shares the mirror's publication). */
+export async function dropSourceObjects(sourceUrl: string, names: { readonly slot: string; readonly publication: string | null }): Promise<{ slot: boolean; publication: boolean }> {
   const source = await connectCopySession(sourceUrl, 'mirror');
   try {
     let slot = false;
@@ -79,8 +80,8 @@ export async function dropSourceObjects(sourceUrl: string, names: Pick<MirrorNam
       if (Date.now() > deadline) await source.query('SELECT pg_terminate_backend($1)', [row.active_pid]);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    const publication = (await source.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [names.publication])).rowCount === 1;
-    if (publication) await source.query(`DROP PUBLICATION IF EXISTS ${quoteIdent(names.publication)}`);
+    const publication = names.publication !== null && (await source.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [names.publication])).rowCount === 1;
+    if (publication) await source.query(`DROP PUBLICATION IF EXISTS ${quoteIdent(names.publication!)}`);
     return { slot, publication };
   } finally {
     await source.end().catch(() => {});

@@ -33,6 +33,8 @@ export interface SeedOptions {
   readonly jobs: number;
   readonly pgBin: string | undefined;
   readonly names: MirrorNames;
+  /** A spare will be kept beside the mirror: the requirements are checked for two subscriptions. */
+  readonly spare?: boolean;
   /** How long to wait, once subscribed, for the mirror to catch up with what the source wrote meanwhile. (Default: 60 s) */
   readonly catchUpMs?: number;
   readonly signal?: AbortSignal;
@@ -94,7 +96,7 @@ export async function seedMirror(options: SeedOptions): Promise<SeedResult> {
       await checkMirrorRequirements(reader, admin, tables.published, {
         source: `${source.host}:${source.port}`,
         target: `${target.host}:${target.port}`,
-      });
+      }, options.spare ? 2 : 1);
     } finally {
       await admin.end().catch(() => {});
     }

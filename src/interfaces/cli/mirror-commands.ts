@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import { formatBytes, parseByteSize } from '../../domain/mirror.js';
+import { spawn } from 'node:child_process';
 import { type CopyEvent, disableMirror, mirrorStatus, prepareMirror, prepareResync } from '../../app/mirror-service.js';
+import { keepSpare, makeSpare } from '../../app/mirror-spare.js';
+import type { Runtime } from '../../app/runtime.js';
 import type { MirrorRemoved, MirrorStatus } from '../../contract/index.js';
 import { printJson, withBackend } from './command-context.js';
 import { localActor } from './local-actor.js';
@@ -11,6 +14,7 @@ import type { RemoteClient } from './remote-client.js';
 interface EnableOptions {
   source: string;
   maxLag?: string;
+  spare?: boolean;
   json?: boolean;
 }
 
@@ -26,6 +30,10 @@ export function registerMirrorCommands(env: Command): void {
     .argument('<target>', 'the sandbox whose refreshes clone the mirror')
     .requiredOption('--source <name>', 'the environment it mirrors (its refreshes come from there)')
     .option('--max-lag <size>', "source WAL the mirror may hold before it is dropped, e.g. 512MiB or 4GiB (default: DATAALM_MIRROR_MAX_LAG, 1GiB)")
+    .option(
+      '--spare',
+      "also keep a spare: a second copy beside the mirror, kept current by its own replication slot; a refresh takes it by a rename, so it costs seconds whatever the size (costs a second database on TARGET's server and a second slot decoding the source's WAL)",
+    )
     .option('--json', 'print the mirror status as JSON')
     .action(async (target: string, o: EnableOptions) => {
       const progress = new ProgressReporter({ enabled: !o.json });
@@ -35,14 +43,15 @@ export function registerMirrorCommands(env: Command): void {
         {
           local: async (runtime) => {
             const maxLagBytes = maxLagOf(o.maxLag);
-            const { seed } = await prepareMirror(runtime, target, { source: o.source, maxLagBytes, signal: stop.signal }, localActor());
+            const { seed } = await prepareMirror(runtime, target, { source: o.source, maxLagBytes, spare: o.spare === true, signal: stop.signal }, localActor());
             progress.step(`Seeding the mirror of ${o.source} for ${target}…`);
             await seed((event) => show(progress, event)).finally(() => progress.finish());
+            if (o.spare) await spareNow(runtime, target, progress);
             print(await mirrorStatus(runtime, target), o.json);
           },
           remote: async (client) => {
             const maxLagBytes = maxLagOf(o.maxLag);
-            await client.call('POST /api/environments/:name/mirror', { params: { name: target }, body: { source: o.source, ...(maxLagBytes ? { maxLagBytes } : {}) } });
+            await client.call('POST /api/environments/:name/mirror', { params: { name: target }, body: { source: o.source, ...(maxLagBytes ? { maxLagBytes } : {}), ...(o.spare ? { spare: true } : {}) } });
             print(await untilSeeded(client, target, progress), o.json);
           },
         },
@@ -91,6 +100,36 @@ export function registerMirrorCommands(env: Command): void {
     });
 
   mirror
+    .command('spare')
+    .description("keep a spare beside the mirror and make it now (a file copy of the mirror, then its own replication slot): refreshes take it by a rename; with --off, keep none")
+    .argument('<target>', 'the sandbox')
+    .option('--off', 'keep no spare: the one there is is taken down, its slot on the source dropped')
+    .option('--json', 'print the mirror status as JSON')
+    .action(async (target: string, o: { off?: boolean; json?: boolean }) => {
+      const progress = new ProgressReporter({ enabled: !o.json });
+      await withBackend(o, {
+        local: async (runtime) => {
+          await keepSpare(runtime, target, !o.off, localActor());
+          if (!o.off) await spareNow(runtime, target, progress);
+          print(await mirrorStatus(runtime, target), o.json);
+        },
+        remote: async (client) => {
+          let status = await client.call('POST /api/environments/:name/mirror/spare', { params: { name: target }, body: { keep: !o.off } });
+          if (!o.off) {
+            progress.step(`Making the spare of ${target}'s mirror on the server…`);
+            const deadline = Date.now() + SPARE_WAIT_MS;
+            while ((status.spare?.state === 'missing' || status.spare?.state === 'building') && Date.now() < deadline) {
+              await new Promise((resolve) => setTimeout(resolve, 1000));
+              status = await client.call('GET /api/environments/:name/mirror', { params: { name: target } });
+            }
+            progress.finish();
+          }
+          print(status, o.json);
+        },
+      });
+    });
+
+  mirror
     .command('disable')
     .description('remove the mirror: its subscription and database, and on the source its replication slot and publication')
     .argument('<target>', 'the sandbox')
@@ -101,6 +140,28 @@ export function registerMirrorCommands(env: Command): void {
         remote: async (client) => printRemoved(await client.call('DELETE /api/environments/:name/mirror', { params: { name: target } }), o.json),
       }),
     );
+}
+
+/** How long `env mirror spare` on a server waits for its worker to make the spare. */
+const SPARE_WAIT_MS = 10 * 60_000;
+
+/** Makes the spare here and now (a file copy of the mirror); a failure is recorded on the mirror and shown by its status. */
+async function spareNow(runtime: Runtime, target: string, progress: ProgressReporter): Promise<void> {
+  progress.step(`Making the spare of ${target}'s mirror…`);
+  await makeSpare(runtime, target, (line) => process.stderr.write(`dataalm: ${line}\n`), true).finally(() => progress.finish());
+}
+
+/**
+ * After a refresh run by this command took the spare: the next one is made by a process of
+ * its own, so the command returns now (a running service's worker may take the job first;
+ * only one makes it).
+ */
+export async function spareInBackground(runtime: Runtime, target: string): Promise<void> {
+  const mirror = await runtime.mirrors.find(target);
+  if (mirror?.state !== 'streaming' || !mirror.spareWanted || mirror.spare !== null) return;
+  const child = spawn(process.execPath, [process.argv[1]!, 'env', 'mirror', 'spare', target, '--json'], { detached: true, stdio: 'ignore', env: process.env });
+  child.on('error', () => {});
+  child.unref();
 }
 
 function maxLagOf(text: string | undefined): number | undefined {
@@ -144,6 +205,7 @@ export function statusText(s: MirrorStatus): string {
   if (s.lagBytes !== null) lines.push(`  lag: ${formatBytes(s.lagBytes)} of source WAL not yet applied; ${formatBytes(s.retainedBytes ?? 0)} kept on the source (limit ${formatBytes(s.maxLagBytes)})`);
   lines.push(`  database ${s.database} on the target's server; publication and replication slot ${s.slot} on the source`);
   if (s.seededAt) lines.push(`  seeded at ${s.seededAt}`);
+  if (s.spare) lines.push(`  ${spareText(s.spare)}`);
   const t = s.tables;
   lines.push(`  ${t.published.length} table(s) replicated, ${t.refreshTime.length} copied at refresh time, ${t.notMirrored.length} not mirrored`);
   for (const r of t.refreshTime) lines.push(`    copied at refresh time: ${r.table} (${r.reason})`);
@@ -151,6 +213,14 @@ export function statusText(s: MirrorStatus): string {
   if (t.largeObjects > 0) lines.push(`    ${t.largeObjects} large object(s): not replicated, copied at refresh time`);
   if (s.lastError && !s.reason) lines.push(`  last error: ${s.lastError}`);
   return `${lines.join('\n')}\n`;
+}
+
+function spareText(spare: NonNullable<MirrorStatus['spare']>): string {
+  const where = `spare ${spare.database}`;
+  if (spare.state === 'ready') return `${where}: ready, the next refresh takes it by a rename${spare.lagBytes === null ? '' : ` (${formatBytes(spare.lagBytes)} behind)`}`;
+  if (spare.state === 'building') return `${where}: being made from the mirror (since ${spare.since}); until then a refresh copies the mirror`;
+  if (spare.state === 'failed') return `${where}: could not be made (${spare.error ?? 'no reason recorded'}); made again later; until then a refresh copies the mirror`;
+  return `${where}: none yet (a worker makes it); until then a refresh copies the mirror`;
 }
 
 function printRemoved(removed: MirrorRemoved, json: boolean | undefined): void {

@@ -1,4 +1,5 @@
 import { localActor } from './local-actor.js';
+import { spareInBackground } from './mirror-commands.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import readline from 'node:readline/promises';
@@ -149,6 +150,7 @@ Exit codes: 0 succeeded, 12 refused (nothing changed), 13 failed (dataalm op rol
               },
             });
             progress.finish();
+            await spareInBackground(runtime, flags.target).catch(() => {});
             finishOperation(operation, flags);
           },
           remote: async (client) => {

@@ -45,9 +45,9 @@ export function operationDetails(o: Operation): string {
     for (const c of changes) lines.push(`  version       ${c.field}: ${c.from ?? '-'} → ${c.to}`);
   } else {
     lines.push(`  offline       ${o.offlineMs === null ? '-' : `${o.offlineMs} ms (cutover at ${o.cutoverAt})`}`);
-    const data = o.steps.find((s) => s.name === 'data')?.counters as { method?: string; lagBytes?: number; dataFrom?: string | null } | undefined;
+    const data = o.steps.find((s) => s.name === 'data')?.counters as { method?: string; lagBytes?: number; dataFrom?: string | null; fileCopy?: string } | undefined;
     if (data?.method === 'mirror') {
-      lines.push(`  method        cloned from the mirror (${mib(data.lagBytes ?? 0)} behind when paused; data as of ${data.dataFrom ?? 'an unknown moment'})`);
+      lines.push(`  method        ${data.fileCopy === 'spare' ? "taken from the mirror's spare, nothing copied" : 'cloned from the mirror'} (${mib(data.lagBytes ?? 0)} behind when paused; data as of ${data.dataFrom ?? 'an unknown moment'})`);
     } else if (data?.method === 'copy') lines.push('  method        copy');
   }
   for (const [role, d] of Object.entries(o.databases)) {

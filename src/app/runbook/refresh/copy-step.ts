@@ -201,7 +201,7 @@ async function recordCopy(ctx: RunContext, role: DatabaseRole, result: CopyResul
   const cloned = 'method' in result ? (result as CloneResult) : undefined;
   const summary = {
     method: cloned ? 'mirror' : 'copy',
-    ...(cloned ? { lagBytes: cloned.lagBytes, dataFrom: cloned.dataFrom, refreshTimeTables: cloned.refreshTimeTables } : {}),
+    ...(cloned ? { lagBytes: cloned.lagBytes, dataFrom: cloned.dataFrom, refreshTimeTables: cloned.refreshTimeTables, fileCopy: cloned.fileCopy } : {}),
     tables: result.tables,
     rows: result.rows,
     bytes: result.bytes,
@@ -212,13 +212,13 @@ async function recordCopy(ctx: RunContext, role: DatabaseRole, result: CopyResul
   await ctx.runtime.operations.stepCounters(ctx.id, 'data', {
     [role]: summary,
     ...(role === 'application' ? { method: summary.method, rows: result.rows, bytes: result.bytes, seconds: result.seconds.data } : {}),
-    ...(role === 'application' && cloned ? { lagBytes: cloned.lagBytes, dataFrom: cloned.dataFrom } : {}),
+    ...(role === 'application' && cloned ? { lagBytes: cloned.lagBytes, dataFrom: cloned.dataFrom, fileCopy: cloned.fileCopy } : {}),
   });
   await ctx.log(
     'constraints',
     'info',
     cloned
-      ? `${role}: ${result.tables} tables, ${result.verified === 'checksums' ? '' : 'about '}${result.rows} rows in ${ctx.databases[role]!.staging}, cloned from the mirror; compared with the paused mirror (${result.verified === 'checksums' ? 'row counts and checksums' : 'file sizes'}), tables copied at refresh time with the source snapshot`
+      ? `${role}: ${result.tables} tables, ${result.verified === 'checksums' ? '' : 'about '}${result.rows} rows in ${ctx.databases[role]!.staging}, ${cloned.fileCopy === 'spare' ? "the mirror's spare (compared with the paused mirror by file sizes when it was made, current since)" : `cloned from the mirror; compared with the paused mirror (${result.verified === 'checksums' ? 'row counts and checksums' : 'file sizes'})`}, tables copied at refresh time with the source snapshot`
       : `${role}: ${result.tables} tables, ${result.rows} rows, ${(result.bytes / 1048576).toFixed(1)} MiB copied into ${ctx.databases[role]!.staging}; row ${result.verified} equal the source snapshot (checked inside it)`,
     { role, ...summary },
   );

@@ -6,9 +6,12 @@ import type { CopyEvent } from '../../../engine/copy-events.js';
 import { type CloneResult, cloneMirror } from '../../../engine/mirror/clone-mirror.js';
 import { fault } from '../../faults.js';
 import { mirrorConnections, mirrorForRefresh, namesOf } from '../../mirror-service.js';
+import { claimMirrorPause, takeReadySpare } from '../../mirror-spare.js';
 import type { RunContext } from '../run-context.js';
 
-export { MirrorUnusable } from '../../../engine/mirror/clone-mirror.js';
+import { MirrorUnusable } from '../../../engine/mirror/clone-mirror.js';
+
+export { MirrorUnusable };
 
 /**
  * How this refresh copies the application database: from the target's mirror when it has a
@@ -39,11 +42,16 @@ export interface MirrorCopyOptions {
 /** The application database from the mirror: clone, what is not replicated copied, kept data applied (engine/mirror/clone-mirror.ts). */
 export async function copyFromMirror(ctx: RunContext, mirror: MirrorRecord, options: MirrorCopyOptions): Promise<CloneResult> {
   const urls = await mirrorConnections(ctx.runtime, mirror.source, mirror.environment);
+  // With checksums, the clone is compared row by row with the paused mirror: a copy of it.
+  const spare = options.verify === 'checksums' ? { names: undefined, reason: null } : await takeReadySpare(ctx.runtime, mirror);
+  if (spare.names) await ctx.log('prepare', 'info', `taking the mirror's spare ${spare.names.database}: it becomes the new database by a rename, nothing is copied`);
+  else if (spare.reason !== null) await ctx.log('prepare', 'warning', `the mirror's spare is not used: ${spare.reason}; the mirror is copied instead (a new spare is made)`);
   const result = await cloneMirror({
     sourceUrl: urls.sourceUrl,
     targetUrl: urls.targetUrl,
     stagingUrl: withDatabase(urls.targetUrl, options.staging),
     mirror: { names: namesOf(mirror), tables: mirror.tables, schemaFingerprint: mirror.schemaFingerprint },
+    spare: spare.names,
     profile: options.profile,
     maskKey: options.maskKey,
     jobs: options.jobs,
@@ -53,14 +61,18 @@ export async function copyFromMirror(ctx: RunContext, mirror: MirrorRecord, opti
     catchUpMs: ctx.runtime.config.mirrorCatchUpSeconds * 1000,
     signal: options.signal,
     onEvent: options.onEvent,
-    onPaused: (paused) => ctx.runtime.mirrors.setPausedBy(mirror.environment, paused ? ctx.id : null),
+    onPaused: async (paused) => {
+      if (!paused) return ctx.runtime.mirrors.setPausedBy(mirror.environment, null);
+      // Nothing is made yet: a mirror held by the making of its spare for too long is not used.
+      if (!(await claimMirrorPause(ctx.runtime, mirror.environment, ctx.id))) throw new MirrorUnusable("the mirror stayed paused by the making of its spare");
+    },
     inspectKept: options.inspectKept,
     fault: (point) => fault(point),
   });
   await ctx.log(
     'constraints',
     'info',
-    `cloned ${mirror.database} (files copied${result.fileCopy === 'clone' ? " by the file system's clone call" : ''}; paused ${result.lagBytes === 0 ? 'caught up' : `${formatBytes(result.lagBytes)} behind`}; data as of ${result.dataFrom ?? 'an unknown moment: the mirror had not caught up'}); ${result.refreshTimeTables.length} table(s) copied or kept at refresh time${keptWithClone(result)}`,
+    `${result.fileCopy === 'spare' ? `took ${mirror.database}'s spare (renamed, nothing copied; kept current by its own subscription; paused` : `cloned ${mirror.database} (files copied${result.fileCopy === 'clone' ? " by the file system's clone call" : ''}; paused`} ${result.lagBytes === 0 ? 'caught up' : `${formatBytes(result.lagBytes)} behind`}; data as of ${result.dataFrom ?? 'an unknown moment: the mirror had not caught up'}); ${result.refreshTimeTables.length} table(s) copied or kept at refresh time${keptWithClone(result)}`,
     { method: 'mirror', lagBytes: result.lagBytes, dataFrom: result.dataFrom, refreshTimeTables: result.refreshTimeTables, keptWithClone: result.keptWithClone, fileCopy: result.fileCopy },
   );
   return result;

@@ -40,12 +40,14 @@ export const verifyStep: StepHandler = {
 function copyChecks(ctx: RunContext): VerificationCheck[] {
   const data = ctx.operation.steps.find((s) => s.name === 'data')?.counters ?? {};
   return Object.keys(ctx.databases).map((role) => {
-    const copied = data[role] as { tables: number; rows: number; verified: string; method?: string; refreshTimeTables?: string[] } | undefined;
+    const copied = data[role] as { tables: number; rows: number; verified: string; method?: string; refreshTimeTables?: string[]; fileCopy?: string } | undefined;
     if (copied?.method === 'mirror') {
       return {
         rule: `row-counts:${role}`,
         description:
-          copied.verified === 'checksums'
+          copied.fileCopy === 'spare'
+            ? `The ${role} database is the mirror's spare, renamed: it had the paused mirror's files, block for block, when it was made, was kept current since by its own subscription up to the refresh's moment, and has every replicated table; row counts of tables copied at refresh time equal the source snapshot.`
+            : copied.verified === 'checksums'
             ? `Row checksums of every replicated table of the ${role} database equal the paused mirror it was cloned from; those of tables copied at refresh time, the source snapshot.`
             : `Every replicated table of the ${role} database has the paused mirror's files, block for block (a file copy); row counts of tables copied at refresh time equal the source snapshot.`,
         status: 'passed',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { redactSecrets } from '../../../domain/redaction.js';
 import { disableMirror, mirrorStatus, prepareMirror, prepareResync } from '../../../app/mirror-service.js';
+import { keepSpare, requestSpare } from '../../../app/mirror-spare.js';
 import type { Runtime } from '../../../app/runtime.js';
 import { type ApiRoute, route } from '../api-route.js';
 import { nameParams } from '../params.js';
@@ -34,6 +35,8 @@ export function mirrorRoutes(runtime: Runtime): ApiRoute[] {
         .object({
           source: z.string().min(1).max(63),
           maxLagBytes: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+          /** Keep a spare beside the mirror: refreshes take it by a rename (a second database, a second slot). */
+          spare: z.boolean().optional(),
         })
         .strict(),
       success: { description: 'the mirror, seeding' },
@@ -54,6 +57,21 @@ export function mirrorRoutes(runtime: Runtime): ApiRoute[] {
       async handler({ params, actor, reply }) {
         const { seed } = await prepareResync(runtime, params.name, actor);
         inBackground(params.name, seed);
+        return reply.status(202).send(await mirrorStatus(runtime, params.name));
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/api/environments/:name/mirror/spare',
+      access: 'manage-environments',
+      tag: 'environments',
+      summary: "Keep a spare beside the mirror (made by a worker; a refresh takes it by a rename), or keep none (`keep: false` takes it down) (audited)",
+      params: nameParams,
+      body: z.object({ keep: z.boolean() }).strict(),
+      success: { description: 'the mirror, its spare being made or gone' },
+      async handler({ params, body, actor, reply }) {
+        const mirror = await keepSpare(runtime, params.name, body.keep, actor);
+        if (body.keep) await requestSpare(runtime, mirror);
         return reply.status(202).send(await mirrorStatus(runtime, params.name));
       },
     }),

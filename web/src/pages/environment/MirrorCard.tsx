@@ -158,6 +158,7 @@ function MirrorDetails({ mirror }: { readonly mirror: MirrorStatus }) {
           ['Lag', mirror.lagBytes === null ? 'not known' : `${formatBytes(mirror.lagBytes)} of source WAL not yet applied`],
           ['WAL kept', mirror.retainedBytes === null ? 'not known' : `${formatBytes(mirror.retainedBytes)} (limit ${formatBytes(mirror.maxLagBytes)})`],
           ['Seeded', mirror.seededAt ? formatDateTime(mirror.seededAt) : 'not yet'],
+          ...(mirror.spare ? ([['Spare', spareText(mirror.spare)]] as const) : []),
           ['Tables', counts],
           ...(t.largeObjects > 0 ? ([['Large objects', `${t.largeObjects}, copied at refresh time`]] as const) : []),
           ...(mirror.lastError && !mirror.reason ? ([['Last error', mirror.lastError]] as const) : []),
@@ -204,4 +205,12 @@ function RemovedNotice({ removed }: { readonly removed: MirrorRemoved }) {
       </p>
     </div>
   );
+}
+
+/** The spare in a few words: whether the next refresh takes it. */
+function spareText(spare: NonNullable<MirrorStatus['spare']>): string {
+  if (spare.state === 'ready') return `ready: the next refresh takes it by a rename${spare.lagBytes === null ? '' : ` (${formatBytes(spare.lagBytes)} behind)`}`;
+  if (spare.state === 'building') return 'being made from the mirror; until then a refresh copies the mirror';
+  if (spare.state === 'failed') return `could not be made (${spare.error ?? 'no reason recorded'}); made again later`;
+  return 'none yet: a worker makes it';
 }

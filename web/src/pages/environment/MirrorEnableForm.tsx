@@ -22,6 +22,7 @@ export function MirrorEnableForm({ environment, path, onEnabled }: MirrorEnableF
   const [chosen, setChosen] = useState('');
   const [lag, setLag] = useState('');
   const [lagInvalid, setLagInvalid] = useState(false);
+  const [spare, setSpare] = useState(false);
   const [error, setError] = useState<ApiError>();
   const [saving, setSaving] = useState(false);
   const source = chosen || sources[0]?.name || '';
@@ -34,7 +35,7 @@ export function MirrorEnableForm({ environment, path, onEnabled }: MirrorEnableF
     setSaving(true);
     setError(undefined);
     try {
-      await api.post<MirrorStatus>(path, { source, ...(maxLagBytes === undefined ? {} : { maxLagBytes }) });
+      await api.post<MirrorStatus>(path, { source, ...(maxLagBytes === undefined ? {} : { maxLagBytes }), ...(spare ? { spare } : {}) });
       onEnabled();
     } catch (reason) {
       if (reason instanceof ApiError) setError(reason);
@@ -76,6 +77,16 @@ export function MirrorEnableForm({ environment, path, onEnabled }: MirrorEnableF
         <span id="mirror-lag-hint" className="hint">
           {lagInvalid ? 'That is no size: give one such as 512 MiB or 4 GiB. ' : ''}
           Source WAL the mirror may hold: past half of it you are warned, past all of it the mirror is dropped. Empty: the service's default.
+        </span>
+      </div>
+      <div className="field">
+        <label className="checkbox">
+          <input type="checkbox" checked={spare} onChange={(e) => setSpare(e.target.checked)} aria-describedby="mirror-spare-hint" />
+          Keep a spare
+        </label>
+        <span id="mirror-spare-hint" className="hint">
+          A second copy beside the mirror, current by its own replication slot: a refresh takes it by a rename, in seconds whatever the size. It costs a
+          second database on {environment}'s server and a second slot reading the source's WAL.
         </span>
       </div>
       {error && <ErrorNotice error={error} title="The mirror was not enabled." />}

@@ -33,11 +33,12 @@ export function OfflineWindowCard({ operation }: { readonly operation: Operation
 
 /** Whether the data was cloned from the target's mirror (its lag, the moment the data is from) or copied. */
 function MethodLine({ operation }: { readonly operation: Operation }) {
-  const data = operation.steps.find((step) => step.name === 'data')?.counters as { method?: string; lagBytes?: number; dataFrom?: string | null } | undefined;
+  const data = operation.steps.find((step) => step.name === 'data')?.counters as { method?: string; lagBytes?: number; dataFrom?: string | null; fileCopy?: string } | undefined;
   if (data?.method === 'mirror') {
     return (
       <p>
-        Cloned from the target&apos;s mirror ({formatBytes(data.lagBytes ?? 0)} behind when paused); the data is as of{' '}
+        {data.fileCopy === 'spare' ? 'Taken from the spare of the target’s mirror, nothing copied' : 'Cloned from the target’s mirror'} ({formatBytes(data.lagBytes ?? 0)} behind when
+        paused); the data is as of{' '}
         {data.dataFrom ? formatDateTime(data.dataFrom) : 'an unknown moment (the mirror had not caught up)'}.
       </p>
     );
