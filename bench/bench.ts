@@ -23,8 +23,8 @@ import { type RefreshKind, benchRefreshes, printRefreshes } from './refresh-benc
  * What --methods chooses from. refresh (by copy) and refresh-mirror (from a mirror) are the
  * whole runbook, after the copy rounds (bench/refresh-bench.ts).
  */
-const METHOD_KEYS = ['plain', 'finance', 'heavy', 'pg_dump', 'pgcopydb', 'template', 'refresh', 'refresh-mirror'] as const;
-const REFRESH_KEYS: readonly string[] = ['refresh', 'refresh-mirror'];
+const METHOD_KEYS = ['plain', 'finance', 'heavy', 'pg_dump', 'pgcopydb', 'template', 'refresh', 'refresh-mirror', 'refresh-spare'] as const;
+const REFRESH_KEYS: readonly string[] = ['refresh', 'refresh-mirror', 'refresh-spare'];
 const { values } = parseArgs({
   options: {
     scale: { type: 'string', default: '1' },
@@ -44,7 +44,8 @@ if (values.help) {
   --out FILE     the results as JSON                                      (default bench-results.json)
   --methods LIST comma-separated, out of ${METHOD_KEYS.join(', ')}
                  (default all; plain runs whenever a copy method does: the
-                 ratios are to it; refresh,refresh-mirror alone skip the copy rounds)`);
+                 ratios are to it; refresh,refresh-mirror,refresh-spare alone
+                 skip the copy rounds; refresh-spare: from a mirror with a spare)`);
   process.exit(0);
 }
 const chosen = new Set(values.methods!.split(',').map((m) => m.trim()));
@@ -222,7 +223,11 @@ async function main(): Promise<void> {
       await sql(`DROP DATABASE IF EXISTS ${target} WITH (FORCE)`);
     }
   }
-  const kinds: RefreshKind[] = [...(chosen.has('refresh') ? ['copy' as const] : []), ...(chosen.has('refresh-mirror') ? ['mirror' as const] : [])];
+  const kinds: RefreshKind[] = [
+    ...(chosen.has('refresh') ? ['copy' as const] : []),
+    ...(chosen.has('refresh-mirror') ? ['mirror' as const] : []),
+    ...(chosen.has('refresh-spare') ? ['spare' as const] : []),
+  ];
   const refresh = kinds.length > 0 ? await benchRefreshes({ kinds, rounds, jobs, root, url, sql }) : undefined;
   await cleanup();
   cleanup = undefined;

@@ -14,12 +14,14 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 
-export type RefreshKind = 'copy' | 'mirror';
+/** copy: no mirror; mirror: a mirror whose files a refresh copies; spare: a mirror with a spare, which a refresh takes by a rename. */
+export type RefreshKind = 'copy' | 'mirror' | 'spare';
 
 /** The mirror's lag limit here (see benchRefreshes). */
 const MAX_LAG = '16GiB';
 
 interface MirrorStatus {
+  readonly spare: { state: string; error: string | null } | null;
   readonly usable: boolean;
   readonly reason: string | null;
   readonly lagBytes: number | null;
@@ -68,6 +70,8 @@ export interface RefreshRun {
   readonly runbookSeconds: number;
   /** Each runbook step's duration in seconds, in order. */
   readonly steps: Record<string, number>;
+  /** A spare refresh: seconds after it until the next spare was ready (made in the background, not part of the refresh). */
+  readonly spareReadySeconds: number | null;
   /** The runbook log at its times from the operation's start (of a copy, only steps and kept tables). */
   readonly notes: readonly string[];
 }
@@ -77,7 +81,9 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
 const TARGETS: Record<RefreshKind, { env: string; db: string }> = {
   copy: { env: 'bench-uat', db: 'bench_uat' },
   mirror: { env: 'bench-uat-mirror', db: 'bench_uat_mirror' },
+  spare: { env: 'bench-uat-spare', db: 'bench_uat_spare' },
 };
+const LABEL: Record<RefreshKind, string> = { copy: 'by copy', mirror: 'from mirror', spare: "from mirror's spare" };
 
 function runCli(root: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -198,21 +204,23 @@ export async function benchRefreshes(options: RefreshBenchOptions) {
       const t = TARGETS[kind];
       await cli(['env', 'add', t.env, '--type', 'sandbox', '--tenant', 'contoso.com', '--admin', 'sandbox.admin@contoso.com', '--app-db', url(t.db), ...versions]);
     }
-    let seed: { seconds: number; lagAfterSeed: number | null; catchUpSeconds: number; loadBefore: number; loadAfter: number; published: number; refreshTime: string[]; notMirrored: string[] } | undefined;
-    if (options.kinds.includes('mirror')) {
+    type Seed = { seconds: number; lagAfterSeed: number | null; catchUpSeconds: number; loadBefore: number; loadAfter: number; published: number; refreshTime: string[]; notMirrored: string[] };
+    const seeds: Partial<Record<RefreshKind, Seed>> = {};
+    for (const kind of options.kinds.filter((k) => k !== 'copy')) {
       await sql('CHECKPOINT');
       const loadBefore = os.loadavg()[0]!;
       const started = performance.now();
-      // One server holds the source and both sandboxes, so the source's WAL also carries the
+      // One server holds the source and the sandboxes, so the source's WAL also carries the
       // seed's own writes and each copy refresh's (GiBs at scale 3): the mirror reads past them
       // as lag. On separate servers it would not; the limit is raised so as not to drop it.
-      const enabled = JSON.parse(await cli(['env', 'mirror', 'enable', TARGETS.mirror.env, '--source', 'bench-prod', '--max-lag', MAX_LAG, '--json'])) as MirrorStatus;
+      const spare = kind === 'spare' ? ['--spare'] : [];
+      const enabled = JSON.parse(await cli(['env', 'mirror', 'enable', TARGETS[kind].env, '--source', 'bench-prod', '--max-lag', MAX_LAG, ...spare, '--json'])) as MirrorStatus;
       const seconds = (performance.now() - started) / 1000;
       const lagAfterSeed = enabled.lagBytes;
       // Then until it has read past the seed's WAL: at most 10 minutes.
-      const status = await caughtUp(enabled);
+      const status = await caughtUp(kind, enabled);
       const catchUpSeconds = (performance.now() - started) / 1000 - seconds;
-      seed = {
+      const seed: Seed = {
         seconds: round2(seconds),
         lagAfterSeed,
         catchUpSeconds: round2(catchUpSeconds),
@@ -222,8 +230,9 @@ export async function benchRefreshes(options: RefreshBenchOptions) {
         refreshTime: status.tables.refreshTime.map((t) => `${t.table} (${t.reason})`),
         notMirrored: status.tables.notMirrored.map((t) => `${t.table} (${t.reason})`),
       };
+      seeds[kind] = seed;
       process.stderr.write(
-        `  mirror seeded in ${seed.seconds} s, ${seed.lagAfterSeed} B behind, caught up ${seed.catchUpSeconds} s later (load ${seed.loadBefore}→${seed.loadAfter}): ${seed.published} tables replicated, ${seed.refreshTime.length} copied at refresh time, ${seed.notMirrored.length} not mirrored\n`,
+        `  ${kind === 'spare' ? 'mirror and its spare' : 'mirror'} seeded in ${seed.seconds} s, ${seed.lagAfterSeed} B behind, caught up ${seed.catchUpSeconds} s later (load ${seed.loadBefore}→${seed.loadAfter}): ${seed.published} tables replicated, ${seed.refreshTime.length} copied at refresh time, ${seed.notMirrored.length} not mirrored\n`,
       );
     }
     writer = startWriter(url('bench_src'));
@@ -233,17 +242,19 @@ export async function benchRefreshes(options: RefreshBenchOptions) {
     }
     const written = await writer.stop();
     writer = undefined;
-    if (options.kinds.includes('mirror')) await cli(['env', 'mirror', 'disable', TARGETS.mirror.env]);
-    return { seed, writerTransactions: written, runs, summary: summarize(runs) };
+    for (const kind of options.kinds.filter((k) => k !== 'copy')) await cli(['env', 'mirror', 'disable', TARGETS[kind].env]);
+    return { seeds, writerTransactions: written, runs, summary: summarize(runs) };
   } finally {
     await writer?.stop().catch(() => {});
     fs.rmSync(home, { recursive: true, force: true });
   }
 
-  async function caughtUp(first: MirrorStatus): Promise<MirrorStatus> {
+  async function caughtUp(kind: RefreshKind, first: MirrorStatus): Promise<MirrorStatus> {
     const deadline = Date.now() + 600_000;
-    for (let status = first; ; status = JSON.parse(await cli(['env', 'mirror', 'status', TARGETS.mirror.env, '--json'])) as MirrorStatus) {
-      if (status.usable && status.lagBytes !== null && status.lagBytes < 16 * 2 ** 20) return status;
+    for (let status = first; ; status = JSON.parse(await cli(['env', 'mirror', 'status', TARGETS[kind].env, '--json'])) as MirrorStatus) {
+      const spareReady = kind !== 'spare' || status.spare?.state === 'ready';
+      if (status.spare?.state === 'failed') throw new Error(`the spare could not be made: ${status.spare.error}`);
+      if (spareReady && status.usable && status.lagBytes !== null && status.lagBytes < 16 * 2 ** 20) return status;
       if (Date.now() > deadline) throw new Error(`the mirror did not catch up within 10 minutes of its seed: ${status.reason ?? `${status.lagBytes} B behind`}`);
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
@@ -268,16 +279,19 @@ export async function benchRefreshes(options: RefreshBenchOptions) {
     const writerTransactions = writer!.count() - writesBefore;
     const { clientGapMs, usualGapMs } = await watcher.stop(operation);
     const data = operation.steps.find((s) => s.name === 'data')?.counters ?? {};
-    if (data.method !== kind) {
-      throw new Error(`refresh ${operation.id} of ${target.env} was to use method '${kind}' but its data step says ${JSON.stringify(data.method)}: the benchmark would measure the wrong thing`);
+    const method = data.method === 'mirror' && data.fileCopy === 'spare' ? 'spare' : data.method;
+    if (method !== kind) {
+      throw new Error(`refresh ${operation.id} of ${target.env} was to use method '${kind}' but its data step says ${JSON.stringify(method)}: the benchmark would measure the wrong thing`);
     }
+    // The next spare is made in the background after the refresh: awaited, not timed as part of it.
+    const spareReadySeconds = kind === 'spare' ? await nextSpare(target.env) : null;
     const steps = Object.fromEntries(
       operation.steps.filter((s) => s.startedAt && s.finishedAt).map((s) => [s.name, round2((Date.parse(s.finishedAt!) - Date.parse(s.startedAt!)) / 1000)]),
     );
     // The runbook log, each line at its time from the operation's start: where the time goes.
     const logs = (await cli(['op', 'logs', String(operation.id), '--json'])).trim().split('\n').map((l) => JSON.parse(l) as { at: string; step: string | null; message: string });
     const notes = logs
-      .filter((l) => kind === 'mirror' || /keep-rows|keep-columns|step \w+ (started|succeeded)/.test(l.message))
+      .filter((l) => kind !== 'copy' || /keep-rows|keep-columns|step \w+ (started|succeeded)/.test(l.message))
       .map((l) => `+${((Date.parse(l.at) - Date.parse(operation.startedAt)) / 1000).toFixed(2)} s ${l.step}: ${l.message}`);
     const dataFrom = (data.dataFrom as string | null | undefined) ?? null;
     const run: RefreshRun = {
@@ -298,16 +312,30 @@ export async function benchRefreshes(options: RefreshBenchOptions) {
       runbookSeconds: round2((Date.parse(operation.finishedAt) - Date.parse(operation.startedAt)) / 1000),
       steps,
       notes,
+      spareReadySeconds,
     };
     process.stderr.write(
-      `  round ${round}: refresh ${kind === 'mirror' ? 'from mirror' : 'by copy'}: ${run.seconds.toFixed(2)} s (load ${run.loadBefore}→${run.loadAfter}), offline ${run.offlineMs} ms, ` +
+      `  round ${round}: refresh ${LABEL[kind]}: ${run.seconds.toFixed(2)} s (load ${run.loadBefore}→${run.loadAfter}), offline ${run.offlineMs} ms, ` +
         `client gap ${clientGapMs} ms (usually ${usualGapMs}), ${writerTransactions} writer transactions` +
-        (kind === 'mirror' ? `, lag ${run.lagBytes} B, data from ${dataFrom}` : '') +
+        (kind !== 'copy' ? `, lag ${run.lagBytes} B, data from ${dataFrom}` : '') +
+        (spareReadySeconds !== null ? `, next spare ready ${spareReadySeconds} s after` : '') +
         `\n    steps: ${Object.entries(steps).map(([k, v]) => `${k} ${v}`).join(', ')}\n`,
     );
     const crumbs = await sql(`SELECT datname FROM pg_database WHERE datname LIKE '${target.db}\\_\\_pre\\_%'`);
     for (const { datname } of crumbs.rows as { datname: string }[]) await sql(`DROP DATABASE ${pg.escapeIdentifier(datname)}`);
     return run;
+  }
+
+  async function nextSpare(env: string): Promise<number> {
+    const started = performance.now();
+    const deadline = Date.now() + 600_000;
+    for (;;) {
+      const status = JSON.parse(await cli(['env', 'mirror', 'status', env, '--json'])) as MirrorStatus;
+      if (status.spare?.state === 'ready') return round2((performance.now() - started) / 1000);
+      if (status.spare?.state === 'failed') throw new Error(`the next spare could not be made: ${status.spare.error}`);
+      if (Date.now() > deadline) throw new Error(`the next spare was not ready within 10 minutes: ${JSON.stringify(status.spare)}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 }
 
@@ -317,28 +345,31 @@ function summarize(runs: readonly RefreshRun[]) {
     const rs = of(kind);
     return rs.length === 0 ? undefined : { medianSeconds: round2(median(rs.map((r) => r.seconds))), runs: rs.map((r) => r.seconds), offlineMs: rs.map((r) => r.offlineMs) };
   };
-  const [copy, mirror] = [of('copy'), of('mirror')];
-  const perRound = copy.length > 0 && mirror.length > 0 ? mirror.map((m, i) => round2(m.seconds / copy[i]!.seconds)) : [];
-  return { copy: stats('copy'), mirror: stats('mirror'), mirrorOverCopy: perRound.length > 0 ? { perRound, medianOfRounds: median(perRound) } : undefined };
+  const copy = of('copy');
+  const overCopy = (kind: RefreshKind) => {
+    const perRound = copy.length > 0 ? of(kind).map((m, i) => round2(m.seconds / copy[i]!.seconds)) : [];
+    return perRound.length > 0 ? { perRound, medianOfRounds: median(perRound) } : undefined;
+  };
+  return { copy: stats('copy'), mirror: stats('mirror'), spare: stats('spare'), mirrorOverCopy: overCopy('mirror'), spareOverCopy: overCopy('spare') };
 }
 
 /** The refreshes as lines and a table per round (Markdown), after the copy methods' table. */
 export function printRefreshes(result: Awaited<ReturnType<typeof benchRefreshes>>, plainSeconds: number | undefined): void {
   const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
-  if (result.seed) {
+  for (const [kind, seed] of Object.entries(result.seeds)) {
     console.log(
-      `\nmirror seeded in ${result.seed.seconds} s, ${result.seed.lagAfterSeed} B behind then, caught up ${result.seed.catchUpSeconds} s later (load ${result.seed.loadBefore}→${result.seed.loadAfter}; not part of a refresh): ${result.seed.published} tables replicated; ` +
-        `copied or kept at refresh time: ${result.seed.refreshTime.join(', ') || 'none'}; not mirrored: ${result.seed.notMirrored.join(', ') || 'none'}`,
+      `\n${kind === 'spare' ? 'mirror and its spare' : 'mirror'} seeded in ${seed.seconds} s, ${seed.lagAfterSeed} B behind then, caught up ${seed.catchUpSeconds} s later (load ${seed.loadBefore}→${seed.loadAfter}; not part of a refresh): ${seed.published} tables replicated; ` +
+        `copied or kept at refresh time: ${seed.refreshTime.join(', ') || 'none'}; not mirrored: ${seed.notMirrored.join(', ') || 'none'}`,
     );
   }
   console.log(`\nrefreshes (finance-operations, whole runbook) while a writer changed the source (${result.writerTransactions} transactions in all):\n`);
-  console.log(line(['round', 'refresh', 's', 'load 1 min (start→end)', 'offline ms', 'client gap ms (usual)', 'writer tx', 'method', 'lag B', 'data from (s after start)', 'runbook s']));
-  console.log(line(['---:', '---', '---:', '---', '---:', '---', '---:', '---', '---:', '---', '---:']));
+  console.log(line(['round', 'refresh', 's', 'load 1 min (start→end)', 'offline ms', 'client gap ms (usual)', 'writer tx', 'method', 'lag B', 'data from (s after start)', 'runbook s', 'next spare ready (s after)']));
+  console.log(line(['---:', '---', '---:', '---', '---:', '---', '---:', '---', '---:', '---', '---:', '---:']));
   for (const r of result.runs) {
     console.log(
       line([
         r.round,
-        r.kind === 'mirror' ? 'from mirror' : 'by copy',
+        LABEL[r.kind],
         r.seconds.toFixed(2),
         `${r.loadBefore}→${r.loadAfter}`,
         r.offlineMs,
@@ -348,12 +379,15 @@ export function printRefreshes(result: Awaited<ReturnType<typeof benchRefreshes>
         r.lagBytes ?? '',
         r.dataFrom ? `${r.dataFrom} (${r.dataFromAfterStartSeconds})` : '',
         r.runbookSeconds.toFixed(2),
+        r.spareReadySeconds ?? '',
       ]),
     );
   }
-  const { copy, mirror, mirrorOverCopy } = result.summary;
-  if (mirrorOverCopy) console.log(`\nfrom mirror ÷ by copy, round by round: ${mirrorOverCopy.perRound.map((x) => x.toFixed(2)).join(' / ')} (median ${mirrorOverCopy.medianOfRounds.toFixed(2)})`);
-  for (const [label, s] of [['by copy', copy], ['from mirror', mirror]] as const) {
+  const { copy, mirror, spare, mirrorOverCopy, spareOverCopy } = result.summary;
+  for (const [label, ratio] of [['from mirror', mirrorOverCopy], ["from mirror's spare", spareOverCopy]] as const) {
+    if (ratio) console.log(`\n${label} ÷ by copy, round by round: ${ratio.perRound.map((x) => x.toFixed(2)).join(' / ')} (median ${ratio.medianOfRounds.toFixed(2)})`);
+  }
+  for (const [label, s] of [['by copy', copy], ['from mirror', mirror], ["from mirror's spare", spare]] as const) {
     if (s) console.log(`refresh ${label}: median ${s.medianSeconds} s${plainSeconds ? ` = ${round2(s.medianSeconds / plainSeconds)} × dataalm copy plain` : ''}; offline ${s.offlineMs.join(' / ')} ms`);
   }
   console.log('\nstep seconds per refresh:');

@@ -54,7 +54,7 @@ after(async () => {
   await demo?.close();
 });
 
-test('PostgreSQL 13 → 18: the mirror replicates masked changes, a refresh clones it, disabling leaves nothing on the source', async () => {
+test('PostgreSQL 13 → 18: the mirror replicates masked changes, a refresh clones it, another takes its spare, disabling leaves nothing on the source', async () => {
   const enabled = await demo.cli(['env', 'mirror', 'enable', 'shop-uat', '--source', 'shop-prod', '--json']);
   assert.equal(enabled.code, 0, enabled.stderr);
   const status = JSON.parse(enabled.stdout) as MirrorStatus;
@@ -99,6 +99,25 @@ test('PostgreSQL 13 → 18: the mirror replicates masked changes, a refresh clon
   assert.deepEqual(leaked, [{ n: 0 }], 'no source e-mail in the sandbox');
   const machinery = await query(uat, "select (select count(*)::int from pg_namespace where nspname = 'dataalm_mirror') + (select count(*)::int from pg_trigger where tgname like 'dataalm%') as n");
   assert.deepEqual(machinery, [{ n: 0 }], "the sandbox carries none of the mirror's machinery");
+
+  // A spare (PostgreSQL 13's slot copied, 18's replication origin advanced): the next refresh takes it.
+  const spared = await demo.cli(['env', 'mirror', 'spare', 'shop-uat', '--json']);
+  assert.equal(spared.code, 0, spared.stderr);
+  assert.equal((JSON.parse(spared.stdout) as MirrorStatus).spare?.state, 'ready', spared.stdout);
+  await query(source.url('shop_prod'), `begin; insert into customer values (202, 'second@shop.example', 'Second Person'); delete from orders where id = 3; commit`);
+  const again = await demo.cli(['refresh', '--source', 'shop-prod', '--target', 'shop-uat', '--yes', '--json']);
+  assert.equal(again.code, 0, again.stderr + again.stdout);
+  assert.equal((JSON.parse(again.stdout) as Operation).steps.find((s) => s.name === 'data')?.counters.fileCopy, 'spare');
+  const [second] = await query<{ email: string }>(uat, 'select email from customer where id = 202');
+  assert.match(second!.email, /@example\.invalid$/);
+  assert.deepEqual(await query(uat, 'select id from orders where id in (2, 3, 501) order by id'), [{ id: 501 }]);
+  // The next spare is made in the background: awaited before the mirror is disabled.
+  for (const deadline = Date.now() + 120_000; ; ) {
+    const shown = JSON.parse((await demo.cli(['env', 'mirror', 'status', 'shop-uat', '--json'])).stdout) as MirrorStatus;
+    if (shown.spare?.state === 'ready') break;
+    assert.ok(shown.spare?.state !== 'failed' && Date.now() < deadline, JSON.stringify(shown.spare));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 
   const disabled = await demo.cli(['env', 'mirror', 'disable', 'shop-uat', '--json']);
   assert.equal(disabled.code, 0, disabled.stderr);

@@ -20,7 +20,7 @@ describeFaults('mirror', (suite) => {
     assert.equal((JSON.parse(enabled.stdout) as MirrorStatus).usable, true, enabled.stdout);
   });
 
-  crashTests(suite, [...FAULT_GROUPS['mirror']!, 'before:data', 'after:constraints']);
+  crashTests(suite, ['mirror:paused', 'mirror:cloned', 'before:data', 'after:constraints']);
 
   let rolledBack: number | undefined;
   test('a refresh that died at mirror:cloned is rolled back: the target untouched, no staging left', async () => {
@@ -56,6 +56,41 @@ describeFaults('mirror', (suite) => {
   // Also the next refresh after the rollback: it clones the mirror (and resumes a subscription
   // the rolled-back refresh left paused, as its operation is no longer active).
   crashTests(suite, ['after:cutover']);
+
+  test("crash at mirror:spare-taken (the spare's subscription and slot dropped, not yet renamed): the refresh succeeds from the mirror, and a new spare replaces what was left", async () => {
+    const { demo } = suite;
+    const made = await demo.cli(['env', 'mirror', 'spare', 'contoso-uat', '--json']);
+    assert.equal(made.code, 0, made.stderr + made.stdout);
+    const spare = (JSON.parse(made.stdout) as MirrorStatus).spare!;
+    assert.equal(spare.state, 'ready', made.stdout);
+    const doomed = await startWorker(demo.env(suite.doomedEnv('mirror:spare-taken')));
+    try {
+      const queued = await demo.cli(['refresh', '--source', 'contoso-prod', '--target', 'contoso-uat', '--yes', '--detach', '--json'], LEASE);
+      assert.equal(queued.code, 0, queued.stderr + queued.stdout);
+      const id = (JSON.parse(queued.stdout) as Operation).id;
+      await expectKilledAt(suite, doomed, 'mirror:spare-taken', id, 90_000);
+      const operation = await suite.rescue(id);
+      const logs = await logMessages(demo, id);
+      assert.equal(operation.state, 'succeeded', `${operation.error}\n${logs}`);
+      assert.match(logs, /taking the mirror's spare[\s\S]*took the operation over from[\s\S]*copying from contoso-uat's mirror of contoso-prod/);
+      assert.equal(await dataMethod(suite, id), 'mirror');
+      await suite.noOrphans();
+      await assertMirrorSettled(suite);
+    } finally {
+      await doomed.stop();
+    }
+    // The detached spare was left (no subscription, its slot gone): the next one replaces it.
+    const again = await demo.cli(['env', 'mirror', 'spare', 'contoso-uat', '--json']);
+    assert.equal(again.code, 0, again.stderr + again.stdout);
+    const status = JSON.parse(again.stdout) as MirrorStatus;
+    assert.equal(status.spare?.state, 'ready', again.stdout);
+    const slots = await demo.query<{ slot_name: string }>('postgres', 'select slot_name from pg_replication_slots order by 1');
+    assert.deepEqual(slots.map((r) => r.slot_name), [status.slot, `${status.slot}_spare`]);
+    const off = await demo.cli(['env', 'mirror', 'spare', 'contoso-uat', '--off']);
+    assert.equal(off.code, 0, off.stderr);
+    assert.deepEqual((await demo.query<{ datname: string }>('postgres', 'select datname from pg_database where datname = $1', [spare.database])), []);
+    suite.survived('mirror:spare-taken');
+  });
 });
 
 /**

@@ -8,7 +8,7 @@ export const APPLY_ONLY_STEPS = ['scripts', 'files', 'versions'] as const;
  * that another worker finishes or undoes the operation from there: before and after each
  * runbook step, in the middle of a table's copy, between the two renames of the cutover,
  * between the application and financial reporting databases' cutovers, in the middle
- * of a rollback, right after an access policy re-enabled its users, while a refresh has a mirror's subscription paused (before and after its clone), and before and after each step of an apply.
+ * of a rollback, right after an access policy re-enabled its users, while a refresh has a mirror's subscription paused (before and after its clone), when a refresh has detached the mirror's spare but not yet renamed it, and before and after each step of an apply.
  */
 export const FAULT_POINTS = [
   ...REFRESH_STEPS.flatMap((step) => [`before:${step}`, `after:${step}`]),
@@ -19,6 +19,7 @@ export const FAULT_POINTS = [
   'verify:users-reenabled',
   'mirror:paused',
   'mirror:cloned',
+  'mirror:spare-taken',
   ...APPLY_ONLY_STEPS.flatMap((step) => [`before:${step}`, `after:${step}`] as const),
 ] as const;
 export type FaultPoint = (typeof FAULT_POINTS)[number];

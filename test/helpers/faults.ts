@@ -40,8 +40,8 @@ export const FAULT_GROUPS: Readonly<Record<string, readonly string[]>> = {
   post: steps('post'),
   'apply-scripts': steps('scripts'),
   'apply-files': steps('files', 'versions'),
-  /** A refresh that clones the target's mirror: the points while its subscription is paused. */
-  mirror: ['mirror:paused', 'mirror:cloned'],
+  /** A refresh that clones the target's mirror: the points while its subscription is paused, and while it takes the spare. */
+  mirror: ['mirror:paused', 'mirror:cloned', 'mirror:spare-taken'],
   /** A resume refused after a crash at after:data (of the copy group): no point of its own. */
   resume: [],
 };

@@ -61,7 +61,7 @@ export interface CloneOptions {
    */
   readonly inspectKept?: (copy: pg.Client, keepSnapshot: pg.Client, known: ReadonlyMap<string, string>) => Promise<void>;
   /** Called with the subscription paused, before ('paused') and after ('cloned') the clone is made (fault tests). */
-  readonly fault?: (point: 'mirror:paused' | 'mirror:cloned') => void;
+  readonly fault?: (point: 'mirror:paused' | 'mirror:cloned' | 'mirror:spare-taken') => void;
 }
 
 export interface CloneResult extends CopyResult {
@@ -274,6 +274,7 @@ async function fromSpare(options: CloneOptions, spare: MirrorNames, staging: str
     lsn,
     catchUpMs: options.catchUpMs,
     signal: options.signal,
+    detached: () => options.fault?.('mirror:spare-taken'),
   });
   done('preflight');
   phase('schema');

@@ -135,6 +135,8 @@ export interface TakeSpareOptions {
   readonly lsn: string;
   readonly catchUpMs: number;
   readonly signal?: AbortSignal;
+  /** Called once its subscription and slot are gone, before the rename (fault tests). */
+  readonly detached?: () => void;
 }
 
 /**
@@ -149,6 +151,7 @@ export async function takeSpare(options: TakeSpareOptions): Promise<{ caughtUp: 
   const lagBytes = await pauseSubscription(spareUrl, options.sourceUrl, options.spare);
   await dropSubscription(spareUrl, options.spare.subscription);
   await dropSourceObjects(options.sourceUrl, { slot: options.spare.slot, publication: null });
+  options.detached?.();
   const admin = await connectMaintenance(options.targetUrl, 'target');
   try {
     const staging = quoteIdent(options.staging);

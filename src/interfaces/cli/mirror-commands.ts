@@ -145,10 +145,19 @@ export function registerMirrorCommands(env: Command): void {
 /** How long `env mirror spare` on a server waits for its worker to make the spare. */
 const SPARE_WAIT_MS = 10 * 60_000;
 
-/** Makes the spare here and now (a file copy of the mirror); a failure is recorded on the mirror and shown by its status. */
+/**
+ * Makes the spare here and now (a file copy of the mirror), or waits while another process
+ * makes it; a failure is recorded on the mirror and shown by its status.
+ */
 async function spareNow(runtime: Runtime, target: string, progress: ProgressReporter): Promise<void> {
   progress.step(`Making the spare of ${target}'s mirror…`);
-  await makeSpare(runtime, target, (line) => process.stderr.write(`dataalm: ${line}\n`), true).finally(() => progress.finish());
+  try {
+    await makeSpare(runtime, target, (line) => process.stderr.write(`dataalm: ${line}\n`), true);
+    const deadline = Date.now() + SPARE_WAIT_MS;
+    while ((await runtime.mirrors.find(target))?.spare?.state === 'building' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500));
+  } finally {
+    progress.finish();
+  }
 }
 
 /**
