@@ -158,6 +158,17 @@ describe('web UI: the mirror card', { skip }, () => {
     assert.equal((await sourceQuery('postgres', 'SELECT slot_name FROM pg_replication_slots')).length, 1, 'the mirror has its slot on the source');
   });
 
+  test("the owner keeps a spare: the service's worker makes it, the card says the next refresh takes it; removing it drops its slot", async () => {
+    const card = mirrorCard();
+    await card.getByRole('button', { name: 'Keep a spare' }).click();
+    await card.getByText(/ready: the next refresh takes it by a rename/).waitFor({ timeout: SEED_TIMEOUT_MS });
+    assert.equal((await sourceQuery('postgres', 'SELECT slot_name FROM pg_replication_slots')).length, 2, 'the spare has a slot of its own');
+    await checkNarrow('mirror with a spare');
+    await card.getByRole('button', { name: 'Remove the spare' }).click();
+    await card.getByRole('button', { name: 'Keep a spare' }).waitFor();
+    assert.equal((await sourceQuery('postgres', 'SELECT slot_name FROM pg_replication_slots')).length, 1, "the spare's slot is gone");
+  });
+
   test('an environment manager reads the mirror but cannot change it', async () => {
     await signOut();
     await signIn('mia', MIA_PASSWORD);

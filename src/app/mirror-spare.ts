@@ -74,7 +74,8 @@ export async function makeSpare(runtime: Runtime, environment: string, log: (lin
         return true;
       },
     });
-    await runtime.mirrors.spareMade(environment, null);
+    // Taken down (disabled, dropped, turned off) while it was made: what it made goes too.
+    if (!(await runtime.mirrors.spareMade(environment, null))) await teardownSpare(urls.sourceUrl, urls.targetUrl, spareNamesOf(mirror));
   } catch (error) {
     if (error instanceof MirrorBusy) {
       // A refresh has the mirror paused: made once it is done (the refresh asks for it).

@@ -165,13 +165,14 @@ export class MirrorStore {
     return result.rowCount === 1;
   }
 
-  /** The spare's making ended: ready, or failed with why. Nothing when the mirror was taken down meanwhile. */
-  async spareMade(environment: string, error: string | null): Promise<void> {
-    await this.#pool.query(
+  /** The spare's making ended: ready, or failed with why. False when the mirror was taken down (or its spare turned off) meanwhile. */
+  async spareMade(environment: string, error: string | null): Promise<boolean> {
+    const result = await this.#pool.query(
       `update dataalm.mirrors m set spare = jsonb_strip_nulls(jsonb_build_object('state', case when $2::text is null then 'ready' else 'failed' end, 'at', now(), 'error', $2::text))
-         from dataalm.environments e where e.id = m.environment_id and e.name = $1 and m.spare->>'state' = 'building'`,
+         from dataalm.environments e where e.id = m.environment_id and e.name = $1 and m.spare->>'state' = 'building' and m.state = 'streaming'`,
       [environment, error],
     );
+    return result.rowCount === 1;
   }
 
   /** A refresh takes the ready spare: true when it was ready (and is no longer the mirror's). */

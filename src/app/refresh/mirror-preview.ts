@@ -36,10 +36,15 @@ export async function previewMethod(runtime: Runtime, source: Environment, targe
   }
   const tables = choice.mirror.tables;
   const refreshTimeTables = [...tables.refreshTime.map((t) => t.table), ...tables.notMirrored.filter((t) => t.reason === KEPT_FROM_TARGET).map((t) => t.table)];
+  const spare = choice.mirror.spare?.state === 'ready' && choice.mirror.spareWanted
+    ? " Its spare is ready: the refresh takes it by a rename, nothing is copied."
+    : choice.mirror.spareWanted
+      ? " Its spare is not ready yet: the mirror's files are copied."
+      : '';
   const lag = choice.lagBytes === null ? 'its lag is not known' : choice.lagBytes === 0 ? 'it is caught up' : `it is ${formatBytes(choice.lagBytes)} behind`;
   return {
     method: 'mirror',
     mirror: { usable: true, reason: null, lagBytes: choice.lagBytes, dataFrom: new Date().toISOString(), refreshTimeTables },
-    sentence: `The application database is cloned from ${target.name}'s mirror of ${source.name} (${lag}): the refresh waits for it to catch up with ${source.name}, so the data is from the moment the refresh starts. ${tables.refreshTime.length} table(s) that cannot be replicated are copied at that moment.`,
+    sentence: `The application database is cloned from ${target.name}'s mirror of ${source.name} (${lag}): the refresh waits for it to catch up with ${source.name}, so the data is from the moment the refresh starts. ${tables.refreshTime.length} table(s) that cannot be replicated are copied at that moment.${spare}`,
   };
 }

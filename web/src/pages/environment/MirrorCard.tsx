@@ -54,15 +54,17 @@ export function MirrorCard({ environment }: { readonly environment: Environment 
   const data = mirror.data;
   const seeding = data?.state === 'seeding';
   const none = mirror.error?.status === 404;
+  // Also while a spare is being made (a worker makes it after it is asked for).
+  const changing = seeding || data?.spare?.state === 'missing' || data?.spare?.state === 'building';
 
   useEffect(() => {
-    if (!seeding || polls >= MAX_POLLS) return;
+    if (!changing || polls >= MAX_POLLS) return;
     const timer = setTimeout(() => {
       setPolls((n) => n + 1);
       mirror.reload();
     }, POLL_MS);
     return () => clearTimeout(timer);
-  }, [seeding, polls, data, mirror.reload]);
+  }, [changing, polls, data, mirror.reload]);
 
   useEffect(() => {
     if (seeding) wasSeeding.current = true;
@@ -79,6 +81,11 @@ export function MirrorCard({ environment }: { readonly environment: Environment 
   const resync = () => {
     setRemoved(undefined);
     void act(() => api.post<MirrorStatus>(`${path}/resync`));
+  };
+  // The spare (a second copy a refresh takes by a rename): kept or not; a worker makes it.
+  const keepSpare = (keep: boolean) => {
+    setRemoved(undefined);
+    void act(() => api.post<MirrorStatus>(`${path}/spare`, { keep }));
   };
   const disable = () => {
     setConfirming(false);
@@ -122,6 +129,9 @@ export function MirrorCard({ environment }: { readonly environment: Environment 
           <div className="button-row">
             <button type="button" className="button" onClick={resync} disabled={seeding}>
               Resync mirror
+            </button>
+            <button type="button" className="button" onClick={() => keepSpare(data.spare === null)} disabled={seeding}>
+              {data.spare === null ? 'Keep a spare' : 'Remove the spare'}
             </button>
             <button type="button" className="button button-danger" onClick={() => setConfirming(true)} disabled={seeding}>
               Disable mirror
