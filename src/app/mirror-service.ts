@@ -199,7 +199,7 @@ export async function disableMirror(runtime: Runtime, name: string, actor: Actor
     }
   }
   const busy = await runtime.operations.activeOn(name);
-  if (busy && mirror.pausedBy === busy.id) {
+  if (busy && (mirror.pausedBy === busy.id || mirror.spare?.by === busy.id)) {
     throw new DataalmError('REFUSED', `a refresh of ${name} (operation ${busy.id}) is cloning the mirror: disable it when the refresh has ended`);
   }
   const removed = await takeDown(runtime, mirror);

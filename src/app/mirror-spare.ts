@@ -42,6 +42,8 @@ export async function keepSpare(runtime: Runtime, environment: string, keep: boo
 }
 
 async function dropUnwantedSpare(runtime: Runtime, mirror: MirrorRecord): Promise<void> {
+  // A refresh taking it renames it into its own database: nothing of it to remove.
+  if (mirror.spare?.state === 'taken' && (await runtime.operations.activeOn(mirror.environment))?.id === mirror.spare.by) return runtime.mirrors.forgetSpare(mirror.environment);
   const urls = await mirrorConnections(runtime, mirror.source, mirror.environment);
   await teardownSpare(urls.sourceUrl, urls.targetUrl, spareNamesOf(mirror));
   await runtime.mirrors.forgetSpare(mirror.environment);
@@ -50,7 +52,7 @@ async function dropUnwantedSpare(runtime: Runtime, mirror: MirrorRecord): Promis
 /** A refresh has ended: the spare it took (or that is missing) is made again, in the background. */
 export async function spareAfterRefresh(runtime: Runtime, environment: string): Promise<void> {
   const mirror = await runtime.mirrors.find(environment);
-  if (mirror?.state === 'streaming' && mirror.spareWanted && mirror.spare === null) await requestSpare(runtime, mirror);
+  if (mirror?.state === 'streaming' && mirror.spareWanted && (mirror.spare === null || mirror.spare.state === 'taken')) await requestSpare(runtime, mirror);
 }
 
 /**
@@ -93,7 +95,7 @@ export async function makeSpare(runtime: Runtime, environment: string, log: (lin
  * subscription running, not past the mirror's lag limit); it is no longer the mirror's once
  * taken. An unhealthy one is recorded failed and made again.
  */
-export async function takeReadySpare(runtime: Runtime, mirror: MirrorRecord): Promise<{ names: MirrorNames } | { names: undefined; reason: string | null }> {
+export async function takeReadySpare(runtime: Runtime, mirror: MirrorRecord, operation: number): Promise<{ names: MirrorNames } | { names: undefined; reason: string | null }> {
   if (mirror.spare?.state !== 'ready' || !mirror.spareWanted) return { names: undefined, reason: null };
   const names = spareNamesOf(mirror);
   const urls = await mirrorConnections(runtime, mirror.source, mirror.environment);
@@ -102,7 +104,7 @@ export async function takeReadySpare(runtime: Runtime, mirror: MirrorRecord): Pr
     await runtime.mirrors.forgetSpare(mirror.environment, reason);
     return { names: undefined, reason };
   }
-  return (await runtime.mirrors.takeSpare(mirror.environment)) ? { names } : { names: undefined, reason: 'another refresh took the spare' };
+  return (await runtime.mirrors.takeSpare(mirror.environment, operation)) ? { names } : { names: undefined, reason: 'another refresh took the spare' };
 }
 
 async function unhealthy(urls: { sourceUrl: string; targetUrl: string }, names: MirrorNames, maxLagBytes: number): Promise<string | null> {
@@ -151,7 +153,9 @@ export async function watchSpare(runtime: Runtime, mirror: MirrorRecord, log: (l
   const names = spareNamesOf(mirror);
   const health = await readMirrorHealth(urls.sourceUrl, urls.targetUrl, names, { fingerprint: false });
   const retained = health.slot?.retainedBytes ?? 0;
-  if (retained > mirror.maxLagBytes) {
+  const lag = health.slot?.lagBytes ?? 0;
+  // As for the mirror: WAL kept past the limit by a spare that has caught up is let go of by itself.
+  if ((retained > mirror.maxLagBytes && lag > mirror.maxLagBytes / 2) || retained > 2 * mirror.maxLagBytes) {
     const reason = `its replication slot held ${formatBytes(retained)} of the source's WAL, more than the mirror's limit of ${formatBytes(mirror.maxLagBytes)}: taken down`;
     await teardownSpare(urls.sourceUrl, urls.targetUrl, names);
     await runtime.mirrors.forgetSpare(mirror.environment, reason);
@@ -165,7 +169,9 @@ export async function askForSpares(runtime: Runtime): Promise<void> {
   for (const mirror of await runtime.mirrors.list()) {
     if (mirror.state !== 'streaming' || !mirror.spareWanted || mirror.pausedBy !== null) continue;
     const age = mirror.spare ? now - Date.parse(mirror.spare.at) : Infinity;
-    const due = mirror.spare === null || (mirror.spare.state === 'building' && age > SPARE_STALE_SECONDS * 1000) || (mirror.spare.state === 'failed' && age > SPARE_RETRY_SECONDS * 1000);
+    // A spare taken by a refresh: made again once that refresh has ended.
+    const taken = mirror.spare?.state === 'taken' && (await runtime.operations.activeOn(mirror.environment))?.id !== mirror.spare.by;
+    const due = mirror.spare === null || taken || (mirror.spare.state === 'building' && age > SPARE_STALE_SECONDS * 1000) || (mirror.spare.state === 'failed' && age > SPARE_RETRY_SECONDS * 1000);
     if (due) await requestSpare(runtime, mirror);
   }
 }

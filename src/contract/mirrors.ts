@@ -5,11 +5,12 @@ const tableReason = z.strictObject({ table: z.string(), reason: z.string() });
 /**
  * The mirror's spare (`env mirror enable --spare`): a second database made from the mirror
  * by a file copy and kept current by its own subscription; a refresh takes it by a rename.
- * building: being made; ready: the next refresh takes it; failed: see error (made again
- * later); missing: none yet (a worker makes it).
+ * building: being made; ready: the next refresh takes it; taken: a refresh took it (a new one
+ * is made when that refresh has ended); failed: see error (made again later); missing: none
+ * yet (a worker makes it).
  */
 export const mirrorSpareStatus = z.strictObject({
-  state: z.enum(['building', 'ready', 'failed', 'missing']),
+  state: z.enum(['building', 'ready', 'taken', 'failed', 'missing']),
   database: z.string(),
   /** When it entered this state. */
   since: z.string().nullable(),

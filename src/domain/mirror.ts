@@ -55,13 +55,16 @@ export interface MirrorRecord {
  * The spare: a second database made from the mirror by a file copy, kept current by a
  * subscription of its own. A refresh takes it as its new database by renaming it (no copy,
  * whatever the size); a new one is made in the background (engine/mirror/spare.ts).
- * building: being made; ready: a refresh can take it; failed: see error (made again later).
+ * building: being made; ready: a refresh can take it; taken: the refresh `by` took it (a new
+ * one is made once that refresh has ended); failed: see error (made again later).
  */
 export interface MirrorSpare {
-  readonly state: 'building' | 'ready' | 'failed';
+  readonly state: 'building' | 'ready' | 'taken' | 'failed';
   /** When it entered this state (ISO). */
   readonly at: string;
   readonly error?: string;
+  /** The refresh (operation id) that took it. */
+  readonly by?: number;
 }
 
 /** MirrorRecord.pausedBy of a mirror paused while a spare is made from it (operation ids start at 1). */

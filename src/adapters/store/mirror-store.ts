@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { type Actor, SYSTEM_ACTOR } from '../../domain/actor.js';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
 import { type MirrorRecord, type MirrorSpare, type MirrorState, type MirrorTables, NO_TABLES } from '../../domain/mirror.js';
+import { ACTIVE_STATES } from '../../domain/operation.js';
 import { inTransaction } from './environment-store.js';
 
 interface MirrorRow {
@@ -150,7 +151,9 @@ export class MirrorStore {
 
   /**
    * This process makes the spare: true when the mirror streams, wants one, and has none, or
-   * one that failed `retrySeconds` ago, or one whose making went silent `staleSeconds` ago.
+   * one that failed `retrySeconds` ago, or one whose making went silent `staleSeconds` ago, or
+   * one a refresh took that has ended (until then its database may still be being renamed:
+   * the new spare takes its name).
    */
   async claimSpareBuild(environment: string, retrySeconds: number, staleSeconds: number): Promise<boolean> {
     const result = await this.#pool.query(
@@ -159,8 +162,10 @@ export class MirrorStore {
         where e.id = m.environment_id and e.name = $1 and m.state = 'streaming' and m.spare_wanted
           and (m.spare is null
                or (m.spare->>'state' = 'failed' and (m.spare->>'at')::timestamptz < now() - make_interval(secs => $2))
-               or (m.spare->>'state' = 'building' and (m.spare->>'at')::timestamptz < now() - make_interval(secs => $3)))`,
-      [environment, retrySeconds, staleSeconds],
+               or (m.spare->>'state' = 'building' and (m.spare->>'at')::timestamptz < now() - make_interval(secs => $3))
+               or (m.spare->>'state' = 'taken' and not exists (
+                     select 1 from dataalm.operations o where o.id = (m.spare->>'by')::bigint and o.state = any($4::text[]))))`,
+      [environment, retrySeconds, staleSeconds, ACTIVE_STATES],
     );
     return result.rowCount === 1;
   }
@@ -175,12 +180,12 @@ export class MirrorStore {
     return result.rowCount === 1;
   }
 
-  /** A refresh takes the ready spare: true when it was ready (and is no longer the mirror's). */
-  async takeSpare(environment: string): Promise<boolean> {
+  /** The refresh `operationId` takes the ready spare: true when it was ready (it is the refresh's from now on). */
+  async takeSpare(environment: string, operationId: number): Promise<boolean> {
     const result = await this.#pool.query(
-      `update dataalm.mirrors m set spare = null from dataalm.environments e
+      `update dataalm.mirrors m set spare = jsonb_build_object('state', 'taken', 'at', now(), 'by', $2::bigint) from dataalm.environments e
         where e.id = m.environment_id and e.name = $1 and m.state = 'streaming' and m.spare->>'state' = 'ready'`,
-      [environment],
+      [environment, operationId],
     );
     return result.rowCount === 1;
   }

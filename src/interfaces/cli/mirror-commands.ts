@@ -167,7 +167,7 @@ async function spareNow(runtime: Runtime, target: string, progress: ProgressRepo
  */
 export async function spareInBackground(runtime: Runtime, target: string): Promise<void> {
   const mirror = await runtime.mirrors.find(target);
-  if (mirror?.state !== 'streaming' || !mirror.spareWanted || mirror.spare !== null) return;
+  if (mirror?.state !== 'streaming' || !mirror.spareWanted || (mirror.spare !== null && mirror.spare.state !== 'taken')) return;
   const child = spawn(process.execPath, [process.argv[1]!, 'env', 'mirror', 'spare', target, '--json'], { detached: true, stdio: 'ignore', env: process.env });
   child.on('error', () => {});
   child.unref();
@@ -228,6 +228,7 @@ function spareText(spare: NonNullable<MirrorStatus['spare']>): string {
   const where = `spare ${spare.database}`;
   if (spare.state === 'ready') return `${where}: ready, the next refresh takes it by a rename${spare.lagBytes === null ? '' : ` (${formatBytes(spare.lagBytes)} behind)`}`;
   if (spare.state === 'building') return `${where}: being made from the mirror (since ${spare.since}); until then a refresh copies the mirror`;
+  if (spare.state === 'taken') return `${where}: taken by a refresh; a new one is made when it has ended`;
   if (spare.state === 'failed') return `${where}: could not be made (${spare.error ?? 'no reason recorded'}); made again later; until then a refresh copies the mirror`;
   return `${where}: none yet (a worker makes it); until then a refresh copies the mirror`;
 }

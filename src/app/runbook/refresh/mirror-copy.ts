@@ -43,7 +43,7 @@ export interface MirrorCopyOptions {
 export async function copyFromMirror(ctx: RunContext, mirror: MirrorRecord, options: MirrorCopyOptions): Promise<CloneResult> {
   const urls = await mirrorConnections(ctx.runtime, mirror.source, mirror.environment);
   // With checksums, the clone is compared row by row with the paused mirror: a copy of it.
-  const spare = options.verify === 'checksums' ? { names: undefined, reason: null } : await takeReadySpare(ctx.runtime, mirror);
+  const spare = options.verify === 'checksums' ? { names: undefined, reason: null } : await takeReadySpare(ctx.runtime, mirror, ctx.id);
   if (spare.names) await ctx.log('prepare', 'info', `taking the mirror's spare ${spare.names.database}: it becomes the new database by a rename, nothing is copied`);
   else if (spare.reason !== null) await ctx.log('prepare', 'warning', `the mirror's spare is not used: ${spare.reason}; the mirror is copied instead (a new spare is made)`);
   const result = await cloneMirror({

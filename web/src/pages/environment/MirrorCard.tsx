@@ -55,7 +55,7 @@ export function MirrorCard({ environment }: { readonly environment: Environment 
   const seeding = data?.state === 'seeding';
   const none = mirror.error?.status === 404;
   // Also while a spare is being made (a worker makes it after it is asked for).
-  const changing = seeding || data?.spare?.state === 'missing' || data?.spare?.state === 'building';
+  const changing = seeding || ['missing', 'building', 'taken'].includes(data?.spare?.state ?? '');
 
   useEffect(() => {
     if (!changing || polls >= MAX_POLLS) return;
@@ -221,6 +221,7 @@ function RemovedNotice({ removed }: { readonly removed: MirrorRemoved }) {
 function spareText(spare: NonNullable<MirrorStatus['spare']>): string {
   if (spare.state === 'ready') return `ready: the next refresh takes it by a rename${spare.lagBytes === null ? '' : ` (${formatBytes(spare.lagBytes)} behind)`}`;
   if (spare.state === 'building') return 'being made from the mirror; until then a refresh copies the mirror';
+  if (spare.state === 'taken') return 'taken by a refresh; a new one is made when it has ended';
   if (spare.state === 'failed') return `could not be made (${spare.error ?? 'no reason recorded'}); made again later`;
   return 'none yet: a worker makes it';
 }
