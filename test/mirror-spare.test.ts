@@ -134,6 +134,19 @@ describe('a mirror with a spare', () => {
     assert.deepEqual(await queryRows(uatUrl(), 'select subname from pg_subscription where subdbid = (select oid from pg_database where datname = current_database())'), []);
   });
 
+  test('a refresh while a spare is being made: the two never pause the mirror at once, and the refresh is exact', async () => {
+    await spareReady();
+    const off = await project.cli(['env', 'mirror', 'spare', 'store-uat', '--off']);
+    assert.equal(off.code, 0, off.stderr);
+    const [made, { result, operation }] = await Promise.all([project.cli(['env', 'mirror', 'spare', 'store-uat', '--json']), project.refresh('store-uat')]);
+    assert.equal(made.code, 0, made.stdout + made.stderr);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.equal(dataCounters(operation).method, 'mirror', 'the mirror was used (its spare or a copy of its files)');
+    assert.deepEqual(await differencesFromCopy(), []);
+    const status = await spareReady();
+    assert.equal(status.health, 'healthy', JSON.stringify(status));
+  });
+
   test('the next spare is made in the background; the next refresh takes it; disable leaves no slot, publication or database', async () => {
     const ready = await spareReady();
     assert.deepEqual((await project.sourceObjects()).slots.sort(), [mirrorSlot, `${mirrorSlot}_spare`].sort());

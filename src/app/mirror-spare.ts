@@ -65,6 +65,11 @@ export async function makeSpare(runtime: Runtime, environment: string, log: (lin
   const mirror = (await runtime.mirrors.find(environment))!;
   try {
     const urls = await mirrorConnections(runtime, mirror.source, environment);
+    // Paused by a making whose process died (this one could claim the making): resumed first.
+    if (mirror.pausedBy === SPARE_BUILD) {
+      await resumeSubscription(withDatabase(urls.targetUrl, mirror.database), mirror.subscription);
+      await runtime.mirrors.setPausedBy(environment, null);
+    }
     await buildSpare({
       sourceUrl: urls.sourceUrl,
       targetUrl: urls.targetUrl,

@@ -1,5 +1,5 @@
 import { withDatabase } from '../../adapters/postgres/connection-url.js';
-import { connectMaintenance, databaseExists } from '../../adapters/postgres/database-admin.js';
+import { connectMaintenance, databaseExists, endClientSessions } from '../../adapters/postgres/database-admin.js';
 import { connectCopySession } from '../copy-session.js';
 import { quoteIdent, quoteLiteral } from '../mask-sql.js';
 import { compareWithMirror } from './clone-checks.js';
@@ -57,6 +57,10 @@ export async function buildSpare(options: SpareBuildOptions): Promise<{ fileCopy
   let paused = false;
   try {
     if (!(await options.onPaused(true))) throw new MirrorBusy('a refresh has the mirror paused');
+    await mirrorReplicates(mirrorUrl, options.mirror.subscription).catch(async (error: unknown) => {
+      await options.onPaused(false);
+      throw error;
+    });
     paused = true;
     await pauseSubscription(mirrorUrl, options.sourceUrl, options.mirror);
     const at = await whereMirrorStands(mirrorUrl, options.mirror.subscription);
@@ -103,6 +107,22 @@ export async function buildSpare(options: SpareBuildOptions): Promise<{ fileCopy
     throw error;
   } finally {
     await admin.end().catch(() => {});
+  }
+}
+
+/** A mirror whose replication stopped on an error is not copied (nor resumed by the making of a spare): it is to be resynced. */
+async function mirrorReplicates(mirrorUrl: string, subscription: string): Promise<void> {
+  const mirror = await connectCopySession(mirrorUrl, 'mirror');
+  try {
+    const row = (
+      await mirror.query<{ enabled: boolean }>(
+        `SELECT subenabled AS enabled FROM pg_subscription WHERE subname = $1 AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        [subscription],
+      )
+    ).rows[0];
+    if (!row?.enabled) throw new Error("the mirror's replication is stopped (an apply error, or it is gone): resync the mirror");
+  } finally {
+    await mirror.end().catch(() => {});
   }
 }
 
@@ -155,6 +175,8 @@ export async function takeSpare(options: TakeSpareOptions): Promise<{ caughtUp: 
   const admin = await connectMaintenance(options.targetUrl, 'target');
   try {
     const staging = quoteIdent(options.staging);
+    // Only dataalm's own reads (a status) may be connected to it: a rename needs none.
+    await endClientSessions(admin, [options.spare.database]);
     await admin.query(`ALTER DATABASE ${quoteIdent(options.spare.database)} RENAME TO ${staging}`);
     await admin.query(`ALTER DATABASE ${staging} OWNER TO ${quoteIdent(options.owner)}`);
     await admin.query(`ALTER DATABASE ${staging} CONNECTION LIMIT -1`);
