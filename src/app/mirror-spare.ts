@@ -106,6 +106,8 @@ export async function takeReadySpare(runtime: Runtime, mirror: MirrorRecord, ope
   const urls = await mirrorConnections(runtime, mirror.source, mirror.environment);
   const reason = await unhealthy(urls, names, mirror.maxLagBytes);
   if (reason !== null) {
+    // Its slot would keep the source's WAL until the next making: removed now.
+    await teardownSpare(urls.sourceUrl, urls.targetUrl, names).catch(() => {});
     await runtime.mirrors.forgetSpare(mirror.environment, reason);
     return { names: undefined, reason };
   }

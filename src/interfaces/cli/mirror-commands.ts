@@ -38,6 +38,7 @@ export function registerMirrorCommands(env: Command): void {
     .action(async (target: string, o: EnableOptions) => {
       const progress = new ProgressReporter({ enabled: !o.json });
       const stop = new AbortController();
+      let making = false;
       await withBackend(
         o,
         {
@@ -46,6 +47,7 @@ export function registerMirrorCommands(env: Command): void {
             const { seed } = await prepareMirror(runtime, target, { source: o.source, maxLagBytes, spare: o.spare === true, signal: stop.signal }, localActor());
             progress.step(`Seeding the mirror of ${o.source} for ${target}…`);
             await seed((event) => show(progress, event)).finally(() => progress.finish());
+            making = o.spare === true;
             if (o.spare) await spareNow(runtime, target, progress);
             print(await mirrorStatus(runtime, target), o.json);
           },
@@ -57,6 +59,7 @@ export function registerMirrorCommands(env: Command): void {
         },
         {
           onSignal: (signal) => {
+            if (making) return finishSpareFirst(signal, stop.signal.aborted ? false : (stop.abort(), true));
             if (stop.signal.aborted) return false;
             process.stderr.write(`\ndataalm: ${signal} received, stopping the seed and removing what it made\n`);
             stop.abort();
@@ -107,8 +110,11 @@ export function registerMirrorCommands(env: Command): void {
     .option('--json', 'print the mirror status as JSON')
     .action(async (target: string, o: { off?: boolean; json?: boolean }) => {
       const progress = new ProgressReporter({ enabled: !o.json });
+      let signaled = false;
+      let making = false;
       await withBackend(o, {
         local: async (runtime) => {
+          making = true;
           await keepSpare(runtime, target, !o.off, localActor());
           if (!o.off) await spareNow(runtime, target, progress);
           print(await mirrorStatus(runtime, target), o.json);
@@ -126,7 +132,7 @@ export function registerMirrorCommands(env: Command): void {
           }
           print(status, o.json);
         },
-      });
+      }, { onSignal: (signal) => making && finishSpareFirst(signal, signaled ? false : (signaled = true)) });
     });
 
   mirror
@@ -140,6 +146,17 @@ export function registerMirrorCommands(env: Command): void {
         remote: async (client) => printRemoved(await client.call('DELETE /api/environments/:name/mirror', { params: { name: target } }), o.json),
       }),
     );
+}
+
+/**
+ * Ctrl-C while a spare is made here: the making (a file copy of a paused mirror, seconds)
+ * finishes first, so the mirror is not left paused; a second one stops at once (the mirror
+ * is then resumed by the next refresh or mirror check, after SPARE_STALE_SECONDS).
+ */
+function finishSpareFirst(signal: NodeJS.Signals, first: boolean): boolean {
+  if (!first) return false;
+  process.stderr.write(`\ndataalm: ${signal} received; the spare being made finishes first, so its mirror is not left paused (again to stop at once)\n`);
+  return true;
 }
 
 /** How long `env mirror spare` on a server waits for its worker to make the spare. */
