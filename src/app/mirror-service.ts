@@ -3,7 +3,7 @@ import type { Actor } from '../domain/actor.js';
 import { SYSTEM_ACTOR } from '../domain/actor.js';
 import { DataalmError } from '../domain/errors/dataalm-error.js';
 import type { Environment } from '../domain/environment.js';
-import { type MirrorRecord, SPARE_BUILD, formatBytes } from '../domain/mirror.js';
+import { type MirrorRecord, SPARE_BUILD, formatBytes, pastLagLimit } from '../domain/mirror.js';
 import type { MirrorRemoved, MirrorStatus } from '../contract/index.js';
 import { loadProfile } from '../adapters/profile/profile-files.js';
 import { parseConnectionUrl, withDatabase } from '../adapters/postgres/connection-url.js';
@@ -147,7 +147,7 @@ export async function mirrorStatus(runtime: Runtime, name: string): Promise<Mirr
   }
   const health = mirror.state === 'streaming' ? await healthOf(runtime, mirror, true) : undefined;
   const target = await runtime.environments.get(name);
-  const spare = await spareStatus(runtime, mirror).catch(() => null);
+  const spare = await spareStatus(runtime, mirror);
   return view(mirror, health, judge(mirror, health, profileFingerprint(target)), spare);
 }
 
@@ -249,9 +249,7 @@ export async function checkMirrors(runtime: Runtime, log: (line: string) => void
       const retained = health.slot?.retainedBytes;
       const lag = health.slot?.lagBytes;
       if (retained === undefined || lag === undefined) continue;
-      // WAL kept past the limit is dropped when the mirror is behind too: a mirror that has just
-      // caught up (after its seed, or a big load on the same server) lets go of it soon by itself.
-      if ((retained > mirror.maxLagBytes && lag > mirror.maxLagBytes / 2) || retained > 2 * mirror.maxLagBytes) {
+      if (pastLagLimit({ retainedBytes: retained, lagBytes: lag }, mirror.maxLagBytes)) {
         const reason = `its replication slot held ${formatBytes(retained)} of the source's WAL, more than its limit of ${formatBytes(mirror.maxLagBytes)}: dropped so the source's disk does not fill`;
         await takeDown(runtime, mirror);
         await runtime.mirrors.setState(mirror.environment, 'dropped', reason, SYSTEM_ACTOR);
@@ -287,6 +285,11 @@ async function settlePause(runtime: Runtime, mirror: MirrorRecord, self?: number
   if (mirror.pausedBy === SPARE_BUILD) return settleSparePause(runtime, mirror);
   const active = await runtime.operations.activeOn(mirror.environment);
   if (mirror.pausedBy !== self && active?.id === mirror.pausedBy) return mirror;
+  return resumePaused(runtime, mirror);
+}
+
+/** The mirror's subscription resumed and no longer recorded as paused by anyone. */
+export async function resumePaused(runtime: Runtime, mirror: MirrorRecord): Promise<MirrorRecord> {
   const urls = await mirrorConnections(runtime, mirror.source, mirror.environment);
   await resumeSubscription(withDatabase(urls.targetUrl, mirror.database), mirror.subscription);
   await runtime.mirrors.setPausedBy(mirror.environment, null);

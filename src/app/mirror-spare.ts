@@ -1,14 +1,12 @@
 import type { Actor } from '../domain/actor.js';
 import { DataalmError } from '../domain/errors/dataalm-error.js';
-import { type MirrorRecord, SPARE_BUILD, formatBytes } from '../domain/mirror.js';
+import { type MirrorRecord, SPARE_BUILD, formatBytes, needsSpare, pastLagLimit } from '../domain/mirror.js';
 import { redactSecrets } from '../domain/redaction.js';
-import { withDatabase } from '../adapters/postgres/connection-url.js';
 import type { MirrorNames } from '../engine/mirror/mirror-names.js';
 import { readMirrorHealth } from '../engine/mirror/mirror-health.js';
-import { MirrorBusy, buildSpare, spareExists, spareNames, teardownSpare } from '../engine/mirror/spare.js';
-import { resumeSubscription } from '../engine/mirror/subscription-control.js';
+import { MirrorBusy, buildSpare, spareNames, teardownSpare } from '../engine/mirror/spare.js';
 import type { MirrorSpareStatus } from '../contract/index.js';
-import { mirrorConnections, namesOf } from './mirror-service.js';
+import { mirrorConnections, namesOf, resumePaused } from './mirror-service.js';
 import type { Runtime } from './runtime.js';
 
 /** A spare whose making failed is tried again after this long. */
@@ -52,7 +50,7 @@ async function dropUnwantedSpare(runtime: Runtime, mirror: MirrorRecord): Promis
 /** A refresh has ended: the spare it took (or that is missing) is made again, in the background. */
 export async function spareAfterRefresh(runtime: Runtime, environment: string): Promise<void> {
   const mirror = await runtime.mirrors.find(environment);
-  if (mirror?.state === 'streaming' && mirror.spareWanted && (mirror.spare === null || mirror.spare.state === 'taken')) await requestSpare(runtime, mirror);
+  if (mirror && needsSpare(mirror)) await requestSpare(runtime, mirror);
 }
 
 /**
@@ -66,10 +64,7 @@ export async function makeSpare(runtime: Runtime, environment: string, log: (lin
   try {
     const urls = await mirrorConnections(runtime, mirror.source, environment);
     // Paused by a making whose process died (this one could claim the making): resumed first.
-    if (mirror.pausedBy === SPARE_BUILD) {
-      await resumeSubscription(withDatabase(urls.targetUrl, mirror.database), mirror.subscription);
-      await runtime.mirrors.setPausedBy(environment, null);
-    }
+    if (mirror.pausedBy === SPARE_BUILD) await resumePaused(runtime, mirror);
     await buildSpare({
       sourceUrl: urls.sourceUrl,
       targetUrl: urls.targetUrl,
@@ -115,7 +110,7 @@ export async function takeReadySpare(runtime: Runtime, mirror: MirrorRecord, ope
 }
 
 async function unhealthy(urls: { sourceUrl: string; targetUrl: string }, names: MirrorNames, maxLagBytes: number): Promise<string | null> {
-  if (!(await spareExists(urls.targetUrl, names))) return `its database ${names.database} is gone`;
+  // A database that is gone is an error of the health read (its subscription cannot be read).
   const health = await readMirrorHealth(urls.sourceUrl, urls.targetUrl, names, { fingerprint: false });
   if (health.errors.length > 0) return health.errors.join('; ');
   if (!health.slot?.exists) return `its replication slot ${names.slot} is gone from the source`;
@@ -145,10 +140,7 @@ export async function settleSparePause(runtime: Runtime, mirror: MirrorRecord): 
   if (mirror.pausedBy !== SPARE_BUILD) return mirror;
   const building = mirror.spare?.state === 'building' && Date.now() - Date.parse(mirror.spare.at) < SPARE_STALE_SECONDS * 1000;
   if (building) return mirror;
-  const urls = await mirrorConnections(runtime, mirror.source, mirror.environment);
-  await resumeSubscription(withDatabase(urls.targetUrl, mirror.database), mirror.subscription);
-  await runtime.mirrors.setPausedBy(mirror.environment, null);
-  return { ...mirror, pausedBy: null };
+  return resumePaused(runtime, mirror);
 }
 
 /** The service's watch over spares: one whose slot holds more of the source's WAL than the mirror's limit is taken down (and made again later). */
@@ -160,9 +152,7 @@ export async function watchSpare(runtime: Runtime, mirror: MirrorRecord, log: (l
   const names = spareNamesOf(mirror);
   const health = await readMirrorHealth(urls.sourceUrl, urls.targetUrl, names, { fingerprint: false });
   const retained = health.slot?.retainedBytes ?? 0;
-  const lag = health.slot?.lagBytes ?? 0;
-  // As for the mirror: WAL kept past the limit by a spare that has caught up is let go of by itself.
-  if ((retained > mirror.maxLagBytes && lag > mirror.maxLagBytes / 2) || retained > 2 * mirror.maxLagBytes) {
+  if (health.slot && pastLagLimit(health.slot, mirror.maxLagBytes)) {
     const reason = `its replication slot held ${formatBytes(retained)} of the source's WAL, more than the mirror's limit of ${formatBytes(mirror.maxLagBytes)}: taken down`;
     await teardownSpare(urls.sourceUrl, urls.targetUrl, names);
     await runtime.mirrors.forgetSpare(mirror.environment, reason);

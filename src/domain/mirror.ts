@@ -70,6 +70,20 @@ export interface MirrorSpare {
 /** MirrorRecord.pausedBy of a mirror paused while a spare is made from it (operation ids start at 1). */
 export const SPARE_BUILD = 0;
 
+/**
+ * A replication slot to drop so the source's disk does not fill: it keeps more WAL than the
+ * limit while its reader is behind too, or twice the limit in any case (WAL kept by a reader
+ * that has caught up, after a seed or a big load on the same server, is let go of by itself).
+ */
+export function pastLagLimit(slot: { readonly retainedBytes: number; readonly lagBytes: number }, maxLagBytes: number): boolean {
+  return (slot.retainedBytes > maxLagBytes && slot.lagBytes > maxLagBytes / 2) || slot.retainedBytes > 2 * maxLagBytes;
+}
+
+/** Whether a spare is to be made: wanted, and none there but the one a refresh took. */
+export function needsSpare(mirror: Pick<MirrorRecord, 'state' | 'spareWanted' | 'spare'>): boolean {
+  return mirror.state === 'streaming' && mirror.spareWanted && (mirror.spare === null || mirror.spare.state === 'taken');
+}
+
 /** Default lag limit: WAL the source keeps for the mirror before it is warned about (half) and dropped. */
 export const DEFAULT_MAX_LAG_BYTES = 1024 ** 3;
 

@@ -130,16 +130,13 @@ export async function cloneMirror(options: CloneOptions): Promise<CloneResult> {
     const keepSnapshot = (await keepHolder.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0]!.s;
     // Every change committed before the snapshot: the mirror is to have it before it is paused.
     const moment = (await source.query<{ lsn: string; at: Date }>('SELECT pg_current_wal_lsn()::text AS lsn, clock_timestamp() AS at')).rows[0]!;
-    const made = options.spare
-      ? await fromSpare(options, options.spare, staging, moment.lsn, () => (created = true), phase, done)
-      : await fromMirror(options, admin, mirrorUrl, staging, moment.lsn, {
-          paused: (p) => (paused = p),
-          created: () => (created = true),
-          phase,
-          done,
-        });
-    const { caughtUp, lagBytes, fileCopy, compared } = made;
+    const track = { paused: (p: boolean) => (paused = p), created: () => (created = true), phase, done };
+    const { caughtUp, lagBytes, fileCopy, compared: copied } = options.spare
+      ? await fromSpare(options, options.spare, staging, moment.lsn, track)
+      : await fromMirror(options, admin, mirrorUrl, staging, moment.lsn, track);
     const clone = await open(connectCopySession(options.stagingUrl, 'finish'));
+    // A spare was compared with the mirror when it was made: its replicated tables are all there.
+    const compared = copied ?? (await replicatedTablesOf(clone, tables.published));
     await clone.query('SET session_replication_role = replica');
     const seededKept = await readKeptRecords(clone);
     await removeMachinery(clone);
@@ -225,7 +222,8 @@ interface Made {
   readonly caughtUp: boolean;
   readonly lagBytes: number;
   readonly fileCopy: CloneResult['fileCopy'];
-  readonly compared: { rows: Map<string, number>; bytes: number };
+  /** The clone compared with the paused mirror (undefined: a spare, compared when it was made). */
+  readonly compared: { rows: Map<string, number>; bytes: number } | undefined;
 }
 
 type Phases = Pick<ReturnType<typeof phaseClock>, 'phase' | 'done'>;
@@ -262,9 +260,9 @@ async function fromMirror(
   return { caughtUp, lagBytes, fileCopy, compared };
 }
 
-/** The clone as the mirror's spare, renamed (spare.ts): its replicated tables all there. */
-async function fromSpare(options: CloneOptions, spare: MirrorNames, staging: string, lsn: string, created: () => void, phase: Phases['phase'], done: Phases['done']): Promise<Made> {
-  created();
+/** The clone as the mirror's spare, renamed (spare.ts). */
+async function fromSpare(options: CloneOptions, spare: MirrorNames, staging: string, lsn: string, track: Phases & { created: () => void }): Promise<Made> {
+  track.created();
   const { caughtUp, lagBytes } = await takeSpare({
     sourceUrl: options.sourceUrl,
     targetUrl: options.targetUrl,
@@ -276,14 +274,9 @@ async function fromSpare(options: CloneOptions, spare: MirrorNames, staging: str
     signal: options.signal,
     detached: () => options.fault?.('mirror:spare-taken'),
   });
-  done('preflight');
-  phase('schema');
-  const clone = await connectCopySession(options.stagingUrl, 'verify');
-  try {
-    return { caughtUp, lagBytes, fileCopy: 'spare', compared: await replicatedTablesOf(clone, options.mirror.tables.published) };
-  } finally {
-    await clone.end().catch(() => {});
-  }
+  track.done('preflight');
+  track.phase('schema');
+  return { caughtUp, lagBytes, fileCopy: 'spare', compared: undefined };
 }
 
 /**

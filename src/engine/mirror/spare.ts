@@ -1,5 +1,5 @@
 import { withDatabase } from '../../adapters/postgres/connection-url.js';
-import { connectMaintenance, databaseExists, endClientSessions } from '../../adapters/postgres/database-admin.js';
+import { connectMaintenance, derivedName, endClientSessions } from '../../adapters/postgres/database-admin.js';
 import { connectCopySession } from '../copy-session.js';
 import { quoteIdent, quoteLiteral } from '../mask-sql.js';
 import { compareWithMirror } from './clone-checks.js';
@@ -21,7 +21,7 @@ export function spareNames(mirror: MirrorNames): MirrorNames {
     publication: mirror.publication,
     slot: `${mirror.slot}_spare`,
     subscription: `${mirror.subscription}_spare`,
-    database: `${mirror.database.slice(0, 57)}_spare`,
+    database: derivedName(mirror.database, '_spare'),
   };
 }
 
@@ -184,16 +184,6 @@ export async function takeSpare(options: TakeSpareOptions): Promise<{ caughtUp: 
     await admin.end().catch(() => {});
   }
   return { caughtUp, lagBytes };
-}
-
-/** Whether the spare's database is there (a spare recorded ready whose database is gone is not taken). */
-export async function spareExists(targetUrl: string, spare: MirrorNames): Promise<boolean> {
-  const admin = await connectMaintenance(targetUrl, 'target');
-  try {
-    return await databaseExists(admin, spare.database);
-  } finally {
-    await admin.end().catch(() => {});
-  }
 }
 
 /** Everything of a spare removed, whatever state it was left in: its subscription, its slot on the source, its database (never the mirror's publication). */

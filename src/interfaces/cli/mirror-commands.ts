@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DataalmError } from '../../domain/errors/dataalm-error.js';
-import { formatBytes, parseByteSize } from '../../domain/mirror.js';
+import { formatBytes, needsSpare, parseByteSize } from '../../domain/mirror.js';
 import { spawn } from 'node:child_process';
 import { type CopyEvent, disableMirror, mirrorStatus, prepareMirror, prepareResync } from '../../app/mirror-service.js';
 import { keepSpare, makeSpare } from '../../app/mirror-spare.js';
@@ -184,7 +184,7 @@ async function spareNow(runtime: Runtime, target: string, progress: ProgressRepo
  */
 export async function spareInBackground(runtime: Runtime, target: string): Promise<void> {
   const mirror = await runtime.mirrors.find(target);
-  if (mirror?.state !== 'streaming' || !mirror.spareWanted || (mirror.spare !== null && mirror.spare.state !== 'taken')) return;
+  if (!mirror || !needsSpare(mirror)) return;
   const child = spawn(process.execPath, [process.argv[1]!, 'env', 'mirror', 'spare', target, '--json'], { detached: true, stdio: 'ignore', env: process.env });
   child.on('error', () => {});
   child.unref();
